@@ -1,0 +1,1 @@
+"""Users, participants, sites, chargers, channels, programs and enrollments."""

@@ -1,0 +1,209 @@
+"""Read the utility's bulk enrollment CSV into validated rows, one per channel."""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import BinaryIO, Final
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from accounts.models import Channel, Participant
+from accounts.timezones import is_valid_timezone
+
+COLUMNS: Final = (
+    "participant_email",
+    "participant_name",
+    "participant_kind",
+    "program_code",
+    "site_account",
+    "site_timezone",
+    "meter_id",
+    "channel_kind",
+    "charger_id",
+    "charger_max_kw",
+    "enrollment_start",
+)
+MAX_FILE_BYTES: Final = 50 * 1024 * 1024
+# The column is DECIMAL(8, 3); anything this large is a unit mistake (W for kW).
+MAX_CHARGER_KW: Final = Decimal(100000)
+
+
+class EnrollmentFileRejected(Exception):
+    """The file as a whole cannot be read as an enrollment CSV."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class EnrollmentRow:
+    """One valid line of the file: a channel of a participant's site in a program."""
+
+    line: int
+    participant_email: str
+    participant_name: str
+    participant_kind: str
+    program_code: str
+    site_account: str
+    site_timezone: str
+    meter_id: str
+    channel_kind: str
+    charger_id: str
+    charger_max_kw: Decimal | None
+    enrollment_start: dt.date
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A line that was rejected: its number, the field at fault and why."""
+
+    line: int
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the problem as the JSON-ready dict used in summaries."""
+        return {"line": self.line, "field": self.field, "reason": self.reason}
+
+
+def read_enrollment_file(stream: BinaryIO) -> Iterator[EnrollmentRow | RowProblem]:
+    """Yield a row or a problem for every data line of the file.
+
+    Raises EnrollmentFileRejected when the file is not a UTF-8 CSV with exactly the
+    expected header; nothing is yielded in that case.
+    """
+    raw = stream.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise EnrollmentFileRejected(f"file is larger than {MAX_FILE_BYTES} bytes")
+    if not raw.strip():
+        raise EnrollmentFileRejected("file is empty")
+    if b"\x00" in raw:
+        raise EnrollmentFileRejected("file is binary, not a CSV text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EnrollmentFileRejected(
+            f"file is not UTF-8 text (byte {exc.start} cannot be decoded)"
+        ) from exc
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except csv.Error as exc:
+        raise EnrollmentFileRejected(f"line 1: not valid CSV ({exc})") from exc
+    _check_header(header)
+
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            yield _parse_row(line, cells)
+    except csv.Error as exc:
+        raise EnrollmentFileRejected(f"line {reader.line_num}: not valid CSV ({exc})") from exc
+
+
+def _check_header(header: list[str]) -> None:
+    extra = [name for name in header if name not in COLUMNS]
+    missing = [name for name in COLUMNS if name not in header]
+    if extra or missing or len(header) != len(COLUMNS):
+        parts = []
+        if missing:
+            parts.append(f"missing columns: {', '.join(missing)}")
+        if extra:
+            parts.append(f"unexpected columns: {', '.join(extra)}")
+        if not parts:
+            parts.append("duplicate columns")
+        raise EnrollmentFileRejected(
+            "line 1: header must be exactly " + ",".join(COLUMNS) + " (" + "; ".join(parts) + ")"
+        )
+    if header != list(COLUMNS):
+        raise EnrollmentFileRejected("line 1: columns must be in the order " + ",".join(COLUMNS))
+
+
+def _parse_row(line: int, cells: list[str]) -> EnrollmentRow | RowProblem:
+    if len(cells) != len(COLUMNS):
+        return RowProblem(line, "*", f"expected {len(COLUMNS)} cells, found {len(cells)}")
+    values = dict(zip(COLUMNS, (cell.strip() for cell in cells), strict=True))
+    values["participant_email"] = values["participant_email"].lower()
+    for check in (_check_required, _check_codes, _check_charger):
+        problem = check(values)
+        if problem is not None:
+            field_name, reason = problem
+            return RowProblem(line, field_name, reason)
+    try:
+        start = dt.date.fromisoformat(values["enrollment_start"])
+    except ValueError:
+        return RowProblem(
+            line,
+            "enrollment_start",
+            f"{values['enrollment_start']!r} is not an ISO date (YYYY-MM-DD)",
+        )
+    return EnrollmentRow(
+        line=line,
+        participant_email=values["participant_email"],
+        participant_name=values["participant_name"],
+        participant_kind=values["participant_kind"],
+        program_code=values["program_code"],
+        site_account=values["site_account"],
+        site_timezone=values["site_timezone"],
+        meter_id=values["meter_id"],
+        channel_kind=values["channel_kind"],
+        charger_id=values["charger_id"],
+        charger_max_kw=Decimal(values["charger_max_kw"]) if values["charger_max_kw"] else None,
+        enrollment_start=start,
+    )
+
+
+# Each check returns (field, reason) for the first problem it finds, or None.
+Problem = tuple[str, str] | None
+OPTIONAL: Final = frozenset({"charger_id", "charger_max_kw"})
+
+
+def _check_required(values: dict[str, str]) -> Problem:
+    for name in COLUMNS:
+        if name not in OPTIONAL and not values[name]:
+            return name, "is required"
+    return None
+
+
+def _check_codes(values: dict[str, str]) -> Problem:
+    try:
+        validate_email(values["participant_email"])
+    except ValidationError:
+        return "participant_email", f"{values['participant_email']!r} is not a valid email address"
+    kind = values["participant_kind"]
+    if kind not in Participant.Kind.values:
+        return "participant_kind", f"must be INDIVIDUAL or ORGANIZATION, not {kind!r}"
+    if not is_valid_timezone(values["site_timezone"]):
+        return "site_timezone", f"{values['site_timezone']!r} is not an IANA time zone"
+    if values["channel_kind"] not in Channel.Kind.values:
+        allowed = ", ".join(Channel.Kind.values)
+        return "channel_kind", f"must be one of {allowed}, not {values['channel_kind']!r}"
+    return None
+
+
+def _check_charger(values: dict[str, str]) -> Problem:
+    kind = values["channel_kind"]
+    if kind not in Channel.EVSE_KINDS:
+        if values["charger_id"] or values["charger_max_kw"]:
+            return "charger_id", f"must be empty for a {kind} channel"
+        return None
+    if not values["charger_id"]:
+        return "charger_id", f"is required for a {kind} channel"
+    if not values["charger_max_kw"]:
+        return "charger_max_kw", f"is required for a {kind} channel"
+    try:
+        max_kw = Decimal(values["charger_max_kw"])
+    except InvalidOperation:
+        return "charger_max_kw", f"{values['charger_max_kw']!r} is not a number"
+    if not max_kw.is_finite() or max_kw <= 0:
+        return "charger_max_kw", "must be a positive number of kW"
+    if max_kw >= MAX_CHARGER_KW:
+        return "charger_max_kw", f"is larger than any charger ({MAX_CHARGER_KW} kW)"
+    return None

@@ -1,0 +1,39 @@
+"""The Celery app: queues, routes and the beat schedule, defined in one place."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("v2g_settlement")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# Queues are split by the kind of work so a slow ingest never delays a payout.
+app.conf.task_queues = (
+    Queue("default"),
+    Queue("ingest"),
+    Queue("settlement"),
+    Queue("payouts"),
+)
+
+# Every task is routed by the prefix of its explicit name; this is the one place that says
+# which queue a task runs on.
+app.conf.task_routes = {
+    "accounts.*": {"queue": "default"},
+    "metering.*": {"queue": "ingest"},
+    "tariffs.*": {"queue": "default"},
+    "statements.*": {"queue": "settlement"},
+    "payouts.*": {"queue": "payouts"},
+}
+
+# Periodic jobs. Tasks named here are registered by the apps that own them.
+app.conf.beat_schedule = {
+    "system-heartbeat": {
+        "task": "accounts.heartbeat",
+        "schedule": 300.0,
+    },
+}
+
+app.autodiscover_tasks()

@@ -1,0 +1,53 @@
+"""The single DRF exception handler: every API error has one JSON shape.
+
+    {"error": {"code": "<stable_code>", "message": "<human sentence>", "details": {...}}}
+
+`details` carries field errors for validation failures (field -> list of messages) and
+whatever context a domain error attaches.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from settlement.errors import DomainError
+
+
+def error_body(*, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """Return the documented error envelope."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Return the response for an exception raised in an API view, in the one error shape."""
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(code=exc.code, message=exc.message, details=exc.details),
+            status=exc.http_status,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+
+    if isinstance(exc, exceptions.ValidationError):
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        message = "The request is not valid."
+        code = "invalid"
+    else:
+        details = {}
+        message = str(exc.detail)
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else str(exc.default_code)
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        code = "not_authenticated"
+    response.data = error_body(code=str(code), message=message, details=details)
+    return response

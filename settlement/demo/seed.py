@@ -1,0 +1,131 @@
+"""Build the demo data set through the same operations the real imports use."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+from django.db import transaction
+
+from accounts import operations, roles
+from accounts.enrollment_file import EnrollmentRow
+from accounts.models import User
+
+UTILITY: Final = "Pacific Demo Electric"
+TIMEZONE: Final = "America/Los_Angeles"
+EXPORT_PROGRAM: Final = "nbt-export"
+EVENT_PROGRAM: Final = "elrp-v2g"
+OWNER_COUNT: Final = 25
+BUS_COUNT: Final = 8
+DEMO_PASSWORD: Final = "v2g-demo-pass"  # noqa: S105 - printed for the demo, never in production
+FLEET_EMAIL: Final = "fleet@valley-usd.example.org"
+STAFF: Final = (
+    ("reviewer@utility.example.com", "Riley Reviewer", roles.REVIEWER),
+    ("approver@utility.example.com", "Avery Approver", roles.APPROVER),
+    ("programs@utility.example.com", "Pat Programs", roles.PROGRAM_ADMINISTRATOR),
+)
+ENROLLED_ON: Final = dt.date(2025, 1, 1)
+
+
+@dataclass(frozen=True)
+class Login:
+    """A demo login to print."""
+
+    email: str
+    password: str
+    role: str
+
+
+def seed_demo() -> dict[str, object]:
+    """Create (or leave as they are) the demo programs, participants and staff; return a summary."""
+    with transaction.atomic():
+        groups = operations.ensure_staff_roles()
+        for code, name in (
+            (EXPORT_PROGRAM, "Net billing export credits"),
+            (EVENT_PROGRAM, "Emergency load reduction, V2G sub-group"),
+        ):
+            operations.create_program(code=code, name=name, utility=UTILITY, timezone=TIMEZONE)
+        summary = operations.import_enrollments(rows=_demo_rows())
+        logins = [Login(f"owner{1:02d}@example.com", DEMO_PASSWORD, "EV owner")]
+        logins.append(Login(FLEET_EMAIL, DEMO_PASSWORD, "fleet operator (8 school buses)"))
+        for email in [f"owner{n:02d}@example.com" for n in range(1, OWNER_COUNT + 1)] + [
+            FLEET_EMAIL
+        ]:
+            _ensure_password(email)
+        for email, full_name, role in STAFF:
+            user = _ensure_staff_user(email, full_name)
+            user.groups.add(groups[role])
+            logins.append(Login(email, DEMO_PASSWORD, f"staff: {role}"))
+    return {
+        "programs": [EXPORT_PROGRAM, EVENT_PROGRAM],
+        "rows": summary.as_dict(),
+        "logins": [login.__dict__ for login in logins],
+    }
+
+
+def _demo_rows() -> list[EnrollmentRow]:
+    rows = []
+    line = 1
+    for number in range(1, OWNER_COUNT + 1):
+        email = f"owner{number:02d}@example.com"
+        site = f"PDE-{100000 + number}"
+        revenue_meter = f"RM-{100000 + number}"
+        charger = f"EVSE-{100000 + number}"
+        channels = [
+            (revenue_meter, "SITE_EXPORT", "", None),
+            (revenue_meter, "SITE_IMPORT", "", None),
+            (f"SM-{100000 + number}", "EVSE_EXPORT", charger, Decimal("11.5")),
+        ]
+        program = EXPORT_PROGRAM if number % 5 else EVENT_PROGRAM
+        for meter, kind, charger_id, max_kw in channels:
+            line += 1
+            rows.append(
+                EnrollmentRow(
+                    line=line,
+                    participant_email=email,
+                    participant_name=f"Demo Owner {number:02d}",
+                    participant_kind="INDIVIDUAL",
+                    program_code=program,
+                    site_account=site,
+                    site_timezone=TIMEZONE,
+                    meter_id=meter,
+                    channel_kind=kind,
+                    charger_id=charger_id,
+                    charger_max_kw=max_kw,
+                    enrollment_start=ENROLLED_ON,
+                )
+            )
+    for bus in range(1, BUS_COUNT + 1):
+        for kind in ("EVSE_EXPORT", "EVSE_IMPORT"):
+            line += 1
+            rows.append(
+                EnrollmentRow(
+                    line=line,
+                    participant_email=FLEET_EMAIL,
+                    participant_name="Valley Unified School District",
+                    participant_kind="ORGANIZATION",
+                    program_code=EVENT_PROGRAM,
+                    site_account="PDE-DEPOT-1",
+                    site_timezone=TIMEZONE,
+                    meter_id=f"BUS-DC-{bus:02d}",
+                    channel_kind=kind,
+                    charger_id=f"DEPOT-DC-{bus:02d}",
+                    charger_max_kw=Decimal(60),
+                    enrollment_start=ENROLLED_ON,
+                )
+            )
+    return rows
+
+
+def _ensure_password(email: str) -> None:
+    user = User.objects.get(email=email)
+    if not user.has_usable_password():
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+
+
+def _ensure_staff_user(email: str, full_name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name, is_staff=True)
+    return user

@@ -1,0 +1,8 @@
+"""App config for the owner portal."""
+
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "settlement.portal"
+    label = "portal"

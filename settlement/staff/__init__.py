@@ -1,0 +1,1 @@
+"""Staff pages for reviewing settlements (Django admin stays for raw data editing)."""

@@ -1,0 +1,59 @@
+"""Shared fixtures: users in each role, API clients."""
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts import operations, roles
+from accounts.models import Participant, User
+from tests.factories import MembershipFactory, ParticipantFactory, UserFactory
+
+
+@pytest.fixture
+def staff_roles(db: None) -> dict[str, object]:
+    return operations.ensure_staff_roles()
+
+
+@pytest.fixture
+def make_owner(db: None) -> Callable[..., User]:
+    def make(email: str = "owner@example.com", **participant_fields: object) -> User:
+        participant = ParticipantFactory(email=email, **participant_fields)
+        user = UserFactory(email=email)
+        MembershipFactory(user=user, participant=participant)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def owner(make_owner: Callable[..., User]) -> User:
+    return make_owner("owner@example.com", name="Olivia Owner")
+
+
+@pytest.fixture
+def owner_participant(owner: User) -> Participant:
+    return Participant.objects.get(email=owner.email)
+
+
+@pytest.fixture
+def reviewer(staff_roles: dict[str, object]) -> User:
+    user = UserFactory(email="reviewer@utility.example.com", is_staff=True)
+    user.groups.add(staff_roles[roles.REVIEWER])
+    return user
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -1,0 +1,55 @@
+"""Settings come from the environment and hold up to Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY"}}
+    return subprocess.run(  # noqa: S603 - a fixed interpreter and our own manage.py
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level=WARNING",
+        env={
+            "DEBUG": "0",
+            "SECRET_KEY": "p" * 20 + "roduction-key-with-enough-entropy-0123456789abcdef",
+            "ALLOWED_HOSTS": "v2g.example.com",
+            "SECURE_SSL_REDIRECT": "1",
+            "STATIC_MANIFEST": "1",
+        },
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_the_service_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = run_manage("check", env={"DEBUG": "0", "SECRET_KEY": ""})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+@pytest.mark.parametrize("debug", ["1", "true"])
+def test_debug_runs_with_a_development_key(debug):
+    result = run_manage("check", env={"DEBUG": debug, "SECRET_KEY": ""})
+
+    assert result.returncode == 0, result.stderr

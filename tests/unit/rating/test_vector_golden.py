@@ -1,0 +1,124 @@
+"""Golden cases for hourly price vectors; expected values worked out by hand."""
+
+from decimal import Decimal
+
+import pytest
+
+from settlement.rating import holiday_calendars, vector
+from settlement.rating.errors import RatingInputError
+from settlement.rating.tariff import DayType, HourlyVectorTariff, VectorPrice
+from tests.unit.rating.plans import LOS_ANGELES, epoch, month_of_july_2025, readings, utc
+
+BASE = VectorPrice(generation=Decimal("0.01000"), delivery=Decimal("0.00100"))
+JULY_WEEKDAY_16 = VectorPrice(generation=Decimal("0.10000"), delivery=Decimal("0.02000"))
+
+
+def month_table_tariff(holidays=frozenset()):
+    table = {
+        (month, day_type, hour): BASE
+        for month in range(1, 13)
+        for day_type in DayType
+        for hour in range(24)
+    }
+    table[(7, DayType.WEEKDAY, 16)] = JULY_WEEKDAY_16
+    return HourlyVectorTariff(
+        time_zone=LOS_ANGELES, by_month_day_type_hour=table, holidays=holidays
+    )
+
+
+def summary(result):
+    return [(line.label, line.kwh, line.price, line.amount) for line in result.lines]
+
+
+def test_a_july_weekday_16_00_reading_gets_generation_and_delivery_lines():
+    # 2025-07-15 23:00 UTC = 16:00 PDT, Tuesday: 5 kWh x $0.10 = $0.50 generation,
+    # 5 kWh x $0.02 = $0.10 delivery; total $0.60.
+    start, end = month_of_july_2025()
+
+    result = vector.price_vector(
+        readings((utc(2025, 7, 15, 23), 60, 5000)),
+        month_table_tariff(),
+        period_start_utc=start,
+        period_end_utc=end,
+    )
+
+    assert summary(result) == [
+        (
+            "Jul weekday 16:00-17:00 generation",
+            Decimal("5.000"),
+            Decimal("0.10000"),
+            Decimal("0.50"),
+        ),
+        ("Jul weekday 16:00-17:00 delivery", Decimal("5.000"), Decimal("0.02000"), Decimal("0.10")),
+    ]
+    assert result.total == Decimal("0.60")
+    assert result.lines_of_interval(0) == ((0, 5000), (1, 5000))
+
+
+def test_a_holiday_reads_the_weekend_row():
+    # 2025-07-04 16:00 PDT with the SCE calendar: weekend/holiday row, 5 kWh x $0.01 = $0.05
+    # generation, 5 kWh x $0.001 = $0.005 -> $0.01 delivery.
+    start, end = month_of_july_2025()
+    tariff = month_table_tariff(holiday_calendars.holiday_dates("sce", [2025]))
+
+    result = vector.price_vector(
+        readings((utc(2025, 7, 4, 23), 60, 5000)),
+        tariff,
+        period_start_utc=start,
+        period_end_utc=end,
+    )
+
+    assert [(line.label, line.amount) for line in result.lines] == [
+        ("Jul weekend/holiday 16:00-17:00 generation", Decimal("0.05")),
+        ("Jul weekend/holiday 16:00-17:00 delivery", Decimal("0.01")),
+    ]
+
+
+def test_an_absolute_hour_table_prices_both_1_am_hours_of_fall_back_apart():
+    # 08:00 UTC = 01:00 PDT at $0.20 + $0.01; 09:00 UTC = 01:00 PST at $0.30 + $0.02.
+    # 2 kWh each: 0.40 + 0.02, then 0.60 + 0.04: total $1.06.
+    tariff = HourlyVectorTariff(
+        time_zone=LOS_ANGELES,
+        by_utc_hour={
+            epoch(utc(2025, 11, 2, 8)): VectorPrice(Decimal("0.20"), Decimal("0.01")),
+            epoch(utc(2025, 11, 2, 9)): VectorPrice(Decimal("0.30"), Decimal("0.02")),
+        },
+    )
+
+    result = vector.price_vector(
+        readings((utc(2025, 11, 2, 8), 60, 2000), (utc(2025, 11, 2, 9), 60, 2000)),
+        tariff,
+        period_start_utc=utc(2025, 11, 2, 7),
+        period_end_utc=utc(2025, 11, 3, 8),
+    )
+
+    assert [(line.label, line.amount) for line in result.lines] == [
+        ("2025-11-02 01:00 PDT generation", Decimal("0.40")),
+        ("2025-11-02 01:00 PDT delivery", Decimal("0.02")),
+        ("2025-11-02 01:00 PST generation", Decimal("0.60")),
+        ("2025-11-02 01:00 PST delivery", Decimal("0.04")),
+    ]
+    assert result.total == Decimal("1.06")
+
+
+def test_an_hour_without_a_price_is_an_error_not_zero():
+    tariff = HourlyVectorTariff(
+        time_zone=LOS_ANGELES,
+        by_utc_hour={epoch(utc(2025, 11, 2, 8)): VectorPrice(Decimal("0.20"), Decimal("0.01"))},
+    )
+
+    with pytest.raises(RatingInputError, match="2025-11-02T10:00:00"):
+        vector.price_vector(
+            readings((utc(2025, 11, 2, 10), 15, 100)),
+            tariff,
+            period_start_utc=utc(2025, 11, 2, 7),
+            period_end_utc=utc(2025, 11, 3, 8),
+        )
+
+
+def test_a_float_price_is_refused():
+    with pytest.raises(RatingInputError, match="must be a finite Decimal"):
+        HourlyVectorTariff(
+            time_zone=LOS_ANGELES,
+            by_utc_hour={0: VectorPrice(0.2, Decimal("0.01"))},  # type: ignore[arg-type]
+        )

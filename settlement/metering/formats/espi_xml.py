@@ -76,24 +76,29 @@ def parse(
     """
     notes = notes if notes is not None else ParseNotes()
     notes.meter_id_source = "caller" if meter_id is not None else "UsagePoint self href"
-    seekable = _seekable(stream)
-    origin = seekable.tell()
-    entries, block_links = _read_metadata(seekable)
-    if not block_links:
-        raise FileRejected("the XML holds no ESPI IntervalBlock", code="no_readings")
-    channels = _channels(entries, block_links, meter_id=meter_id)
-    seekable.seek(origin)
-    return _readings(seekable, channels=channels)
-
-
-def _seekable(stream: BinaryIO) -> IO[bytes]:
-    """Return the stream itself if it can rewind, else a spooled copy (two passes)."""
     if stream.seekable():
-        return stream
+        return _two_passes(stream, meter_id=meter_id, owned=False)
+    # A one-way stream is copied to a spool (memory, then disk) so it can be read twice.
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
     shutil.copyfileobj(stream, spool)
     spool.seek(0)
-    return spool
+    return _two_passes(spool, meter_id=meter_id, owned=True)
+
+
+def _two_passes(stream: IO[bytes], *, meter_id: str | None, owned: bool) -> Iterator[Item]:
+    """Run pass 1 now and return pass 2; close `stream` afterwards when it is `owned`."""
+    origin = stream.tell()
+    try:
+        entries, block_links = _read_metadata(stream)
+        if not block_links:
+            raise FileRejected("the XML holds no ESPI IntervalBlock", code="no_readings")
+        channels = _channels(entries, block_links, meter_id=meter_id)
+        stream.seek(origin)
+    except FileRejected:
+        if owned:
+            stream.close()
+        raise
+    return _readings(stream, channels=channels, owned=owned)
 
 
 def _walk(stream: IO[bytes]) -> Iterator[tuple[str, str, Element, str]]:
@@ -265,8 +270,19 @@ def _usage_point_of(reading: _Entry, usage_points: list[_Entry]) -> str | None:
     return None
 
 
-def _readings(stream: IO[bytes], *, channels: dict[int, _Channel | str]) -> Iterator[Item]:
+def _readings(
+    stream: IO[bytes], *, channels: dict[int, _Channel | str], owned: bool
+) -> Iterator[Item]:
     """Return pass 2: every IntervalReading as a reading or a row error."""
+    try:
+        yield from _pass_two(stream, channels=channels)
+    finally:
+        if owned:
+            stream.close()
+
+
+def _pass_two(stream: IO[bytes], *, channels: dict[int, _Channel | str]) -> Iterator[Item]:
+    """Return the items of every IntervalBlock, in document order."""
     entry_index = block_number = reading_number = skipped = 0
     channel: _Channel | str = ""
     cursor: int | None = None

@@ -68,22 +68,26 @@ class WallClock:
         self._notes.fall_back_readings += 1
         return chosen.astimezone(UTC)
 
-    def span_s(self, start: datetime, end: datetime) -> int:
-        """Return the seconds from wall time `start` to wall time `end`.
+    def span_s(self, start: datetime, end: datetime, *, start_utc: datetime) -> int:
+        """Return the seconds from wall time `start` (at `start_utc`) to wall time `end`.
 
-        When both name exactly one instant this is the real elapsed time (01:45 to 03:00 on
-        a spring-forward day is 15 minutes). When either is repeated or skipped it is the
-        wall-clock difference: utilities label an interval on the DST boundary by its
-        nominal wall times (01:45 to 02:00), which a repeated or missing 02:00 cannot place.
+        Utilities label intervals on a DST boundary in two ways, and both are read right:
+        - true local times (01:45 to 03:00 on a spring-forward day, 01:45 to 01:00 at the
+          end of the first fall-back run): the real elapsed time, the end being the first
+          instant with that wall time after the start;
+        - nominal labels (01:45 to 02:00 where 02:00 is skipped or the hour repeats): the
+          wall-clock difference, since such an end names no single instant.
         """
-        wall_difference = end - start
-        if self._is_regular(start) and self._is_regular(end):
-            # Subtracting aware datetimes of one zone ignores offsets; go through UTC.
-            elapsed = end.replace(tzinfo=self._zone).astimezone(UTC) - start.replace(
-                tzinfo=self._zone
-            ).astimezone(UTC)
-            return _whole_seconds(elapsed)
-        return _whole_seconds(wall_difference)
+        wall_seconds = _whole_seconds(end - start)
+        if wall_seconds > 0 and not (self._is_regular(start) and self._is_regular(end)):
+            return wall_seconds
+        candidates = [end.replace(tzinfo=self._zone, fold=fold).astimezone(UTC) for fold in (0, 1)]
+        later = [c for c in candidates if c > start_utc and self._names(c, end)]
+        return _whole_seconds(min(later) - start_utc) if later else wall_seconds
+
+    def _names(self, instant: datetime, wall: datetime) -> bool:
+        """Return whether the UTC `instant` reads as `wall` on the zone's clocks."""
+        return instant.astimezone(self._zone).replace(tzinfo=None) == wall
 
     def _is_regular(self, wall: datetime) -> bool:
         """Return whether `wall` names exactly one instant (neither repeated nor skipped)."""

@@ -120,7 +120,7 @@ def _reading(
         start_wall = datetime.fromisoformat(start_text)
         end_wall = datetime.fromisoformat(end_text)
         start = clock.to_utc(start_wall, series=flow)
-        duration_s = clock.span_s(start_wall, end_wall)
+        duration_s = clock.span_s(start_wall, end_wall, start_utc=start)
     except (ValueError, OverflowError) as error:
         return RowError(location, "time period", str(error) or "date out of range")
     if duration_s <= 0:

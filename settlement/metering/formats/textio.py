@@ -52,7 +52,9 @@ def lines(stream: BinaryIO, *, max_line_chars: int = MAX_LINE_CHARS) -> Iterator
             raise FileRejected("the file is empty (0 bytes)", code="empty")
     finally:
         # Hand the caller's stream back open: a wrapper closes its buffer when collected.
-        text.detach()
+        # (A caller may already have closed it before abandoning this generator.)
+        if not stream.closed:
+            text.detach()
 
 
 def _not_utf8(error: UnicodeDecodeError, *, line_number: int) -> FileRejected:

@@ -1,0 +1,77 @@
+"""Tests for the mapping of every source's quality vocabulary to one Quality."""
+
+import pytest
+
+from settlement.metering.formats import quality
+from settlement.metering.formats.quality import Quality
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (0, Quality.ACTUAL),
+        (7, Quality.EDITED),
+        (8, Quality.ESTIMATED),
+        (9, Quality.ESTIMATED),
+        (10, Quality.SUSPECT),
+        (11, Quality.DERIVED),
+        (12, Quality.FORECAST),
+        (14, Quality.ACTUAL),
+        (17, Quality.ACTUAL),
+        (19, Quality.ACTUAL),
+    ],
+)
+def test_espi_codes_map_to_one_quality(code, expected):
+    assert quality.from_espi(code) is expected
+
+
+def test_an_unknown_espi_code_maps_to_none():
+    assert quality.from_espi(99) is None
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (0b0000000, Quality.ACTUAL),
+        (0b0000001, Quality.ACTUAL),
+        (0b0000011, Quality.EDITED),
+        (0b0000100, Quality.ESTIMATED),
+        (0b0001000, Quality.ESTIMATED),
+        (0b0010001, Quality.SUSPECT),
+        (0b0100000, Quality.DERIVED),
+        (0b1000000, Quality.FORECAST),
+        # Edited and questionable at once: the more doubtful flag wins.
+        (0b0010010, Quality.SUSPECT),
+    ],
+)
+def test_ieee_2030_5_quality_flags_map_to_the_most_doubtful_bit(flags, expected):
+    assert quality.from_ieee_2030_5(flags) is expected
+
+
+def test_ieee_2030_5_reserved_bits_map_to_none():
+    assert quality.from_ieee_2030_5(1 << 7) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", Quality.ACTUAL),
+        (" Actual ", Quality.ACTUAL),
+        ("ESTIMATED", Quality.ESTIMATED),
+        ("Validated", Quality.ACTUAL),
+        ("missing", Quality.MISSING),
+    ],
+)
+def test_utility_words_map_case_insensitively(text, expected):
+    assert quality.from_utility_text(text) is expected
+
+
+def test_canonical_names_are_exact_and_empty_is_actual():
+    assert quality.from_canonical("") is Quality.ACTUAL
+    assert quality.from_canonical("SUSPECT") is Quality.SUSPECT
+    assert quality.from_canonical("suspect") is None
+
+
+def test_worst_returns_the_most_doubtful_quality():
+    assert quality.worst([Quality.EDITED, Quality.SUSPECT, Quality.ACTUAL]) is Quality.SUSPECT
+    assert quality.worst([]) is Quality.ACTUAL

@@ -14,8 +14,9 @@ def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip("headless Chromium is not installed (make browser-deps installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop; Django then refuses ORM calls from the test
-    # thread unless told that this is deliberate.
+    # Playwright's sync API keeps an event loop in this thread; Django then refuses ORM calls
+    # from tests and their database teardown unless told that this is deliberate. Subprocess
+    # tests drop the variable (tests/functional/test_settings.py).
     with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(

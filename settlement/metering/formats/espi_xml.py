@@ -335,7 +335,7 @@ def _reading(
         start_at = datetime.fromtimestamp(start, UTC)
         datetime.fromtimestamp(following, UTC)
     except (OverflowError, OSError, ValueError):
-        return RowError(location, "timePeriod", f"start {start} is out of range"), None
+        return RowError(location, "timePeriod", f"start {str(start)[:20]} is out of range"), None
     codes = [
         _child_text(child, "quality") for child in element if _local(child.tag) == "ReadingQuality"
     ]

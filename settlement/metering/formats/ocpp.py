@@ -293,7 +293,8 @@ def _elements(stream: BinaryIO) -> Iterator[Any]:
     buffer, position = reader.more(""), 0
     position = _skip_space(buffer, position)
     if buffer.startswith("{", position):
-        element, _ = _decode(decoder, reader, buffer, position)
+        element, (buffer, position) = _decode(decoder, reader, buffer, position)
+        _expect_end(reader, buffer[position:])
         yield element
         return
     if not buffer.startswith("[", position):
@@ -317,6 +318,7 @@ def _elements(stream: BinaryIO) -> Iterator[Any]:
             continue
         character = buffer[position]
         if state != "comma" and character == "]":
+            _expect_end(reader, buffer[position + 1 :])
             return
         if state == "element":
             if character != ",":
@@ -330,6 +332,16 @@ def _elements(stream: BinaryIO) -> Iterator[Any]:
         element, (buffer, position) = _decode(decoder, reader, buffer, position)
         state = "element"
         yield element
+
+
+def _expect_end(reader: "_Text", rest: str) -> None:
+    """Check that only whitespace follows the closing bracket, reading to the end."""
+    while True:
+        if rest.strip(" \t\r\n"):
+            raise FileRejected("the JSON has content after its closing bracket", code="malformed")
+        rest = reader.more("")
+        if not rest:
+            return
 
 
 def _decode(

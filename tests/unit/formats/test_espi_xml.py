@@ -1,6 +1,7 @@
 """Tests for the Green Button (ESPI) parser against real samples and hand-built feeds."""
 
 import io
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -182,3 +183,31 @@ def test_a_non_seekable_stream_is_spooled_for_the_second_pass():
     items = list(espi_xml.parse(io.BufferedReader(OneWay(data))))
 
     assert len(items) == 8
+
+
+def test_parse_keeps_no_readings_in_memory_across_large_blocks():
+    # Given 10 blocks of 2,000 readings (20,000 readings), a parser that kept elements or
+    # readings would hold several MB; streaming keeps the peak far below that.
+    text = (METER_DATA / "espi_export_default_ns_no_timeperiod.xml").read_text()
+    readings = "".join(
+        f"<IntervalReading><value>{i % 10}0</value></IntervalReading>" for i in range(2000)
+    )
+    first = text.index("<IntervalReading>")
+    last = text.rindex("</IntervalReading>") + len("</IntervalReading>")
+    entry_start = text.rindex("<entry>", 0, first)
+    entry_end = text.index("</entry>", last) + len("</entry>")
+    entry = text[entry_start:first] + readings + text[last:entry_end]
+    feed = text[:entry_start] + entry * 10 + text[entry_end:]
+
+    tracemalloc.start()
+    count = total = 0
+    for item in espi_xml.parse(io.BytesIO(feed.encode())):
+        count += 1
+        total += item.wh
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    # Values 00, 10, ..., 90 tenths of a Wh = 0..9 Wh, 200 times per block of 2,000:
+    # 45 x 200 x 10 blocks = 90,000 Wh.
+    assert (count, total) == (20_000, 90_000)
+    assert peak < 1_500_000

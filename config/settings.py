@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "settlement.api",
     "settlement.portal",
     "settlement.demo",
+    "settlement.tariffs",
 ]
 
 MIDDLEWARE = [

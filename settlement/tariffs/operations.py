@@ -1,0 +1,338 @@
+"""Writes for tariffs: importing a file as a version, locking versions, program attachments."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from django.db import transaction
+
+from accounts.models import Program
+from accounts.timezones import is_valid_timezone
+from settlement.errors import DomainError, NotFound
+from settlement.rating import holiday_calendars
+from settlement.tariffs import definitions, sources
+from settlement.tariffs.models import ProgramTariff, TariffPlan, TariffVersion
+
+
+class Outcome(StrEnum):
+    """What a create-if-missing call did."""
+
+    CREATED = "created"
+    UNCHANGED = "unchanged"
+
+
+class ProgramNotFound(NotFound):
+    """No program has this code."""
+
+    code = "program_not_found"
+
+
+class TimeZoneRequired(DomainError):
+    """The plan's zone is neither given nor known from a program."""
+
+    code = "timezone_required"
+
+
+class InvalidImportOption(DomainError):
+    """An import option (time zone, holiday calendar) is not acceptable."""
+
+    code = "invalid_import_option"
+
+
+class PlanConflict(DomainError):
+    """The plan exists with a zone or holiday calendar other than the one asked for."""
+
+    code = "tariff_plan_conflict"
+    http_status = 409
+
+
+class VersionOverlap(DomainError):
+    """A new version's dates overlap a version that cannot give way."""
+
+    code = "tariff_version_overlap"
+    http_status = 409
+
+
+class VersionLocked(DomainError):
+    """A statement was priced with this version: it may not change."""
+
+    code = "tariff_version_locked"
+    http_status = 409
+
+
+class ProgramTariffConflict(DomainError):
+    """The program already pays by another plan from that date or later."""
+
+    code = "program_tariff_conflict"
+    http_status = 409
+
+
+def _fields(field: str, reason: str) -> dict[str, object]:
+    return {"field": field, "reason": reason}
+
+
+@dataclass(frozen=True)
+class TariffImport:
+    """The version an import created or found, and what the import reports."""
+
+    version: TariffVersion
+    outcome: Outcome
+    periods: int
+    warnings: tuple[str, ...]
+    program_tariff: ProgramTariff | None
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the JSON summary printed by `import_tariff`."""
+        return {
+            "code": self.version.plan.code,
+            "version": self.version.version,
+            "outcome": self.outcome.value,
+            "periods": self.periods,
+            "effective_from": self.version.effective_from.isoformat(),
+            "effective_to": _iso(self.version.effective_to),
+            "warnings": list(self.warnings),
+        }
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _resolve_timezone(timezone: str | None, program: Program | None) -> str:
+    if timezone is None and program is not None:
+        timezone = program.timezone
+    if timezone is None:
+        raise TimeZoneRequired(
+            "give --timezone, or --program to use the program's zone",
+            details=_fields("timezone", "required: neither --timezone nor --program given"),
+        )
+    if not is_valid_timezone(timezone):
+        raise InvalidImportOption(
+            f"timezone: {timezone!r} is not an IANA time zone",
+            details=_fields("timezone", f"{timezone!r} is not an IANA time zone"),
+        )
+    return timezone
+
+
+def _program(program_code: str | None) -> Program | None:
+    if program_code is None:
+        return None
+    program = Program.objects.filter(code=program_code).first()
+    if program is None:
+        raise ProgramNotFound(
+            f"program: no program {program_code!r}",
+            details=_fields("program", f"no program {program_code!r}"),
+        )
+    return program
+
+
+def _plan(
+    *, code: str, timezone: str, calendar: str | None, tariff_file: sources.TariffFile, fmt: str
+) -> TariffPlan:
+    plan = TariffPlan.objects.select_for_update().filter(code=code).first()
+    if plan is None:
+        chosen = calendar or sources.DEFAULT_CALENDAR[sources.SourceFormat(fmt)]
+        return TariffPlan.objects.create(
+            code=code,
+            name=tariff_file.name or code,
+            utility=tariff_file.utility,
+            timezone=timezone,
+            holiday_calendar=chosen.upper(),
+        )
+    # Changing either would silently reprice every version the plan already has.
+    if plan.timezone != timezone:
+        raise PlanConflict(
+            f"timezone: plan {code} is in {plan.timezone}, not {timezone}",
+            details=_fields("timezone", f"plan {code} is in {plan.timezone}"),
+        )
+    if calendar is not None and plan.holiday_calendar != calendar.upper():
+        raise PlanConflict(
+            f"holidays: plan {code} uses the {plan.holiday_calendar.lower()} calendar",
+            details=_fields("holidays", f"plan {code} uses {plan.holiday_calendar.lower()}"),
+        )
+    return plan
+
+
+def _make_room(*, plan: TariffPlan, start: date, end: date | None) -> None:
+    """End the open version the new one supersedes; refuse any other overlap."""
+    for other in TariffVersion.objects.filter(plan=plan).order_by("effective_from"):
+        overlaps = (end is None or other.effective_from < end) and (
+            other.effective_to is None or other.effective_to > start
+        )
+        if not overlaps:
+            continue
+        if other.effective_to is None and other.effective_from < start:
+            _end_open_version(version=other, on=start)
+            continue
+        raise VersionOverlap(
+            f"effective_from: {plan.code} v{other.version} is in force "
+            f"[{other.effective_from}, {_iso(other.effective_to) or 'open'})",
+            details=_fields("effective_from", f"overlaps {plan.code} v{other.version}"),
+        )
+
+
+def _end_open_version(*, version: TariffVersion, on: date) -> None:
+    # Closing an open end changes no price a statement used if it falls after every
+    # period priced with the version.
+    if version.locked_through is not None and on < version.locked_through:
+        raise VersionLocked(
+            f"{version} priced statements through {version.locked_through}; it cannot end on {on}",
+            details=_fields("effective_from", f"{version} is locked through"),
+        )
+    version.effective_to = on
+    version.save(update_fields=["effective_to"])
+
+
+def import_tariff(
+    *,
+    data: bytes,
+    source_format: sources.SourceFormat,
+    code: str,
+    source_name: str = "",
+    timezone: str | None = None,
+    effective_from: date | None = None,
+    program_code: str | None = None,
+    holidays: str | None = None,
+) -> TariffImport:
+    """Return the version `data` becomes in plan `code`, created or found (idempotent).
+
+    The plan (created on first import) is in `timezone`, else the program's zone. A new
+    version ends the plan's open-ended version it supersedes. With `program_code` the plan
+    becomes the program's export-credit plan from the version's start. Raises
+    TariffFileError (malformed file), TimeZoneRequired, InvalidImportOption,
+    ProgramNotFound, PlanConflict, VersionOverlap, VersionLocked or ProgramTariffConflict;
+    nothing is stored then.
+    """
+    if holidays is not None and holidays not in holiday_calendars.CALENDAR_NAMES:
+        raise InvalidImportOption(
+            f"holidays: {holidays!r} is not one of {', '.join(holiday_calendars.CALENDAR_NAMES)}",
+            details=_fields("holidays", f"{holidays!r} is not a known calendar"),
+        )
+    program = _program(program_code)
+    zone = _resolve_timezone(timezone, program)
+    tariff_file = sources.read_tariff_file(
+        data=data, source_format=source_format, time_zone=zone, effective_from=effective_from
+    )
+    definition = definitions.to_json(tariff_file.tariff)
+    sha256 = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        plan = _plan(
+            code=code,
+            timezone=zone,
+            calendar=holidays,
+            tariff_file=tariff_file,
+            fmt=source_format.value,
+        )
+        version = TariffVersion.objects.filter(
+            plan=plan, source_sha256=sha256, effective_from=tariff_file.effective_from
+        ).first()
+        if version is not None and version.definition != definition:
+            raise VersionOverlap(
+                f"file: already imported as {version} with other options",
+                details=_fields("file", f"already imported as {version} with other options"),
+            )
+        outcome = Outcome.UNCHANGED
+        if version is None:
+            _make_room(plan=plan, start=tariff_file.effective_from, end=tariff_file.effective_to)
+            latest = plan.versions.order_by("-version").values_list("version", flat=True).first()
+            version = TariffVersion.objects.create(
+                plan=plan,
+                version=(latest or 0) + 1,
+                kind=definitions.kind_of(tariff_file.tariff),
+                definition=definition,
+                effective_from=tariff_file.effective_from,
+                effective_to=tariff_file.effective_to,
+                source_format=source_format.stored,
+                source_name=source_name,
+                source_sha256=sha256,
+                warnings=list(tariff_file.warnings),
+            )
+            outcome = Outcome.CREATED
+        program_tariff = None
+        if program is not None:
+            program_tariff, _ = attach_plan(
+                program=program, plan=plan, effective_from=version.effective_from
+            )
+    return TariffImport(
+        version=version,
+        outcome=outcome,
+        periods=definitions.entry_count(tariff_file.tariff),
+        warnings=tariff_file.warnings,
+        program_tariff=program_tariff,
+    )
+
+
+def attach_plan(
+    *, program: Program, plan: TariffPlan, effective_from: date
+) -> tuple[ProgramTariff, Outcome]:
+    """Return the program's attachment to `plan` in force from `effective_from`.
+
+    The attachment in force at that date ends there, unless it already names `plan` (then it
+    is returned unchanged). Raises ProgramTariffConflict when another attachment starts on
+    or after that date.
+    """
+    with transaction.atomic():
+        Program.objects.select_for_update().get(pk=program.pk)
+        attachments = ProgramTariff.objects.filter(program=program).select_related("plan")
+        current = (
+            attachments.filter(effective_from__lte=effective_from)
+            .exclude(effective_to__isnull=False, effective_to__lte=effective_from)
+            .first()
+        )
+        if current is not None and current.plan_id == plan.pk:
+            return current, Outcome.UNCHANGED
+        later = attachments.filter(effective_from__gte=effective_from).first()
+        if later is not None:
+            raise ProgramTariffConflict(
+                f"program: {program.code} pays by {later.plan.code} from {later.effective_from}",
+                details=_fields("program", f"{program.code} has {later}"),
+            )
+        if current is not None:
+            current.effective_to = effective_from
+            current.save(update_fields=["effective_to"])
+        attachment = ProgramTariff.objects.create(
+            program=program, plan=plan, effective_from=effective_from
+        )
+        return attachment, Outcome.CREATED
+
+
+def revise_version(
+    *,
+    version: TariffVersion,
+    tariff: definitions.Tariff,
+    effective_from: date,
+    effective_to: date | None,
+) -> TariffVersion:
+    """Return `version` with a new definition and dates; only before any statement used it.
+
+    Raises VersionLocked once the version is locked: a price change is then a new version.
+    """
+    with transaction.atomic():
+        version = TariffVersion.objects.select_for_update().get(pk=version.pk)
+        if version.locked_at is not None:
+            raise VersionLocked(
+                f"{version} was used by a statement on {version.locked_at:%Y-%m-%d}; "
+                "import a new version instead",
+                details=_fields("version", f"{version} is locked"),
+            )
+        version.kind = definitions.kind_of(tariff)
+        version.definition = definitions.to_json(tariff)
+        version.effective_from = effective_from
+        version.effective_to = effective_to
+        version.save(update_fields=["kind", "definition", "effective_from", "effective_to"])
+        return version
+
+
+def lock_version(*, version: TariffVersion, through: date, now: datetime) -> TariffVersion:
+    """Return `version` locked: a statement priced local dates before `through` with it.
+
+    The first lock records `now`; later locks only extend `locked_through`.
+    """
+    with transaction.atomic():
+        version = TariffVersion.objects.select_for_update().get(pk=version.pk)
+        version.locked_at = version.locked_at or now
+        if version.locked_through is None or through > version.locked_through:
+            version.locked_through = through
+        version.save(update_fields=["locked_at", "locked_through"])
+        return version

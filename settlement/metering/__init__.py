@@ -1,0 +1,1 @@
+"""Meter data ingestion: uploads, validation (VEE), readings and their revisions."""

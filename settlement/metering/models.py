@@ -1,0 +1,217 @@
+"""Uploads of meter data, the readings they produced and the values those replaced."""
+
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Channel, Participant, Program, User
+
+STATUSES = ["RECEIVED", "PROCESSING", "PROCESSED", "REJECTED"]
+QUALITIES = ["ACTUAL", "ESTIMATED", "EDITED", "DERIVED", "FORECAST", "SUSPECT", "MISSING"]
+
+
+class Aggregator(models.Model):
+    """A company that posts readings for the participants it represents.
+
+    Its users' API tokens may write readings only to channels at its participants' sites.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    users: "models.ManyToManyField[User, models.Model]" = models.ManyToManyField(
+        User, blank=True, related_name="aggregators"
+    )
+    participants: "models.ManyToManyField[Participant, AggregatorParticipant]" = (
+        models.ManyToManyField(
+            Participant, through="AggregatorParticipant", related_name="aggregators"
+        )
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AggregatorParticipant(models.Model):
+    """An aggregator representing a participant."""
+
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.CASCADE, related_name="links")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="aggregator_links"
+    )
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["aggregator", "participant"], name="aggregator_participant_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aggregator} for {self.participant}"
+
+
+class ProgramMeteringSettings(models.Model):
+    """How a program treats missing data: short gaps estimated, estimates paid or held."""
+
+    program = models.OneToOneField(
+        Program, on_delete=models.CASCADE, related_name="metering_settings"
+    )
+    # 0 turns interpolation off; the domain's usual bound is 3 hours (180).
+    interpolate_gaps_up_to_minutes = models.PositiveIntegerField(default=0)
+    pay_estimated = models.BooleanField(default=False)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(interpolate_gaps_up_to_minutes__lte=24 * 60),
+                name="metering_interpolation_at_most_a_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"metering settings of {self.program}"
+
+
+class Upload(models.Model):
+    """One file (or API batch) of meter data as received, with what became of it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "RECEIVED", "Received"
+        PROCESSING = "PROCESSING", "Processing"
+        PROCESSED = "PROCESSED", "Processed"
+        REJECTED = "REJECTED", "Rejected"
+
+    # The raw bytes live in MEDIA storage, not in the database: a 1 GiB file must be
+    # streamed in and out, and the database should hold what is queried.
+    file = models.FileField(upload_to="metering/uploads/%Y/%m/", max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    size_bytes = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    requested_format = models.CharField(max_length=20, default="auto")
+    format = models.CharField(max_length=20, blank=True)
+    # Who the data is for: a meter named by the sender, a site (owner uploads), an
+    # aggregator (batches). `target` is their canonical text, the key of duplicate uploads.
+    meter_id = models.CharField(max_length=64, blank=True)
+    site = models.ForeignKey(
+        "accounts.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="uploads"
+    )
+    aggregator = models.ForeignKey(
+        Aggregator, on_delete=models.PROTECT, null=True, blank=True, related_name="uploads"
+    )
+    target = models.CharField(max_length=200)
+    client_key = models.CharField(max_length=255, blank=True)
+    sent_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="meter_uploads"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    rejection_code = models.CharField(max_length=40, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    rows_total = models.BigIntegerField(null=True, blank=True)
+    rows_done = models.BigIntegerField(default=0)
+    accepted = models.BigIntegerField(default=0)
+    duplicates = models.BigIntegerField(default=0)
+    revised = models.BigIntegerField(default=0)
+    rejected = models.BigIntegerField(default=0)
+    estimated = models.BigIntegerField(default=0)
+    gaps = models.BigIntegerField(default=0)
+    channels = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(status__in=STATUSES), name="upload_status_valid"),
+            models.CheckConstraint(condition=Q(size_bytes__gte=0), name="upload_size_not_negative"),
+            # The same bytes for the same target are one upload, unless it was rejected
+            # (then a retry, e.g. after the meter was enrolled, must be possible).
+            models.UniqueConstraint(
+                fields=["sha256", "target"],
+                condition=~Q(status="REJECTED"),
+                name="upload_same_file_same_target_once",
+            ),
+            models.UniqueConstraint(
+                fields=["aggregator", "client_key"],
+                condition=~Q(client_key=""),
+                name="upload_client_key_once_per_aggregator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"upload {self.pk} ({self.original_name or self.sha256[:12]})"
+
+
+class UploadProblem(models.Model):
+    """One rejected row or element of an upload, or a gap it left, with the reason."""
+
+    class Kind(models.TextChoices):
+        REJECTED = "REJECTED", "Rejected"
+        GAP = "GAP", "Gap (reported, not rejected)"
+        FILE = "FILE", "The file as a whole"
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="problems")
+    # Order of discovery, so the report reads in file order.
+    seq = models.BigIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    location = models.CharField(max_length=200)
+    field = models.CharField(max_length=60)
+    reason = models.TextField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["upload", "seq"], name="upload_problem_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.upload_id} {self.location} {self.field}: {self.reason[:40]}"
+
+
+class Reading(models.Model):
+    """The current value of one interval of one channel (the latest revision)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="readings")
+    start = models.DateTimeField()
+    duration_s = models.PositiveIntegerField()
+    wh = models.BigIntegerField()
+    quality = models.CharField(max_length=10)
+    # 1 for the first value; each change moves the old value to ReadingRevision.
+    revision = models.PositiveIntegerField(default=1)
+    upload = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="readings")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["channel", "start"], name="reading_channel_start"),
+            models.CheckConstraint(condition=Q(duration_s__gt=0), name="reading_duration_positive"),
+            models.CheckConstraint(
+                condition=Q(quality__in=QUALITIES), name="reading_quality_valid"
+            ),
+            # Channels are directional (export or import): energy is never negative.
+            models.CheckConstraint(condition=Q(wh__gte=0), name="reading_wh_not_negative"),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="reading_revision_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}@{self.start.isoformat()} r{self.revision}"
+
+
+class ReadingRevision(models.Model):
+    """A superseded value of a reading: what it was, from which upload, until when."""
+
+    reading = models.ForeignKey(Reading, on_delete=models.PROTECT, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    duration_s = models.PositiveIntegerField()
+    wh = models.BigIntegerField()
+    quality = models.CharField(max_length=10)
+    upload = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField()
+    superseded_by = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="+")
+    superseded_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["reading", "revision"], name="reading_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reading_id} r{self.revision}"

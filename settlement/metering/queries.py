@@ -1,0 +1,200 @@
+"""Reads for metering: who may upload where, channel facts for validation, summaries."""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from accounts import queries as account_queries
+from accounts.models import Channel, Enrollment, Membership, Site, User
+from settlement.errors import NotFound, PermissionDenied
+from settlement.metering.formats.base import Flow
+from settlement.metering.models import Aggregator, ProgramMeteringSettings, Upload, UploadProblem
+from settlement.metering.vee import ChannelFacts
+
+SUMMARY_ERRORS = 50
+
+
+def access_site_for_upload(*, user: User, site_id: int) -> Site:
+    """Return the site `user` may upload meter data for.
+
+    Staff may upload for any site; an owner or manager only for their participants' sites.
+    Raises NotFound when the site does not exist or is not the user's (its existence is not
+    revealed), PermissionDenied for a member who may only view.
+    """
+    if account_queries.is_staff_user(user=user):
+        site = Site.objects.filter(pk=site_id).first()
+    else:
+        site = account_queries.sites_of(user=user).filter(pk=site_id).first()
+    if site is None:
+        raise NotFound(f"no site {site_id} you can upload meter data for")
+    if not account_queries.is_staff_user(user=user):
+        writer = Membership.objects.filter(
+            user=user,
+            participant_id=site.participant_id,
+            role__in=[Membership.Role.OWNER, Membership.Role.MANAGER],
+        ).exists()
+        if not writer:
+            raise PermissionDenied("viewers may not upload meter data")
+    return site
+
+
+def access_aggregator_for_user(*, user: User) -> Aggregator:
+    """Return the aggregator `user` posts readings for.
+
+    Raises PermissionDenied when the user belongs to no aggregator, or to several (a token
+    must say for whom it writes).
+    """
+    aggregators = list(Aggregator.objects.filter(users=user).order_by("pk")[:2])
+    if len(aggregators) != 1:
+        raise PermissionDenied(
+            "this endpoint is for aggregator accounts"
+            if not aggregators
+            else "the account belongs to several aggregators; use one account per aggregator"
+        )
+    return aggregators[0]
+
+
+def access_upload(*, user: User, upload_id: int) -> Upload:
+    """Return the upload `user` may see: staff any, owners their sites', aggregators theirs.
+
+    Raises NotFound otherwise (whether it exists is not revealed).
+    """
+    uploads = Upload.objects.filter(pk=upload_id)
+    if not account_queries.is_staff_user(user=user):
+        own_sites = account_queries.sites_of(user=user).values("pk")
+        uploads = uploads.filter(site__in=own_sites) | uploads.filter(aggregator__users=user)
+    upload = uploads.distinct().first()
+    if upload is None:
+        raise NotFound(f"no upload {upload_id}")
+    return upload
+
+
+def upload_problems(*, upload: Upload) -> QuerySet[UploadProblem]:
+    """Return the upload's report in file order."""
+    return upload.problems.order_by("seq")
+
+
+def uploads_for_staff() -> QuerySet[Upload]:
+    """Return every upload, newest first."""
+    return Upload.objects.select_related("site", "sent_by").order_by("-received_at", "-pk")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which channels an upload may write: any, one site's, or an aggregator's."""
+
+    site_id: int | None = None
+    aggregator_id: int | None = None
+
+    def describe(self) -> str:
+        """Return words for the scope, for messages."""
+        if self.site_id is not None:
+            return " at this upload's site"
+        if self.aggregator_id is not None:
+            return " at the aggregator's participants' sites"
+        return ""
+
+
+def channels_in_scope(*, scope: Scope) -> QuerySet[Channel]:
+    """Return the channels an upload with `scope` may write."""
+    channels = Channel.objects.all()
+    if scope.site_id is not None:
+        channels = channels.filter(site_id=scope.site_id)
+    if scope.aggregator_id is not None:
+        channels = channels.filter(
+            site__participant__aggregator_links__aggregator=scope.aggregator_id
+        )
+    return channels
+
+
+def channel_facts(*, meter_id: str, flow: Flow, scope: Scope) -> ChannelFacts | str:
+    """Return what validation needs about the channel of (meter, flow), or why there is none."""
+    kinds = [f"SITE_{flow}", f"EVSE_{flow}"]
+    candidates = list(
+        channels_in_scope(scope=scope)
+        .filter(meter_id=meter_id, kind__in=kinds)
+        .select_related("site", "charger")
+    )
+    if not candidates:
+        return f"no {str(flow).lower()} channel for meter {meter_id[:64]!r}{scope.describe()}"
+    if len(candidates) > 1:
+        return f"meter {meter_id!r} has both a site and a charger {str(flow).lower()} channel"
+    channel = candidates[0]
+    enrollments = list(Enrollment.objects.filter(site_id=channel.site_id).select_related("program"))
+    zone = ZoneInfo(channel.site.timezone)
+    windows = tuple(
+        (_utc_midnight(e.starts_on, zone), _utc_midnight(e.ends_on, zone) if e.ends_on else None)
+        for e in enrollments
+    )
+    settings_by_program = {
+        s.program_id: s.interpolate_gaps_up_to_minutes
+        for s in ProgramMeteringSettings.objects.filter(
+            program_id__in=[e.program_id for e in enrollments]
+        )
+    }
+    # Every program the site is in must allow the estimate: the most careful one decides.
+    minutes = min((settings_by_program.get(e.program_id, 0) for e in enrollments), default=0)
+    return ChannelFacts(
+        channel_id=channel.pk,
+        meter_id=channel.meter_id,
+        kind=channel.kind,
+        max_kw=channel.charger.max_discharge_kw if channel.charger else None,
+        enrolled=windows,
+        interpolate_up_to_s=minutes * 60,
+    )
+
+
+def meter_timezone(*, meter_id: str, scope: Scope) -> str | None:
+    """Return the IANA zone of the site of a meter in scope, or None if it is not known."""
+    channel = channels_in_scope(scope=scope).filter(meter_id=meter_id).select_related("site")
+    first = channel.order_by("pk").first()
+    return first.site.timezone if first else None
+
+
+def channel_names(*, channel_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Return (meter id, kind) of each channel id."""
+    return {
+        pk: (meter_id, kind)
+        for pk, meter_id, kind in Channel.objects.filter(pk__in=channel_ids).values_list(
+            "pk", "meter_id", "kind"
+        )
+    }
+
+
+def summary(*, upload: Upload, duplicate_upload: bool = False) -> dict[str, object]:
+    """Return the JSON summary of an upload (the command's output and the API's body)."""
+    errors = [
+        {"kind": p.kind, "location": p.location, "field": p.field, "reason": p.reason}
+        for p in upload_problems(upload=upload).exclude(kind=UploadProblem.Kind.GAP)[
+            :SUMMARY_ERRORS
+        ]
+    ]
+    return {
+        "upload_id": upload.pk,
+        "format": upload.format or upload.requested_format,
+        "status": upload.status,
+        "duplicate_upload": duplicate_upload,
+        "accepted": upload.accepted,
+        "duplicates": upload.duplicates,
+        "revised": upload.revised,
+        "rejected": upload.rejected,
+        "estimated": upload.estimated,
+        "gaps": upload.gaps,
+        "rejection": (
+            {"code": upload.rejection_code, "reason": upload.rejection_reason}
+            if upload.status == Upload.Status.REJECTED
+            else None
+        ),
+        "errors": errors,
+        "channels": upload.channels,
+        "progress": {"rows_done": upload.rows_done, "rows_total": upload.rows_total},
+        "sha256": upload.sha256,
+        "size_bytes": upload.size_bytes,
+    }
+
+
+def _utc_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """Return the UTC instant of local midnight starting `day` in `zone`."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)

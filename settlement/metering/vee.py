@@ -1,0 +1,245 @@
+"""Validation, estimation and editing (VEE) of parsed readings, one reading at a time.
+
+Every check runs here, in Python, for both storage paths (portable and PostgreSQL COPY), so
+the two can only differ in how rows are stored, never in which rows are accepted. Memory is
+bounded by the number of channels in a file, not by its length: the sequence checks compare
+each reading with the previous accepted reading of its channel only, which is exact because
+a reading that starts before that one is rejected as out of order.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from settlement.metering.formats.base import Flow, ParsedReading
+from settlement.metering.formats.quality import Quality
+
+EVSE_KINDS = frozenset({"EVSE_EXPORT", "EVSE_IMPORT"})
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelFacts:
+    """What validation needs to know about a channel."""
+
+    channel_id: int
+    meter_id: str
+    kind: str
+    # The charger's limit for EVSE channels (None for a revenue meter).
+    max_kw: Decimal | None
+    # Half-open [start, end) UTC windows of the site's enrollments (end None: open).
+    enrolled: tuple[tuple[datetime, datetime | None], ...]
+    # Longest gap (seconds) to estimate by interpolation; 0 turns estimation off.
+    interpolate_up_to_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A reading that passed every check, bound to its channel."""
+
+    channel_id: int
+    start: datetime
+    duration_s: int
+    wh: int
+    quality: str
+    location: str
+    # True for a value estimated here by interpolation: it never replaces a stored value.
+    estimated: bool = False
+
+    @property
+    def end(self) -> datetime:
+        """Return the instant the interval ends (exclusive)."""
+        return self.start + timedelta(seconds=self.duration_s)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A rejected reading or a reported gap, with where it is and why."""
+
+    kind: str  # "REJECTED" or "GAP"
+    location: str
+    field: str
+    reason: str
+
+
+# Resolve a (meter id, flow) to its channel, or return why it cannot be stored.
+Resolver = Callable[[str, Flow], "ChannelFacts | str"]
+
+
+class Validator:
+    """Check parsed readings against the rules of DOMAIN.md section 6, in file order."""
+
+    def __init__(self, *, resolve: Resolver, now: datetime) -> None:
+        self._resolve = resolve
+        self._now = now
+        self._channels: dict[tuple[str, Flow], ChannelFacts | str] = {}
+        self._previous: dict[int, Accepted] = {}
+
+    def check(self, reading: ParsedReading) -> Iterator[Accepted | Problem]:
+        """Return the accepted reading (with any interpolated ones before it) or problems."""
+        facts_or_reason = self._channel(reading)
+        if isinstance(facts_or_reason, Problem):
+            yield facts_or_reason
+            return
+        facts = facts_or_reason
+        reason = row_problem(reading, facts=facts, now=self._now)
+        if reason is not None:
+            yield Problem("REJECTED", reading.source, reason[0], reason[1])
+            return
+        accepted = Accepted(
+            facts.channel_id,
+            reading.start,
+            reading.duration_s,
+            reading.wh,
+            str(reading.quality),
+            reading.source,
+        )
+        previous = self._previous.get(facts.channel_id)
+        if previous is not None:
+            sequence = _sequence_problem(accepted, previous)
+            if sequence is not None:
+                yield Problem("REJECTED", reading.source, "start", sequence)
+                return
+            if accepted.start > previous.end:
+                yield from self._gap(previous, accepted, facts)
+        self._previous[facts.channel_id] = accepted
+        yield accepted
+
+    def _channel(self, reading: ParsedReading) -> ChannelFacts | Problem:
+        if reading.flow not in (Flow.EXPORT, Flow.IMPORT):
+            return Problem(
+                "REJECTED",
+                reading.source,
+                "flow",
+                f"{reading.flow} readings are not stored: channels are export or import only",
+            )
+        if reading.meter_id is None:
+            return Problem(
+                "REJECTED",
+                reading.source,
+                "meter_id",
+                "the file does not name the meter; give the meter id with the upload",
+            )
+        key = (reading.meter_id, reading.flow)
+        if key not in self._channels:
+            self._channels[key] = self._resolve(reading.meter_id, reading.flow)
+        facts = self._channels[key]
+        if isinstance(facts, str):
+            return Problem("REJECTED", reading.source, "meter_id", facts)
+        return facts
+
+    def _gap(
+        self, previous: Accepted, current: Accepted, facts: ChannelFacts
+    ) -> Iterator[Accepted | Problem]:
+        gap_s = int((current.start - previous.end).total_seconds())
+        estimates = interpolate(previous, current, up_to_s=facts.interpolate_up_to_s)
+        estimates = [e for e in estimates if row_problem_of(e, facts=facts, now=self._now) is None]
+        how = f"; {len(estimates)} intervals estimated by linear interpolation" if estimates else ""
+        yield Problem(
+            "GAP",
+            f"{facts.meter_id}/{facts.kind}",
+            "start",
+            f"no data from {previous.end.isoformat()} to {current.start.isoformat()} "
+            f"({gap_s} s) between {previous.location} and {current.location}{how}",
+        )
+        yield from estimates
+
+
+def row_problem(
+    reading: ParsedReading, *, facts: ChannelFacts, now: datetime
+) -> tuple[str, str] | None:
+    """Return (field, reason) for the first rule one reading breaks on its own, or None."""
+    return _row_rules(reading.start, reading.duration_s, reading.wh, facts=facts, now=now)
+
+
+def row_problem_of(
+    accepted: Accepted, *, facts: ChannelFacts, now: datetime
+) -> tuple[str, str] | None:
+    """Return (field, reason) for the first rule an estimated reading breaks, or None."""
+    return _row_rules(accepted.start, accepted.duration_s, accepted.wh, facts=facts, now=now)
+
+
+def _row_rules(
+    start: datetime, duration_s: int, wh: int, *, facts: ChannelFacts, now: datetime
+) -> tuple[str, str] | None:
+    if duration_s <= 0:
+        return "duration", f"duration {duration_s} s is not positive"
+    into_hour = start.minute * 60 + start.second + (1 if start.microsecond else 0)
+    aligned = into_hour % duration_s == 0 if duration_s <= 3600 else into_hour == 0
+    if not aligned:
+        return "start", (
+            f"start {start.isoformat()} is not aligned to its {duration_s} s interval "
+            "(counted from the hour)"
+        )
+    if wh < 0:
+        return "wh", f"negative energy {wh} Wh on directional channel {facts.kind}"
+    # kW x s / 3.6 = Wh; compared multiplied out so no rounding is involved.
+    if (
+        facts.max_kw is not None
+        and facts.kind in EVSE_KINDS
+        and Decimal(wh) * 3600 > facts.max_kw * 1000 * duration_s
+    ):
+        limit = facts.max_kw * duration_s / Decimal("3.6")
+        return "wh", (
+            f"{wh} Wh in {duration_s} s is more than the charger can deliver "
+            f"({facts.max_kw} kW x {duration_s} s = {limit.quantize(Decimal('0.001'))} Wh)"
+        )
+    end = start + timedelta(seconds=duration_s)
+    if end > now:
+        return "start", f"interval ending {end.isoformat()} is in the future"
+    if not any(
+        window_start <= start and (window_end is None or end <= window_end)
+        for window_start, window_end in facts.enrolled
+    ):
+        return "start", f"interval {start.isoformat()} is outside every enrollment of the site"
+    return None
+
+
+def _sequence_problem(current: Accepted, previous: Accepted) -> str | None:
+    """Return why `current` cannot follow the channel's previous accepted reading, or None."""
+    if current.start == previous.start:
+        return f"duplicate of the interval at {previous.location}"
+    if current.start < previous.start:
+        return (
+            f"out of order: starts before the interval at {previous.location} "
+            f"({previous.start.isoformat()}) of the same channel"
+        )
+    if current.start < previous.end:
+        return f"overlaps the interval at {previous.location} (ends {previous.end.isoformat()})"
+    return None
+
+
+def interpolate(previous: Accepted, current: Accepted, *, up_to_s: int) -> list[Accepted]:
+    """Return the readings that fill the gap between two, linearly, or none.
+
+    Only a gap of at most `up_to_s` seconds between readings of the same length, a whole
+    number of intervals long, is filled; values are rounded half up to whole Wh.
+    """
+    gap_s = int((current.start - previous.end).total_seconds())
+    duration = previous.duration_s
+    if (
+        up_to_s <= 0
+        or gap_s <= 0
+        or gap_s > up_to_s
+        or duration != current.duration_s
+        or gap_s % duration
+    ):
+        return []
+    count = gap_s // duration
+    steps = count + 1
+    estimates = []
+    for k in range(1, count + 1):
+        numerator = previous.wh * (steps - k) + current.wh * k
+        wh = (2 * numerator + steps) // (2 * steps)
+        estimates.append(
+            Accepted(
+                previous.channel_id,
+                previous.end + timedelta(seconds=(k - 1) * duration),
+                duration,
+                wh,
+                str(Quality.ESTIMATED),
+                f"interpolated between {previous.location} and {current.location}",
+                estimated=True,
+            )
+        )
+    return estimates

@@ -1,0 +1,139 @@
+"""Metering endpoints: upload a meter data file, post an aggregator batch, read the outcome."""
+
+import csv
+import io
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import queries as account_queries
+from accounts.models import User
+from settlement.metering import operations, queries
+
+# Files larger than this are processed by a worker; the response then says RECEIVED.
+DEFAULT_INLINE_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _inline_max_bytes() -> int:
+    return int(getattr(settings, "METERING_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES))
+
+
+class UploadInput(serializers.Serializer[Any]):
+    file = serializers.FileField()
+    site_id = serializers.IntegerField(required=False)
+    format = serializers.ChoiceField(
+        choices=[f for f in operations.FORMATS if f != "batch-json"], default="auto"
+    )
+    meter_id = serializers.CharField(required=False, max_length=64)
+
+
+class UploadListView(APIView):
+    """Upload a meter data file: staff for any site, owners for their own sites only."""
+
+    permission_classes = (IsAuthenticated,)
+    parser_classes = (MultiPartParser, FormParser)
+
+    @extend_schema(request=UploadInput, responses={200: dict, 201: dict, 202: dict})
+    def post(self, request: Request) -> Response:
+        data = UploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        site_id = data.validated_data.get("site_id")
+        site = None
+        if site_id is not None or not account_queries.is_staff_user(user=user):
+            if site_id is None:
+                raise serializers.ValidationError({"site_id": ["This field is required."]})
+            site = queries.access_site_for_upload(user=user, site_id=site_id)
+        file = data.validated_data["file"]
+        result = operations.ingest(
+            stream=file,
+            filename=file.name or "upload",
+            now=timezone.now(),
+            format=data.validated_data["format"],
+            meter_id=data.validated_data.get("meter_id"),
+            site=site,
+            sent_by=user,
+            background=file.size > _inline_max_bytes(),
+        )
+        upload = result.upload
+        upload.refresh_from_db()
+        body = queries.summary(upload=upload, duplicate_upload=result.duplicate_upload)
+        code: int
+        if result.duplicate_upload:
+            code = status.HTTP_200_OK
+        elif upload.status in ("RECEIVED", "PROCESSING"):
+            code = status.HTTP_202_ACCEPTED
+        else:
+            code = status.HTTP_201_CREATED
+        return Response(body, status=code)
+
+
+class UploadDetailView(APIView):
+    """Return an upload's summary and progress (rows done / estimated total)."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, upload_id: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        upload = queries.access_upload(user=user, upload_id=upload_id)
+        return Response(queries.summary(upload=upload))
+
+
+class UploadReportView(APIView):
+    """Download an upload's full report (rejected rows, gaps, file rejection) as CSV."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request: Request, upload_id: int) -> HttpResponse:
+        user: User = request.user  # type: ignore[assignment]
+        upload = queries.access_upload(user=user, upload_id=upload_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["kind", "location", "field", "reason"])
+        for problem in queries.upload_problems(upload=upload).iterator():
+            writer.writerow([problem.kind, problem.location, problem.field, problem.reason])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="upload-{upload.pk}-report.csv"'
+        return response
+
+
+class BatchInput(serializers.Serializer[Any]):
+    idempotency_key = serializers.CharField(max_length=255)
+    readings = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+
+
+class BatchView(APIView):
+    """Post a JSON batch of readings (aggregators, for their participants' channels only)."""
+
+    permission_classes = (IsAuthenticated,)
+    parser_classes = (JSONParser,)
+
+    @extend_schema(request=BatchInput, responses={200: dict, 201: dict})
+    def post(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        aggregator = queries.access_aggregator_for_user(user=user)
+        data = BatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = operations.ingest(
+            stream=io.BytesIO(request.body),
+            filename="batch.json",
+            now=timezone.now(),
+            format="batch-json",
+            aggregator=aggregator,
+            client_key=data.validated_data["idempotency_key"],
+            sent_by=user,
+        )
+        body = queries.summary(upload=result.upload, duplicate_upload=result.duplicate_upload)
+        code = status.HTTP_200_OK if result.duplicate_upload else status.HTTP_201_CREATED
+        return Response(body, status=code)

@@ -1,0 +1,51 @@
+"""Staff pages for meter data: upload a file, watch its progress, read its report."""
+
+from django import forms
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accounts.models import User
+from settlement.metering import operations, queries
+
+# Staff uploads above this size go to a worker; the page then shows progress.
+INLINE_MAX_BYTES = 5 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField()
+    format = forms.ChoiceField(
+        choices=[(f, f) for f in operations.FORMATS if f != "batch-json"], initial="auto"
+    )
+    meter_id = forms.CharField(required=False, max_length=64)
+
+
+@staff_member_required
+def uploads(request: HttpRequest) -> HttpResponse:
+    """List recent uploads and take a new one."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        user: User = request.user  # type: ignore[assignment]
+        result = operations.ingest(
+            stream=file,
+            filename=file.name or "upload",
+            now=timezone.now(),
+            format=form.cleaned_data["format"],
+            meter_id=form.cleaned_data["meter_id"] or None,
+            sent_by=user,
+            background=file.size > INLINE_MAX_BYTES,
+        )
+        return redirect("staff:metering-upload", upload_id=result.upload.pk)
+    context = {"form": form, "uploads": queries.uploads_for_staff()[:50]}
+    return render(request, "staff/metering_uploads.html", context)
+
+
+@staff_member_required
+def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """Show one upload's summary, progress and first problems."""
+    user: User = request.user  # type: ignore[assignment]
+    upload = queries.access_upload(user=user, upload_id=upload_id)
+    context = {"upload": upload, "summary": queries.summary(upload=upload)}
+    return render(request, "staff/metering_upload.html", context)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "settlement.portal",
     "settlement.demo",
     "settlement.tariffs",
+    "settlement.statements",
 ]
 
 MIDDLEWARE = [

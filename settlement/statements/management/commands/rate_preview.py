@@ -1,0 +1,46 @@
+"""`rate_preview --tariff CODE --meter METER --start D --end D`: price readings, print JSON."""
+
+import datetime as dt
+import json
+import sys
+from argparse import ArgumentParser, ArgumentTypeError
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from accounts.models import Channel
+from settlement.errors import DomainError
+from settlement.statements import preview
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+class Command(BaseCommand):
+    help = "Price a meter's readings over local dates [start, end) with a tariff; prints JSON."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--tariff", required=True)
+        parser.add_argument("--meter", required=True)
+        parser.add_argument("--start", required=True, type=_date)
+        parser.add_argument("--end", required=True, type=_date, help="exclusive")
+        parser.add_argument("--channel-kind", choices=Channel.Kind.values)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            result = preview.preview_rating(
+                tariff_code=options["tariff"],
+                meter_id=options["meter"],
+                channel_kind=options["channel_kind"],
+                start=options["start"],
+                end=options["end"],
+            )
+        except DomainError as exc:
+            error = {"code": exc.code, "message": exc.message, "details": exc.details}
+            self.stdout.write(json.dumps({"error": error}))
+            sys.exit(2)
+        self.stdout.write(json.dumps(result.as_dict()))

@@ -1,0 +1,258 @@
+"""Rate preview: the command, the staff API and the staff page on readings made here."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from settlement.metering.models import Reading, Upload
+from tests.factories import ChannelFactory
+from tests.integration.tariffs.helpers import (
+    LOS_ANGELES,
+    URDB_FILE,
+    import_tariff,
+    urdb_rate,
+    write_json,
+)
+
+pytestmark = pytest.mark.django_db
+RECEIVED = datetime(2025, 8, 1, tzinfo=UTC)
+
+# The URDB sample in summer (June-September): weekdays 17:00-20:00 are Period 1 (sell
+# 0.09217), every other hour Period 0 (sell 0.04123). 2025-07-15 is a Tuesday.
+# Peak: 17:00-18:00 PDT = 2025-07-16 00:00-01:00Z, four quarter-hours of 500 Wh = 2.000 kWh;
+#   2.000 x 0.09217 = 0.18434 -> $0.18.
+# Off-peak: 10:00-11:00 PDT = 2025-07-15 17:00-18:00Z, one hour of 1500 Wh = 1.500 kWh;
+#   1.500 x 0.04123 = 0.061845 -> $0.06.
+# Total 0.18 + 0.06 = 0.24. Lines come in period order.
+EXPECTED = {
+    "tariff": "etou",
+    "version": 1,
+    "meter": "RM-1",
+    "channel_kind": "SITE_EXPORT",
+    "time_zone": LOS_ANGELES,
+    "start": "2025-07-15",
+    "end": "2025-07-16",
+    "lines": [
+        {"label": "Period 0", "kwh": "1.500", "price": "0.04123", "amount": "0.06"},
+        {"label": "Period 1", "kwh": "2.000", "price": "0.09217", "amount": "0.18"},
+    ],
+    "total": "0.24",
+    "parts": [{"version": 1, "start": "2025-07-15", "end": "2025-07-16", "total": "0.24"}],
+}
+
+
+def add_readings(channel, *rows):
+    """Store current readings (UTC start, seconds, Wh) of `channel` from one upload."""
+    upload = Upload.objects.create(
+        file="metering/uploads/test.csv",
+        size_bytes=0,
+        sha256="0" * 64,
+        target=channel.meter_id,
+        received_at=RECEIVED,
+    )
+    for start, duration_s, wh in rows:
+        Reading.objects.create(
+            channel=channel,
+            start=start,
+            duration_s=duration_s,
+            wh=wh,
+            quality="ACTUAL",
+            upload=upload,
+            received_at=RECEIVED,
+        )
+
+
+@pytest.fixture
+def export_channel():
+    import_tariff(URDB_FILE, "--format", "urdb", "--code", "etou", "--timezone", LOS_ANGELES)
+    channel = ChannelFactory(meter_id="RM-1", kind="SITE_EXPORT")
+    ChannelFactory(meter_id="RM-1", kind="SITE_IMPORT", site=channel.site)
+    peak = datetime(2025, 7, 16, 0, tzinfo=UTC)
+    add_readings(
+        channel,
+        *[(peak + timedelta(minutes=15 * n), 900, 500) for n in range(4)],
+        (datetime(2025, 7, 15, 17, tzinfo=UTC), 3600, 1500),
+        # 2025-07-16 10:00 PDT: the day after the range (end is exclusive), not priced.
+        (datetime(2025, 7, 16, 17, tzinfo=UTC), 3600, 999),
+    )
+    return channel
+
+
+def rate_preview(*args):
+    out = StringIO()
+    code = 0
+    try:
+        call_command("rate_preview", *args, stdout=out)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, json.loads(out.getvalue())
+
+
+PREVIEW_ARGS = (
+    "--tariff",
+    "etou",
+    "--meter",
+    "RM-1",
+    "--start",
+    "2025-07-15",
+    "--end",
+    "2025-07-16",
+)
+
+
+def test_the_command_prices_the_export_channel_by_default(export_channel):
+    code, result = rate_preview(*PREVIEW_ARGS)
+
+    assert code == 0
+    assert result == EXPECTED
+
+
+def test_another_channel_kind_prices_that_channel(export_channel):
+    code, result = rate_preview(*PREVIEW_ARGS, "--channel-kind", "SITE_IMPORT")
+
+    assert code == 0
+    assert (result["channel_kind"], result["lines"], result["total"]) == ("SITE_IMPORT", [], "0.00")
+
+
+def test_a_range_spanning_two_versions_prices_each_part_with_its_own(tmp_path):
+    open_rate = {key: value for key, value in urdb_rate().items() if key != "enddate"}
+    # v2 from 2025-07-16 00:00 PDT = 2025-07-16 07:00Z = 1735718400 + 196 days - 1 hour
+    # (Jan 1 to Jul 16 is 31+28+31+30+31+30+15 = 196 days; PDT is an hour ahead of PST),
+    # with the summer peak sell raised to 0.2.
+    later_rate = {**open_rate, "startdate": 1735718400 + 196 * 86400 - 3600}
+    later_rate["energyratestructure"] = [
+        list(period) for period in open_rate["energyratestructure"]
+    ]
+    later_rate["energyratestructure"][1] = [{**open_rate["energyratestructure"][1][0], "sell": 0.2}]
+    args = ("--format", "urdb", "--code", "etou", "--timezone", LOS_ANGELES)
+    import_tariff(write_json(tmp_path, "v1.json", open_rate), *args)
+    import_tariff(write_json(tmp_path, "v2.json", later_rate), *args)
+    channel = ChannelFactory(meter_id="RM-1", kind="SITE_EXPORT")
+    # One peak hour of 1000 Wh on each day: Tue 15th (v1) and Wed 16th (v2), 17:00 PDT.
+    add_readings(
+        channel,
+        (datetime(2025, 7, 16, 0, tzinfo=UTC), 3600, 1000),
+        (datetime(2025, 7, 17, 0, tzinfo=UTC), 3600, 1000),
+    )
+
+    code, result = rate_preview(
+        "--tariff", "etou", "--meter", "RM-1", "--start", "2025-07-15", "--end", "2025-07-17"
+    )
+
+    assert code == 0
+    # v1: 1.000 x 0.09217 = 0.09217 -> 0.09; v2: 1.000 x 0.2 = 0.20. Total 0.29.
+    assert result["version"] == 1
+    assert result["lines"] == [
+        {"label": "v1 Period 1", "kwh": "1.000", "price": "0.09217", "amount": "0.09"},
+        {"label": "v2 Period 1", "kwh": "1.000", "price": "0.2", "amount": "0.20"},
+    ]
+    assert result["parts"] == [
+        {"version": 1, "start": "2025-07-15", "end": "2025-07-16", "total": "0.09"},
+        {"version": 2, "start": "2025-07-16", "end": "2025-07-17", "total": "0.20"},
+    ]
+    assert result["total"] == "0.29"
+
+
+def test_dates_without_a_version_in_force_are_refused(export_channel):
+    # The sample is in force [2025-01-01, 2026-01-01).
+    code, result = rate_preview(
+        "--tariff", "etou", "--meter", "RM-1", "--start", "2025-12-31", "--end", "2026-01-02"
+    )
+
+    assert code == 2
+    assert result["error"]["code"] == "tariff_version_missing"
+    assert result["error"]["details"] == {"field": "end", "date": "2026-01-01"}
+
+
+def test_an_unknown_meter_is_reported(export_channel):
+    code, result = rate_preview(
+        "--tariff", "etou", "--meter", "RM-404", "--start", "2025-07-15", "--end", "2025-07-16"
+    )
+
+    assert code == 2
+    assert result["error"]["code"] == "channel_not_found"
+
+
+URL = "/api/v1/staff/rate-preview/"
+QUERY = {"tariff": "etou", "meter": "RM-1", "start": "2025-07-15", "end": "2025-07-16"}
+
+
+def test_staff_get_the_same_json_as_the_command(export_channel, reviewer):
+    client = APIClient()
+    client.force_authenticate(reviewer)
+
+    response = client.get(URL, QUERY)
+
+    assert response.status_code == 200
+    assert response.json() == EXPECTED
+
+
+def test_an_owner_is_refused_in_the_one_error_shape(export_channel, owner):
+    client = APIClient()
+    client.force_authenticate(owner)
+
+    response = client.get(URL, QUERY)
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": {
+            "code": "permission_denied",
+            "message": "This endpoint is for utility staff.",
+            "details": {},
+        }
+    }
+
+
+def test_missing_parameters_are_named(reviewer):
+    client = APIClient()
+    client.force_authenticate(reviewer)
+
+    response = client.get(URL, {"tariff": "etou", "start": "2025-07-15"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "invalid",
+            "message": "The request is not valid.",
+            "details": {
+                "meter": ["This field is required."],
+                "end": ["This field is required."],
+            },
+        }
+    }
+
+
+def test_an_unknown_tariff_is_404(reviewer):
+    client = APIClient()
+    client.force_authenticate(reviewer)
+
+    response = client.get(URL, {**QUERY, "tariff": "nope"})
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "tariff_not_found"
+
+
+def test_the_staff_page_renders_the_table(export_channel, reviewer, client_for):
+    response = client_for(reviewer).get("/staff/rate-preview/", QUERY)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<td>Period 1</td><td>2.000</td><td>0.09217</td><td>0.18</td>" in page
+    assert '<th colspan="3">Total</th><th>0.24</th>' in page
+
+
+def test_the_staff_page_shows_a_domain_error_in_the_form(export_channel, reviewer, client_for):
+    response = client_for(reviewer).get("/staff/rate-preview/", {**QUERY, "meter": "RM-404"})
+
+    assert response.status_code == 200
+    assert "meter &#x27;RM-404&#x27; has no export channel" in response.content.decode()
+
+
+def test_owners_are_sent_to_sign_in_from_the_staff_page(owner, client_for):
+    response = client_for(owner).get("/staff/rate-preview/")
+
+    assert response.status_code == 302

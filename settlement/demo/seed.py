@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Final
 
 from django.db import transaction
@@ -10,6 +11,8 @@ from django.db import transaction
 from accounts import operations, roles
 from accounts.enrollment_file import EnrollmentRow
 from accounts.models import User
+from settlement.tariffs import operations as tariff_operations
+from settlement.tariffs import sources
 
 UTILITY: Final = "Pacific Demo Electric"
 TIMEZONE: Final = "America/Los_Angeles"
@@ -25,6 +28,16 @@ STAFF: Final = (
     ("programs@utility.example.com", "Pat Programs", roles.PROGRAM_ADMINISTRATOR),
 )
 ENROLLED_ON: Final = dt.date(2025, 1, 1)
+EXPORT_TARIFF: Final = "pde-tou-export"
+# The URDB-shaped sample the rating tests use: a summer/winter TOU rate with export (sell)
+# prices, in force over 2025.
+EXPORT_TARIFF_FILE: Final = (
+    Path(__file__).resolve().parents[2]
+    / "tests"
+    / "fixtures"
+    / "tariffs"
+    / "urdb_residential_tou_sell.json"
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,13 @@ def seed_demo() -> dict[str, object]:
         ):
             operations.create_program(code=code, name=name, utility=UTILITY, timezone=TIMEZONE)
         summary = operations.import_enrollments(rows=_demo_rows())
+        tariff = tariff_operations.import_tariff(
+            data=EXPORT_TARIFF_FILE.read_bytes(),
+            source_format=sources.SourceFormat.URDB,
+            code=EXPORT_TARIFF,
+            source_name=EXPORT_TARIFF_FILE.name,
+            program_code=EXPORT_PROGRAM,
+        )
         logins = [Login(f"owner{1:02d}@example.com", DEMO_PASSWORD, "EV owner")]
         logins.append(Login(FLEET_EMAIL, DEMO_PASSWORD, "fleet operator (8 school buses)"))
         for email in [f"owner{n:02d}@example.com" for n in range(1, OWNER_COUNT + 1)] + [
@@ -59,6 +79,7 @@ def seed_demo() -> dict[str, object]:
     return {
         "programs": [EXPORT_PROGRAM, EVENT_PROGRAM],
         "rows": summary.as_dict(),
+        "tariffs": [tariff.as_dict()],
         "logins": [login.__dict__ for login in logins],
     }
 

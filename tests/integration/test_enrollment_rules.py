@@ -10,6 +10,7 @@ from django.db import IntegrityError
 
 from accounts import operations
 from accounts.models import Enrollment, Program
+from settlement.tariffs.models import ProgramTariff
 from tests.factories import EnrollmentFactory, ProgramFactory, SiteFactory
 
 
@@ -192,3 +193,15 @@ def test_seed_demo_is_idempotent():
     assert created["created"] == 91
     assert again == {"created": 0, "updated": 0, "unchanged": 91, "rejected": 0, "errors": []}
     assert Program.objects.count() == 2
+    # The demo export tariff is imported once and found again on the second run.
+    tariffs = json.loads(first.getvalue())["tariffs"]
+    tariffs_again = json.loads(second.getvalue())["tariffs"]
+    assert [(t["code"], t["version"], t["outcome"]) for t in tariffs] == [
+        ("pde-tou-export", 1, "created")
+    ]
+    assert [(t["code"], t["version"], t["outcome"]) for t in tariffs_again] == [
+        ("pde-tou-export", 1, "unchanged")
+    ]
+    assert list(
+        ProgramTariff.objects.values_list("program__code", "plan__code", "effective_from")
+    ) == [("nbt-export", "pde-tou-export", dt.date(2025, 1, 1))]

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +29,8 @@ def _inline_max_bytes() -> int:
 
 
 class UploadInput(serializers.Serializer[Any]):
-    file = serializers.FileField()
+    # An empty file is accepted here so that it is kept and rejected with a report.
+    file = serializers.FileField(allow_empty_file=True)
     site_id = serializers.IntegerField(required=False)
     format = serializers.ChoiceField(
         choices=[f for f in operations.FORMATS if f != "batch-json"], default="auto"
@@ -126,7 +128,9 @@ class BatchView(APIView):
         data = BatchInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = operations.ingest(
-            stream=io.BytesIO(request.body),
+            # The parsed body re-serialized with sorted keys: a retry of the same batch with
+            # different whitespace or key order is still the same batch.
+            stream=io.BytesIO(json.dumps(request.data, sort_keys=True).encode()),
             filename="batch.json",
             now=timezone.now(),
             format="batch-json",

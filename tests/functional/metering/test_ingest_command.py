@@ -84,7 +84,7 @@ def test_real_sce_sample_received_block_is_export(site, run_ingest):
 
 
 @pytest.mark.parametrize(
-    ("name", "intervals", "first", "last"),
+    "case",
     [
         (
             "pge_spring_forward_2024-03-10.csv",
@@ -112,9 +112,8 @@ def test_real_sce_sample_received_block_is_export(site, run_ingest):
         ),
     ],
 )
-def test_dst_days_store_every_quarter_hour_without_false_gaps(
-    site, run_ingest, name, intervals, first, last
-):
+def test_dst_days_store_every_quarter_hour_without_false_gaps(site, run_ingest, case):
+    name, intervals, first, last = case
     code, summary = run_ingest(METERING / name, "--meter", "SITE-7")
 
     assert code == 0
@@ -170,15 +169,19 @@ def test_unknown_meter_rejects_the_file(site, run_ingest):
         (b"", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
         (
-            b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><content>'
-            b'<IntervalBlock xmlns="http://naesb.org/espi"><IntervalReading><value>1',
+            (
+                b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><content>'
+                b'<IntervalBlock xmlns="http://naesb.org/espi"><IntervalReading><value>1'
+            ),
             None,
         ),
         (
-            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
-            b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content>'
-            b'<UsagePoint xmlns="http://naesb.org/espi">&lol2;</UsagePoint></content></entry></feed>',
+            (
+                b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+                b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content>'
+                b'<UsagePoint xmlns="http://naesb.org/espi">&lol2;</UsagePoint></content></entry></feed>'
+            ),
             None,
         ),
         (canonical("SITE-7,9999-12-31T23:45:00Z,9999-12-31T23:59:00Z,10,,"), "no_valid_readings"),

@@ -38,6 +38,25 @@ def test_an_unlocked_version_can_be_revised(version):
     assert (version.effective_from, version.effective_to) == (date(2025, 2, 1), None)
 
 
+def test_a_revision_may_not_overlap_another_version(version, tmp_path):
+    rate = urdb_rate()
+    # 2026-01-01 00:00 PST and 2027-01-01 00:00 PST: v2 follows v1 without a gap.
+    rate["startdate"], rate["enddate"] = 1767254400, 1767254400 + 365 * 86400
+    import_tariff(
+        write_json(tmp_path, "2026.json", rate),
+        "--format", "urdb", "--code", "etou", "--timezone", LOS_ANGELES,
+    )  # fmt: skip
+    tariff = definitions.from_json(version.definition)
+
+    with pytest.raises(operations.VersionOverlap):
+        operations.revise_version(
+            version=version, tariff=tariff, effective_from=date(2025, 1, 1), effective_to=None
+        )
+
+    version.refresh_from_db()
+    assert version.effective_to == date(2026, 1, 1)
+
+
 def test_a_locked_version_cannot_be_revised(version):
     operations.lock_version(version=version, through=date(2025, 8, 1), now=NOW)
     before = version.definition

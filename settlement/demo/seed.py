@@ -29,15 +29,9 @@ STAFF: Final = (
 )
 ENROLLED_ON: Final = dt.date(2025, 1, 1)
 EXPORT_TARIFF: Final = "pde-tou-export"
-# The URDB-shaped sample the rating tests use: a summer/winter TOU rate with export (sell)
-# prices, in force over 2025.
-EXPORT_TARIFF_FILE: Final = (
-    Path(__file__).resolve().parents[2]
-    / "tests"
-    / "fixtures"
-    / "tariffs"
-    / "urdb_residential_tou_sell.json"
-)
+# A URDB-shaped summer/winter TOU rate with export (sell) prices, in force over 2025. It ships
+# with the package (not under tests/) so a deployment without the tests can still seed.
+EXPORT_TARIFF_FILE: Final = Path(__file__).resolve().parent / "data" / "pde_tou_export_urdb.json"
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "settlement.api",
     "settlement.portal",
     "settlement.demo",
+    "settlement.metering",
     "settlement.tariffs",
     "settlement.statements",
 ]
@@ -184,6 +185,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Meter data: the largest file accepted (a bigger one is rejected, and kept truncated with
+# its report), and the size above which API and staff uploads are processed by a worker.
+METERING_MAX_UPLOAD_BYTES = int(os.environ.get("METERING_MAX_UPLOAD_BYTES", str(1 << 30)))
+METERING_INLINE_MAX_BYTES = int(os.environ.get("METERING_INLINE_MAX_BYTES", str(5 << 20)))
 
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

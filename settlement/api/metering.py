@@ -20,12 +20,10 @@ from accounts import queries as account_queries
 from accounts.models import User
 from settlement.metering import operations, queries
 
-# Files larger than this are processed by a worker; the response then says RECEIVED.
-DEFAULT_INLINE_MAX_BYTES = 5 * 1024 * 1024
-
 
 def _inline_max_bytes() -> int:
-    return int(getattr(settings, "METERING_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES))
+    # Files larger than this are processed by a worker; the response then says RECEIVED.
+    return int(settings.METERING_INLINE_MAX_BYTES)
 
 
 class UploadInput(serializers.Serializer[Any]):

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from settlement.api import rate_preview, views
+from settlement.api import metering, rate_preview, views
 
 app_name = "api"
 
@@ -19,4 +19,16 @@ urlpatterns = [
         rate_preview.RatePreviewView.as_view(),
         name="staff-rate-preview",
     ),
+    path("metering/uploads/", metering.UploadListView.as_view(), name="metering-uploads"),
+    path(
+        "metering/uploads/<int:upload_id>/",
+        metering.UploadDetailView.as_view(),
+        name="metering-upload",
+    ),
+    path(
+        "metering/uploads/<int:upload_id>/report/",
+        metering.UploadReportView.as_view(),
+        name="metering-upload-report",
+    ),
+    path("metering/batches/", metering.BatchView.as_view(), name="metering-batches"),
 ]

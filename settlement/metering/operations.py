@@ -24,7 +24,6 @@ from settlement.metering.store_postgres import PostgresStore
 from settlement.metering.vee import Accepted, ChannelFacts, Problem, Validator
 
 FORMATS = ("auto", *detect.FORMATS, batch.FORMAT)
-DEFAULT_MAX_UPLOAD_BYTES = 1 << 30
 PROBLEM_CHUNK = 1000
 # Problems kept in memory so a file rejected half-way still reports its first bad rows.
 PROBLEMS_KEPT_ON_REJECTION = 1000
@@ -57,7 +56,7 @@ class IngestResult:
 
 def max_upload_bytes() -> int:
     """Return the largest file accepted (setting METERING_MAX_UPLOAD_BYTES, 1 GiB)."""
-    return int(getattr(settings, "METERING_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
+    return int(settings.METERING_MAX_UPLOAD_BYTES)
 
 
 def ingest(

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from settlement.staff import rate_preview, views
+from settlement.staff import metering, rate_preview, views
 
 app_name = "staff"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("metering/uploads/", metering.uploads, name="metering-uploads"),
+    path("metering/uploads/<int:upload_id>/", metering.upload_detail, name="metering-upload"),
     path("rate-preview/", rate_preview.rate_preview, name="rate-preview"),
 ]

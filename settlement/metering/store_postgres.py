@@ -29,21 +29,19 @@ WHERE NOT s.estimated
   AND (r.wh, r.quality, r.duration_s) IS DISTINCT FROM (s.wh, s.quality, s.duration_s)
 """
 
+# No RETURNING: every existing reading this touches is one whose value changed, which is
+# exactly the set _REVISIONS just copied, so updated = that count and inserted = the rest.
 _UPSERT = """
-WITH written AS (
-    INSERT INTO metering_reading
-        (channel_id, start, duration_s, wh, quality, revision, upload_id, received_at)
-    SELECT channel_id, to_timestamp(start_epoch), duration_s, wh, quality, 1, %s, %s
-    FROM {stage} WHERE NOT estimated
-    ON CONFLICT (channel_id, start) DO UPDATE SET
-        duration_s = EXCLUDED.duration_s, wh = EXCLUDED.wh, quality = EXCLUDED.quality,
-        revision = metering_reading.revision + 1,
-        upload_id = EXCLUDED.upload_id, received_at = EXCLUDED.received_at
-    WHERE (metering_reading.wh, metering_reading.quality, metering_reading.duration_s)
-        IS DISTINCT FROM (EXCLUDED.wh, EXCLUDED.quality, EXCLUDED.duration_s)
-    RETURNING (xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+INSERT INTO metering_reading
+    (channel_id, start, duration_s, wh, quality, revision, upload_id, received_at)
+SELECT channel_id, to_timestamp(start_epoch), duration_s, wh, quality, 1, %s, %s
+FROM {stage} WHERE NOT estimated
+ON CONFLICT (channel_id, start) DO UPDATE SET
+    duration_s = EXCLUDED.duration_s, wh = EXCLUDED.wh, quality = EXCLUDED.quality,
+    revision = metering_reading.revision + 1,
+    upload_id = EXCLUDED.upload_id, received_at = EXCLUDED.received_at
+WHERE (metering_reading.wh, metering_reading.quality, metering_reading.duration_s)
+    IS DISTINCT FROM (EXCLUDED.wh, EXCLUDED.quality, EXCLUDED.duration_s)
 """
 
 _ESTIMATES = """
@@ -94,8 +92,9 @@ class PostgresStore:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {stage}")
             cursor.execute(_REVISIONS.format(stage=stage), [upload_id, now])
+            updated = cursor.rowcount
             cursor.execute(_UPSERT.format(stage=stage), [upload_id, now])
-            inserted, updated = cursor.fetchone() or (0, 0)
+            inserted = cursor.rowcount - updated
             cursor.execute(_ESTIMATES.format(stage=stage), [upload_id, now])
             estimated = cursor.rowcount
         return StoreCounts(

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from settlement.metering.formats.quality import Quality
 
@@ -23,8 +23,9 @@ class Flow(StrEnum):
     TOTAL = "TOTAL"  # ESPI 20: import plus export
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedReading:
+# A named tuple rather than a frozen dataclass: parsers build one per reading on the
+# million-row path, and a tuple is several times cheaper to construct. Still immutable.
+class ParsedReading(NamedTuple):
     """One interval of energy on one flow, as the file states it (not yet validated)."""
 
     meter_id: str | None

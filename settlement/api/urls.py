@@ -30,5 +30,10 @@ urlpatterns = [
         metering.UploadReportView.as_view(),
         name="metering-upload-report",
     ),
+    path(
+        "metering/uploads/<int:upload_id>/file/",
+        metering.UploadFileView.as_view(),
+        name="metering-upload-file",
+    ),
     path("metering/batches/", metering.BatchView.as_view(), name="metering-batches"),
 ]

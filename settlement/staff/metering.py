@@ -1,6 +1,7 @@
 """Staff pages for meter data: upload a file, watch its progress, read its report."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,14 +10,14 @@ from django.utils import timezone
 from accounts.models import User
 from settlement.metering import operations, queries
 
-# Staff uploads above this size go to a worker; the page then shows progress.
-INLINE_MAX_BYTES = 5 * 1024 * 1024
-
 
 class UploadForm(forms.Form):
-    file = forms.FileField()
+    # An empty file is taken too: it is kept and rejected with a report, not lost.
+    file = forms.FileField(allow_empty_file=True)
     format = forms.ChoiceField(
-        choices=[(f, f) for f in operations.FORMATS if f != "batch-json"], initial="auto"
+        choices=[(f, f) for f in operations.FORMATS if f != "batch-json"],
+        initial="auto",
+        required=False,
     )
     meter_id = forms.CharField(required=False, max_length=64)
 
@@ -32,10 +33,11 @@ def uploads(request: HttpRequest) -> HttpResponse:
             stream=file,
             filename=file.name or "upload",
             now=timezone.now(),
-            format=form.cleaned_data["format"],
+            format=form.cleaned_data["format"] or "auto",
             meter_id=form.cleaned_data["meter_id"] or None,
             sent_by=user,
-            background=file.size > INLINE_MAX_BYTES,
+            # Above this size a worker processes the file; the page then shows progress.
+            background=file.size > settings.METERING_INLINE_MAX_BYTES,
         )
         return redirect("staff:metering-upload", upload_id=result.upload.pk)
     context = {"form": form, "uploads": queries.uploads_for_staff()[:50]}

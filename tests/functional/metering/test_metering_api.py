@@ -89,7 +89,9 @@ def test_owners_see_their_uploads_and_reports_only(site, site_owner, other_site)
 
     assert client_of(site_owner).get(f"/api/v1/metering/uploads/{upload_id}/").status_code == 200
     report = client_of(site_owner).get(f"/api/v1/metering/uploads/{upload_id}/report/")
-    assert report.content.decode().splitlines() == ["kind,location,field,reason"]
+    assert b"".join(report.streaming_content).decode().splitlines() == [
+        "kind,location,field,reason"
+    ]
     response = client_of(stranger).get(f"/api/v1/metering/uploads/{upload_id}/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
@@ -102,7 +104,35 @@ def test_a_rejected_upload_report_is_downloadable(site, site_owner):
     report = client_of(site_owner).get(f"/api/v1/metering/uploads/{upload_id}/report/")
 
     assert report["Content-Type"] == "text/csv"
-    assert report.content.decode().splitlines()[1] == "FILE,file,file,the file is empty (0 bytes)"
+    lines = b"".join(report.streaming_content).decode().splitlines()
+    assert lines[1] == "FILE,file,file,the file is empty (0 bytes)"
+
+
+@pytest.mark.django_db
+def test_the_raw_file_is_downloadable_by_its_sender_and_nobody_else(site, site_owner):
+    content = canonical(ROW)
+    upload_id = post_file(client_of(site_owner), content, site_id=site.pk).json()["upload_id"]
+    stranger = UserFactory(email="stranger@example.com")
+
+    download = client_of(site_owner).get(f"/api/v1/metering/uploads/{upload_id}/file/")
+    refused = client_of(stranger).get(f"/api/v1/metering/uploads/{upload_id}/file/")
+
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == content
+    assert download["Content-Disposition"] == 'attachment; filename="data.csv"'
+    assert refused.status_code == 404
+    assert refused.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_a_rejected_file_is_kept_byte_for_byte(site, site_owner):
+    binary = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    upload_id = post_file(client_of(site_owner), binary, site_id=site.pk).json()["upload_id"]
+
+    download = client_of(site_owner).get(f"/api/v1/metering/uploads/{upload_id}/file/")
+
+    assert Upload.objects.get(pk=upload_id).status == "REJECTED"
+    assert b"".join(download.streaming_content) == binary
 
 
 @pytest.fixture

@@ -190,6 +190,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # its report), and the size above which API and staff uploads are processed by a worker.
 METERING_MAX_UPLOAD_BYTES = int(os.environ.get("METERING_MAX_UPLOAD_BYTES", str(1 << 30)))
 METERING_INLINE_MAX_BYTES = int(os.environ.get("METERING_INLINE_MAX_BYTES", str(5 << 20)))
+# On PostgreSQL, files from this size on are merged by a second connection while they are
+# still being parsed (settlement/metering/store_postgres.py).
+METERING_PIPELINE_MIN_BYTES = int(os.environ.get("METERING_PIPELINE_MIN_BYTES", str(8 << 20)))
 
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

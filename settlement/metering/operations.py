@@ -20,7 +20,7 @@ from settlement.metering.formats import detect
 from settlement.metering.formats.base import FileRejected, Flow, Item, ParsedReading, ParseNotes
 from settlement.metering.models import Aggregator, Upload, UploadProblem
 from settlement.metering.store import PortableStore, Store, StoreCounts
-from settlement.metering.store_postgres import PostgresStore
+from settlement.metering.store_postgres import PipelinedPostgresStore, PostgresStore
 from settlement.metering.vee import Accepted, ChannelFacts, Problem, Validator
 
 FORMATS = ("auto", *detect.FORMATS, batch.FORMAT)
@@ -161,11 +161,13 @@ def process_upload(*, upload_id: int, now: datetime, storage: StoragePath = "aut
     use_postgres = storage == "postgres" or (
         storage == "auto" and connection.vendor == "postgresql"
     )
-    store: Store = (
-        PostgresStore(upload=upload, now=now)
-        if use_postgres
-        else PortableStore(upload=upload, now=now)
-    )
+    store: Store
+    if not use_postgres:
+        store = PortableStore(upload=upload, now=now)
+    elif upload.size_bytes >= settings.METERING_PIPELINE_MIN_BYTES:
+        store = PipelinedPostgresStore(upload=upload, now=now)
+    else:
+        store = PostgresStore(upload=upload, now=now)
     run = _Run(upload=upload, now=now, store=store)
     try:
         outer = transaction.atomic() if store.needs_outer_transaction else contextlib.nullcontext()

@@ -7,18 +7,37 @@ import pytest
 from django.db import connection
 
 from accounts.models import Channel
-from settlement.metering import operations
+from settlement.metering import operations, store_postgres
 from settlement.metering.models import Reading, ReadingRevision
 from tests.metering_fixtures import NOW, canonical
 
-pytestmark = pytest.mark.django_db
+# Transactional: the pipelined store merges on a second connection, which sees only
+# committed rows (as it does in production, where uploads are committed before processing).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(params=["portable", "postgres"])
-def storage(request):
-    if request.param == "postgres" and connection.vendor != "postgresql":
+@pytest.fixture(params=["portable", "postgres", "pipelined"])
+def storage(request, settings, monkeypatch):
+    if request.param != "portable" and connection.vendor != "postgresql":
         pytest.skip("the COPY store needs PostgreSQL")
-    return request.param
+    if request.param == "pipelined":
+        # Every file through the merge thread, one reading per chunk so that even these
+        # small files cross several chunk hand-overs.
+        settings.METERING_PIPELINE_MIN_BYTES = 0
+        monkeypatch.setattr(store_postgres, "COPY_CHUNK", 1)
+        merged: list[int] = []
+        run = store_postgres._MergeThread.run
+
+        def counting_run(thread):
+            merged.append(1)
+            run(thread)
+
+        monkeypatch.setattr(store_postgres._MergeThread, "run", counting_run)
+        yield "postgres"
+        assert merged, "no file went through the merge thread"
+        return
+    settings.METERING_PIPELINE_MIN_BYTES = 1 << 40
+    yield request.param
 
 
 def ingest(content: bytes, storage: str, **kwargs):

@@ -1,7 +1,5 @@
 """PG&E Net Billing Tariff export-rate CSV: UTC hour rows in, an absolute-hour price vector out."""
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +10,7 @@ from settlement.rating.errors import RatingInputError
 from settlement.rating.local_time import zone_info
 from settlement.rating.tariff import HourlyVectorTariff, VectorPrice
 from settlement.tariffs.importers.errors import TariffFileError
+from settlement.tariffs.importers.table import Table
 
 HEADER = (
     "RIN",
@@ -63,15 +62,6 @@ class _Row:
     day_start: int
     value_name: str
     value: Decimal
-
-
-def _text(data: bytes | str) -> str:
-    if isinstance(data, str):
-        return data
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise TariffFileError(f"file: not UTF-8 text ({error})") from error
 
 
 def _utc(day: str, time: str) -> datetime:
@@ -154,26 +144,20 @@ def parse_pge_export_rates(
     the header is wrong, a row cannot be read, an hour is duplicated or missing, or the file
     mixes vintages.
     """
-    reader = csv.reader(io.StringIO(_text(data), newline=""))
-    header = tuple(field.strip() for field in next(reader, []))
-    if header != HEADER:
-        raise TariffFileError(
-            f"line 1: header {', '.join(header) or '(empty)'} is not {', '.join(HEADER)}"
-        )
     errors: list[str] = []
     warnings: list[str] = []
     rows: list[_Row] = []
-    for fields in reader:
+    for line, fields in Table(data, header=HEADER):
         if not any(field.strip() for field in fields):
-            warnings.append(f"line {reader.line_num}: empty row skipped")
+            warnings.append(f"line {line}: empty row skipped")
             continue
         if len(fields) != len(HEADER):
-            errors.append(f"line {reader.line_num}: {len(fields)} fields, expected {len(HEADER)}")
+            errors.append(f"line {line}: {len(fields)} fields, expected {len(HEADER)}")
             continue
         try:
-            row = _parse_row(reader.line_num, fields)
+            row = _parse_row(line, fields)
         except ValueError as error:
-            errors.append(f"line {reader.line_num}: {error}")
+            errors.append(f"line {line}: {error}")
             continue
         rows.append(row)
         warnings.extend(_label_warnings(row, time_zone))

@@ -1,7 +1,5 @@
 """SCE Net Billing export credit table: hour-ending rows in, month x day type x hour vectors out."""
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +9,7 @@ from settlement.rating import holiday_calendars
 from settlement.rating.errors import RatingInputError
 from settlement.rating.tariff import DayType, HourlyVectorTariff, MonthDayTypeHour, VectorPrice
 from settlement.tariffs.importers.errors import TariffFileError
+from settlement.tariffs.importers.table import Table
 
 HEADER = (
     "Price Effective Date",
@@ -43,15 +42,6 @@ class _Row:
     prices: tuple[Decimal, Decimal, Decimal, Decimal]
 
 
-def _text(data: bytes | str) -> str:
-    if isinstance(data, str):
-        return data
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise TariffFileError(f"file: not UTF-8 text ({error})") from error
-
-
 def _integer(text: str, name: str, low: int, high: int) -> int:
     if not text.isdigit() or not low <= int(text) <= high:
         raise ValueError(f"{name} {text!r}: must be a whole number {low}-{high}")
@@ -78,27 +68,21 @@ def _parse_row(line: int, fields: Sequence[str]) -> _Row:
     )
 
 
-def _read_rows(text: str) -> tuple[list[_Row], list[str], list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = tuple(field.strip() for field in next(reader, []))
-    if header != HEADER:
-        raise TariffFileError(
-            f"line 1: header {', '.join(header) or '(empty)'} is not {', '.join(HEADER)}"
-        )
+def _read_rows(data: bytes | str) -> tuple[list[_Row], list[str], list[str]]:
     rows: list[_Row] = []
     errors: list[str] = []
     empty_lines: list[int] = []
-    for fields in reader:
+    for line, fields in Table(data, header=HEADER):
         if not any(field.strip() for field in fields):
-            empty_lines.append(reader.line_num)
+            empty_lines.append(line)
             continue
         if len(fields) != len(HEADER):
-            errors.append(f"line {reader.line_num}: {len(fields)} fields, expected {len(HEADER)}")
+            errors.append(f"line {line}: {len(fields)} fields, expected {len(HEADER)}")
             continue
         try:
-            rows.append(_parse_row(reader.line_num, fields))
+            rows.append(_parse_row(line, fields))
         except ValueError as error:
-            errors.append(f"line {reader.line_num}: {error}")
+            errors.append(f"line {line}: {error}")
     warnings = []
     if empty_lines:
         # The published table separates its years with empty rows; they carry nothing.
@@ -122,7 +106,7 @@ def parse_sce_export_credits(
     the SCE calendar of that year. Raises `TariffFileError` with line numbers for a wrong
     header, unreadable rows, duplicates, a missing hour or an absent year.
     """
-    rows, errors, warnings = _read_rows(_text(data))
+    rows, errors, warnings = _read_rows(data)
     years = tuple(sorted({row.year for row in rows}))
     if not years and not errors:
         errors.append("file: no price rows")

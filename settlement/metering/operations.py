@@ -17,11 +17,11 @@ from accounts.models import Site, User
 from settlement.errors import DomainError
 from settlement.metering import batch, queries, tasks
 from settlement.metering.formats import detect
-from settlement.metering.formats.base import FileRejected, Flow, Item, ParsedReading, ParseNotes
+from settlement.metering.formats.base import FileRejected, Item, ParsedReading, ParseNotes
 from settlement.metering.models import Aggregator, Upload, UploadProblem
 from settlement.metering.store import PortableStore, Store, StoreCounts
 from settlement.metering.store_postgres import PipelinedPostgresStore, PostgresStore
-from settlement.metering.vee import Accepted, ChannelFacts, Problem, Validator
+from settlement.metering.vee import Accepted, Problem, Validator
 
 FORMATS = ("auto", *detect.FORMATS, batch.FORMAT)
 PROBLEM_CHUNK = 1000
@@ -212,7 +212,8 @@ class _Run:
     def execute(self) -> StoreCounts:
         """Return the store's counts after the whole file went through validation."""
         timezone = self._timezone()
-        validator = Validator(resolve=self._resolve, now=self.now)
+        directory = queries.ChannelDirectory(scope=self.scope)
+        validator = Validator(resolve=directory.facts, now=self.now)
         # Bound methods are looked up once: this loop runs once per reading.
         check, store, count = validator.check, self.store.add, self._count
         with self.upload.file.open("rb") as field_file:
@@ -261,9 +262,6 @@ class _Run:
                 )
             return zone
         return self.upload.site.timezone if self.upload.site else None
-
-    def _resolve(self, meter_id: str, flow: Flow) -> ChannelFacts | str:
-        return queries.channel_facts(meter_id=meter_id, flow=flow, scope=self.scope)
 
     def _count(self, accepted: Accepted) -> None:
         tally = self.channels.get(accepted.channel_id)

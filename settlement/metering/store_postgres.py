@@ -96,6 +96,13 @@ def _merge(
     so merging a file chunk by chunk gives the same result as merging it at once.
     """
     cursor.execute(f"ANALYZE {stage}")
+    # For this transaction only. Revisions are found by probing the (channel, start) index
+    # once per staged reading: with statistics that lag a bulk load, the planner otherwise
+    # hashes the whole readings table for every chunk, which grows with the table instead
+    # of with the file. JIT compilation costs more than these simple statements save.
+    cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+    cursor.execute("SET LOCAL jit = off")
     cursor.execute(_REVISIONS.format(stage=stage), [upload_id, now])
     updated = cursor.rowcount
     cursor.execute(_UPSERT.format(stage=stage), [upload_id, now])

@@ -10,6 +10,9 @@ from accounts import operations, roles
 from accounts.models import Participant, User
 from tests.factories import MembershipFactory, ParticipantFactory, UserFactory
 
+# Every test keeps uploaded files in its own temporary folder, never under var/.
+from tests.metering_fixtures import media_in_tmp  # noqa: F401 - an autouse fixture
+
 
 @pytest.fixture
 def staff_roles(db: None) -> dict[str, object]:

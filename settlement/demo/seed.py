@@ -1,6 +1,7 @@
 """Build the demo data set through the same operations the real imports use."""
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,7 @@ from django.db import transaction
 from accounts import operations, roles
 from accounts.enrollment_file import EnrollmentRow
 from accounts.models import User
+from settlement.metering import operations as metering_operations
 from settlement.tariffs import operations as tariff_operations
 from settlement.tariffs import sources
 
@@ -28,6 +30,9 @@ STAFF: Final = (
     ("programs@utility.example.com", "Pat Programs", roles.PROGRAM_ADMINISTRATOR),
 )
 ENROLLED_ON: Final = dt.date(2025, 1, 1)
+# A week of exports in July 2025, starting at local midnight (07:00 UTC) on Monday the 14th.
+DEMO_WEEK_START: Final = dt.datetime(2025, 7, 14, 7, tzinfo=dt.UTC)
+DEMO_DAYS: Final = 7
 EXPORT_TARIFF: Final = "pde-tou-export"
 # A URDB-shaped summer/winter TOU rate with export (sell) prices, in force over 2025. It ships
 # with the package (not under tests/) so a deployment without the tests can still seed.
@@ -43,8 +48,9 @@ class Login:
     role: str
 
 
-def seed_demo() -> dict[str, object]:
-    """Create (or leave as they are) the demo programs, participants and staff; return a summary."""
+def seed_demo(*, now: dt.datetime) -> dict[str, object]:
+    """Create (or leave as they are) the demo programs, participants, staff and a week of
+    exports; return a summary."""
     with transaction.atomic():
         groups = operations.ensure_staff_roles()
         for code, name in (
@@ -70,12 +76,45 @@ def seed_demo() -> dict[str, object]:
             user = _ensure_staff_user(email, full_name)
             user.groups.add(groups[role])
             logins.append(Login(email, DEMO_PASSWORD, f"staff: {role}"))
+    # After the enrollment transaction: ingestion keeps its own transactions. The same file
+    # again is recognized as a duplicate upload, so seeding twice adds no readings.
+    exports = metering_operations.ingest(
+        stream=io.BytesIO(demo_export_week()),
+        filename="demo-export-week.csv",
+        now=now,
+        format="canonical-csv",
+    )
     return {
         "programs": [EXPORT_PROGRAM, EVENT_PROGRAM],
         "rows": summary.as_dict(),
         "tariffs": [tariff.as_dict()],
+        "readings": {
+            "upload_id": exports.upload.pk,
+            "duplicate_upload": exports.duplicate_upload,
+            "accepted": exports.upload.accepted,
+        },
         "logins": [login.__dict__ for login in logins],
     }
+
+
+def demo_export_week() -> bytes:
+    """Return a canonical CSV: a week of quarter-hour exports on every owner's revenue meter.
+
+    The cars discharge in the evening peak, 17:00-21:00 Pacific daylight time (00:00-04:00
+    UTC the next day), at 10 kW less 100 W per owner number: 2,500 Wh - 25 Wh x n per
+    quarter-hour; the rest of the day a home solar trickle of 40 Wh per quarter-hour.
+    """
+    lines = ["meter_id,start,end,export_wh,import_wh,quality"]
+    quarter = dt.timedelta(minutes=15)
+    for number in range(1, OWNER_COUNT + 1):
+        for step in range(DEMO_DAYS * 96):
+            start = DEMO_WEEK_START + step * quarter
+            evening = start.hour < 4  # 17:00-21:00 PDT
+            wh = 2500 - 25 * number if evening else 40
+            lines.append(
+                f"RM-{100000 + number},{start.isoformat()},{(start + quarter).isoformat()},{wh},,"
+            )
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _demo_rows() -> list[EnrollmentRow]:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.metering_fixtures import media_in_tmp, site  # noqa: F401 - fixtures
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError
 
 from accounts import operations
 from accounts.models import Enrollment, Program
+from settlement.metering.models import Reading
 from settlement.tariffs.models import ProgramTariff
 from tests.factories import EnrollmentFactory, ProgramFactory, SiteFactory
 
@@ -205,3 +206,13 @@ def test_seed_demo_is_idempotent():
     assert list(
         ProgramTariff.objects.values_list("program__code", "plan__code", "effective_from")
     ) == [("nbt-export", "pde-tou-export", dt.date(2025, 1, 1))]
+    # A week of quarter-hours on 25 revenue meters: 25 x 7 x 96 = 16,800 readings, once.
+    readings = json.loads(first.getvalue())["readings"]
+    readings_again = json.loads(second.getvalue())["readings"]
+    assert (readings["accepted"], readings["duplicate_upload"]) == (16_800, False)
+    assert readings_again == {**readings, "duplicate_upload": True}
+    assert Reading.objects.count() == 16_800
+    # Owner 1 exports 2,475 Wh per evening quarter-hour (16 a day) and 40 Wh otherwise
+    # (80 a day): 7 x (16 x 2,475 + 80 x 40) = 7 x 42,800 = 299,600 Wh.
+    owner_one = Reading.objects.filter(channel__meter_id="RM-100001", channel__kind="SITE_EXPORT")
+    assert sum(owner_one.values_list("wh", flat=True)) == 299_600

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from settlement.demo import seed
 
@@ -12,4 +13,4 @@ class Command(BaseCommand):
     help = "Create demo programs, owners, a school-bus fleet and staff users; prints logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(json.dumps(seed.seed_demo(), indent=2))
+        self.stdout.write(json.dumps(seed.seed_demo(now=timezone.now()), indent=2))

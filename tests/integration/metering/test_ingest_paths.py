@@ -4,7 +4,7 @@ import datetime as dt
 import io
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from accounts.models import Channel
 from settlement.metering import operations, store_postgres
@@ -230,3 +230,27 @@ def test_channels_outside_the_site_scope_are_rejected(site, other_site, storage)
     )
     assert not Reading.objects.filter(channel__meter_id="OTHER-1").exists()
     assert Channel.objects.filter(meter_id="OTHER-1").exists()
+
+
+def test_a_failing_merge_thread_rolls_back_every_chunk_and_raises(site, settings, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the merge thread needs PostgreSQL")
+    settings.METERING_PIPELINE_MIN_BYTES = 0
+    monkeypatch.setattr(store_postgres, "COPY_CHUNK", 1)
+    merge = store_postgres._merge
+    calls = []
+
+    def merge_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise DatabaseError("the disk is full")
+        return merge(*args, **kwargs)
+
+    monkeypatch.setattr(store_postgres, "_merge", merge_then_fail)
+
+    with pytest.raises(DatabaseError, match="the disk is full"):
+        ingest(canonical(*ROWS), "postgres")
+
+    # The first chunk was merged before the failure, in the same transaction: gone too.
+    assert len(calls) == 2
+    assert Reading.objects.count() == 0

@@ -31,5 +31,19 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
             for model in ("participant", "site", "charger", "channel", "program", "enrollment")
             for action in ("add", "change", "view")
         ),
+        # Which tariff a program pays by, and how its meter data is validated. Tariff
+        # versions themselves are only imported (never edited), so only viewed here.
+        *(
+            (app_label, f"{action}_{model}")
+            for app_label, model in (
+                ("tariffs", "tariffplan"),
+                ("tariffs", "programtariff"),
+                ("metering", "programmeteringsettings"),
+                ("metering", "aggregator"),
+            )
+            for action in ("add", "change", "view")
+        ),
+        ("tariffs", "view_tariffversion"),
+        ("metering", "view_upload"),
     ),
 }

@@ -76,6 +76,10 @@ def test_roles_grant_exactly_their_permissions(staff_roles):
     assert approver.has_perm("accounts.approve_settlement")
     assert not approver.has_perm("accounts.review_settlement")
     assert administrator.has_perm("accounts.change_enrollment")
+    assert administrator.has_perm("tariffs.change_programtariff")
+    assert administrator.has_perm("metering.change_programmeteringsettings")
+    assert administrator.has_perm("tariffs.view_tariffversion")
+    assert not administrator.has_perm("tariffs.change_tariffversion")
     assert not administrator.has_perm("accounts.approve_settlement")
     assert not reviewer.has_perm("accounts.change_enrollment")
 

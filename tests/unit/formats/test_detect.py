@@ -1,12 +1,12 @@
 """Tests for format detection from a file's first bytes, and parsing through it."""
 
-import io
 from pathlib import Path
 
 import pytest
 
 from settlement.metering.formats import detect
 from settlement.metering.formats.base import FileRejected, Flow
+from tests.unit.formats.one_way import one_way
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 
@@ -92,19 +92,7 @@ def test_parse_detects_and_parses_a_seekable_file():
 
 
 def test_parse_rejoins_the_head_of_a_one_way_stream():
-    class OneWay(io.RawIOBase):
-        def __init__(self, data):
-            self._data = io.BytesIO(data)
-
-        def readable(self):
-            return True
-
-        def readinto(self, buffer):
-            chunk = self._data.read(len(buffer))
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
-
     data = (FIXTURES / "samples/greenbutton/gba_hourly_nine_days.xml").read_bytes()
-    items = list(detect.parse(io.BufferedReader(OneWay(data))))
+    items = list(detect.parse(one_way(data)))
 
     assert len(items) == 216

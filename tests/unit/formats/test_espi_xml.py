@@ -10,6 +10,7 @@ import pytest
 from settlement.metering.formats import espi_xml
 from settlement.metering.formats.base import FileRejected, Flow, ParsedReading, RowError
 from settlement.metering.formats.quality import Quality
+from tests.unit.formats.one_way import one_way
 
 SAMPLES = Path(__file__).parents[2] / "fixtures" / "samples" / "greenbutton"
 METER_DATA = Path(__file__).parents[2] / "fixtures" / "meter_data"
@@ -167,20 +168,8 @@ def test_a_feed_without_interval_blocks_is_rejected():
 
 
 def test_a_non_seekable_stream_is_spooled_for_the_second_pass():
-    class OneWay(io.RawIOBase):
-        def __init__(self, data):
-            self._data = io.BytesIO(data)
-
-        def readable(self):
-            return True
-
-        def readinto(self, buffer):
-            chunk = self._data.read(len(buffer))
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
-
     data = (METER_DATA / "espi_export_prefixed.xml").read_bytes()
-    items = list(espi_xml.parse(io.BufferedReader(OneWay(data))))
+    items = list(espi_xml.parse(one_way(data)))
 
     assert len(items) == 8
 

@@ -51,13 +51,13 @@ format: install
 	$(BIN)/ruff check --fix .
 
 typecheck:
-	SECRET_KEY=typecheck $(BIN)/mypy .
+	$(BIN)/mypy .
 
 layers:
 	$(BIN)/lint-imports
 
 migrations-check:
-	SECRET_KEY=check $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO -Q default,ingest,settlement,payouts

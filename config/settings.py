@@ -5,7 +5,6 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
-from django.core.exceptions import ImproperlyConfigured
 
 django_stubs_ext.monkeypatch()
 
@@ -29,12 +28,12 @@ def _env_list(name: str, *, default: list[str]) -> list[str]:
 
 DEBUG = _env_bool("DEBUG", default=False)
 
-# A development key is acceptable only while DEBUG is on; a production process without
-# SECRET_KEY must refuse to start rather than sign sessions with a known key.
+# A development key is acceptable only while DEBUG is on. Without DEBUG an unset key stays
+# empty: Django then refuses any use of it (signing a session, a reset link), and the web
+# entry points refuse to start (config/startup.py), while commands that sign nothing
+# (migrate, makemigrations --check) still run, as Django intends with its lazy check.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])

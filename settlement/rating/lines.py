@@ -9,8 +9,8 @@ import numpy as np
 from settlement.rating.billing_period import BillingPeriod
 from settlement.rating.local_time import zone_info
 from settlement.rating.money import round_to_cents
-from settlement.rating.result import Attribution, Component, Line
-from settlement.rating.tariff import FixedItem
+from settlement.rating.result import Attribution, Component, Line, RatingResult
+from settlement.rating.tariff import FixedItem, HourlyVectorTariff, TouTariff
 
 # Enough digits that kWh x price is exact before the single rounding to cents.
 _EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
@@ -124,3 +124,27 @@ def bound_adjustment(
 def total_of(lines: Sequence[Line]) -> Decimal:
     """Return the exact sum of the lines' amounts."""
     return sum((line.amount for line in lines), Decimal("0.00"))
+
+
+def rating_result(
+    attribution: Attribution,
+    *,
+    tariff: TouTariff | HourlyVectorTariff,
+    period: BillingPeriod,
+    bucket_count: int,
+    describe: DescribeBucket,
+) -> RatingResult:
+    """Return the result: energy lines, then fixed items, then any minimum/maximum adjustment."""
+    result_lines = energy_lines(
+        attribution, bucket_count=bucket_count, zone=tariff.time_zone, describe=describe
+    )
+    result_lines += fixed_lines(tariff.fixed_items, period=period, zone=tariff.time_zone)
+    result_lines += bound_adjustment(
+        result_lines, minimum=tariff.minimum_total, maximum=tariff.maximum_total
+    )
+    return RatingResult(
+        time_zone=tariff.time_zone,
+        lines=tuple(result_lines),
+        total=total_of(result_lines),
+        attribution=attribution,
+    )

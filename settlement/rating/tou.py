@@ -144,21 +144,10 @@ def price_tou(
         tier = tou_period.tiers[tier_number]
         return [(f"{tou_period.label} tier {tier_number + 1}", "export", tier.price)]
 
-    result_lines = line_building.energy_lines(
+    return line_building.rating_result(
         attribution,
+        tariff=tariff,
+        period=period,
         bucket_count=int(tier_counts.sum()),
-        zone=tariff.time_zone,
         describe=describe,
-    )
-    result_lines += line_building.fixed_lines(
-        tariff.fixed_items, period=period, zone=tariff.time_zone
-    )
-    result_lines += line_building.bound_adjustment(
-        result_lines, minimum=tariff.minimum_total, maximum=tariff.maximum_total
-    )
-    return RatingResult(
-        time_zone=tariff.time_zone,
-        lines=tuple(result_lines),
-        total=line_building.total_of(result_lines),
-        attribution=attribution,
     )

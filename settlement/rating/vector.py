@@ -104,18 +104,10 @@ def price_vector(
         table, key_of, bucket_count, describe = _utc_hour_pricing(tariff)
     energy = attribute(intervals, table, key_of)
     attribution = Attribution(energy.interval, energy.key, energy.wh, energy.start_utc)
-    result_lines = line_building.energy_lines(
-        attribution, bucket_count=bucket_count, zone=tariff.time_zone, describe=describe
-    )
-    result_lines += line_building.fixed_lines(
-        tariff.fixed_items, period=period, zone=tariff.time_zone
-    )
-    result_lines += line_building.bound_adjustment(
-        result_lines, minimum=tariff.minimum_total, maximum=tariff.maximum_total
-    )
-    return RatingResult(
-        time_zone=tariff.time_zone,
-        lines=tuple(result_lines),
-        total=line_building.total_of(result_lines),
-        attribution=attribution,
+    return line_building.rating_result(
+        attribution,
+        tariff=tariff,
+        period=period,
+        bucket_count=bucket_count,
+        describe=describe,
     )

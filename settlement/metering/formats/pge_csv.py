@@ -59,7 +59,7 @@ def parse(
 
 def _find_header(reader: textio.CsvReader) -> _Columns:
     """Return the column positions from the header row after the preamble."""
-    for row in _valid_rows(reader):
+    for row in textio.csv_rows(reader):
         names = [cell.strip().upper() for cell in row]
         if names and names[0] == "TYPE":
             if "START DATE" in names or "END DATE" in names or "BILL" in ",".join(names):
@@ -107,7 +107,7 @@ def _rows(
 ) -> Iterator[Item]:
     """Return the items of the data rows after the header."""
     width = 1 + max(columns.date, columns.start, columns.end, *(c for _, c, _ in columns.flows))
-    for row in _valid_rows(reader):
+    for row in textio.csv_rows(reader):
         if not any(cell.strip() for cell in row):
             continue
         location = f"line {reader.line_num}"
@@ -176,19 +176,6 @@ def _reading(
     except energy.EnergyValueError as error:
         return RowError(location, column, str(error))
     return ParsedReading(meter_id, flow, start, duration_s, wh, row_quality, location)
-
-
-def _valid_rows(reader: textio.CsvReader) -> Iterator[list[str]]:
-    """Return the reader's rows, turning a CSV syntax error into a file rejection."""
-    while True:
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise FileRejected(
-                f"line {reader.line_num} is not valid CSV: {error}", code="malformed"
-            ) from None
 
 
 def _date(text: str) -> date:

@@ -50,7 +50,7 @@ def parse(
 
 def _first_block(reader: textio.CsvReader) -> Flow:
     """Return the flow of the first block, reading through the preamble."""
-    for row in _valid_rows(reader):
+    for row in textio.csv_rows(reader):
         first = row[0] if row else ""
         block = _BLOCK.fullmatch(first)
         if block:
@@ -74,7 +74,7 @@ def _rows(
     reader: textio.CsvReader, *, flow: Flow, clock: WallClock, meter_id: str | None
 ) -> Iterator[Item]:
     """Return the items of every block, switching flow at each block header."""
-    for row in _valid_rows(reader):
+    for row in textio.csv_rows(reader):
         first = row[0] if row else ""
         block = _BLOCK.fullmatch(first)
         if block:
@@ -139,16 +139,3 @@ def _wh(text: str, *, row_quality: quality.Quality) -> int | str:
         return energy.text_to_wh(text, power_of_ten=3)
     except energy.EnergyValueError as error:
         return str(error)
-
-
-def _valid_rows(reader: textio.CsvReader) -> Iterator[list[str]]:
-    """Return the reader's rows, turning a CSV syntax error into a file rejection."""
-    while True:
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise FileRejected(
-                f"line {reader.line_num} is not valid CSV: {error}", code="malformed"
-            ) from None

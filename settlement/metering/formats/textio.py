@@ -1,5 +1,6 @@
 """Return decoded, length-bounded text lines from a binary upload; reject non-UTF-8 files."""
 
+import csv
 import io
 from collections.abc import Iterator
 from typing import BinaryIO, Protocol
@@ -69,3 +70,16 @@ def _not_utf8(error: UnicodeDecodeError, *, line_number: int) -> FileRejected:
         "save it as UTF-8 and upload again",
         code="encoding",
     )
+
+
+def csv_rows(reader: CsvReader) -> Iterator[list[str]]:
+    """Return the reader's rows, turning a CSV syntax error into a file rejection."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise FileRejected(
+                f"line {reader.line_num} is not valid CSV: {error}", code="malformed"
+            ) from None

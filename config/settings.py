@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "settlement.tariffs",
     "settlement.statements",
     "settlement.programs",
+    "pgtrigger",
+    "settlement.ledger",
 ]
 
 MIDDLEWARE = [

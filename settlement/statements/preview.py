@@ -11,10 +11,12 @@ from decimal import Decimal
 
 from accounts.models import Channel
 from settlement.errors import DomainError, NotFound
+from settlement.programs import queries as program_queries
 from settlement.rating.pricing import TariffSpan
 from settlement.rating.tariff import TouTariff
 from settlement.statements import period_rating
 from settlement.tariffs import queries as tariff_queries
+from settlement.tariffs.models import TariffPlan
 
 # A preview is interactive: a year of 15-minute readings is the most it prices at once.
 MAX_DAYS = 366
@@ -71,16 +73,18 @@ class PreviewResult:
     notes: tuple[str, ...]
 
 
-def _channel(meter_id: str, channel_kind: str | None) -> Channel:
+def _channel(meter_id: str, channel_kind: str | None, plan: TariffPlan, on: date) -> Channel:
     channels = Channel.objects.filter(meter_id=meter_id).select_related("site")
-    if channel_kind is None:
-        # A meter is either a revenue meter or a charger sub-meter: one export channel.
+    # Without a kind asked for, the program rule that pays by the plan says which channel
+    # it settles on; with no such rule, the meter's one export channel.
+    kind = channel_kind or program_queries.export_channel_kind(plan=plan, on=on)
+    if kind is None:
         channels = channels.filter(kind__in=sorted(Channel.EXPORT_KINDS))
     else:
-        channels = channels.filter(kind=channel_kind)
-    channel = channels.order_by("kind").first()
+        channels = channels.filter(kind=kind)
+    channel = channels.first()
     if channel is None:
-        kind = channel_kind or "export"
+        kind = kind or "export"
         raise ChannelNotFound(
             f"meter {meter_id!r} has no {kind} channel", details={"field": "meter"}
         )
@@ -124,7 +128,7 @@ def preview_rating(
             f"at most {MAX_DAYS} days can be previewed at once", details={"field": "end"}
         )
     plan = tariff_queries.plan_by_code(code=tariff_code)
-    channel = _channel(meter_id, channel_kind)
+    channel = _channel(meter_id, channel_kind, plan, start)
     rated = period_rating.rate_channel(channel=channel, plan=plan, start=start, end=end)
     return PreviewResult(
         tariff=plan.code,

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from accounts import channel_kinds
 from accounts.models import Channel
 from settlement.errors import DomainError, NotFound
 from settlement.rating.result import RatingResult
@@ -112,7 +113,7 @@ def _channel(meter_id: str, channel_kind: str | None) -> Channel:
     channels = Channel.objects.filter(meter_id=meter_id)
     if channel_kind is None:
         # A meter is either a revenue meter or a charger sub-meter: one export channel.
-        channels = channels.filter(kind__in=sorted(Channel.EXPORT_KINDS))
+        channels = channels.filter(kind__in=sorted(channel_kinds.EXPORT_KINDS))
     else:
         channels = channels.filter(kind=channel_kind)
     channel = channels.order_by("kind").first()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from accounts import channel_kinds
 from accounts.models import Channel
 from settlement.errors import DomainError, NotFound
+from settlement.programs import queries as program_queries
 from settlement.rating.result import RatingResult
 from settlement.rating.tariff import TouTariff
 from settlement.rating.tou import price_tou
@@ -109,16 +110,18 @@ class PreviewResult:
         }
 
 
-def _channel(meter_id: str, channel_kind: str | None) -> Channel:
+def _channel(meter_id: str, channel_kind: str | None, plan: TariffPlan, on: date) -> Channel:
     channels = Channel.objects.filter(meter_id=meter_id)
-    if channel_kind is None:
-        # A meter is either a revenue meter or a charger sub-meter: one export channel.
+    # Without a kind asked for, the program rule that pays by the plan says which channel
+    # it settles on; with no such rule, the meter's one export channel.
+    kind = channel_kind or program_queries.export_channel_kind(plan=plan, on=on)
+    if kind is None:
         channels = channels.filter(kind__in=sorted(channel_kinds.EXPORT_KINDS))
     else:
-        channels = channels.filter(kind=channel_kind)
-    channel = channels.order_by("kind").first()
+        channels = channels.filter(kind=kind)
+    channel = channels.first()
     if channel is None:
-        kind = channel_kind or "export"
+        kind = kind or "export"
         raise ChannelNotFound(
             f"meter {meter_id!r} has no {kind} channel", details={"field": "meter"}
         )
@@ -175,7 +178,7 @@ def preview_rating(
             f"at most {MAX_DAYS} days can be previewed at once", details={"field": "end"}
         )
     plan = tariff_queries.plan_by_code(code=tariff_code)
-    channel = _channel(meter_id, channel_kind)
+    channel = _channel(meter_id, channel_kind, plan, start)
     zone = ZoneInfo(plan.timezone)
     parts = _parts(plan, start, end)
     lines: list[PreviewLine] = []

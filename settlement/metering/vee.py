@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from accounts.channel_kinds import EVSE_KINDS
 from settlement.metering.formats.base import Flow, ParsedReading
 from settlement.metering.formats.quality import Quality
 
-EVSE_KINDS = frozenset({"EVSE_EXPORT", "EVSE_IMPORT"})
 SECONDS_PER_HOUR = 3600
 
 

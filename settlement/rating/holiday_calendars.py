@@ -2,10 +2,25 @@
 
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from enum import StrEnum
 
 from settlement.rating.errors import RatingInputError
 
-CALENDAR_NAMES = ("none", "sce", "pge")
+
+class HolidayCalendar(StrEnum):
+    """A utility holiday calendar, by the code a tariff plan stores (the one spelling)."""
+
+    NONE = "NONE"
+    PGE = "PGE"
+    SCE = "SCE"
+
+
+CALENDAR_NAMES = tuple(str(calendar) for calendar in HolidayCalendar)
+CALENDAR_LABELS = {
+    HolidayCalendar.NONE: "No holidays",
+    HolidayCalendar.PGE: "PG&E",
+    HolidayCalendar.SCE: "SCE",
+}
 _SATURDAY = 5
 _SUNDAY = 6
 
@@ -59,21 +74,21 @@ def _no_holidays(year: int) -> frozenset[date]:
 # PG&E's tariffs say "the dates on which the holidays are legally observed"; the 2025 export
 # rate file flags exactly the nominal dates (none fell on a weekend), and California observes
 # a Sunday holiday on the Monday without moving a Saturday one, so PG&E uses the SCE rule.
-_CALENDARS: dict[str, Callable[[int], frozenset[date]]] = {
-    "none": _no_holidays,
-    "sce": _sunday_to_monday,
-    "pge": _sunday_to_monday,
+_CALENDARS: dict[HolidayCalendar, Callable[[int], frozenset[date]]] = {
+    HolidayCalendar.NONE: _no_holidays,
+    HolidayCalendar.SCE: _sunday_to_monday,
+    HolidayCalendar.PGE: _sunday_to_monday,
 }
 
 
 def holiday_dates(calendar: str, years: Iterable[int]) -> frozenset[date]:
     """Return the local dates counted as holidays by `calendar` in `years`.
 
-    `calendar` is one of "none", "sce", "pge"; raises `RatingInputError` for any other name.
+    `calendar` is one of "NONE", "PGE", "SCE"; raises `RatingInputError` for any other name.
     """
     try:
-        rule = _CALENDARS[calendar]
-    except KeyError:
+        rule = _CALENDARS[HolidayCalendar(calendar)]
+    except ValueError:
         raise RatingInputError(
             f"holiday calendar {calendar!r}: unknown (known: {', '.join(CALENDAR_NAMES)})"
         ) from None

@@ -7,19 +7,15 @@ from django.db.models import F, Q
 
 from accounts.models import Program
 from accounts.timezones import validate_timezone
+from settlement.rating import holiday_calendars
 
-HOLIDAY_CALENDARS = ["NONE", "PGE", "SCE"]
+HOLIDAY_CALENDARS = list(holiday_calendars.CALENDAR_NAMES)
 VERSION_KINDS = ["TOU", "VECTOR"]
 SOURCE_FORMATS = ["URDB", "PGE_EXPORT_RATES", "SCE_EXPORT_CREDITS"]
 
 
 class TariffPlan(models.Model):
     """A named tariff (e.g. an export-credit schedule) whose prices change through versions."""
-
-    class HolidayCalendar(models.TextChoices):
-        NONE = "NONE", "No holidays"
-        PGE = "PGE", "PG&E"
-        SCE = "SCE", "SCE"
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
@@ -29,7 +25,9 @@ class TariffPlan(models.Model):
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
     # Layered on each version when it is priced: URDB schedules carry no holidays.
     holiday_calendar = models.CharField(
-        max_length=4, choices=HolidayCalendar.choices, default=HolidayCalendar.NONE
+        max_length=4,
+        choices=list(holiday_calendars.CALENDAR_LABELS.items()),
+        default=str(holiday_calendars.HolidayCalendar.NONE),
     )
     created_at = models.DateTimeField(editable=False)
 

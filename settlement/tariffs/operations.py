@@ -172,7 +172,7 @@ def _plan(
             name=tariff_file.name or code,
             utility=tariff_file.utility,
             timezone=timezone,
-            holiday_calendar=chosen.upper(),
+            holiday_calendar=chosen,
             created_at=now,
         )
     # Changing either would silently reprice every version the plan already has.
@@ -181,10 +181,10 @@ def _plan(
             f"timezone: plan {code} is in {plan.timezone}, not {timezone}",
             details=_fields("timezone", f"plan {code} is in {plan.timezone}"),
         )
-    if calendar is not None and plan.holiday_calendar != calendar.upper():
+    if calendar is not None and plan.holiday_calendar != calendar:
         raise PlanConflict(
-            f"holidays: plan {code} uses the {plan.holiday_calendar.lower()} calendar",
-            details=_fields("holidays", f"plan {code} uses {plan.holiday_calendar.lower()}"),
+            f"holidays: plan {code} uses the {plan.holiday_calendar} calendar",
+            details=_fields("holidays", f"plan {code} uses {plan.holiday_calendar}"),
         )
     return plan
 

@@ -50,7 +50,7 @@ def rating_tariff(*, version: TariffVersion, start: date, end: date) -> definiti
     tariff = definitions.from_json(version.definition)
     last = end - timedelta(days=1)
     calendar = holiday_calendars.holiday_dates(
-        version.plan.holiday_calendar.lower(), range(start.year, last.year + 1)
+        version.plan.holiday_calendar, range(start.year, last.year + 1)
     )
     return dataclasses.replace(tariff, holidays=tariff.holidays | calendar)
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from settlement.rating.holiday_calendars import HolidayCalendar
 from settlement.rating.tariff import HourlyVectorTariff
 from settlement.tariffs import definitions
 from settlement.tariffs.importers import pge_export_rates, sce_export_credits, urdb
@@ -28,9 +29,9 @@ class SourceFormat(StrEnum):
 # URDB schedules carry no holidays; SCE's table is priced by SCE's calendar; PG&E's file
 # flags its holiday hours row by row, so no calendar is layered on it.
 DEFAULT_CALENDAR = {
-    SourceFormat.URDB: "none",
-    SourceFormat.PGE_EXPORT_RATES: "none",
-    SourceFormat.SCE_EXPORT_CREDITS: "sce",
+    SourceFormat.URDB: HolidayCalendar.NONE,
+    SourceFormat.PGE_EXPORT_RATES: HolidayCalendar.NONE,
+    SourceFormat.SCE_EXPORT_CREDITS: HolidayCalendar.SCE,
 }
 
 

@@ -141,7 +141,9 @@ def parse_sce_export_credits(
         tariff = HourlyVectorTariff(
             time_zone=time_zone,
             by_month_day_type_hour=table,
-            holidays=holiday_calendars.holiday_dates("sce", [chosen])
+            holidays=holiday_calendars.holiday_dates(
+                holiday_calendars.HolidayCalendar.SCE, [chosen]
+            )
             if holidays is None
             else holidays,
         )

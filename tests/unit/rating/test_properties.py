@@ -11,7 +11,7 @@ from settlement.rating.intervals import IntervalArrays
 from tests.unit.rating.plans import epoch, month_of_july_2025, summer_winter_plan, utc
 
 JULY_START, JULY_END = month_of_july_2025()
-PLAN = summer_winter_plan(holiday_calendars.holiday_dates("pge", [2025]))
+PLAN = summer_winter_plan(holiday_calendars.holiday_dates("PGE", [2025]))
 
 
 @st.composite

@@ -47,7 +47,7 @@ def test_the_hour_before_peak_is_mid_peak():
 def test_independence_day_uses_the_weekend_schedule_and_the_day_before_does_not():
     # 2025-07-04 (Friday, a holiday) 16:00 PDT: weekend Mid-peak, 2 kWh x $0.12 = $0.24.
     # 2025-07-03 (Thursday) 16:00 PDT: Peak, 1 kWh x $0.30 = $0.30.
-    plan = summer_winter_plan(holiday_calendars.holiday_dates("pge", [2025]))
+    plan = summer_winter_plan(holiday_calendars.holiday_dates("PGE", [2025]))
     intervals = readings((utc(2025, 7, 4, 23), 15, 2000), (utc(2025, 7, 3, 23), 15, 1000))
 
     result = price_in_july(intervals, plan)
@@ -71,7 +71,7 @@ def test_sce_prices_the_monday_after_a_sunday_new_year_as_a_holiday():
     # on the 3rd. Holiday: weekend Mid-peak 1 kWh x $0.12 = $0.12; without it Winter peak $0.20.
     intervals = readings((utc(2023, 1, 3, 0), 15, 1000))
     period = {"period_start_utc": utc(2023, 1, 1, 8), "period_end_utc": utc(2023, 2, 1, 8)}
-    sce = summer_winter_plan(holiday_calendars.holiday_dates("sce", [2023]))
+    sce = summer_winter_plan(holiday_calendars.holiday_dates("SCE", [2023]))
 
     observed = tou.price_tou(intervals, sce, **period)
     not_observed = tou.price_tou(intervals, summer_winter_plan(), **period)
@@ -83,7 +83,7 @@ def test_sce_prices_the_monday_after_a_sunday_new_year_as_a_holiday():
 def test_sce_does_not_move_a_saturday_holiday_to_the_friday():
     # 2026-07-04 is a Saturday; Friday 2026-07-03 16:00 PDT (23:00 UTC) stays a weekday:
     # Peak, 1 kWh x $0.30 = $0.30.
-    plan = summer_winter_plan(holiday_calendars.holiday_dates("sce", [2026]))
+    plan = summer_winter_plan(holiday_calendars.holiday_dates("SCE", [2026]))
 
     result = tou.price_tou(
         readings((utc(2026, 7, 3, 23), 15, 1000)),
@@ -341,7 +341,7 @@ def test_an_interval_outside_the_billing_period_is_refused_not_dropped():
 
 def test_the_same_inputs_give_byte_identical_json():
     intervals = readings((utc(2025, 7, 15, 22, 30), 60, 1001), (utc(2025, 7, 4, 23), 15, 7))
-    plan = summer_winter_plan(holiday_calendars.holiday_dates("pge", [2025]))
+    plan = summer_winter_plan(holiday_calendars.holiday_dates("PGE", [2025]))
 
     first = price_in_july(intervals, plan).to_json(with_attribution=True)
     second = price_in_july(intervals, plan).to_json(with_attribution=True)

@@ -59,7 +59,7 @@ def test_a_holiday_reads_the_weekend_row():
     # 2025-07-04 16:00 PDT with the SCE calendar: weekend/holiday row, 5 kWh x $0.01 = $0.05
     # generation, 5 kWh x $0.001 = $0.005 -> $0.01 delivery.
     start, end = month_of_july_2025()
-    tariff = month_table_tariff(holiday_calendars.holiday_dates("sce", [2025]))
+    tariff = month_table_tariff(holiday_calendars.holiday_dates("SCE", [2025]))
 
     result = vector.price_vector(
         readings((utc(2025, 7, 4, 23), 60, 5000)),

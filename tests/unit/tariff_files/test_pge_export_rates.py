@@ -37,7 +37,7 @@ def test_generation_and_delivery_come_from_their_own_rins(nbt24):
 
 def test_holiday_rows_are_the_pge_calendar(nbt24):
     # DayStart 8 marks the eight 2025 holidays (none on a weekend) and 2026-01-01.
-    expected = holiday_calendars.holiday_dates("pge", [2025]) | {date(2026, 1, 1)}
+    expected = holiday_calendars.holiday_dates("PGE", [2025]) | {date(2026, 1, 1)}
 
     assert nbt24.tariff.holidays == expected
 

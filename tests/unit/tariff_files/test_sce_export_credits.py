@@ -23,7 +23,7 @@ def test_the_vintage_year_is_the_default_and_hour_1_is_midnight_to_1_am():
     assert table[(1, DayType.WEEKEND_HOLIDAY, 0)].generation == Decimal("0.05372")
     # Row "2024,1,24,...": Hour 24 = local 23:00-24:00.
     assert table[(1, DayType.WEEKDAY, 23)].generation == Decimal("0.05408")
-    assert parsed.tariff.holidays == holiday_calendars.holiday_dates("sce", [2024])
+    assert parsed.tariff.holidays == holiday_calendars.holiday_dates("SCE", [2024])
 
 
 def test_a_later_year_can_be_chosen_and_separator_rows_are_reported():

@@ -48,7 +48,7 @@ def test_schedule_indices_are_zero_based():
     tariff = urdb.to_tou_tariff(
         rate,
         time_zone="America/Los_Angeles",
-        holidays=holiday_calendars.holiday_dates("pge", [2025]),
+        holidays=holiday_calendars.holiday_dates("PGE", [2025]),
         period_labels=LABELS,
     )
     july_16_00_utc = 1752624000

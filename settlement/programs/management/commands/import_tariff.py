@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from settlement.errors import DomainError, error_body
 from settlement.programs import operations
+from settlement.rating import holiday_calendars
 from settlement.tariffs import sources
 
 
@@ -42,7 +43,8 @@ class Command(BaseCommand):
         parser.add_argument("--timezone")
         parser.add_argument("--effective-from", type=_date)
         parser.add_argument("--program")
-        parser.add_argument("--holidays", choices=["pge", "sce", "none"])
+        # The plan's calendar code; typed in either case ("sce" is "SCE").
+        parser.add_argument("--holidays", type=str.upper, choices=holiday_calendars.CALENDAR_NAMES)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from celery.result import EagerResult
 from django.conf import settings
 from django.db import connection
 
@@ -30,8 +31,17 @@ def test_a_worker_runs_a_task_from_the_broker_against_the_test_database():
     }
 
 
-def test_without_a_broker_tasks_run_in_process(settings):
+@pytest.mark.django_db
+def test_without_a_broker_a_task_runs_in_process_on_the_test_database():
     if os.environ.get("REDIS_URL"):
         pytest.skip("a broker is configured")
-    assert settings.CELERY_TASK_ALWAYS_EAGER
-    assert app.conf.task_always_eager
+
+    result = tasks.heartbeat.delay()
+
+    # Run here and now: an eager result, computed on this process's (test) database.
+    assert isinstance(result, EagerResult)
+    assert result.get() == {
+        "ok": True,
+        "vendor": connection.vendor,
+        "database": connection.settings_dict["NAME"],
+    }

@@ -1,5 +1,6 @@
 """Small tariffs and helpers the rating tests share, written from the rule text."""
 
+import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -69,3 +70,12 @@ def summer_winter_plan(holidays: frozenset[date] = frozenset()) -> TouTariff:
 def month_of_july_2025() -> tuple[datetime, datetime]:
     """Return [2025-07-01 00:00 PDT, 2025-08-01 00:00 PDT) in UTC."""
     return utc(2025, 7, 1, 7), utc(2025, 8, 1, 7)
+
+
+def examples(count: int) -> int:
+    """Return Hypothesis' example count: `count`, or fewer under `make mutation`.
+
+    Mutation testing runs the tests once per mutant; the golden cases kill the mutants, the
+    properties need only a few examples each there to stay within minutes.
+    """
+    return int(os.environ.get("RATING_MAX_EXAMPLES", count))

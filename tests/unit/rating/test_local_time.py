@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from settlement.rating import local_time
 from settlement.rating.errors import RatingInputError
-from tests.unit.rating.plans import LOS_ANGELES, epoch, utc
+from tests.unit.rating.plans import LOS_ANGELES, epoch, examples, utc
 
 
 def quarter_hours(start: datetime, end: datetime) -> np.ndarray:
@@ -85,7 +85,7 @@ ZONES = [
 ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     zone=st.sampled_from(ZONES),
     first=st.integers(min_value=epoch(utc(1995, 1, 1)), max_value=epoch(utc(2035, 1, 1))),

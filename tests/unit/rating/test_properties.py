@@ -1,14 +1,20 @@
 """Properties of the rating engine that must hold for any readings."""
 
+from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from settlement.rating import holiday_calendars, tou
-from settlement.rating.intervals import IntervalArrays
-from tests.unit.rating.plans import epoch, month_of_july_2025, summer_winter_plan, utc
+from settlement.rating import holiday_calendars, pricing, tou
+from settlement.rating.errors import RatingInputError
+from settlement.rating.intervals import MAX_DURATION_S, MAX_WH, IntervalArrays
+from settlement.rating.money import round_to_cents
+from settlement.rating.tariff import Tier, TouPeriod
+from tests.unit.rating.plans import epoch, examples, month_of_july_2025, summer_winter_plan, utc
 
 JULY_START, JULY_END = month_of_july_2025()
 PLAN = summer_winter_plan(holiday_calendars.holiday_dates("PGE", [2025]))
@@ -32,7 +38,7 @@ def price(intervals):
     return tou.price_tou(intervals, PLAN, period_start_utc=JULY_START, period_end_utc=JULY_END)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(july_readings())
 def test_energy_in_the_lines_is_the_energy_in(intervals):
     result = price(intervals)
@@ -77,7 +83,7 @@ def _arrays(rows):
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(hourly_readings_and_their_splits())
 def test_splitting_readings_moves_the_total_by_at_most_a_cent_per_line(pair):
     whole, parts = pair
@@ -90,7 +96,7 @@ def test_splitting_readings_moves_the_total_by_at_most_a_cent_per_line(pair):
     ]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     offsets=st.lists(st.integers(0, 7 * 86_400 - 1), min_size=1, max_size=30),
     energy=st.data(),
@@ -119,3 +125,87 @@ def test_shifting_readings_by_whole_weeks_in_summer_leaves_prices_unchanged(offs
         (line.label, line.kwh, line.amount) for line in after.lines
     ]
     assert before.total == after.total
+
+
+# What ingestion can store: Wh 0 .. MAX_WH (the core refuses more, naming the reading),
+# durations up to MAX_DURATION_S, starts anywhere near the billing year.
+YEAR_START, YEAR_END = utc(2025, 1, 1, 8), utc(2026, 1, 1, 8)
+TIERED_PLAN = replace(
+    PLAN,
+    periods=(
+        TouPeriod(
+            "Off-peak",
+            Decimal("0.05"),
+            tiers=(Tier(Decimal("1000"), Decimal("0.05")), Tier(None, Decimal("0.02"))),
+        ),
+        *PLAN.periods[1:],
+    ),
+)
+
+
+@st.composite
+def accepted_readings(draw):
+    count = draw(st.integers(min_value=1, max_value=12))
+    first, last = epoch(YEAR_START), epoch(YEAR_END)
+    starts, durations, energy = [], [], []
+    for _ in range(count):
+        duration = draw(
+            st.sampled_from([1, 900, 3600, 86_400, MAX_DURATION_S]) | st.integers(1, MAX_DURATION_S)
+        )
+        # Readings may reach over either edge of the year: only their share inside is priced.
+        starts.append(draw(st.integers(min_value=first - duration + 1, max_value=last - 1)))
+        durations.append(duration)
+        energy.append(draw(st.sampled_from([0, 1, MAX_WH]) | st.integers(0, MAX_WH)))
+    return IntervalArrays.from_sequences(start_utc=starts, duration_s=durations, wh=energy)
+
+
+def share_inside(start: int, duration: int, wh: int) -> int:
+    """Return the Wh of a reading inside the year, in Python integers (no int64 to wrap).
+
+    The rule of docs/rating.md: delivered(t) = wh x t / duration rounded half-up to a Wh;
+    the part inside is delivered(at the year's end) - delivered(at its start).
+    """
+
+    def delivered(instant: int) -> int:
+        elapsed = min(max(instant, start), start + duration) - start
+        exact = Fraction(wh * elapsed, duration)
+        return int(exact + Fraction(1, 2)) if exact >= 0 else 0
+
+    return delivered(epoch(YEAR_END)) - delivered(epoch(YEAR_START))
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(accepted_readings(), st.sampled_from([PLAN, TIERED_PLAN]))
+def test_no_accepted_reading_makes_a_wrong_sign_or_a_wrapped_amount(intervals, plan):
+    # Every price is positive, so every amount must be >= 0, each line exactly kWh x price
+    # rounded once, and the Wh priced exactly the Wh inside the year.
+    result = pricing.price_period(
+        intervals,
+        spans=[pricing.TariffSpan(plan, YEAR_START, YEAR_END)],
+        period_start_utc=YEAR_START,
+        period_end_utc=YEAR_END,
+    )
+
+    for line in result.lines:
+        assert line.amount >= 0
+        assert line.amount == round_to_cents(line.kwh * line.price)
+    assert result.total == sum(line.amount for line in result.lines)
+    inside = sum(
+        share_inside(start, duration, wh)
+        for start, duration, wh in zip(
+            intervals.start_utc.tolist(),
+            intervals.duration_s.tolist(),
+            intervals.wh.tolist(),
+            strict=True,
+        )
+    )
+    assert sum(line.kwh for line in result.lines) * 1000 == inside
+    assert int(result.attribution.wh.sum()) == inside
+    assert all(int(wh) >= 0 for wh in result.attribution.wh)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(st.integers(MAX_WH + 1, 2**63 - 1))
+def test_a_reading_above_the_bound_is_refused_never_priced(wh):
+    with pytest.raises(RatingInputError, match=rf"^wh\[0\]: {wh} is outside"):
+        IntervalArrays.from_sequences(start_utc=[0], duration_s=[3600], wh=[wh])

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from settlement.api import metering, rate_preview, views
+from settlement.api import metering, rate_preview, readings, views
 
 app_name = "api"
 
@@ -36,4 +36,9 @@ urlpatterns = [
         name="metering-upload-file",
     ),
     path("metering/batches/", metering.BatchView.as_view(), name="metering-batches"),
+    path(
+        "staff/metering/readings/",
+        readings.ReadingHistoryView.as_view(),
+        name="staff-metering-reading",
+    ),
 ]

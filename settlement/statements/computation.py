@@ -23,8 +23,8 @@ from settlement.rating.tou import price_tou
 from settlement.rating.vector import price_vector
 from settlement.statements import lineage
 from settlement.statements.export_rules import ExportRulePart, Gap
-from settlement.statements.lineage import Run
 from settlement.statements.inputs import QUALITY_CODE, ChannelData, SiteEnrollment
+from settlement.statements.lineage import Run
 from settlement.tariffs import definitions
 from settlement.tariffs import queries as tariff_queries
 

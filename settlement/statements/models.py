@@ -154,9 +154,13 @@ class ProgramSettlementSettings(models.Model):
     # Flagged when the total moves by more than this factor against previous periods.
     change_factor = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("3.00"))
     # Flagged when more than this share of the period's data is estimated or missing.
-    data_quality_share = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.050"))
+    data_quality_share = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.050")
+    )
     # At or above this total (absolute) two different approvers are needed.
-    two_approver_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("1000.00"))
+    two_approver_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("1000.00")
+    )
 
     def __str__(self) -> str:
         return f"settlement settings of {self.program}"

@@ -16,10 +16,17 @@ from django.db.models import Max, Sum
 
 from accounts.models import Program, User
 from settlement.errors import DomainError
-from settlement.statements import checks, computation, differences, inputs, lineage
+from settlement.statements import (
+    checks,
+    computation,
+    differences,
+    inputs,
+    lineage,
+    roles,
+    statement_queries,
+)
 from settlement.statements.export_rules import export_rule_parts
 from settlement.statements.models import (
-    ProgramSettlementSettings,
     RunChunk,
     SettlementRun,
     Statement,
@@ -59,19 +66,6 @@ class RunNotAllowed(DomainError):
 
     code = "run_not_allowed"
     http_status = 409
-
-
-class RunNotFound(DomainError):
-    """No settlement run has this id."""
-
-    code = "run_not_found"
-    http_status = 404
-
-
-def settlement_settings(*, program: Program) -> ProgramSettlementSettings:
-    """Return the program's review thresholds (the defaults when none were set)."""
-    found = ProgramSettlementSettings.objects.filter(program=program).first()
-    return found or ProgramSettlementSettings(program=program)
 
 
 def _check_zones(program: Program, period: Period) -> None:
@@ -159,6 +153,8 @@ def start_run(
     differences are recomputed). Raises PeriodNotClosed, ZoneMismatch, RunNotAllowed or
     RunInProgress.
     """
+    if started_by is not None:
+        roles.require_role(user=started_by, program=program, permission=roles.REVIEW_PERMISSION)
     if period.end_utc > now:
         raise PeriodNotClosed(
             f"{period.label()} ends at {period.end_utc.isoformat()}, after now",
@@ -347,7 +343,7 @@ def _settle_participants(
     all_channels = [channel for channels in channels_by_site.values() for channel in channels]
     readings = inputs.readings_of_channels(channels=all_channels, period=period)
     booked = _booked(run, participant_ids)
-    settings = settlement_settings(program=program)
+    settings = statement_queries.settlement_settings(program=program)
     tariffs = computation.TariffCache()
     used_versions: set[int] = set()
     chunk_lineage: dict[str, object] = {}

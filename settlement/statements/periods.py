@@ -71,3 +71,8 @@ def previous_month(today: date) -> tuple[date, date]:
     """Return the local dates [first, last + 1) of the month before `today`'s."""
     first = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
     return first, _next_month(first)
+
+
+def zone(name: str) -> ZoneInfo:
+    """Return the IANA zone `name`."""
+    return ZoneInfo(name)

@@ -1,4 +1,8 @@
-"""`import_tariff FILE --format ... --code CODE`: store a tariff file as a plan version."""
+"""`import_tariff FILE --format ... --code CODE`: store a tariff file as a plan version.
+
+It lives in the programs app because `--program` also makes the plan the program's
+EXPORT_TARIFF rule, and programs is the layer that knows both tariffs and rules.
+"""
 
 import datetime as dt
 import json
@@ -8,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from settlement.errors import DomainError
-from settlement.tariffs import operations, sources
+from settlement.errors import DomainError, error_body
+from settlement.programs import operations
+from settlement.tariffs import sources
 
 
 def _date(text: str) -> dt.date:
@@ -21,7 +27,7 @@ def _date(text: str) -> dt.date:
 
 
 def _error(code: str, message: str, details: dict[str, object]) -> str:
-    return json.dumps({"error": {"code": code, "message": message, "details": details}})
+    return json.dumps(error_body(code=code, message=message, details=details))
 
 
 class Command(BaseCommand):
@@ -49,7 +55,7 @@ class Command(BaseCommand):
             )
             sys.exit(2)
         try:
-            result = operations.import_tariff(
+            result = operations.import_program_tariff(
                 data=data,
                 source_format=sources.SourceFormat(options["format"]),
                 code=options["code"],
@@ -58,6 +64,7 @@ class Command(BaseCommand):
                 effective_from=options["effective_from"],
                 program_code=options["program"],
                 holidays=options["holidays"],
+                now=timezone.now(),
             )
         except DomainError as exc:
             # Parsers that list several rows give no single field: the file as a whole.

@@ -69,7 +69,11 @@ class RunListView(APIView):
 
     permission_classes = (IsStaff,)
 
-    @extend_schema(request=RunInput, responses={202: OpenApiResponse(description="run summary")})
+    @extend_schema(
+        request=RunInput,
+        responses={202: OpenApiResponse(description="run summary")},
+        operation_id="staff_run_start",
+    )
     def post(self, request: Request) -> Response:
         given = RunInput(data=request.data)
         given.is_valid(raise_exception=True)
@@ -97,7 +101,10 @@ class RunDetailView(APIView):
 
     permission_classes = (IsStaff,)
 
-    @extend_schema(responses={200: OpenApiResponse(description="run summary")})
+    @extend_schema(
+        responses={200: OpenApiResponse(description="run summary")},
+        operation_id="staff_run_detail",
+    )
     def get(self, request: Request, run_id: int) -> Response:
         run = access.access_run_for_staff(user=_user(request), run_id=run_id)
         summary = statement_queries.run_summary(run=run)
@@ -110,7 +117,10 @@ class RunExportView(APIView):
 
     permission_classes = (IsStaff,)
 
-    @extend_schema(responses={200: OpenApiResponse(description="CSV or JSON file")})
+    @extend_schema(
+        responses={200: OpenApiResponse(description="CSV or JSON file")},
+        operation_id="staff_run_export",
+    )
     def get(self, request: Request, run_id: int) -> HttpResponse:
         run = access.access_run_for_staff(user=_user(request), run_id=run_id)
         # `format` is DRF's content-negotiation parameter, so the file type has its own name.
@@ -128,7 +138,11 @@ class StatementListView(APIView):
 
     permission_classes = (IsStaff,)
 
-    @extend_schema(parameters=[StatementFilter])
+    @extend_schema(
+        parameters=[StatementFilter],
+        responses={200: OpenApiResponse(description="statements")},
+        operation_id="staff_statement_list",
+    )
     def get(self, request: Request) -> Response:
         given = StatementFilter(data=request.query_params)
         given.is_valid(raise_exception=True)
@@ -165,6 +179,10 @@ class StatementDetailView(APIView):
 
     permission_classes = (IsStaff,)
 
+    @extend_schema(
+        responses={200: OpenApiResponse(description="statement detail")},
+        operation_id="staff_statement_detail",
+    )
     def get(self, request: Request, statement_id: int) -> Response:
         statement = access.access_statement_for_staff(
             user=_user(request), statement_id=statement_id
@@ -176,8 +194,7 @@ class _DecisionView(APIView):
     permission_classes = (IsStaff,)
     decide = staticmethod(review.approve)
 
-    @extend_schema(request=ReasonInput)
-    def post(self, request: Request, statement_id: int) -> Response:
+    def decide_on(self, request: Request, statement_id: int) -> Response:
         given = ReasonInput(data=request.data)
         given.is_valid(raise_exception=True)
         statement = access.access_statement_for_staff(
@@ -197,11 +214,27 @@ class ApproveView(_DecisionView):
 
     decide = staticmethod(review.approve)
 
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: OpenApiResponse(description="the statement after the decision")},
+        operation_id="staff_statement_approve",
+    )
+    def post(self, request: Request, statement_id: int) -> Response:
+        return self.decide_on(request, statement_id)
+
 
 class HoldView(_DecisionView):
     """Hold a statement for investigation, with a reason."""
 
     decide = staticmethod(review.hold)
+
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: OpenApiResponse(description="the statement after the decision")},
+        operation_id="staff_statement_hold",
+    )
+    def post(self, request: Request, statement_id: int) -> Response:
+        return self.decide_on(request, statement_id)
 
 
 class VoidView(_DecisionView):
@@ -209,11 +242,27 @@ class VoidView(_DecisionView):
 
     decide = staticmethod(review.void)
 
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: OpenApiResponse(description="the statement after the decision")},
+        operation_id="staff_statement_void",
+    )
+    def post(self, request: Request, statement_id: int) -> Response:
+        return self.decide_on(request, statement_id)
+
 
 class ReleaseView(_DecisionView):
     """Release an approved statement to payouts, with a reason."""
 
     decide = staticmethod(review.release)
+
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: OpenApiResponse(description="the statement after the decision")},
+        operation_id="staff_statement_release",
+    )
+    def post(self, request: Request, statement_id: int) -> Response:
+        return self.decide_on(request, statement_id)
 
 
 class ApproveCleanView(APIView):
@@ -221,7 +270,11 @@ class ApproveCleanView(APIView):
 
     permission_classes = (IsStaff,)
 
-    @extend_schema(request=BulkApproveInput)
+    @extend_schema(
+        request=BulkApproveInput,
+        responses={200: OpenApiResponse(description="ids of the approved statements")},
+        operation_id="staff_statement_approve_clean",
+    )
     def post(self, request: Request) -> Response:
         given = BulkApproveInput(data=request.data)
         given.is_valid(raise_exception=True)
@@ -240,6 +293,10 @@ class OwnerStatementListView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
+    @extend_schema(
+        responses={200: OpenApiResponse(description="the owner's statements")},
+        operation_id="statement_list",
+    )
     def get(self, request: Request) -> Response:
         participants = account_queries.participants_of(user=_user(request))
         results: list[dict[str, object]] = []
@@ -258,6 +315,10 @@ class OwnerStatementDetailView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
+    @extend_schema(
+        responses={200: OpenApiResponse(description="one of the owner's statements")},
+        operation_id="statement_detail",
+    )
     def get(self, request: Request, statement_id: int) -> Response:
         statement = access.access_statement_for_owner(
             user=_user(request), statement_id=statement_id

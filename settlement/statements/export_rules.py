@@ -1,15 +1,16 @@
 """Which export rules a program pays by over a period, and the tariff versions behind them.
 
-Until program rule sets exist, a program's EXPORT_TARIFF rule is its `ProgramTariff` (the
-plan) settled on the revenue meter (`SITE_EXPORT`), estimated data paid or held per its
-`ProgramMeteringSettings.pay_estimated`.
+The program's EXPORT_TARIFF rules (`settlement.programs`, versioned rule sets) name the
+plan, the channel kind and whether estimated readings are paid; each tariff version in
+force within each rule set's stretch of dates is one part.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
 from accounts.models import Program
-from settlement.metering.models import ProgramMeteringSettings
+from settlement.programs import queries as program_queries
+from settlement.programs import rules as program_rules
 from settlement.tariffs import queries as tariff_queries
 from settlement.tariffs.models import TariffPlan, TariffVersion
 
@@ -22,7 +23,8 @@ class ExportRulePart:
     version: TariffVersion
     channel_kind: str
     pay_estimated: bool
-    # The rule's identity and version as lineage records it ("" without rule sets).
+    # The rule set version that says so, and how lineage names it ("rule 3 of rules v2").
+    rule_set_id: int
     rule_version: str
     start: date
     end: date
@@ -41,28 +43,27 @@ def export_rule_parts(
     *, program: Program, start: date, end: date
 ) -> tuple[list[ExportRulePart], list[Gap]]:
     """Return the export rule parts covering [start, end), and the dates none covers."""
-    settings = ProgramMeteringSettings.objects.filter(program=program).first()
-    pay_estimated = bool(settings and settings.pay_estimated)
     parts: list[ExportRulePart] = []
-    for attached in tariff_queries.program_tariffs_of(program=program).select_related("plan"):
-        attached_start = max(start, attached.effective_from)
-        attached_end = min(end, attached.effective_to or end)
-        if attached_start >= attached_end:
+    for stretch in program_queries.rules_in_force(program=program, start=start, end=end):
+        rule = stretch.one(program_rules.RuleKind.EXPORT_TARIFF)
+        if rule is None or not isinstance(rule.parameters, program_rules.ExportTariffRule):
             continue
-        versions = tariff_queries.versions_overlapping(
-            plan=attached.plan, start=attached_start, end=attached_end
-        )
-        for version in versions:
-            part_start = max(attached_start, version.effective_from)
-            part_end = min(attached_end, version.effective_to or attached_end)
+        stretch_end = stretch.end or end
+        plan = tariff_queries.plan_by_code(code=rule.parameters.plan)
+        for version in tariff_queries.versions_overlapping(
+            plan=plan, start=stretch.start, end=stretch_end
+        ):
+            part_start = max(stretch.start, version.effective_from)
+            part_end = min(stretch_end, version.effective_to or stretch_end)
             if part_start < part_end:
                 parts.append(
                     ExportRulePart(
-                        plan=attached.plan,
+                        plan=plan,
                         version=version,
-                        channel_kind="SITE_EXPORT",
-                        pay_estimated=pay_estimated,
-                        rule_version="",
+                        channel_kind=rule.parameters.channel_kind,
+                        pay_estimated=rule.parameters.pay_estimated,
+                        rule_set_id=rule.rule_set_id,
+                        rule_version=f"rule {rule.rule_id} of rules v{rule.version}",
                         start=part_start,
                         end=part_end,
                     )

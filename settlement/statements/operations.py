@@ -16,6 +16,7 @@ from django.db.models import Max, Sum
 
 from accounts.models import Program, User
 from settlement.errors import DomainError
+from settlement.programs import operations as program_operations
 from settlement.statements import (
     checks,
     computation,
@@ -386,12 +387,19 @@ def _settle_participants(
             "readings_sha256": lineage.sha256_of(computed.readings),
             "statement": statement.content_sha256,
         }
+    # Lock what was used, in the transaction that stores the statements priced with it.
     for version in TariffVersion.objects.filter(pk__in=sorted(used_versions)).order_by("pk"):
         tariff_operations.lock_version(version=version, through=period.end, now=now)
+    used_rule_sets = sorted(
+        {part.rule_set_id for part in parts if part.version.pk in used_versions}
+    )
+    for rule_set_id in used_rule_sets:
+        program_operations.lock_version(rule_set_id=rule_set_id, through=period.end, now=now)
     return {
         "participants": chunk_lineage,
         "tariff_versions": sorted(used_versions),
         "rule_versions": sorted({part.rule_version for part in parts if part.rule_version}),
+        "rule_sets": used_rule_sets,
     }
 
 

@@ -14,14 +14,16 @@ from zoneinfo import ZoneInfo
 from django.core.management import call_command
 
 from accounts.models import Channel, Participant, Program
+from settlement.programs import operations as program_operations
 from settlement.rating.tariff import TouPeriod, TouTariff
 from settlement.tariffs import definitions
-from settlement.tariffs.models import ProgramTariff, TariffPlan, TariffVersion
+from settlement.tariffs.models import TariffPlan, TariffVersion
 from tests.factories import ChannelFactory, EnrollmentFactory, ProgramFactory, SiteFactory
 
 LA = "America/Los_Angeles"
 ZONE = ZoneInfo(LA)
 PEAK_HOURS = range(16, 21)
+CREATED = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 OFF_PEAK_PRICE = Decimal("0.05000")
 PEAK_PRICE = Decimal("0.30000")
 
@@ -37,9 +39,13 @@ def tou_tariff(peak: Decimal = PEAK_PRICE, off_peak: Decimal = OFF_PEAK_PRICE) -
     )
 
 
-def make_program(code: str = "nbt-export", timezone: str = LA) -> Program:
+def make_program(
+    code: str = "nbt-export", timezone: str = LA, *, pay_estimated: bool = False
+) -> Program:
     program = ProgramFactory(code=code, timezone=timezone)
-    plan = TariffPlan.objects.create(code=f"{code}-tou", name="Export TOU", timezone=LA)
+    plan = TariffPlan.objects.create(
+        code=f"{code}-tou", name="Export TOU", timezone=LA, created_at=CREATED
+    )
     TariffVersion.objects.create(
         plan=plan,
         version=1,
@@ -48,8 +54,26 @@ def make_program(code: str = "nbt-export", timezone: str = LA) -> Program:
         effective_from=dt.date(2025, 1, 1),
         source_format="URDB",
         source_sha256="0" * 64,
+        created_at=CREATED,
     )
-    ProgramTariff.objects.create(program=program, plan=plan, effective_from=dt.date(2025, 1, 1))
+    program_operations.save_rule_set(
+        program=program,
+        given=program_operations.RuleSetInput(
+            effective_from=dt.date(2025, 1, 1),
+            effective_to=None,
+            rules=(
+                program_operations.RuleInput(
+                    "export-tariff",
+                    "EXPORT_TARIFF",
+                    {
+                        "plan": plan.code,
+                        "channel_kind": "SITE_EXPORT",
+                        "pay_estimated": pay_estimated,
+                    },
+                ),
+            ),
+        ),
+    )
     return program
 
 

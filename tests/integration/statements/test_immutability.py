@@ -35,9 +35,7 @@ def approved(staff_roles, tmp_path) -> Statement:
     run_command("settle", "--program", "nbt-export", "--period", "2025-07")
     approver = UserFactory(email="avery@utility.example.com", is_staff=True)
     approver.groups.add(staff_roles[roles.APPROVER])
-    return review.approve(
-        statement=Statement.objects.get(), actor=approver, reason="ok", now=NOW
-    )
+    return review.approve(statement=Statement.objects.get(), actor=approver, reason="ok", now=NOW)
 
 
 def _raw(sql: str, params: list) -> None:
@@ -54,7 +52,7 @@ def _raw(sql: str, params: list) -> None:
     ],
 )
 def test_an_approved_statement_cannot_be_edited_even_with_raw_sql(approved, sql):
-    with pytest.raises(DatabaseError, match="cannot be changed|never deleted"):
+    with pytest.raises(DatabaseError, match=r"cannot be changed|never deleted"):
         _raw(sql, [approved.pk])
 
     approved.refresh_from_db()

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from settlement.programs.models import RuleSet
 from settlement.statements.models import SettlementRun, Statement
 from settlement.tariffs.models import TariffVersion
 from tests.integration.statements.helpers import (
@@ -62,6 +63,10 @@ def test_a_month_of_hourly_exports_is_priced_by_period(tmp_path):
     # The version used is locked through the end of the period it priced.
     version = TariffVersion.objects.get()
     assert version.locked_through == dt.date(2025, 8, 1)
+    rule_set = RuleSet.objects.get()
+    assert rule_set.locked_through == dt.date(2025, 8, 1)
+    assert run.inputs["rule_versions"] == [f"rule {rule_set.rules.get().pk} of rules v1"]
+    assert [item["id"] for item in run.inputs["tariff_versions"]] == [version.pk]
     assert len(run.inputs_sha256) == 64
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from settlement.api import metering, rate_preview, statements, views
+from settlement.api import metering, rate_preview, readings, statements, views
 
 app_name = "api"
 
@@ -36,6 +36,11 @@ urlpatterns = [
         name="metering-upload-file",
     ),
     path("metering/batches/", metering.BatchView.as_view(), name="metering-batches"),
+    path(
+        "staff/metering/readings/",
+        readings.ReadingHistoryView.as_view(),
+        name="staff-metering-reading",
+    ),
     path("staff/runs/", statements.RunListView.as_view(), name="staff-runs"),
     path("staff/runs/<int:run_id>/", statements.RunDetailView.as_view(), name="staff-run"),
     path(

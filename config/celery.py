@@ -41,6 +41,12 @@ app.conf.beat_schedule = {
     "events-expire-offers": {"task": "events.expire_offers", "schedule": 60.0},
     # Delivery after events end, and again when readings in their window are revised.
     "events-measure-deliveries": {"task": "events.measure_deliveries", "schedule": 900.0},
+    # Hourly, so each program's month is settled soon after it closes in its own zone
+    # (the task skips programs whose last month already has an initial run).
+    "statements-start-closed-period-runs": {
+        "task": "statements.start_closed_period_runs",
+        "schedule": 3600.0,
+    },
 }
 
 app.autodiscover_tasks()

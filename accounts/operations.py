@@ -232,12 +232,19 @@ def _upsert_site(row: EnrollmentRow, participant: Participant) -> tuple[Site, Ou
     site = Site.objects.filter(account_number=row.site_account).first()
     if site is None:
         site = Site.objects.create(
-            participant=participant, account_number=row.site_account, timezone=row.site_timezone
+            participant=participant,
+            account_number=row.site_account,
+            timezone=row.site_timezone,
+            max_kw=row.site_max_kw,
         )
         return site, Outcome.CREATED
     if site.participant_id != participant.pk:
         raise RowRejected("site_account", f"site {row.site_account} belongs to another participant")
-    return site, _update_fields(site, {"timezone": row.site_timezone})
+    wanted: dict[str, object] = {"timezone": row.site_timezone}
+    if row.site_max_kw is not None:
+        # An empty cell keeps what the site has (set in the admin or by an earlier file).
+        wanted["max_kw"] = row.site_max_kw
+    return site, _update_fields(site, wanted)
 
 
 def _upsert_charger(row: EnrollmentRow, site: Site) -> tuple[Charger, Outcome]:

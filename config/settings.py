@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "settlement.metering",
     "settlement.tariffs",
     "settlement.statements",
+    "settlement.programs",
+    "pgtrigger",
+    "settlement.ledger",
 ]
 
 MIDDLEWARE = [

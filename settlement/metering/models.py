@@ -79,14 +79,16 @@ class AggregatorParticipant(models.Model):
 
 
 class ProgramMeteringSettings(models.Model):
-    """How a program treats meter data: gaps, estimates, physical bounds and source ranks."""
+    """How a program treats meter data: gaps estimated, physical bounds, source ranks.
+
+    Whether estimates are paid is a program rule (`settlement.programs`), per rule kind.
+    """
 
     program = models.OneToOneField(
         Program, on_delete=models.CASCADE, related_name="metering_settings"
     )
     # 0 turns interpolation off; the domain's usual bound is 3 hours (180).
     interpolate_gaps_up_to_minutes = models.PositiveIntegerField(default=0)
-    pay_estimated = models.BooleanField(default=False)
     # The revenue-meter bound of a site that does not state its own service capacity.
     site_max_kw = models.DecimalField(max_digits=8, decimal_places=3, default=DEFAULT_SITE_MAX_KW)
     # Sources, most trusted first: a value never replaces one from a source ranked above it.

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_site_max_kw'),
-        ('metering', '0003_reading_upload_provenance_without_constraint'),
+        ('metering', '0004_remove_programmeteringsettings_pay_estimated'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -23,7 +23,7 @@ def sources_of_earlier_data(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_site_max_kw'),
+        ('accounts', '0003_site_max_kw'),
         ('metering', '0004_remove_programmeteringsettings_pay_estimated'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

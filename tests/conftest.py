@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts import operations, roles
 from accounts.models import Participant, User
+from tests.clients import signed_in
 from tests.enrollment_import import IMPORTED_AT, import_owner
 from tests.factories import MembershipFactory, ParticipantFactory, UserFactory
 
@@ -56,12 +57,7 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
-    def make(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
+    return signed_in
 
 
 @pytest.fixture

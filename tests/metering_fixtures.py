@@ -21,7 +21,8 @@ from tests.factories import (
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
-METERING = FIXTURES / "metering"
+# The meter data files the format tests parse, ingested here end to end (one copy each).
+METERING = FIXTURES / "meter_data"
 SAMPLES = FIXTURES / "samples"
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from settlement.metering.models import (
     Aggregator,
@@ -15,6 +14,7 @@ from settlement.metering.models import (
     ReadingRevision,
     Source,
 )
+from tests.clients import signed_in
 from tests.factories import UserFactory
 from tests.metering_fixtures import canonical
 
@@ -29,12 +29,6 @@ def row(wh: int, start: str = START, end: str = END) -> str:
 @pytest.fixture
 def staff(db):
     return UserFactory(email="staff@example.com", is_staff=True)
-
-
-def signed_in(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
 
 
 def send(user, content: bytes, **fields) -> dict:

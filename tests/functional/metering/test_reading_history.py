@@ -3,9 +3,9 @@
 import datetime as dt
 
 import pytest
-from rest_framework.test import APIClient
 
 from settlement.metering.models import Upload
+from tests.clients import signed_in
 from tests.metering_fixtures import canonical
 
 # 2025-07-01 17:00 PDT = 2025-07-02 00:00Z: one quarter-hour of the revenue meter SITE-7.
@@ -24,12 +24,6 @@ def corrected_reading(site, run_ingest):
     return [Upload.objects.get(pk=summary["upload_id"]) for summary in (first, second, third)]
 
 
-def _staff_api(reviewer) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(reviewer)
-    return client
-
-
 QUERY = {"meter_id": "SITE-7", "kind": "SITE_EXPORT", "start": "2025-07-02T00:00:00Z"}
 
 
@@ -37,7 +31,7 @@ QUERY = {"meter_id": "SITE-7", "kind": "SITE_EXPORT", "start": "2025-07-02T00:00
 def test_the_api_shows_the_current_value_and_every_earlier_revision(corrected_reading, reviewer):
     first, second, third = corrected_reading
 
-    response = _staff_api(reviewer).get("/api/v1/staff/metering/readings/", QUERY)
+    response = signed_in(reviewer).get("/api/v1/staff/metering/readings/", QUERY)
 
     assert response.status_code == 200
     body = response.json()
@@ -69,8 +63,7 @@ def test_the_api_shows_the_current_value_and_every_earlier_revision(corrected_re
 
 @pytest.mark.django_db
 def test_an_owner_is_refused_the_staff_reading_history(corrected_reading, imported_owner):
-    client = APIClient()
-    client.force_authenticate(imported_owner)
+    client = signed_in(imported_owner)
 
     response = client.get("/api/v1/staff/metering/readings/", QUERY)
 
@@ -80,7 +73,7 @@ def test_an_owner_is_refused_the_staff_reading_history(corrected_reading, import
 
 @pytest.mark.django_db
 def test_a_reading_that_does_not_exist_is_404(site, reviewer):
-    response = _staff_api(reviewer).get(
+    response = signed_in(reviewer).get(
         "/api/v1/staff/metering/readings/", {**QUERY, "start": "2025-07-02T00:15:00Z"}
     )
 

@@ -19,8 +19,9 @@ from accounts.models import User
 from config.celery import app
 from settlement.ledger import queries as ledger_queries
 from settlement.statements.models import ProgramSettlementSettings, StaffProgramScope, Statement
+from tests.clients import signed_in
 from tests.factories import MembershipFactory, ProgramFactory, UserFactory
-from tests.integration.statements.helpers import (
+from tests.settlement_fixtures import (
     enroll,
     hourly_rows,
     ingest_rows,
@@ -49,12 +50,6 @@ def _staff(staff_roles, email: str, *role_names: str) -> User:
     for name in role_names:
         user.groups.add(staff_roles[name])
     return user
-
-
-def _client(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -103,7 +98,7 @@ def _revise(tmp_path, wh: int) -> None:
 
 
 def test_settle_review_approve_posts_the_hand_computed_total_to_the_ledger(scenario):
-    starter, approver = _client(scenario["starter"]), _client(scenario["approver"])
+    starter, approver = signed_in(scenario["starter"]), signed_in(scenario["approver"])
 
     summary = _start(starter)
     assert (summary["status"], summary["statements"], summary["total"]) == (
@@ -137,19 +132,19 @@ def test_settle_review_approve_posts_the_hand_computed_total_to_the_ledger(scena
     assert ledger_queries.program_expense_cents(program=program, currency="USD") == 9595
     assert run_command("check_ledger") == (0, {"ok": True, "violations": []})
 
-    owner = _client(scenario["owner"])
+    owner = signed_in(scenario["owner"])
     mine = owner.get("/api/v1/statements/").json()["results"]
     assert [(item["id"], item["total"]) for item in mine] == [(detail["id"], "95.95")]
     assert mine[0]["lines"][1]["description"] == ("Exported 310.0 kWh during Peak at $0.30/kWh")
 
 
 def test_an_owner_sees_neither_drafts_nor_other_peoples_statements(scenario, make_owner):
-    summary = _start(_client(scenario["starter"]))
-    statement_id = _only_statement(_client(scenario["starter"]), summary["run_id"])["id"]
-    owner, stranger = _client(scenario["owner"]), _client(make_owner("sam@example.com"))
+    summary = _start(signed_in(scenario["starter"]))
+    statement_id = _only_statement(signed_in(scenario["starter"]), summary["run_id"])["id"]
+    owner, stranger = signed_in(scenario["owner"]), signed_in(make_owner("sam@example.com"))
 
     assert owner.get(f"/api/v1/statements/{statement_id}/").status_code == 404
-    _client(scenario["approver"]).post(
+    signed_in(scenario["approver"]).post(
         f"/api/v1/staff/statements/{statement_id}/approve/", {"reason": "ok"}
     )
     assert owner.get(f"/api/v1/statements/{statement_id}/").status_code == 200
@@ -159,7 +154,7 @@ def test_an_owner_sees_neither_drafts_nor_other_peoples_statements(scenario, mak
 
 
 def test_a_revised_reading_after_approval_books_exactly_the_difference(scenario, tmp_path):
-    starter, approver = _client(scenario["starter"]), _client(scenario["approver"])
+    starter, approver = signed_in(scenario["starter"]), signed_in(scenario["approver"])
     initial = _only_statement(starter, _start(starter)["run_id"])
     approver.post(f"/api/v1/staff/statements/{initial['id']}/approve/", {"reason": "ok"})
     # The 17:00 reading of July 10 is corrected from 2.000 to 2.500 kWh:
@@ -188,7 +183,7 @@ def test_a_revised_reading_after_approval_books_exactly_the_difference(scenario,
 
 
 def test_a_negative_difference_becomes_a_receivable_not_a_clawback(scenario, tmp_path):
-    starter, approver = _client(scenario["starter"]), _client(scenario["approver"])
+    starter, approver = signed_in(scenario["starter"]), signed_in(scenario["approver"])
     initial = _only_statement(starter, _start(starter)["run_id"])
     approver.post(f"/api/v1/staff/statements/{initial['id']}/approve/", {"reason": "ok"})
     # 2.000 -> 1.000 kWh: -1.000 kWh x $0.30 = -$0.30.
@@ -216,9 +211,9 @@ def test_above_the_two_approver_amount_two_different_people_must_approve(scenari
     ProgramSettlementSettings.objects.create(
         program=scenario["program"], two_approver_amount=Decimal("50.00")
     )
-    starter = _client(scenario["starter"])
+    starter = signed_in(scenario["starter"])
     statement_id = _only_statement(starter, _start(starter)["run_id"])["id"]
-    first, second = _client(scenario["approver"]), _client(scenario["second"])
+    first, second = signed_in(scenario["approver"]), signed_in(scenario["second"])
 
     after_first = first.post(f"/api/v1/staff/statements/{statement_id}/approve/", {"reason": "1"})
     assert after_first.json()["state"] == "DRAFT"
@@ -234,12 +229,12 @@ def test_above_the_two_approver_amount_two_different_people_must_approve(scenari
 
 
 def test_a_role_limited_to_another_program_cannot_see_or_decide(scenario, staff_roles):
-    starter = _client(scenario["starter"])
+    starter = signed_in(scenario["starter"])
     statement_id = _only_statement(starter, _start(starter)["run_id"])["id"]
     elsewhere = _staff(staff_roles, "casey@utility.example.com", roles.APPROVER)
     StaffProgramScope.objects.create(user=elsewhere, program=ProgramFactory(code="other"))
 
-    response = _client(elsewhere).post(
+    response = signed_in(elsewhere).post(
         f"/api/v1/staff/statements/{statement_id}/approve/", {"reason": "ok"}
     )
 
@@ -249,9 +244,9 @@ def test_a_role_limited_to_another_program_cannot_see_or_decide(scenario, staff_
 
 
 def test_hold_and_void_need_a_reason_and_are_recorded(scenario):
-    starter = _client(scenario["starter"])
+    starter = signed_in(scenario["starter"])
     statement_id = _only_statement(starter, _start(starter)["run_id"])["id"]
-    approver = _client(scenario["approver"])
+    approver = signed_in(scenario["approver"])
 
     no_reason = approver.post(f"/api/v1/staff/statements/{statement_id}/hold/", {"reason": " "})
     assert no_reason.status_code == 400
@@ -275,7 +270,7 @@ def test_hold_and_void_need_a_reason_and_are_recorded(scenario):
 
 
 def test_the_export_writes_one_row_per_line(scenario):
-    starter = _client(scenario["starter"])
+    starter = signed_in(scenario["starter"])
     run_id = _start(starter)["run_id"]
     statement_id = Statement.objects.get().pk
 

@@ -6,11 +6,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from rest_framework.test import APIClient
 
 from settlement.metering.models import Reading, Upload
+from tests.clients import signed_in
 from tests.factories import ChannelFactory
-from tests.integration.tariffs.helpers import (
+from tests.tariff_imports import (
     LOS_ANGELES,
     URDB_FILE,
     import_tariff,
@@ -257,8 +257,7 @@ QUERY = {"tariff": "etou", "meter": "RM-1", "start": "2025-07-15", "end": "2025-
 
 
 def test_staff_get_the_same_json_as_the_command(export_channel, reviewer):
-    client = APIClient()
-    client.force_authenticate(reviewer)
+    client = signed_in(reviewer)
 
     response = client.get(URL, QUERY)
 
@@ -267,8 +266,7 @@ def test_staff_get_the_same_json_as_the_command(export_channel, reviewer):
 
 
 def test_an_owner_is_refused_in_the_one_error_shape(export_channel, owner):
-    client = APIClient()
-    client.force_authenticate(owner)
+    client = signed_in(owner)
 
     response = client.get(URL, QUERY)
 
@@ -283,8 +281,7 @@ def test_an_owner_is_refused_in_the_one_error_shape(export_channel, owner):
 
 
 def test_missing_parameters_are_named(reviewer):
-    client = APIClient()
-    client.force_authenticate(reviewer)
+    client = signed_in(reviewer)
 
     response = client.get(URL, {"tariff": "etou", "start": "2025-07-15"})
 
@@ -302,13 +299,18 @@ def test_missing_parameters_are_named(reviewer):
 
 
 def test_an_unknown_tariff_is_404(reviewer):
-    client = APIClient()
-    client.force_authenticate(reviewer)
+    client = signed_in(reviewer)
 
     response = client.get(URL, {**QUERY, "tariff": "nope"})
 
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "tariff_not_found"
+    assert response.json() == {
+        "error": {
+            "code": "tariff_not_found",
+            "message": "no tariff plan 'nope'",
+            "details": {"field": "tariff"},
+        }
+    }
 
 
 def test_the_staff_page_renders_the_table(export_channel, reviewer, client_for):

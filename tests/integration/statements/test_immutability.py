@@ -9,7 +9,7 @@ from accounts import roles
 from settlement.statements import review
 from settlement.statements.models import Statement, StatementLine, StatementTransition
 from tests.factories import UserFactory
-from tests.integration.statements.helpers import (
+from tests.settlement_fixtures import (
     enroll,
     hourly_rows,
     ingest_rows,

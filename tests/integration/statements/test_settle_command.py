@@ -8,7 +8,7 @@ import pytest
 from settlement.programs.models import RuleSet
 from settlement.statements.models import SettlementRun, Statement
 from settlement.tariffs.models import TariffVersion
-from tests.integration.statements.helpers import (
+from tests.settlement_fixtures import (
     enroll,
     hourly_rows,
     ingest_rows,

@@ -7,7 +7,7 @@ import pytest
 
 from settlement.tariffs.models import ProgramTariff, TariffPlan, TariffVersion
 from tests.factories import ProgramFactory
-from tests.integration.tariffs.helpers import (
+from tests.tariff_imports import (
     LOS_ANGELES,
     PGE_FILE,
     SCE_FILE,

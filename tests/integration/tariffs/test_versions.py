@@ -8,7 +8,7 @@ import pytest
 from settlement.rating.tariff import HourlyVectorTariff, TouTariff
 from settlement.tariffs import definitions, operations, queries
 from settlement.tariffs.models import TariffVersion
-from tests.integration.tariffs.helpers import (
+from tests.tariff_imports import (
     LOS_ANGELES,
     SCE_FILE,
     URDB_FILE,

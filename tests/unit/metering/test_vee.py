@@ -153,14 +153,23 @@ def test_a_charger_cannot_deliver_more_than_its_power_allows():
     )
 
 
-def test_the_power_limit_applies_to_charger_channels_only():
-    # A revenue meter with a power figure, or a charger without one, is not limited.
-    on_site = facts(max_kw=Decimal("1"))
-    unknown_power = facts(kind="EVSE_EXPORT", max_kw=None)
+def test_a_revenue_meter_is_bounded_by_the_sites_service_capacity():
+    # 1 kW x 900 s / 3.6 = 250 Wh.
+    check, _ = validator(facts(max_kw=Decimal("1")))
 
-    for channel in (on_site, unknown_power):
-        check, _ = validator(channel)
-        assert isinstance(only(check.check(reading(at(22, 17), wh=10**9))), vee.Accepted)
+    assert isinstance(only(check.check(reading(at(22, 17), wh=250))), vee.Accepted)
+    assert rejection(check.check(reading(at(22, 18), wh=251))) == (
+        "wh",
+        (
+            "251 Wh in 900 s is more than the site's service capacity allows (1 kW x 900 s = 250.000 Wh)"
+        ),
+    )
+
+
+def test_without_a_known_bound_any_energy_is_accepted():
+    check, _ = validator(facts(kind="EVSE_EXPORT", max_kw=None))
+
+    assert isinstance(only(check.check(reading(at(22, 17), wh=10**9))), vee.Accepted)
 
 
 def test_an_interval_ending_after_now_is_refused_and_one_ending_now_accepted():

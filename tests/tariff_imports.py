@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 URDB_FILE = FIXTURES / "tariffs" / "urdb_residential_tou_sell.json"
 PGE_FILE = FIXTURES / "samples" / "pge" / "pge_nbt24_export_rates_2025.csv"
 SCE_FILE = FIXTURES / "samples" / "sce" / "sce_export_credit_table_2024.csv"

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "settlement.metering",
     "settlement.tariffs",
     "settlement.statements",
+    "pgtrigger",
+    "settlement.ledger",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,5 @@
 """Metering endpoints: upload a meter data file, post an aggregator batch, read the outcome."""
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts import queries as account_queries
 from accounts.models import User
+from settlement import safe_csv
 from settlement.metering import operations, queries
 
 
@@ -91,14 +91,15 @@ class UploadDetailView(APIView):
 
 
 class _Echo:
-    """A file-like sink for csv.writer that hands each written row back as text."""
+    """A file-like sink for the CSV writer that hands each written row back as text."""
 
     def write(self, value: str) -> str:
         return value
 
 
 def _report_rows(upload: Any) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    # Rows repeat what senders wrote: a cell like `=HYPERLINK(...)` must stay text.
+    writer = safe_csv.writer(_Echo())
     yield writer.writerow(["kind", "location", "field", "reason"])
     for problem in queries.upload_problems(upload=upload).iterator(chunk_size=2000):
         yield writer.writerow([problem.kind, problem.location, problem.field, problem.reason])

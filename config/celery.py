@@ -34,6 +34,10 @@ app.conf.beat_schedule = {
         "task": "accounts.heartbeat",
         "schedule": 300.0,
     },
+    "payouts-run": {
+        "task": "payouts.run_payouts",
+        "schedule": 3600.0,
+    },
 }
 
 app.autodiscover_tasks()

@@ -81,7 +81,6 @@ class PayoutListView(APIView):
         return paginator.get_paginated_response(PayoutOutput(page, many=True).data)
 
 
-
 class PayoutDetailView(APIView):
     """One payout; 404 for anyone who may not see it."""
 

@@ -151,7 +151,13 @@ def _translate(error: stripe.StripeError) -> GatewayError:
     return RequestRefused(message, details=details)
 
 
+def _plain(obj: Any) -> dict[str, Any]:
+    # The library's objects are not dicts; events arrive as plain JSON dicts.
+    return obj.to_dict() if isinstance(obj, stripe.StripeObject) else dict(obj)
+
+
 def _account(obj: Any) -> ConnectedAccount:
+    obj = _plain(obj)
     requirements = obj.get("requirements") or {}
     due = list(requirements.get("currently_due") or []) + [
         item
@@ -174,6 +180,7 @@ def account_from_event_object(obj: dict[str, Any]) -> ConnectedAccount:
 
 
 def _transfer(obj: Any) -> Transfer:
+    obj = _plain(obj)
     metadata = obj.get("metadata") or {}
     return Transfer(
         id=str(obj["id"]),
@@ -285,9 +292,7 @@ def verified_event(*, payload: bytes, signature_header: str) -> dict[str, Any]:
         raise GatewayNotConfigured("No webhook secret is configured (STRIPE_WEBHOOK_SECRET).")
     try:
         text = payload.decode("utf-8")
-        stripe.WebhookSignature.verify_header(
-            text, signature_header, secret, WEBHOOK_TOLERANCE_S
-        )
+        stripe.WebhookSignature.verify_header(text, signature_header, secret, WEBHOOK_TOLERANCE_S)
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as error:
         raise SignatureInvalid(f"webhook signature rejected: {error}") from error
     try:
@@ -297,3 +302,12 @@ def verified_event(*, payload: bytes, signature_header: str) -> dict[str, Any]:
     if not isinstance(event, dict) or not isinstance(event.get("id"), str):
         raise SignatureInvalid("a signed webhook body that is not a Stripe event")
     return event
+
+
+def all_transfers() -> list[Transfer]:
+    """Return every transfer the platform made (for reconciliation)."""
+    try:
+        page = _client().v1.transfers.list(params={"limit": 100})
+        return [_transfer(item) for item in page.auto_paging_iter()]
+    except stripe.StripeError as error:
+        raise _translate(error) from error

@@ -113,7 +113,18 @@ class Payout(models.Model):
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payout_amount_positive"),
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in Status]), name="payout_status_valid"
+                condition=Q(
+                    status__in=[
+                        "PENDING",
+                        "SENDING",
+                        "UNKNOWN",
+                        "EXPORTED",
+                        "PAID",
+                        "FAILED",
+                        "RETURNED",
+                    ]
+                ),
+                name="payout_status_valid",
             ),
             models.CheckConstraint(
                 condition=Q(method__in=PayoutMethod.values), name="payout_method_valid"

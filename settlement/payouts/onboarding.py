@@ -90,7 +90,9 @@ def apply_account_state(
     A snapshot older than the one applied last is ignored: webhooks arrive in any order.
     """
     payout_account = (
-        PayoutAccount.objects.select_for_update().filter(stripe_account_id=stripe_account_id).first()
+        PayoutAccount.objects.select_for_update()
+        .filter(stripe_account_id=stripe_account_id)
+        .first()
     )
     if payout_account is None:
         return None

@@ -90,7 +90,7 @@ class SendOutcome:
     retry_in_s: float | None = None
 
 
-# -- payout methods and minimums --------------------------------------------------------------
+# -- payout methods and minimums ---
 
 
 def payout_method(*, program: Program) -> str:
@@ -107,10 +107,12 @@ def minimum_cents(*, program: Program) -> int:
     return int(configured.minimum_cents) if configured is not None else 0
 
 
-# -- ledger moves ------------------------------------------------------------------------------
+# -- ledger moves ---
 
 
-def _account(kind: str, *, participant: Participant | None, currency: str, now: datetime) -> LedgerAccount:
+def _account(
+    kind: str, *, participant: Participant | None, currency: str, now: datetime
+) -> LedgerAccount:
     return ledger.account_for(kind=kind, currency=currency, participant=participant, now=now)
 
 
@@ -127,15 +129,12 @@ def _post(
     memo: str,
     now: datetime,
 ) -> None:
-    owner = {
-        LedgerAccount.Kind.PROVIDER_CASH: None,
-    }
-    debit_account = _account(
-        debit, participant=owner.get(debit, participant), currency=currency, now=now
-    )
-    credit_account = _account(
-        credit, participant=owner.get(credit, participant), currency=currency, now=now
-    )
+    # Provider cash belongs to no one; every other account here is the participant's.
+    def owner(kind: str) -> Participant | None:
+        return None if kind == LedgerAccount.Kind.PROVIDER_CASH else participant
+
+    debit_account = _account(debit, participant=owner(debit), currency=currency, now=now)
+    credit_account = _account(credit, participant=owner(credit), currency=currency, now=now)
     ledger.post_entry(
         kind=kind,
         source_type=source_type,
@@ -145,6 +144,24 @@ def _post(
             ledger.PostingSpec(account=debit_account, amount_cents=cents),
             ledger.PostingSpec(account=credit_account, amount_cents=-cents),
         ],
+        memo=memo,
+        now=now,
+    )
+
+
+def post_movement(
+    *, kind: str, payout: Payout, debit: str, credit: str, memo: str, now: datetime
+) -> None:
+    """Post the payout's whole amount from one ledger account to another, once per kind."""
+    _post(
+        kind=kind,
+        source_type=SOURCE_PAYOUT,
+        source_id=payout.pk,
+        participant=payout.participant,
+        currency=payout.currency,
+        debit=debit,
+        credit=credit,
+        cents=payout.amount_cents,
         memo=memo,
         now=now,
     )
@@ -185,7 +202,7 @@ def credit_participant_payable(
     )
 
 
-# -- creating payouts ----------------------------------------------------------------------------
+# -- creating payouts ---
 
 
 def _readiness(*, participant: Participant, method: str) -> str:
@@ -213,7 +230,9 @@ def create_payout(
     """
     with transaction.atomic():
         Participant.objects.select_for_update().filter(pk=participant.pk).first()
-        payable = ledger_queries.participant_payable_cents(participant=participant, currency=currency)
+        payable = ledger_queries.participant_payable_cents(
+            participant=participant, currency=currency
+        )
         receivable = ledger_queries.participant_receivable_cents(
             participant=participant, currency=currency
         )
@@ -226,7 +245,9 @@ def create_payout(
             return Skip(participant.pk, currency, balance, "a payout is already on its way")
         program = queries.paying_program(participant=participant, currency=currency)
         if program is None:
-            return Skip(participant.pk, currency, balance, "not enrolled in a program in " + currency)
+            return Skip(
+                participant.pk, currency, balance, "not enrolled in a program in " + currency
+            )
         minimum = minimum_cents(program=program)
         if balance < minimum:
             return Skip(
@@ -247,7 +268,9 @@ def create_payout(
             method=method,
             amount_cents=balance,
             currency=currency,
-            destination=account.stripe_account_id if account and method == PayoutMethod.STRIPE_CONNECT else "",
+            destination=account.stripe_account_id
+            if account and method == PayoutMethod.STRIPE_CONNECT
+            else "",
             created_at=now,
             updated_at=now,
         )
@@ -292,11 +315,11 @@ def _enqueue_send(payout_id: int, *, countdown: float | None = None) -> None:
 
 
 def _dispatch_send(payout_id: int, *, countdown: float | None = None) -> None:
-    tasks.send_payout.apply_async(kwargs={"payout_id": payout_id}, countdown=countdown)
+    tasks.send_payout.apply_async(kwargs={"payout_id": payout_id}, countdown=countdown or 0)
 
 
 def _dispatch_reconcile(payout_id: int, *, countdown: float | None = None) -> None:
-    tasks.reconcile_payout.apply_async(kwargs={"payout_id": payout_id}, countdown=countdown)
+    tasks.reconcile_payout.apply_async(kwargs={"payout_id": payout_id}, countdown=countdown or 0)
 
 
 def run_payouts(*, now: datetime, participant_ids: list[int] | None = None) -> RunSummary:
@@ -336,7 +359,7 @@ def run_payouts(*, now: datetime, participant_ids: list[int] | None = None) -> R
     return summary
 
 
-# -- sending ------------------------------------------------------------------------------------------
+# -- sending ---
 
 
 def _backoff_s(attempt: int) -> float:
@@ -378,15 +401,24 @@ def send_payout(*, payout_id: int, now: datetime) -> SendOutcome:
             idempotency_key=str(payout.idempotency_key),
         )
     except gateway.RequestRefused as error:
-        fail_payout(payout_id=payout.pk, code=str(error.details.get("stripe_code") or error.code), message=error.message, now=now)
+        fail_payout(
+            payout_id=payout.pk,
+            code=str(error.details.get("stripe_code") or error.code),
+            message=error.message,
+            now=now,
+        )
         return SendOutcome(Payout.Status.FAILED)
     except gateway.OutcomeUnknown as error:
         _mark_unknown(payout_id=payout.pk, message=error.message, now=now)
         return SendOutcome(Payout.Status.UNKNOWN)
     except gateway.RetryableGatewayError as error:
-        return _back_off(payout_id=payout.pk, attempt=payout.send_attempts, message=error.message, now=now)
+        return _back_off(
+            payout_id=payout.pk, attempt=payout.send_attempts, message=error.message, now=now
+        )
     except gateway.GatewayNotConfigured as error:
-        return _back_off(payout_id=payout.pk, attempt=payout.send_attempts, message=error.message, now=now)
+        return _back_off(
+            payout_id=payout.pk, attempt=payout.send_attempts, message=error.message, now=now
+        )
     confirm_transfer(transfer=transfer, now=now)
     return SendOutcome(Payout.Status.PAID)
 
@@ -481,7 +513,11 @@ def fail_payout(*, payout_id: int, code: str, message: str, now: datetime) -> Pa
     """Return the payout marked FAILED with Stripe's reason; its amount goes back to payable."""
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout_id)
-        if payout.status not in (Payout.Status.SENDING, Payout.Status.PENDING, Payout.Status.UNKNOWN):
+        if payout.status not in (
+            Payout.Status.SENDING,
+            Payout.Status.PENDING,
+            Payout.Status.UNKNOWN,
+        ):
             return payout
         _post(
             kind=JournalEntry.Kind.PAYOUT_FAILED,
@@ -505,7 +541,7 @@ def fail_payout(*, payout_id: int, code: str, message: str, now: datetime) -> Pa
         return payout
 
 
-# -- reconciling -------------------------------------------------------------------------------------
+# -- reconciling ---
 
 
 def reconcile_payout(*, payout_id: int, now: datetime) -> str:
@@ -548,7 +584,7 @@ def reconcile_payout(*, payout_id: int, now: datetime) -> str:
     return str(Payout.Status.PENDING)
 
 
-# -- money coming back ---------------------------------------------------------------------------------
+# -- money coming back ---
 
 
 def _record_return(
@@ -607,9 +643,12 @@ def record_transfer_reversal(*, transfer: gateway.Transfer, now: datetime) -> Pa
     payout = Payout.objects.select_for_update().filter(stripe_transfer_id=transfer.id).first()
     if payout is None:
         return None
-    booked = payout.returns.filter(kind=PayoutReturn.Kind.TRANSFER_REVERSED).aggregate(
-        total=Sum("amount_cents")
-    )["total"] or 0
+    booked = (
+        payout.returns.filter(kind=PayoutReturn.Kind.TRANSFER_REVERSED).aggregate(
+            total=Sum("amount_cents")
+        )["total"]
+        or 0
+    )
     newly_reversed = transfer.amount_reversed_cents - booked
     if newly_reversed <= 0:
         return None
@@ -627,7 +666,13 @@ def record_transfer_reversal(*, transfer: gateway.Transfer, now: datetime) -> Pa
 
 @transaction.atomic
 def record_bank_return(
-    *, stripe_account_id: str, stripe_payout_id: str, cents: int, currency: str, reason: str, now: datetime
+    *,
+    stripe_account_id: str,
+    stripe_payout_id: str,
+    cents: int,
+    currency: str,
+    reason: str,
+    now: datetime,
 ) -> PayoutReturn | None:
     """Return the return booked for a bank payout that failed on a connected account.
 

@@ -1,6 +1,8 @@
 """Reads for payouts: who may see what, balances to pay, payouts due, plain-word states."""
 
+from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -150,7 +152,9 @@ def next_step(*, payout: Payout) -> str:
             "We are checking with the payment provider whether it went through; "
             "it will not be sent twice."
         ),
-        Payout.Status.EXPORTED: "It has been sent to your utility and will appear as a bill credit.",
+        Payout.Status.EXPORTED: (
+            "It has been sent to your utility and will appear as a bill credit."
+        ),
         Payout.Status.PAID: "Nothing: it has been paid.",
         Payout.Status.FAILED: (
             "The amount is on your balance again and will be paid with the next payout "
@@ -180,3 +184,38 @@ def filter_payouts(
     if participant.isdigit():
         payouts = payouts.filter(participant_id=int(participant))
     return payouts
+
+
+@dataclass(frozen=True)
+class TaxTotal:
+    """What one participant was paid in a year, for one tax form."""
+
+    participant_id: int
+    participant: str
+    email: str
+    tax_form: str
+    currency: str
+    paid_cents: int
+
+
+def tax_totals(*, year: int) -> list[TaxTotal]:
+    """Return per participant, tax form and currency the money paid in `year` (UTC payout date).
+
+    Paid means PAID or later RETURNED payouts, less what came back in the same year.
+    """
+    totals: dict[tuple[int, str, str], int] = defaultdict(int)
+    names: dict[int, tuple[str, str]] = {}
+    paid = Payout.objects.filter(
+        status__in=[Payout.Status.PAID, Payout.Status.RETURNED], paid_at__year=year
+    ).select_related("participant", "program__payout_settings")
+    for payout in paid:
+        settings_row = getattr(payout.program, "payout_settings", None)
+        form = settings_row.tax_form if settings_row else "1099-MISC"
+        totals[(payout.participant_id, form, payout.currency)] += payout.amount_cents
+        names[payout.participant_id] = (payout.participant.name, payout.participant.email)
+        for returned in payout.returns.filter(created_at__year=year):
+            totals[(payout.participant_id, form, payout.currency)] -= returned.amount_cents
+    return [
+        TaxTotal(pid, names[pid][0], names[pid][1], form, currency, cents)
+        for (pid, form, currency), cents in sorted(totals.items())
+    ]

@@ -108,9 +108,7 @@ def receive_event(*, event: dict[str, Any], now: datetime) -> tuple[WebhookEvent
                     now=now,
                 )
         except IntegrityError:
-            WebhookEvent.objects.filter(event_id=event["id"]).update(
-                deliveries=F("deliveries") + 1
-            )
+            WebhookEvent.objects.filter(event_id=event["id"]).update(deliveries=F("deliveries") + 1)
             return WebhookEvent.objects.get(event_id=event["id"]), False
         handler = HANDLERS.get(record.type)
         if not livemode_ok:

@@ -188,7 +188,9 @@ class FakeStripe:
         account = self.get_account(params.get("account", ""))
         for name in ("refresh_url", "return_url"):
             if not params.get(name):
-                raise FakeStripeError(400, f"Missing required param: {name}.", code="parameter_missing")
+                raise FakeStripeError(
+                    400, f"Missing required param: {name}.", code="parameter_missing"
+                )
         link_id = self.new_id("link")
         created = int(self.now())
         link = {
@@ -258,7 +260,9 @@ button{{font-size:1rem;padding:.6rem 1rem;margin:.3rem 0;width:100%}}</style></h
         try:
             amount = int(params.get("amount", ""))
         except ValueError:
-            raise FakeStripeError(400, "Invalid integer: amount", code="parameter_invalid_integer") from None
+            raise FakeStripeError(
+                400, "Invalid integer: amount", code="parameter_invalid_integer"
+            ) from None
         if amount <= 0:
             raise FakeStripeError(400, "Amount must be at least 1 cent.", code="amount_too_small")
         destination = params.get("destination", "")
@@ -296,21 +300,23 @@ button{{font-size:1rem;padding:.6rem 1rem;margin:.3rem 0;width:100%}}</style></h
         with self.lock:
             transfer = self.state.transfers.get(transfer_id)
         if transfer is None:
-            raise FakeStripeError(404, f"No such transfer: '{transfer_id}'", code="resource_missing")
+            raise FakeStripeError(
+                404, f"No such transfer: '{transfer_id}'", code="resource_missing"
+            )
         return transfer
 
     def list_transfers(self, query: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
-            transfers = sorted(
-                self.state.transfers.values(), key=lambda t: t["id"], reverse=True
-            )
+            transfers = sorted(self.state.transfers.values(), key=lambda t: t["id"], reverse=True)
         if query.get("transfer_group"):
             transfers = [t for t in transfers if t["transfer_group"] == query["transfer_group"]]
         if query.get("destination"):
             transfers = [t for t in transfers if t["destination"] == query["destination"]]
         if query.get("starting_after"):
             ids = [t["id"] for t in transfers]
-            position = ids.index(query["starting_after"]) + 1 if query["starting_after"] in ids else 0
+            position = (
+                ids.index(query["starting_after"]) + 1 if query["starting_after"] in ids else 0
+            )
             transfers = transfers[position:]
         limit = min(int(query.get("limit", 10)), 100)
         return {
@@ -353,9 +359,7 @@ button{{font-size:1rem;padding:.6rem 1rem;margin:.3rem 0;width:100%}}</style></h
             "currency": params.get("currency", "usd"),
             "status": "failed",
             "failure_code": params.get("failure_code", "account_closed"),
-            "failure_message": params.get(
-                "failure_message", "The bank account has been closed."
-            ),
+            "failure_message": params.get("failure_message", "The bank account has been closed."),
             "created": int(self.now()),
             "livemode": self.state.livemode,
         }
@@ -509,7 +513,7 @@ button{{font-size:1rem;padding:.6rem 1rem;margin:.3rem 0;width:100%}}</style></h
         return status
 
 
-class HangUp(Exception):  # noqa: N818 - a control-flow signal, not an error
+class HangUp(Exception):
     """Close the connection without answering, after holding it open."""
 
     def __init__(self, seconds: float) -> None:
@@ -523,7 +527,7 @@ class Handler(BaseHTTPRequestHandler):
     server: FakeStripeServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     @property
@@ -623,7 +627,9 @@ class Handler(BaseHTTPRequestHandler):
         elif resource == "transfers" and len(parts) == 1:
             fault = self.fake.take_fault("list_transfers")
             if fault and fault["kind"] == "error_before":
-                raise FakeStripeError(int(fault.get("status", 500)), "An unknown error occurred", type_="api_error")
+                raise FakeStripeError(
+                    int(fault.get("status", 500)), "An unknown error occurred", type_="api_error"
+                )
             self.send_json(200, self.fake.list_transfers(query))
         elif resource == "transfers" and len(parts) == 2:
             self.send_json(200, self.fake.get_transfer(parts[1]))
@@ -636,7 +642,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_html(200, self.fake.onboarding_page(link_id))
             return
         outcome = parse_form(body).get("outcome", "complete")
-        self.redirect(self.fake.complete_onboarding(link_id, with_bank_account=outcome == "complete"))
+        self.redirect(
+            self.fake.complete_onboarding(link_id, with_bank_account=outcome == "complete")
+        )
 
     def control(self, method: str, path: str, body: str) -> None:
         fake, state = self.fake, self.fake.state

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "settlement.metering",
     "settlement.tariffs",
     "settlement.statements",
+    "settlement.programs",
     "pgtrigger",
     "settlement.ledger",
     "settlement.payouts",

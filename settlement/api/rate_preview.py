@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.models import Channel
 from settlement.api.permissions import IsStaff
 from settlement.statements import preview
+from settlement.statements.serializers import RatePreviewOutput
 
 
 class RatePreviewInput(serializers.Serializer[Any]):
@@ -21,27 +22,6 @@ class RatePreviewInput(serializers.Serializer[Any]):
     channel_kind = serializers.ChoiceField(
         choices=Channel.Kind.choices, required=False, help_text="Default: the meter's export."
     )
-
-
-class RatePreviewPartOutput(serializers.Serializer[Any]):
-    version = serializers.IntegerField()
-    start = serializers.DateField()
-    end = serializers.DateField()
-    total = serializers.CharField()
-
-
-class RatePreviewOutput(serializers.Serializer[Any]):
-    tariff = serializers.CharField()
-    version = serializers.IntegerField()
-    meter = serializers.CharField()
-    channel_kind = serializers.CharField()
-    time_zone = serializers.CharField()
-    start = serializers.DateField()
-    end = serializers.DateField()
-    # Each line has label, kwh, price and amount, all strings (Decimals never as floats).
-    lines = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
-    total = serializers.CharField()
-    parts = RatePreviewPartOutput(many=True)
 
 
 class RatePreviewView(APIView):
@@ -64,5 +44,5 @@ class RatePreviewView(APIView):
             start=given.validated_data["start"],
             end=given.validated_data["end"],
         )
-        # The command prints the same dict: one JSON for both interfaces.
-        return Response(result.as_dict())
+        # The command prints the same serializer: one JSON for both interfaces.
+        return Response(RatePreviewOutput(result).data)

@@ -14,7 +14,7 @@ from accounts.enrollment_file import EnrollmentRow
 from accounts.models import User
 from settlement.demo.payouts import seed_payouts
 from settlement.metering import operations as metering_operations
-from settlement.tariffs import operations as tariff_operations
+from settlement.programs import operations as program_operations
 from settlement.tariffs import sources
 
 UTILITY: Final = "Pacific Demo Electric"
@@ -60,7 +60,7 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
         ):
             operations.create_program(code=code, name=name, utility=UTILITY, timezone=TIMEZONE)
         summary = operations.import_enrollments(rows=_demo_rows())
-        tariff = tariff_operations.import_tariff(
+        tariff = program_operations.import_program_tariff(
             data=EXPORT_TARIFF_FILE.read_bytes(),
             source_format=sources.SourceFormat.URDB,
             code=EXPORT_TARIFF,

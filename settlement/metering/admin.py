@@ -24,7 +24,7 @@ class AggregatorAdmin(admin.ModelAdmin[Aggregator]):
 
 @admin.register(ProgramMeteringSettings)
 class ProgramMeteringSettingsAdmin(admin.ModelAdmin[ProgramMeteringSettings]):
-    list_display = ("program", "interpolate_gaps_up_to_minutes", "pay_estimated")
+    list_display = ("program", "interpolate_gaps_up_to_minutes")
 
 
 @admin.register(Upload)

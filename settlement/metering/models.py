@@ -51,14 +51,16 @@ class AggregatorParticipant(models.Model):
 
 
 class ProgramMeteringSettings(models.Model):
-    """How a program treats missing data: short gaps estimated, estimates paid or held."""
+    """How a program treats missing data: short gaps estimated by interpolation.
+
+    Whether estimates are paid is a program rule (`settlement.programs`), per rule kind.
+    """
 
     program = models.OneToOneField(
         Program, on_delete=models.CASCADE, related_name="metering_settings"
     )
     # 0 turns interpolation off; the domain's usual bound is 3 hours (180).
     interpolate_gaps_up_to_minutes = models.PositiveIntegerField(default=0)
-    pay_estimated = models.BooleanField(default=False)
 
     class Meta:
         constraints: ClassVar = [

@@ -1,5 +1,6 @@
-"""Turning attributed energy into priced lines, fixed lines and bound adjustments."""
+"""Turning attributed energy into priced lines, fixed lines and the minimum/maximum bound."""
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
@@ -19,6 +20,15 @@ _FAR_PAST = np.iinfo(np.int64).min
 
 LinePart = tuple[str, Component, Decimal]
 DescribeBucket = Callable[[int], Sequence[LinePart]]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EnergyPricing:
+    """Energy attributed to buckets, and how to describe each bucket's lines."""
+
+    attribution: Attribution
+    bucket_count: int
+    describe: DescribeBucket
 
 
 def kwh_of(wh: int) -> Decimal:
@@ -96,22 +106,26 @@ def fixed_lines(items: Sequence[FixedItem], *, period: BillingPeriod, zone: str)
     return lines
 
 
-def bound_adjustment(
+def bound_line(
     lines: Sequence[Line], *, minimum: Decimal | None, maximum: Decimal | None
 ) -> list[Line]:
-    """Return the adjustment line that brings the total within [minimum, maximum], if any."""
-    total = sum((line.amount for line in lines), Decimal("0.00"))
+    """Return the line that brings the total within [minimum, maximum], if one is needed.
+
+    Its component is "bound", never "adjustment": adjustments are what a recalculation of a
+    settled statement books, a different thing.
+    """
+    total = total_of(lines)
     if maximum is not None and total > round_to_cents(maximum):
-        label, target = "Maximum adjustment", round_to_cents(maximum)
+        label, target = "Maximum total cap", round_to_cents(maximum)
     elif minimum is not None and total < round_to_cents(minimum):
-        label, target = "Minimum adjustment", round_to_cents(minimum)
+        label, target = "Minimum total top-up", round_to_cents(minimum)
     else:
         return []
     difference = target - total
     return [
         Line(
             label=label,
-            component="adjustment",
+            component="bound",
             unit="total",
             quantity=Decimal(1),
             kwh=Decimal("0.000"),
@@ -121,30 +135,61 @@ def bound_adjustment(
     ]
 
 
+def merged_fixed_lines(lines: Sequence[Line]) -> list[Line]:
+    """Return fixed lines with the same label, unit and price merged into one, first seen first.
+
+    When versions of one tariff split a billing period, an unchanged daily item is one line
+    for the period, its days counted across the versions and rounded once.
+    """
+    quantities: dict[tuple[str, str, Decimal], Decimal] = {}
+    firsts: dict[tuple[str, str, Decimal], Line] = {}
+    for line in lines:
+        key = (line.label, line.unit, line.price)
+        quantities[key] = quantities.get(key, Decimal(0)) + line.quantity
+        firsts.setdefault(key, line)
+    return [
+        dataclasses.replace(
+            first, quantity=quantities[key], amount=priced(quantities[key], first.price)
+        )
+        for key, first in firsts.items()
+    ]
+
+
 def total_of(lines: Sequence[Line]) -> Decimal:
     """Return the exact sum of the lines' amounts."""
     return sum((line.amount for line in lines), Decimal("0.00"))
 
 
-def rating_result(
-    attribution: Attribution,
+def result_of(
+    energy: EnergyPricing,
     *,
-    tariff: TouTariff | HourlyVectorTariff,
-    period: BillingPeriod,
-    bucket_count: int,
-    describe: DescribeBucket,
+    zone: str,
+    fixed: Sequence[Line],
+    minimum: Decimal | None,
+    maximum: Decimal | None,
 ) -> RatingResult:
-    """Return the result: energy lines, then fixed items, then any minimum/maximum adjustment."""
+    """Return the result: energy lines, then `fixed`, then any minimum/maximum bound line."""
     result_lines = energy_lines(
-        attribution, bucket_count=bucket_count, zone=tariff.time_zone, describe=describe
+        energy.attribution, bucket_count=energy.bucket_count, zone=zone, describe=energy.describe
     )
-    result_lines += fixed_lines(tariff.fixed_items, period=period, zone=tariff.time_zone)
-    result_lines += bound_adjustment(
-        result_lines, minimum=tariff.minimum_total, maximum=tariff.maximum_total
-    )
+    result_lines += fixed
+    result_lines += bound_line(result_lines, minimum=minimum, maximum=maximum)
     return RatingResult(
-        time_zone=tariff.time_zone,
+        time_zone=zone,
         lines=tuple(result_lines),
         total=total_of(result_lines),
-        attribution=attribution,
+        attribution=energy.attribution,
+    )
+
+
+def rating_result(
+    energy: EnergyPricing, *, tariff: TouTariff | HourlyVectorTariff, period: BillingPeriod
+) -> RatingResult:
+    """Return the result of one tariff over one billing period: energy, fixed, bound lines."""
+    return result_of(
+        energy,
+        zone=tariff.time_zone,
+        fixed=fixed_lines(tariff.fixed_items, period=period, zone=tariff.time_zone),
+        minimum=tariff.minimum_total,
+        maximum=tariff.maximum_total,
     )

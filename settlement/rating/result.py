@@ -10,7 +10,7 @@ import numpy as np
 
 from settlement.rating.intervals import Int64Array
 
-Component = Literal["export", "generation", "delivery", "fixed", "adjustment"]
+Component = Literal["export", "generation", "delivery", "fixed", "bound"]
 Unit = Literal["kWh", "day", "month", "total"]
 NO_BUCKET = -1
 

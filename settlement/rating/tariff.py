@@ -121,7 +121,7 @@ class TouTariff:
     `weekday_schedule` and `weekend_schedule` are 12 x 24 matrices `[month - 1][local hour]`
     of 0-based indices into `periods`. Dates in `holidays` use the weekend schedule. Tier
     ceilings accumulate per period over a local calendar month or day (`tier_basis`).
-    `minimum_total` / `maximum_total` bound the result's total with an adjustment line.
+    `minimum_total` / `maximum_total` bound the result's total with a "bound" line.
     Raises `RatingInputError` when any of that does not hold.
     """
 

@@ -9,7 +9,7 @@ from settlement.rating.billing_period import BillingPeriod
 from settlement.rating.calendar_keys import month_day_type_hour_keys
 from settlement.rating.intervals import Int64Array, IntervalArrays
 from settlement.rating.lines import LinePart
-from settlement.rating.local_time import SECONDS_PER_DAY, OffsetTable, day_table, offset_table
+from settlement.rating.local_time import SECONDS_PER_DAY, offset_table
 from settlement.rating.result import Attribution, RatingResult
 from settlement.rating.splitting import KeyedEnergy, attribute
 from settlement.rating.tariff import TouTariff
@@ -28,7 +28,8 @@ def _tier_bounds(tariff: TouTariff, tier_count: int) -> tuple[Int64Array, Int64A
     for number, period in enumerate(tariff.periods):
         floor = 0
         for tier_number, tier in enumerate(period.tiers or ()):
-            ceiling = _OPEN if tier.max_kwh is None else int(tier.max_kwh * 1000)
+            # A ceiling beyond int64 is never reached (the core bounds total Wh below it).
+            ceiling = _OPEN if tier.max_kwh is None else min(int(tier.max_kwh * 1000), _OPEN)
             lower[number, tier_number], upper[number, tier_number] = floor, ceiling
             floor = ceiling
         if not period.tiers:
@@ -36,35 +37,36 @@ def _tier_bounds(tariff: TouTariff, tier_count: int) -> tuple[Int64Array, Int64A
     return lower, upper
 
 
-def _tier_windows(start_utc: Int64Array, table: OffsetTable, basis: str) -> Int64Array:
-    # Tier ceilings restart every local day or local calendar month.
-    epoch_day = table.local_seconds(start_utc) // SECONDS_PER_DAY
-    if basis == "daily" or not epoch_day.shape[0]:
+def _tier_windows(local_s: Int64Array, basis: str) -> Int64Array:
+    # Tier ceilings restart every local day or local calendar month: the window is the local
+    # day number, or year x 12 + month - 1 of the local date.
+    epoch_day = local_s // SECONDS_PER_DAY
+    if basis == "daily":
         return epoch_day
-    days = day_table(int(epoch_day.min()), int(epoch_day.max()))
-    row = days.index(epoch_day)
-    return days.year[row] * 12 + days.month[row]
+    months_since_1970 = epoch_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return months_since_1970.astype(np.int64)
 
 
 def _attribute_tiers(
-    energy: KeyedEnergy, tariff: TouTariff, table: OffsetTable, bucket_base: Int64Array
+    energy: KeyedEnergy, tariff: TouTariff, bucket_base: Int64Array, period_count: int
 ) -> Attribution:
+    # Keys are window x period_count + period (see `tou_energy`), so the parts of a reading in
+    # two days or months stay apart and each counts against its own window's ceilings.
+    energy_period = energy.key % period_count
     tiered = np.array([bool(period.tiers) for period in tariff.periods])
-    if not bool(tiered.any()):
-        return Attribution(energy.interval, bucket_base[energy.key], energy.wh, energy.start_utc)
-    flat = ~tiered[energy.key]
+    flat = ~tiered[energy_period]
     parts = [
         (
             energy.interval[flat],
-            bucket_base[energy.key[flat]],
+            bucket_base[energy_period[flat]],
             energy.wh[flat],
             energy.start_utc[flat],
         )
     ]
     rows = np.flatnonzero(~flat)
-    period, wh, start = energy.key[rows], energy.wh[rows], energy.start_utc[rows]
+    period, wh, start = energy_period[rows], energy.wh[rows], energy.start_utc[rows]
     interval = energy.interval[rows]
-    window = _tier_windows(start, table, tariff.tier_basis)
+    window = energy.key[rows] // period_count
     # Energy fills tiers in time order within (period, window); equal starts (several
     # channels) break ties by interval index so the outcome is deterministic.
     order = np.lexsort((interval, start, window, period))
@@ -103,36 +105,39 @@ def _attribute_tiers(
     )
 
 
-def price_tou(
-    intervals: IntervalArrays,
-    tariff: TouTariff,
-    *,
-    period_start_utc: datetime,
-    period_end_utc: datetime,
-) -> RatingResult:
-    """Return the priced lines of `intervals` under `tariff` for the billing period.
+def tou_energy(
+    intervals: IntervalArrays, tariff: TouTariff, period: BillingPeriod
+) -> line_building.EnergyPricing:
+    """Return the energy of `intervals` attributed to `tariff`'s periods and tiers.
 
     Each interval's period comes from its local start in the tariff's zone; an interval that
-    crosses an hour start is split in proportion to time (largest remainder, exact Wh). One
-    line per period (per tier when tiered) in period order, then one per fixed item, then a
-    minimum/maximum adjustment if needed. Raises `RatingInputError` when an interval is not
-    inside `[period_start_utc, period_end_utc)` or the inputs are invalid.
+    crosses an hour start, local midnight or an offset change is split there in proportion to
+    time (largest remainder, exact Wh). Tiers fill in time order per period within each local
+    day or month. The intervals must lie inside `period` (checked by the caller).
     """
-    period = BillingPeriod.from_datetimes(start=period_start_utc, end=period_end_utc)
-    period.check_contains(intervals)
     table = offset_table(tariff.time_zone, start_utc=period.start_utc, end_utc=period.end_utc)
     keys = month_day_type_hour_keys(period, table, tariff.holidays)
     schedule = np.array([tariff.weekday_schedule, tariff.weekend_schedule], dtype=np.int64).reshape(
         -1
     )
+    period_count = len(tariff.periods)
+    tiered = any(tou_period.tiers for tou_period in tariff.periods)
 
     def period_of(local_s: Int64Array) -> Int64Array:
-        return schedule[keys(local_s)]
+        if not tiered:
+            return schedule[keys(local_s)]
+        window = _tier_windows(local_s, tariff.tier_basis)
+        return window * period_count + schedule[keys(local_s)]
 
     energy = attribute(intervals, table, period_of)
     tier_counts = _tier_counts(tariff)
     bucket_base = np.cumsum(tier_counts) - tier_counts
-    attribution = _attribute_tiers(energy, tariff, table, bucket_base)
+    if tiered:
+        attribution = _attribute_tiers(energy, tariff, bucket_base, period_count)
+    else:
+        attribution = Attribution(
+            energy.interval, bucket_base[energy.key], energy.wh, energy.start_utc
+        )
     bucket_period = np.repeat(np.arange(len(tariff.periods)), tier_counts)
 
     def describe(bucket: int) -> list[LinePart]:
@@ -144,10 +149,27 @@ def price_tou(
         tier = tou_period.tiers[tier_number]
         return [(f"{tou_period.label} tier {tier_number + 1}", "export", tier.price)]
 
+    return line_building.EnergyPricing(
+        attribution=attribution, bucket_count=int(tier_counts.sum()), describe=describe
+    )
+
+
+def price_tou(
+    intervals: IntervalArrays,
+    tariff: TouTariff,
+    *,
+    period_start_utc: datetime,
+    period_end_utc: datetime,
+) -> RatingResult:
+    """Return the priced lines of `intervals` under `tariff` for the billing period.
+
+    Energy as in `tou_energy`: one line per period (per tier when tiered) in period order,
+    then one per fixed item, then a minimum/maximum bound line if needed. Raises
+    `RatingInputError` when an interval is not inside `[period_start_utc, period_end_utc)` or
+    the inputs are invalid.
+    """
+    period = BillingPeriod.from_datetimes(start=period_start_utc, end=period_end_utc)
+    period.check_contains(intervals)
     return line_building.rating_result(
-        attribution,
-        tariff=tariff,
-        period=period,
-        bucket_count=int(tier_counts.sum()),
-        describe=describe,
+        tou_energy(intervals, tariff, period), tariff=tariff, period=period
     )

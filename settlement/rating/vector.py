@@ -81,6 +81,27 @@ def _utc_hour_pricing(
     return utc_offset_table(), hour_index, int(hours.shape[0]), describe
 
 
+def vector_energy(
+    intervals: IntervalArrays, tariff: HourlyVectorTariff, period: BillingPeriod
+) -> line_building.EnergyPricing:
+    """Return the energy of `intervals` attributed to the vector's price keys.
+
+    Keys are (day type, month, local hour) for a month table or UTC hours for an absolute
+    table; an interval crossing an hour start is split in proportion to time. The intervals
+    must lie inside `period` (checked by the caller). Raises `RatingInputError` when a key an
+    interval needs has no price.
+    """
+    if tariff.by_month_day_type_hour:
+        table, key_of, bucket_count, describe = _month_day_type_hour_pricing(tariff, period)
+    else:
+        table, key_of, bucket_count, describe = _utc_hour_pricing(tariff)
+    energy = attribute(intervals, table, key_of)
+    attribution = Attribution(energy.interval, energy.key, energy.wh, energy.start_utc)
+    return line_building.EnergyPricing(
+        attribution=attribution, bucket_count=bucket_count, describe=describe
+    )
+
+
 def price_vector(
     intervals: IntervalArrays,
     tariff: HourlyVectorTariff,
@@ -90,24 +111,12 @@ def price_vector(
 ) -> RatingResult:
     """Return the priced lines of `intervals` under an hourly price vector.
 
-    Two lines (generation, then delivery) per price key in key order: per (day type, month,
-    local hour) for a month table, per UTC hour for an absolute table; then fixed lines and
-    a minimum/maximum adjustment. An interval crossing an hour start is split in proportion
-    to time. Raises `RatingInputError` when an interval is outside the billing period, or a
-    key it needs has no price.
+    Two lines (generation, then delivery) per price key in key order (see `vector_energy`),
+    then fixed lines and a minimum/maximum bound line. Raises `RatingInputError` when an
+    interval is outside the billing period, or a key it needs has no price.
     """
     period = BillingPeriod.from_datetimes(start=period_start_utc, end=period_end_utc)
     period.check_contains(intervals)
-    if tariff.by_month_day_type_hour:
-        table, key_of, bucket_count, describe = _month_day_type_hour_pricing(tariff, period)
-    else:
-        table, key_of, bucket_count, describe = _utc_hour_pricing(tariff)
-    energy = attribute(intervals, table, key_of)
-    attribution = Attribution(energy.interval, energy.key, energy.wh, energy.start_utc)
     return line_building.rating_result(
-        attribution,
-        tariff=tariff,
-        period=period,
-        bucket_count=bucket_count,
-        describe=describe,
+        vector_energy(intervals, tariff, period), tariff=tariff, period=period
     )

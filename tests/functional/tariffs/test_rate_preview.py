@@ -21,6 +21,20 @@ from tests.integration.tariffs.helpers import (
 pytestmark = pytest.mark.django_db
 RECEIVED = datetime(2025, 8, 1, tzinfo=UTC)
 
+
+def energy_line(label, kwh, price, amount):
+    """Return the JSON of an export energy line: quantity is the kWh."""
+    return {
+        "label": label,
+        "component": "export",
+        "unit": "kWh",
+        "quantity": kwh,
+        "kwh": kwh,
+        "price": price,
+        "amount": amount,
+    }
+
+
 # The URDB sample in summer (June-September): weekdays 17:00-20:00 are Period 1 (sell
 # 0.09217), every other hour Period 0 (sell 0.04123). 2025-07-15 is a Tuesday.
 # Peak: 17:00-18:00 PDT = 2025-07-16 00:00-01:00Z, four quarter-hours of 500 Wh = 2.000 kWh;
@@ -37,11 +51,12 @@ EXPECTED = {
     "start": "2025-07-15",
     "end": "2025-07-16",
     "lines": [
-        {"label": "Period 0", "kwh": "1.500", "price": "0.04123", "amount": "0.06"},
-        {"label": "Period 1", "kwh": "2.000", "price": "0.09217", "amount": "0.18"},
+        energy_line("Period 0", "1.500", "0.04123", "0.06"),
+        energy_line("Period 1", "2.000", "0.09217", "0.18"),
     ],
     "total": "0.24",
-    "parts": [{"version": 1, "start": "2025-07-15", "end": "2025-07-16", "total": "0.24"}],
+    "parts": [{"version": 1, "start": "2025-07-15", "end": "2025-07-16"}],
+    "notes": [],
 }
 
 
@@ -147,14 +162,74 @@ def test_a_range_spanning_two_versions_prices_each_part_with_its_own(tmp_path):
     # v1: 1.000 x 0.09217 = 0.09217 -> 0.09; v2: 1.000 x 0.2 = 0.20. Total 0.29.
     assert result["version"] == 1
     assert result["lines"] == [
-        {"label": "v1 Period 1", "kwh": "1.000", "price": "0.09217", "amount": "0.09"},
-        {"label": "v2 Period 1", "kwh": "1.000", "price": "0.2", "amount": "0.20"},
+        energy_line("v1 Period 1", "1.000", "0.09217", "0.09"),
+        energy_line("v2 Period 1", "1.000", "0.2", "0.20"),
     ]
     assert result["parts"] == [
-        {"version": 1, "start": "2025-07-15", "end": "2025-07-16", "total": "0.09"},
-        {"version": 2, "start": "2025-07-16", "end": "2025-07-17", "total": "0.20"},
+        {"version": 1, "start": "2025-07-15", "end": "2025-07-16"},
+        {"version": 2, "start": "2025-07-16", "end": "2025-07-17"},
     ]
     assert result["total"] == "0.29"
+
+
+def test_a_reading_across_new_year_is_priced_by_each_yearly_version(tmp_path):
+    # v1 is the sample, in force over 2025; v2 from 2026-01-01 00:00 PST (1767254400) with
+    # winter off-peak (Period 2) sell raised from 0.03874 to 0.1. One hourly reading from
+    # 2025-12-31 23:30 PST (2026-01-01 07:30Z) of 1,001 Wh: by midnight it has delivered
+    # 1,001 x 1800 / 3600 = 500.5 -> 501 Wh (half-up), 500 Wh after.
+    # v1: 0.501 x 0.03874 = 0.01940874 -> $0.02; v2: 0.500 x 0.1 = $0.05. Total $0.07.
+    later_rate = {**urdb_rate(), "startdate": 1767254400}
+    later_rate.pop("enddate")
+    later_rate["energyratestructure"] = [
+        list(period) for period in later_rate["energyratestructure"]
+    ]
+    later_rate["energyratestructure"][2] = [
+        {**later_rate["energyratestructure"][2][0], "sell": 0.1}
+    ]
+    args = ("--format", "urdb", "--code", "etou", "--timezone", LOS_ANGELES)
+    import_tariff(URDB_FILE, *args)
+    import_tariff(write_json(tmp_path, "v2.json", later_rate), *args)
+    channel = ChannelFactory(meter_id="RM-1", kind="SITE_EXPORT")
+    add_readings(channel, (datetime(2026, 1, 1, 7, 30, tzinfo=UTC), 3600, 1001))
+
+    code, result = rate_preview(
+        "--tariff", "etou", "--meter", "RM-1", "--start", "2025-12-01", "--end", "2026-02-01"
+    )
+
+    assert code == 0
+    assert result["lines"] == [
+        energy_line("v1 Period 2", "0.501", "0.03874", "0.02"),
+        energy_line("v2 Period 2", "0.500", "0.1", "0.05"),
+    ]
+    assert result["total"] == "0.07"
+    assert result["parts"] == [
+        {"version": 1, "start": "2025-12-01", "end": "2026-01-01"},
+        {"version": 2, "start": "2026-01-01", "end": "2026-02-01"},
+    ]
+
+
+def test_a_tariff_in_another_zone_than_the_site_is_refused(export_channel):
+    # The plan is in Los Angeles time; a New York site's 17:00 is Los Angeles' 14:00.
+    export_channel.site.timezone = "America/New_York"
+    export_channel.site.save()
+
+    code, result = rate_preview(*PREVIEW_ARGS)
+
+    assert code == 2
+    assert result == {
+        "error": {
+            "code": "tariff_zone_mismatch",
+            "message": (
+                "tariff etou is in America/Los_Angeles, the site of meter RM-1 in "
+                "America/New_York: prices would be read on the wrong local clock"
+            ),
+            "details": {
+                "field": "tariff",
+                "tariff_zone": "America/Los_Angeles",
+                "site_zone": "America/New_York",
+            },
+        }
+    }
 
 
 def test_dates_without_a_version_in_force_are_refused(export_channel):

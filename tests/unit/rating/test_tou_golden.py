@@ -309,23 +309,25 @@ def test_daily_tiers_restart_each_local_day():
     ]
 
 
-def test_a_maximum_caps_the_total_with_an_adjustment_line():
-    # Peak 10 kWh x $0.30 = $3.00, capped at $2.50: adjustment -$0.50.
+def test_a_maximum_caps_the_total_with_a_bound_line():
+    # Peak 10 kWh x $0.30 = $3.00, capped at $2.50: bound line -$0.50.
     plan = replace(summer_winter_plan(), maximum_total=Decimal("2.50"))
 
     result = price_in_july(readings((utc(2025, 7, 15, 23), 60, 10_000)), plan)
 
-    assert summary(result)[-1] == ("Maximum adjustment", Decimal("0.000"), Decimal("-0.50"))
+    assert summary(result)[-1] == ("Maximum total cap", Decimal("0.000"), Decimal("-0.50"))
+    assert result.lines[-1].component == "bound"
     assert result.total == Decimal("2.50")
 
 
-def test_a_minimum_raises_the_total_with_an_adjustment_line():
-    # Off-peak 1 kWh x $0.05 = $0.05, minimum $1.00: adjustment +$0.95.
+def test_a_minimum_raises_the_total_with_a_bound_line():
+    # Off-peak 1 kWh x $0.05 = $0.05, minimum $1.00: bound line +$0.95.
     plan = replace(summer_winter_plan(), minimum_total=Decimal("1.00"))
 
     result = price_in_july(readings((utc(2025, 7, 15, 10), 60, 1000)), plan)
 
     assert result.total == Decimal("1.00")
+    assert (result.lines[-1].label, result.lines[-1].component) == ("Minimum total top-up", "bound")
     assert result.lines[-1].amount == Decimal("0.95")
 
 

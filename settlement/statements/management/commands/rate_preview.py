@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from accounts.models import Channel
 from settlement.errors import DomainError
 from settlement.statements import preview
+from settlement.statements.serializers import RatePreviewOutput
 
 
 def _date(text: str) -> dt.date:
@@ -43,4 +44,4 @@ class Command(BaseCommand):
             error = {"code": exc.code, "message": exc.message, "details": exc.details}
             self.stdout.write(json.dumps({"error": error}))
             sys.exit(2)
-        self.stdout.write(json.dumps(result.as_dict()))
+        self.stdout.write(json.dumps(RatePreviewOutput(result).data))

@@ -1,4 +1,8 @@
-"""`import_tariff FILE --format ... --code CODE`: store a tariff file as a plan version."""
+"""`import_tariff FILE --format ... --code CODE`: store a tariff file as a plan version.
+
+It lives in the programs app because `--program` also makes the plan the program's
+EXPORT_TARIFF rule, and programs is the layer that knows both tariffs and rules.
+"""
 
 import datetime as dt
 import json
@@ -10,7 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from settlement.errors import DomainError
-from settlement.tariffs import operations, sources
+from settlement.programs import operations
+from settlement.tariffs import sources
 
 
 def _date(text: str) -> dt.date:
@@ -49,7 +54,7 @@ class Command(BaseCommand):
             )
             sys.exit(2)
         try:
-            result = operations.import_tariff(
+            result = operations.import_program_tariff(
                 data=data,
                 source_format=sources.SourceFormat(options["format"]),
                 code=options["code"],

@@ -11,6 +11,7 @@ from typing import BinaryIO, Final
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from accounts import channel_kinds
 from accounts.models import Channel, Participant
 from accounts.timezones import is_valid_timezone
 
@@ -190,7 +191,7 @@ def _check_codes(values: dict[str, str]) -> Problem:
 
 def _check_charger(values: dict[str, str]) -> Problem:
     kind = values["channel_kind"]
-    if kind not in Channel.EVSE_KINDS:
+    if kind not in channel_kinds.EVSE_KINDS:
         if values["charger_id"] or values["charger_max_kw"]:
             return "charger_id", f"must be empty for a {kind} channel"
         return None

@@ -5,8 +5,9 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
-from django.utils.timezone import now
+from django.utils import timezone
 
+from accounts import channel_kinds
 from accounts.timezones import validate_timezone
 
 
@@ -16,7 +17,10 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
-        """Return a new active user; without a password the account cannot log in yet."""
+        """Return a new active user; without a password the account cannot log in yet.
+
+        `extra` must include `date_joined`: the caller's clock, as everywhere else.
+        """
         if not email:
             raise ValueError("Users must have an email address.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -29,6 +33,8 @@ class UserManager(BaseUserManager["User"]):
 
     def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
         """Return a new superuser (staff, all permissions)."""
+        # Only Django's `createsuperuser` command calls this; it is that interface's clock.
+        extra.setdefault("date_joined", timezone.now())
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self.create_user(email, password, **extra)
@@ -41,7 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=200, blank=True)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=now)
+    date_joined = models.DateTimeField()
+    # When the latest invitation to set a password was sent (None: never invited).
+    invited_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -67,7 +75,7 @@ class Participant(models.Model):
     members: "models.ManyToManyField[User, Membership]" = models.ManyToManyField(
         User, through="Membership", related_name="participants"
     )
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(editable=False)
 
     class Meta:
         constraints: ClassVar = [
@@ -110,7 +118,7 @@ class Site(models.Model):
     account_number = models.CharField(max_length=64, unique=True)
     address = models.CharField(max_length=300, blank=True)
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(editable=False)
 
     def __str__(self) -> str:
         return f"site {self.account_number}"
@@ -123,7 +131,7 @@ class Charger(models.Model):
     # The charge point identity the charger uses on OCPP; unique across the system.
     external_id = models.CharField(max_length=64, unique=True)
     max_discharge_kw = models.DecimalField(max_digits=8, decimal_places=3)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(editable=False)
 
     class Meta:
         constraints: ClassVar = [
@@ -145,16 +153,13 @@ class Channel(models.Model):
         EVSE_EXPORT = "EVSE_EXPORT", "Charger export (sub-meter)"
         EVSE_IMPORT = "EVSE_IMPORT", "Charger import (sub-meter)"
 
-    EVSE_KINDS: ClassVar[frozenset[str]] = frozenset({"EVSE_EXPORT", "EVSE_IMPORT"})
-    EXPORT_KINDS: ClassVar[frozenset[str]] = frozenset({"SITE_EXPORT", "EVSE_EXPORT"})
-
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="channels")
     meter_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     charger = models.ForeignKey(
         Charger, on_delete=models.PROTECT, null=True, blank=True, related_name="channels"
     )
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(editable=False)
 
     class Meta:
         constraints: ClassVar = [
@@ -162,8 +167,8 @@ class Channel(models.Model):
             # A charger's sub-meter channel must name its charger; a revenue meter has none.
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=["EVSE_EXPORT", "EVSE_IMPORT"], charger__isnull=False)
-                    | Q(kind__in=["SITE_EXPORT", "SITE_IMPORT"], charger__isnull=True)
+                    Q(kind__in=sorted(channel_kinds.EVSE_KINDS), charger__isnull=False)
+                    | Q(kind__in=sorted(channel_kinds.SITE_KINDS), charger__isnull=True)
                 ),
                 name="channel_charger_matches_kind",
             ),
@@ -184,7 +189,7 @@ class Program(models.Model):
     # Programs a participant may not be enrolled in at the same time as this one
     # (e.g. an emergency program and its own aggregator sub-group). Symmetric.
     exclusive_with = models.ManyToManyField("self", blank=True, symmetrical=True)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(editable=False)
 
     class Meta:
         permissions: ClassVar = [
@@ -195,6 +200,10 @@ class Program(models.Model):
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="program_currency_iso4217"
+            ),
+            # The code appears in URLs, file names and enrollment files: a slug.
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"), name="program_code_slug"
             ),
         ]
 
@@ -219,7 +228,7 @@ class Enrollment(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(editable=False)
 
     class Meta:
         constraints: ClassVar = [

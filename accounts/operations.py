@@ -1,15 +1,14 @@
 """Writes for participants, sites, channels, programs and enrollments."""
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from enum import StrEnum
+from functools import partial
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from accounts import queries, roles
+from accounts import invitations, queries, roles, rules
 from accounts.enrollment_file import EnrollmentRow, RowProblem
 from accounts.models import (
     Channel,
@@ -21,40 +20,7 @@ from accounts.models import (
     Site,
     User,
 )
-from accounts.timezones import is_valid_timezone
-from settlement.errors import DomainError
-
-
-class Outcome(StrEnum):
-    """What a create-or-update call did."""
-
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-
-
-class InvalidProgram(DomainError):
-    """A program's fields are not acceptable."""
-
-    code = "invalid_program"
-
-
-class ExclusiveEnrollment(DomainError):
-    """The participant is already enrolled in a program that excludes this one."""
-
-    code = "exclusive_enrollment"
-    http_status = 409
-
-
-class RowRejected(DomainError):
-    """One import row conflicts with what is already enrolled."""
-
-    code = "row_rejected"
-
-    def __init__(self, field_name: str, reason: str) -> None:
-        super().__init__(reason, details={"field": field_name})
-        self.field_name = field_name
-        self.reason = reason
+from settlement.outcomes import Outcome
 
 
 @dataclass
@@ -66,6 +32,20 @@ class ImportSummary:
     unchanged: int = 0
     rejected: int = 0
     errors: list[RowProblem] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> None:
+        """Count one applied row by what it did."""
+        if outcome is Outcome.CREATED:
+            self.created += 1
+        elif outcome is Outcome.UPDATED:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+    def reject(self, problem: RowProblem) -> None:
+        """Count one rejected row and keep its problem for the report."""
+        self.rejected += 1
+        self.errors.append(problem)
 
     def as_dict(self) -> dict[str, object]:
         """Return the JSON summary printed by `import_enrollments`."""
@@ -93,26 +73,39 @@ def ensure_staff_roles() -> dict[str, Group]:
 
 
 def create_program(
-    *, code: str, name: str, utility: str, timezone: str, currency: str = "USD"
+    *, code: str, name: str, utility: str, timezone: str, currency: str = "USD", now: dt.datetime
 ) -> tuple[Program, Outcome]:
     """Return the program with this code, created or brought up to date.
 
-    Raises InvalidProgram for an unknown time zone or a currency that is not ISO 4217.
+    Raises RuleBroken for a code that is not a slug, an unknown time zone or a currency that
+    is not ISO 4217.
     """
-    if not is_valid_timezone(timezone):
-        raise InvalidProgram(
-            f"{timezone!r} is not an IANA time zone", details={"field": "timezone"}
-        )
-    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-        raise InvalidProgram(
-            f"{currency!r} is not an ISO 4217 currency code", details={"field": "currency"}
-        )
-    wanted = {"name": name, "utility": utility, "timezone": timezone, "currency": currency}
+    rules.check_program(code=code, timezone=timezone, currency=currency)
     with transaction.atomic():
         program = Program.objects.select_for_update().filter(code=code).first()
         if program is None:
-            return Program.objects.create(code=code, **wanted), Outcome.CREATED
-        return program, _update_fields(program, wanted)
+            program = Program.objects.create(
+                code=code,
+                name=name,
+                utility=utility,
+                timezone=timezone,
+                currency=currency,
+                created_at=now,
+            )
+            return program, Outcome.CREATED
+        if (program.name, program.utility, program.timezone, program.currency) == (
+            name,
+            utility,
+            timezone,
+            currency,
+        ):
+            return program, Outcome.UNCHANGED
+        program.name = name
+        program.utility = utility
+        program.timezone = timezone
+        program.currency = currency
+        program.save(update_fields=["name", "utility", "timezone", "currency"])
+        return program, Outcome.UPDATED
 
 
 def enroll(
@@ -122,28 +115,28 @@ def enroll(
     program: Program,
     starts_on: dt.date,
     ends_on: dt.date | None = None,
+    now: dt.datetime,
 ) -> tuple[Enrollment, Outcome]:
     """Return the participant's enrollment of `site` in `program`, created or updated.
 
-    Raises ExclusiveEnrollment when the participant holds an overlapping enrollment in a
-    program that excludes this one.
+    Raises RuleBroken when the site is another participant's or in another time zone than
+    the program, and rules.ExclusiveEnrollment when the participant holds an overlapping
+    enrollment in a program that excludes this one.
     """
     with transaction.atomic():
         # Lock the participant so two concurrent enrollments cannot both pass the check.
         Participant.objects.select_for_update().get(pk=participant.pk)
-        conflicts = queries.overlapping_exclusive_enrollments(
-            participant=participant, program=program, starts_on=starts_on, ends_on=ends_on
-        )
-        conflict = conflicts.first()
-        if conflict is not None:
-            raise ExclusiveEnrollment(
-                f"{participant.email} is enrolled in {conflict.program.code}, "
-                f"which excludes {program.code}",
-                details={"program": program.code, "conflicting_program": conflict.program.code},
-            )
         enrollment = Enrollment.objects.filter(
             participant=participant, site=site, program=program
         ).first()
+        rules.check_enrollment(
+            participant=participant,
+            site=site,
+            program=program,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            enrollment_id=enrollment.pk if enrollment is not None else None,
+        )
         if enrollment is None:
             enrollment = Enrollment.objects.create(
                 participant=participant,
@@ -151,54 +144,119 @@ def enroll(
                 program=program,
                 starts_on=starts_on,
                 ends_on=ends_on,
+                created_at=now,
             )
             return enrollment, Outcome.CREATED
-        return enrollment, _update_fields(enrollment, {"starts_on": starts_on, "ends_on": ends_on})
+        if (enrollment.starts_on, enrollment.ends_on) == (starts_on, ends_on):
+            return enrollment, Outcome.UNCHANGED
+        enrollment.starts_on = starts_on
+        enrollment.ends_on = ends_on
+        enrollment.save(update_fields=["starts_on", "ends_on"])
+        return enrollment, Outcome.UPDATED
 
 
-def import_enrollments(*, rows: Iterable[EnrollmentRow | RowProblem]) -> ImportSummary:
+def import_enrollments(
+    *, rows: Iterable[EnrollmentRow | RowProblem], now: dt.datetime, invite: bool = True
+) -> ImportSummary:
     """Apply every valid row in its own transaction and return the summary.
 
-    A rejected row changes nothing; the rows around it are kept.
+    A rejected row changes nothing; the rows around it are kept. Every owner account the
+    file creates is sent an invitation to set a password once its row has committed (unless
+    `invite` is off: `invite_owners` sends them later).
     """
     summary = ImportSummary()
     for row in rows:
         if isinstance(row, RowProblem):
-            summary.rejected += 1
-            summary.errors.append(row)
+            summary.reject(row)
             continue
         try:
             with transaction.atomic():
-                outcome = _apply_enrollment_row(row)
-        except RowRejected as exc:
-            summary.rejected += 1
-            summary.errors.append(RowProblem(row.line, exc.field_name, exc.reason))
+                outcome = _apply_enrollment_row(row, now, invite=invite)
+        except rules.RuleBroken as exc:
+            summary.reject(
+                RowProblem(row.line, _ROW_FIELDS.get(exc.field_name, exc.field_name), exc.reason)
+            )
             continue
-        except ExclusiveEnrollment as exc:
-            summary.rejected += 1
-            summary.errors.append(RowProblem(row.line, "program_code", exc.message))
-            continue
-        setattr(summary, outcome.value, getattr(summary, outcome.value) + 1)
+        summary.count(outcome)
     return summary
 
 
-def _apply_enrollment_row(row: EnrollmentRow) -> Outcome:
+@dataclass
+class InvitationSummary:
+    """Who was sent an invitation, and how many were left alone."""
+
+    invited: list[str] = field(default_factory=list)
+    already_invited: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the JSON summary printed by `invite_owners`."""
+        return {
+            "invited": len(self.invited),
+            "already_invited": self.already_invited,
+            "emails": self.invited,
+        }
+
+
+def invite_owners(*, program_code: str | None, resend: bool, now: dt.datetime) -> InvitationSummary:
+    """Send an invitation to every member who has never set a password.
+
+    Without `resend`, members already invited are left alone (and counted); with it they get
+    a fresh link, and every earlier link of theirs stops working.
+    """
+    summary = InvitationSummary()
+    with transaction.atomic():
+        for user in queries.users_awaiting_password(program_code=program_code).order_by("email"):
+            if user.invited_at is not None and not resend:
+                summary.already_invited += 1
+                continue
+            _invite(user, now)
+            summary.invited.append(user.email)
+    return summary
+
+
+def _invite(user: User, now: dt.datetime) -> None:
+    # A new unusable password changes the hash the token is derived from, so only the link
+    # in this latest email works.
+    user.set_unusable_password()
+    user.invited_at = now
+    user.save(update_fields=["password", "invited_at"])
+    transaction.on_commit(partial(invitations.send_invitation, user_id=user.pk))
+
+
+# The rules name model fields; the import reports the file's columns.
+_ROW_FIELDS = {
+    "site": "site_account",
+    "charger": "charger_id",
+    "kind": "channel_kind",
+    "code": "program_code",
+    "program": "program_code",
+    "timezone": "site_timezone",
+}
+
+
+def _apply_enrollment_row(row: EnrollmentRow, now: dt.datetime, *, invite: bool) -> Outcome:
     program = Program.objects.filter(code=row.program_code).first()
     if program is None:
-        raise RowRejected("program_code", f"unknown program {row.program_code!r}; create it first")
+        raise rules.RuleBroken(
+            "program_code", f"unknown program {row.program_code!r}; create it first"
+        )
 
     outcomes = []
-    participant, outcome = _upsert_participant(row)
+    participant, outcome = _upsert_participant(row, now, invite=invite)
     outcomes.append(outcome)
-    site, outcome = _upsert_site(row, participant)
+    site, outcome = _upsert_site(row, participant, now)
     outcomes.append(outcome)
     charger = None
     if row.charger_id:
-        charger, outcome = _upsert_charger(row, site)
+        charger, outcome = _upsert_charger(row, site, now)
         outcomes.append(outcome)
-    outcomes.append(_upsert_channel(row, site, charger))
+    outcomes.append(_upsert_channel(row, site, charger, now))
     _, outcome = enroll(
-        participant=participant, site=site, program=program, starts_on=row.enrollment_start
+        participant=participant,
+        site=site,
+        program=program,
+        starts_on=row.enrollment_start,
+        now=now,
     )
     outcomes.append(outcome)
 
@@ -209,92 +267,116 @@ def _apply_enrollment_row(row: EnrollmentRow) -> Outcome:
     return Outcome.UNCHANGED
 
 
-def _upsert_participant(row: EnrollmentRow) -> tuple[Participant, Outcome]:
-    wanted = {"name": row.participant_name, "kind": row.participant_kind}
+def _upsert_participant(
+    row: EnrollmentRow, now: dt.datetime, *, invite: bool
+) -> tuple[Participant, Outcome]:
     participant = Participant.objects.filter(email=row.participant_email).first()
     if participant is None:
-        participant = Participant.objects.create(email=row.participant_email, **wanted)
+        participant = Participant.objects.create(
+            email=row.participant_email,
+            name=row.participant_name,
+            kind=row.participant_kind,
+            created_at=now,
+        )
         outcome = Outcome.CREATED
+    elif (participant.name, participant.kind) == (row.participant_name, row.participant_kind):
+        outcome = Outcome.UNCHANGED
     else:
-        outcome = _update_fields(participant, wanted)
-    # The owner signs in with the enrolled address; the account has no password until
-    # the owner sets one through password reset.
+        participant.name = row.participant_name
+        participant.kind = row.participant_kind
+        participant.save(update_fields=["name", "kind"])
+        outcome = Outcome.UPDATED
+    # The owner signs in with the enrolled address. A new account has no password; its
+    # invitation email carries the one-time link that sets it.
     user = User.objects.filter(email=row.participant_email).first()
     if user is None:
-        user = User.objects.create_user(row.participant_email, full_name=row.participant_name)
+        user = User.objects.create_user(
+            row.participant_email, full_name=row.participant_name, date_joined=now
+        )
+        if invite:
+            _invite(user, now)
     Membership.objects.get_or_create(
         user=user, participant=participant, defaults={"role": Membership.Role.OWNER}
     )
     return participant, outcome
 
 
-def _upsert_site(row: EnrollmentRow, participant: Participant) -> tuple[Site, Outcome]:
+def _upsert_site(
+    row: EnrollmentRow, participant: Participant, now: dt.datetime
+) -> tuple[Site, Outcome]:
     site = Site.objects.filter(account_number=row.site_account).first()
     if site is None:
         site = Site.objects.create(
-            participant=participant, account_number=row.site_account, timezone=row.site_timezone
+            participant=participant,
+            account_number=row.site_account,
+            timezone=row.site_timezone,
+            created_at=now,
         )
         return site, Outcome.CREATED
     if site.participant_id != participant.pk:
-        raise RowRejected("site_account", f"site {row.site_account} belongs to another participant")
-    return site, _update_fields(site, {"timezone": row.site_timezone})
+        raise rules.RuleBroken(
+            "site_account", f"site {row.site_account} belongs to another participant"
+        )
+    if site.timezone == row.site_timezone:
+        return site, Outcome.UNCHANGED
+    rules.check_site_timezone(site=site, timezone=row.site_timezone)
+    site.timezone = row.site_timezone
+    site.save(update_fields=["timezone"])
+    return site, Outcome.UPDATED
 
 
-def _upsert_charger(row: EnrollmentRow, site: Site) -> tuple[Charger, Outcome]:
+def _upsert_charger(row: EnrollmentRow, site: Site, now: dt.datetime) -> tuple[Charger, Outcome]:
     max_kw = row.charger_max_kw
     assert max_kw is not None  # noqa: S101 - the file reader requires it for EVSE rows
     charger = Charger.objects.filter(external_id=row.charger_id).first()
     if charger is None:
         charger = Charger.objects.create(
-            site=site, external_id=row.charger_id, max_discharge_kw=max_kw
+            site=site, external_id=row.charger_id, max_discharge_kw=max_kw, created_at=now
         )
         return charger, Outcome.CREATED
     if charger.site_id != site.pk:
-        raise RowRejected("charger_id", f"charger {row.charger_id} is installed at another site")
-    return charger, _update_fields(charger, {"max_discharge_kw": Decimal(max_kw)})
-
-
-def _upsert_channel(row: EnrollmentRow, site: Site, charger: Charger | None) -> Outcome:
-    siblings = Channel.objects.filter(meter_id=row.meter_id).exclude(kind=row.channel_kind)
-    wants_evse = row.channel_kind in Channel.EVSE_KINDS
-    for sibling in siblings:
-        if (sibling.kind in Channel.EVSE_KINDS) != wants_evse:
-            raise RowRejected(
-                "channel_kind",
-                f"meter {row.meter_id} already has a {sibling.kind} channel; a meter is either "
-                "a revenue meter (SITE_*) or a charger sub-meter (EVSE_*)",
-            )
-        if sibling.site_id != site.pk:
-            raise RowRejected("meter_id", f"meter {row.meter_id} is at another site")
-
-    channel = Channel.objects.filter(meter_id=row.meter_id, kind=row.channel_kind).first()
-    if channel is None:
-        Channel.objects.create(
-            site=site, meter_id=row.meter_id, kind=row.channel_kind, charger=charger
+        raise rules.RuleBroken(
+            "charger_id", f"charger {row.charger_id} is installed at another site"
         )
-        return Outcome.CREATED
-    if channel.site.participant_id != site.participant_id:
-        raise RowRejected(
+    if charger.max_discharge_kw == max_kw:
+        return charger, Outcome.UNCHANGED
+    charger.max_discharge_kw = max_kw
+    charger.save(update_fields=["max_discharge_kw"])
+    return charger, Outcome.UPDATED
+
+
+def _upsert_channel(
+    row: EnrollmentRow, site: Site, charger: Charger | None, now: dt.datetime
+) -> Outcome:
+    channel = Channel.objects.filter(meter_id=row.meter_id, kind=row.channel_kind).first()
+    if channel is not None and channel.site.participant_id != site.participant_id:
+        raise rules.RuleBroken(
             "meter_id",
             f"channel {row.meter_id}/{row.channel_kind} is already enrolled "
             "for another participant",
         )
-    if channel.site_id != site.pk:
-        raise RowRejected(
+    if channel is not None and channel.site_id != site.pk:
+        raise rules.RuleBroken(
             "meter_id", f"channel {row.meter_id}/{row.channel_kind} is at another site"
         )
-    return _update_fields(channel, {"charger": charger})
-
-
-def _update_fields(
-    instance: Participant | Site | Charger | Channel | Program | Enrollment,
-    wanted: Mapping[str, object],
-) -> Outcome:
-    changed = [name for name, value in wanted.items() if getattr(instance, name) != value]
-    if not changed:
+    rules.check_channel(
+        site=site,
+        meter_id=row.meter_id,
+        kind=row.channel_kind,
+        charger=charger,
+        channel_id=channel.pk if channel is not None else None,
+    )
+    if channel is None:
+        Channel.objects.create(
+            site=site,
+            meter_id=row.meter_id,
+            kind=row.channel_kind,
+            charger=charger,
+            created_at=now,
+        )
+        return Outcome.CREATED
+    if channel.charger_id == (charger.pk if charger is not None else None):
         return Outcome.UNCHANGED
-    for name in changed:
-        setattr(instance, name, wanted[name])
-    instance.full_clean(validate_unique=False, validate_constraints=False)
-    instance.save(update_fields=changed)
+    channel.charger = charger
+    channel.save(update_fields=["charger"])
     return Outcome.UPDATED

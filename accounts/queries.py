@@ -1,6 +1,7 @@
 """Reads about participants, their sites and enrollments, and who may see them."""
 
-from django.db.models import QuerySet
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Q, QuerySet
 
 from accounts.models import Channel, Enrollment, Participant, Program, Site, User
 
@@ -47,3 +48,30 @@ def overlapping_exclusive_enrollments(
 def is_staff_user(*, user: User) -> bool:
     """Return whether `user` is utility staff (reviewers, approvers, administrators)."""
     return bool(user.is_active and user.is_staff)
+
+
+def users_awaiting_password(*, program_code: str | None = None) -> QuerySet[User]:
+    """Return the active members of participants who have never set a password.
+
+    With `program_code`, only those whose participant is enrolled in that program.
+    """
+    users = User.objects.filter(
+        is_active=True,
+        last_login__isnull=True,
+        password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        memberships__isnull=False,
+    )
+    if program_code is not None:
+        users = users.filter(participants__enrollments__program__code=program_code)
+    return users.distinct()
+
+
+def users_who_may_reset_password(*, email: str) -> QuerySet[User]:
+    """Return the accounts a "Forgot your password?" request for `email` may reach.
+
+    An owner who never set a password (imported with none) may; an account staff disabled
+    (inactive, or its password disabled after it had been used) may not.
+    """
+    return User.objects.filter(email__iexact=email, is_active=True).filter(
+        ~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(last_login__isnull=True)
+    )

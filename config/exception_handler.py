@@ -14,12 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from settlement.errors import DomainError
-
-
-def error_body(*, code: str, message: str, details: Any = None) -> dict[str, Any]:
-    """Return the documented error envelope."""
-    return {"error": {"code": code, "message": message, "details": details or {}}}
+from settlement.errors import DomainError, error_body
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

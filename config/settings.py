@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "settlement.api",
     "settlement.portal",
@@ -136,14 +137,18 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
-# Email: console by default so a development machine never sends mail.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email: printed to stderr by default so a development machine never sends mail.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "config.console_mail.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "V2G Settlement <noreply@localhost>")
+# Where links in emails point (invitations are sent by commands, which have no request).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Invitation and password-reset links work once and expire after this many seconds.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(7 * 24 * 3600)))
 
 # Production hardening, all on unless DEBUG; each can be relaxed behind a TLS-terminating proxy.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -172,6 +177,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Metered exports in, credits computed, reviewed and paid.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the service's own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The schema and docs are public: they describe operations and fields, hold no data, and
+    # every endpoint still checks who is asking. Integrators read them before they get a token.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_PUBLIC": True,
 }
 
 # Celery: with no REDIS_URL the tasks run eagerly in-process, so `make run` needs no broker.

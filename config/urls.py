@@ -4,10 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from settlement.portal import passwords
+
 urlpatterns = [
     path("", include("settlement.portal.urls")),
     path("staff/", include("settlement.staff.urls")),
     path("admin/", admin.site.urls),
+    # Before Django's own routes, which they replace (same names).
+    path("accounts/password_reset/", passwords.reset, name="password_reset"),
+    path("accounts/reset/<uidb64>/<token>/", passwords.confirm, name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("settlement.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -19,6 +19,11 @@ class DomainError(Exception):
         self.details = details or {}
 
 
+def error_body(*, code: str, message: str, details: object = None) -> dict[str, object]:
+    """Return the one error envelope of the API and of every command's JSON output."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
 class NotFound(DomainError):
     """The object does not exist, or the caller may not know that it does."""
 

@@ -1,6 +1,7 @@
 """Shared fixtures: users in each role, API clients."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -8,6 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts import operations, roles
 from accounts.models import Participant, User
+from tests.enrollment_import import IMPORTED_AT, import_owner
 from tests.factories import MembershipFactory, ParticipantFactory, UserFactory
 
 # Every test keeps uploaded files in its own temporary folder, never under var/.
@@ -60,3 +62,24 @@ def client_for() -> Callable[[User], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def imported_owner(db: None, django_capture_on_commit_callbacks: Callable[..., Any]) -> User:
+    """An owner as production makes one: imported, no password, invitation sent."""
+    operations.create_program(
+        code="nbt-export",
+        name="Net billing export credits",
+        utility="Pacific Test Electric",
+        timezone="America/Los_Angeles",
+        now=IMPORTED_AT,
+    )
+    # Invitations leave when the import's transaction commits; tests run inside one.
+    with django_capture_on_commit_callbacks(execute=True):
+        return import_owner(
+            email="ines@example.com",
+            name="Ines Importada",
+            program_code="nbt-export",
+            site_account="PDE-777",
+            meter_id="RM-777",
+        )

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 import factory
+from django.utils.timezone import now
 
 from accounts.models import (
     Channel,
@@ -28,6 +29,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     full_name = factory.Faker("name")
+    date_joined = factory.LazyFunction(now)
 
     @factory.post_generation
     def password(self, create: bool, extracted: Any, **kwargs: Any) -> None:
@@ -43,6 +45,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     kind = Participant.Kind.INDIVIDUAL
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"participant{n}@example.com")
+    created_at = factory.LazyFunction(now)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -62,6 +65,7 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Program {n}")
     utility = "Pacific Test Electric"
     timezone = "America/Los_Angeles"
+    created_at = factory.LazyFunction(now)
 
 
 class SiteFactory(factory.django.DjangoModelFactory):
@@ -71,6 +75,7 @@ class SiteFactory(factory.django.DjangoModelFactory):
     participant = factory.SubFactory(ParticipantFactory)
     account_number = factory.Sequence(lambda n: f"ACCT-{n:06d}")
     timezone = "America/Los_Angeles"
+    created_at = factory.LazyFunction(now)
 
 
 class ChargerFactory(factory.django.DjangoModelFactory):
@@ -80,6 +85,7 @@ class ChargerFactory(factory.django.DjangoModelFactory):
     site = factory.SubFactory(SiteFactory)
     external_id = factory.Sequence(lambda n: f"CP-{n:04d}")
     max_discharge_kw = Decimal("11.5")
+    created_at = factory.LazyFunction(now)
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):
@@ -90,6 +96,7 @@ class ChannelFactory(factory.django.DjangoModelFactory):
     meter_id = factory.Sequence(lambda n: f"M-{n:06d}")
     kind = Channel.Kind.SITE_EXPORT
     charger = None
+    created_at = factory.LazyFunction(now)
 
 
 class EnrollmentFactory(factory.django.DjangoModelFactory):
@@ -100,3 +107,4 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     participant = factory.SelfAttribute("site.participant")
     program = factory.SubFactory(ProgramFactory)
     starts_on = dt.date(2025, 1, 1)
+    created_at = factory.LazyFunction(now)

@@ -58,14 +58,18 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
             (EXPORT_PROGRAM, "Net billing export credits"),
             (EVENT_PROGRAM, "Emergency load reduction, V2G sub-group"),
         ):
-            operations.create_program(code=code, name=name, utility=UTILITY, timezone=TIMEZONE)
-        summary = operations.import_enrollments(rows=_demo_rows())
+            operations.create_program(
+                code=code, name=name, utility=UTILITY, timezone=TIMEZONE, now=now
+            )
+        # Demo owners get the demo password below, so they are not sent invitations.
+        summary = operations.import_enrollments(rows=_demo_rows(), now=now, invite=False)
         tariff = program_operations.import_program_tariff(
             data=EXPORT_TARIFF_FILE.read_bytes(),
             source_format=sources.SourceFormat.URDB,
             code=EXPORT_TARIFF,
             source_name=EXPORT_TARIFF_FILE.name,
             program_code=EXPORT_PROGRAM,
+            now=now,
         )
         logins = [Login(f"owner{1:02d}@example.com", DEMO_PASSWORD, "EV owner")]
         logins.append(Login(FLEET_EMAIL, DEMO_PASSWORD, "fleet operator (8 school buses)"))
@@ -74,7 +78,7 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
         ]:
             _ensure_password(email)
         for email, full_name, role in STAFF:
-            user = _ensure_staff_user(email, full_name)
+            user = _ensure_staff_user(email, full_name, now)
             user.groups.add(groups[role])
             logins.append(Login(email, DEMO_PASSWORD, f"staff: {role}"))
     # After the enrollment transaction: ingestion keeps its own transactions. The same file
@@ -181,8 +185,10 @@ def _ensure_password(email: str) -> None:
         user.save(update_fields=["password"])
 
 
-def _ensure_staff_user(email: str, full_name: str) -> User:
+def _ensure_staff_user(email: str, full_name: str, now: dt.datetime) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name, is_staff=True)
+        user = User.objects.create_user(
+            email, DEMO_PASSWORD, full_name=full_name, is_staff=True, date_joined=now
+        )
     return user

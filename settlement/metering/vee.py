@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from accounts.channel_kinds import EVSE_KINDS
 from settlement.metering.formats.base import Flow, ParsedReading
 from settlement.metering.formats.quality import Quality
-
-EVSE_KINDS = frozenset({"EVSE_EXPORT", "EVSE_IMPORT"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -328,6 +328,7 @@ def import_program_tariff(
     effective_from: date | None = None,
     program_code: str | None = None,
     holidays: str | None = None,
+    now: datetime,
 ) -> tariff_operations.TariffImport:
     """Return `tariff_operations.import_tariff`'s result, and with `program_code` make the
     plan the program's EXPORT_TARIFF rule from the version's start, in one transaction.
@@ -344,6 +345,7 @@ def import_program_tariff(
             effective_from=effective_from,
             program_code=program_code,
             holidays=holidays,
+            now=now,
         )
         if program_code is not None:
             program = Program.objects.get(code=program_code)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from settlement.errors import DomainError
-from settlement.rating import baselines
+from settlement.rating import baselines, performance
 
 
 class RuleKind(StrEnum):
@@ -35,13 +35,8 @@ EXPORT_CHANNEL_KINDS = ("SITE_EXPORT", "EVSE_EXPORT")
 IMPORT_CHANNEL_OF = {"SITE_EXPORT": "SITE_IMPORT", "EVSE_EXPORT": "EVSE_IMPORT"}
 
 
-class NegativeHours(StrEnum):
-    """How hours with negative incremental energy count within one event."""
-
-    # Default: each hour is floored at zero, so a bad hour costs nothing.
-    ZERO = "ZERO"
-    # Hours offset each other; the event as a whole is floored at zero.
-    OFFSET = "OFFSET"
+# How hours with negative incremental energy count: defined by the rating core that applies it.
+NegativeHours = performance.NegativeHours
 
 
 class OneOffTrigger(StrEnum):

@@ -204,7 +204,7 @@ def compute_baseline(
             method=method.method,
             hours=tuple(hours),
             hourly_wh={},
-            used_days=tuple(day.day for day in eligible),
+            used_days=tuple(sorted(day.day for day in eligible)),
             skipped_days=tuple(skipped),
             settleable=False,
             reason=(

@@ -2,13 +2,13 @@
 
 from django import forms
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.models import User
 from settlement.metering import operations, queries
+from settlement.staff import access
 
 
 class UploadForm(forms.Form):
@@ -22,7 +22,7 @@ class UploadForm(forms.Form):
     meter_id = forms.CharField(required=False, max_length=64)
 
 
-@staff_member_required
+@access.staff_required
 def uploads(request: HttpRequest) -> HttpResponse:
     """List recent uploads and take a new one."""
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -44,7 +44,7 @@ def uploads(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/metering_uploads.html", context)
 
 
-@staff_member_required
+@access.staff_required
 def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     """Show one upload's summary, progress and first problems."""
     user: User = request.user  # type: ignore[assignment]

@@ -1,12 +1,12 @@
 """Staff page: preview how a tariff prices a meter's readings over local dates."""
 
 from django import forms
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Channel
 from settlement.errors import DomainError
+from settlement.staff import access
 from settlement.statements import preview
 
 
@@ -20,7 +20,7 @@ class RatePreviewForm(forms.Form):
     )
 
 
-@staff_member_required
+@access.staff_required
 def rate_preview(request: HttpRequest) -> HttpResponse:
     """Show the form and, once filled in, the priced lines and total."""
     form = RatePreviewForm(request.GET or None)

@@ -1,13 +1,13 @@
 """Staff pages."""
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Enrollment, Participant, Program
+from settlement.staff import access
 
 
-@staff_member_required
+@access.staff_required
 def home(request: HttpRequest) -> HttpResponse:
     """Show staff the programs and how many participants each has enrolled."""
     context = {

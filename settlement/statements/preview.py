@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from accounts import channel_kinds
 from accounts.models import Channel
 from settlement.errors import DomainError, NotFound
 from settlement.programs import queries as program_queries
@@ -79,7 +80,7 @@ def _channel(meter_id: str, channel_kind: str | None, plan: TariffPlan, on: date
     # it settles on; with no such rule, the meter's one export channel.
     kind = channel_kind or program_queries.export_channel_kind(plan=plan, on=on)
     if kind is None:
-        channels = channels.filter(kind__in=sorted(Channel.EXPORT_KINDS))
+        channels = channels.filter(kind__in=sorted(channel_kinds.EXPORT_KINDS))
     else:
         channels = channels.filter(kind=kind)
     channel = channels.first()

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from accounts.admin_stamps import StampedAdmin
 from settlement.tariffs.models import ProgramTariff, TariffPlan, TariffVersion
 
 
@@ -23,7 +24,7 @@ class TariffVersionInline(admin.TabularInline[TariffVersion, TariffPlan]):
 
 
 @admin.register(TariffPlan)
-class TariffPlanAdmin(admin.ModelAdmin[TariffPlan]):
+class TariffPlanAdmin(StampedAdmin):
     list_display = ("code", "name", "utility", "timezone", "holiday_calendar", "currency")
     search_fields = ("code", "name", "utility")
     inlines: ClassVar = [TariffVersionInline]
@@ -82,7 +83,7 @@ class TariffVersionAdmin(admin.ModelAdmin[TariffVersion]):
 
 
 @admin.register(ProgramTariff)
-class ProgramTariffAdmin(admin.ModelAdmin[ProgramTariff]):
+class ProgramTariffAdmin(StampedAdmin):
     list_display = ("program", "plan", "effective_from", "effective_to")
     list_filter = ("program", "plan")
     list_select_related = ("program", "plan")

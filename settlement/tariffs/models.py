@@ -4,7 +4,6 @@ from typing import ClassVar
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils.timezone import now
 
 from accounts.models import Program
 from accounts.timezones import validate_timezone
@@ -32,7 +31,7 @@ class TariffPlan(models.Model):
     holiday_calendar = models.CharField(
         max_length=4, choices=HolidayCalendar.choices, default=HolidayCalendar.NONE
     )
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(editable=False)
 
     class Meta:
         constraints: ClassVar = [
@@ -75,7 +74,7 @@ class TariffVersion(models.Model):
     source_name = models.CharField(max_length=255, blank=True)
     source_sha256 = models.CharField(max_length=64)
     warnings = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(editable=False)
     # Set by the first statement priced with this version; from then on it is read-only,
     # except that an open end may be closed on or after `locked_through`.
     locked_at = models.DateTimeField(null=True, blank=True)
@@ -119,7 +118,7 @@ class ProgramTariff(models.Model):
     plan = models.ForeignKey(TariffPlan, on_delete=models.PROTECT, related_name="programs")
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(editable=False)
 
     class Meta:
         constraints: ClassVar = [

@@ -3,23 +3,16 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 
 from django.db import transaction
 
 from accounts.models import Program
 from accounts.timezones import is_valid_timezone
 from settlement.errors import DomainError, NotFound
+from settlement.outcomes import Outcome
 from settlement.rating import holiday_calendars
 from settlement.tariffs import definitions, sources
 from settlement.tariffs.models import ProgramTariff, TariffPlan, TariffVersion
-
-
-class Outcome(StrEnum):
-    """What a create-if-missing call did."""
-
-    CREATED = "created"
-    UNCHANGED = "unchanged"
 
 
 class ProgramNotFound(NotFound):
@@ -73,25 +66,60 @@ def _fields(field: str, reason: str) -> dict[str, object]:
 
 
 @dataclass(frozen=True)
-class TariffImport:
-    """The version an import created or found, and what the import reports."""
+class ImportedVersion:
+    """One version an import created or found."""
 
     version: TariffVersion
     outcome: Outcome
     periods: int
-    warnings: tuple[str, ...]
-    program_tariff: ProgramTariff | None
 
     def as_dict(self) -> dict[str, object]:
-        """Return the JSON summary printed by `import_tariff`."""
+        """Return the version's line in the summary."""
         return {
-            "code": self.version.plan.code,
             "version": self.version.version,
             "outcome": self.outcome.value,
             "periods": self.periods,
             "effective_from": self.version.effective_from.isoformat(),
             "effective_to": _iso(self.version.effective_to),
+        }
+
+
+@dataclass(frozen=True)
+class TariffImport:
+    """The versions an import created or found (one per calendar year the file prices)."""
+
+    versions: tuple[ImportedVersion, ...]
+    warnings: tuple[str, ...]
+    program_tariff: ProgramTariff | None
+
+    @property
+    def version(self) -> TariffVersion:
+        """Return the first version: the one in force from the import's start."""
+        return self.versions[0].version
+
+    @property
+    def outcome(self) -> Outcome:
+        """Return CREATED when any version is new, else UNCHANGED."""
+        if any(part.outcome is Outcome.CREATED for part in self.versions):
+            return Outcome.CREATED
+        return Outcome.UNCHANGED
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the JSON summary printed by `import_tariff`.
+
+        `version`, `periods` and the dates span all versions: the first version's number
+        and size, the first start and the last end.
+        """
+        first, last = self.versions[0], self.versions[-1]
+        return {
+            "code": first.version.plan.code,
+            "version": first.version.version,
+            "outcome": self.outcome.value,
+            "periods": first.periods,
+            "effective_from": first.version.effective_from.isoformat(),
+            "effective_to": _iso(last.version.effective_to),
             "warnings": list(self.warnings),
+            "versions": [part.as_dict() for part in self.versions],
         }
 
 
@@ -128,7 +156,13 @@ def _program(program_code: str | None) -> Program | None:
 
 
 def _plan(
-    *, code: str, timezone: str, calendar: str | None, tariff_file: sources.TariffFile, fmt: str
+    *,
+    code: str,
+    timezone: str,
+    calendar: str | None,
+    tariff_file: sources.TariffFile,
+    fmt: str,
+    now: datetime,
 ) -> TariffPlan:
     plan = TariffPlan.objects.select_for_update().filter(code=code).first()
     if plan is None:
@@ -139,6 +173,7 @@ def _plan(
             utility=tariff_file.utility,
             timezone=timezone,
             holiday_calendar=chosen.upper(),
+            created_at=now,
         )
     # Changing either would silently reprice every version the plan already has.
     if plan.timezone != timezone:
@@ -194,11 +229,14 @@ def import_tariff(
     effective_from: date | None = None,
     program_code: str | None = None,
     holidays: str | None = None,
+    now: datetime,
 ) -> TariffImport:
-    """Return the version `data` becomes in plan `code`, created or found (idempotent).
+    """Return the versions `data` becomes in plan `code`, created or found (idempotent).
 
-    The plan (created on first import) is in `timezone`, else the program's zone. A new
-    version ends the plan's open-ended version it supersedes. With `program_code` the plan
+    A file that prices several calendar years becomes one version per year, all created in
+    one transaction; the same file again finds them all. The plan (created on first import)
+    is in `timezone`, else the program's zone. A new version ends the plan's open-ended
+    version it supersedes. With `program_code` the plan
     becomes the program's export-credit plan from the version's start. Raises
     TariffFileError (malformed file), TimeZoneRequired, InvalidImportOption,
     ProgramNotFound, PlanConflict, VersionOverlap, VersionLocked or ProgramTariffConflict;
@@ -214,7 +252,6 @@ def import_tariff(
     tariff_file = sources.read_tariff_file(
         data=data, source_format=source_format, time_zone=zone, effective_from=effective_from
     )
-    definition = definitions.to_json(tariff_file.tariff)
     sha256 = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         plan = _plan(
@@ -223,48 +260,75 @@ def import_tariff(
             calendar=holidays,
             tariff_file=tariff_file,
             fmt=source_format.value,
+            now=now,
         )
-        version = TariffVersion.objects.filter(
-            plan=plan, source_sha256=sha256, effective_from=tariff_file.effective_from
-        ).first()
-        if version is not None and version.definition != definition:
+        versions = tuple(
+            _version_of_part(
+                plan=plan,
+                part=part,
+                sha256=sha256,
+                source_format=source_format,
+                source_name=source_name,
+                warnings=tariff_file.warnings,
+                now=now,
+            )
+            for part in tariff_file.parts
+        )
+        program_tariff = None
+        if program is not None:
+            program_tariff, _ = attach_plan(
+                program=program,
+                plan=plan,
+                effective_from=versions[0].version.effective_from,
+                now=now,
+            )
+    return TariffImport(
+        versions=versions, warnings=tariff_file.warnings, program_tariff=program_tariff
+    )
+
+
+def _version_of_part(
+    *,
+    plan: TariffPlan,
+    part: sources.TariffPart,
+    sha256: str,
+    source_format: sources.SourceFormat,
+    source_name: str,
+    warnings: tuple[str, ...],
+    now: datetime,
+) -> ImportedVersion:
+    definition = definitions.to_json(part.tariff)
+    periods = definitions.entry_count(part.tariff)
+    version = TariffVersion.objects.filter(
+        plan=plan, source_sha256=sha256, effective_from=part.effective_from
+    ).first()
+    if version is not None:
+        if version.definition != definition:
             raise VersionOverlap(
                 f"file: already imported as {version} with other options",
                 details=_fields("file", f"already imported as {version} with other options"),
             )
-        outcome = Outcome.UNCHANGED
-        if version is None:
-            _make_room(plan=plan, start=tariff_file.effective_from, end=tariff_file.effective_to)
-            latest = plan.versions.order_by("-version").values_list("version", flat=True).first()
-            version = TariffVersion.objects.create(
-                plan=plan,
-                version=(latest or 0) + 1,
-                kind=definitions.kind_of(tariff_file.tariff),
-                definition=definition,
-                effective_from=tariff_file.effective_from,
-                effective_to=tariff_file.effective_to,
-                source_format=source_format.stored,
-                source_name=source_name,
-                source_sha256=sha256,
-                warnings=list(tariff_file.warnings),
-            )
-            outcome = Outcome.CREATED
-        program_tariff = None
-        if program is not None:
-            program_tariff, _ = attach_plan(
-                program=program, plan=plan, effective_from=version.effective_from
-            )
-    return TariffImport(
-        version=version,
-        outcome=outcome,
-        periods=definitions.entry_count(tariff_file.tariff),
-        warnings=tariff_file.warnings,
-        program_tariff=program_tariff,
+        return ImportedVersion(version=version, outcome=Outcome.UNCHANGED, periods=periods)
+    _make_room(plan=plan, start=part.effective_from, end=part.effective_to)
+    latest = plan.versions.order_by("-version").values_list("version", flat=True).first()
+    version = TariffVersion.objects.create(
+        plan=plan,
+        version=(latest or 0) + 1,
+        kind=definitions.kind_of(part.tariff),
+        definition=definition,
+        effective_from=part.effective_from,
+        effective_to=part.effective_to,
+        source_format=source_format.stored,
+        source_name=source_name,
+        source_sha256=sha256,
+        warnings=list(warnings),
+        created_at=now,
     )
+    return ImportedVersion(version=version, outcome=Outcome.CREATED, periods=periods)
 
 
 def attach_plan(
-    *, program: Program, plan: TariffPlan, effective_from: date
+    *, program: Program, plan: TariffPlan, effective_from: date, now: datetime
 ) -> tuple[ProgramTariff, Outcome]:
     """Return the program's attachment to `plan` in force from `effective_from`.
 
@@ -284,15 +348,16 @@ def attach_plan(
             return current, Outcome.UNCHANGED
         later = attachments.filter(effective_from__gte=effective_from).first()
         if later is not None:
-            raise ProgramTariffConflict(
-                f"program: {program.code} pays by {later.plan.code} from {later.effective_from}",
-                details=_fields("program", f"{program.code} has {later}"),
+            reason = (
+                f"program {program.code} already pays by plan {later.plan.code} from "
+                f"{later.effective_from}, so plan {plan.code} cannot start on {effective_from}"
             )
+            raise ProgramTariffConflict(f"program: {reason}", details=_fields("program", reason))
         if current is not None:
             current.effective_to = effective_from
             current.save(update_fields=["effective_to"])
         attachment = ProgramTariff.objects.create(
-            program=program, plan=plan, effective_from=effective_from
+            program=program, plan=plan, effective_from=effective_from, created_at=now
         )
         return attachment, Outcome.CREATED
 

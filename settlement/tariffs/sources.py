@@ -1,10 +1,12 @@
 """Tariff files of each supported format read into a rating tariff and its local dates."""
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from settlement.rating.tariff import HourlyVectorTariff
 from settlement.tariffs import definitions
 from settlement.tariffs.importers import pge_export_rates, sce_export_credits, urdb
 from settlement.tariffs.importers.errors import TariffFileError
@@ -33,12 +35,19 @@ DEFAULT_CALENDAR = {
 
 
 @dataclass(frozen=True)
-class TariffFile:
-    """What a file holds: the tariff, its local dates [effective_from, effective_to), names."""
+class TariffPart:
+    """One version's worth of a file: a tariff over local dates [effective_from, effective_to)."""
 
     tariff: definitions.Tariff
     effective_from: date
     effective_to: date | None
+
+
+@dataclass(frozen=True)
+class TariffFile:
+    """What a file holds: its parts (one per calendar year it prices, in order), names."""
+
+    parts: tuple[TariffPart, ...]
     name: str
     utility: str
     warnings: tuple[str, ...]
@@ -79,9 +88,7 @@ def _read_urdb(data: bytes, time_zone: str, effective_from: date | None) -> Tari
             raise _fail("enddate", f"{effective_to} is not after the start {effective_from}")
     tariff = urdb.to_tou_tariff(rate, time_zone=time_zone, holidays=frozenset())
     return TariffFile(
-        tariff=tariff,
-        effective_from=effective_from,
-        effective_to=effective_to,
+        parts=(TariffPart(tariff, effective_from, effective_to),),
         name=rate.name or rate.label,
         utility=rate.utility,
         warnings=tuple(warnings),
@@ -101,39 +108,68 @@ def _read_pge(data: bytes, time_zone: str, effective_from: date | None) -> Tarif
             "effective_from",
             f"{effective_from} is outside the days the file prices [{covered_from}, {covered_to})",
         )
+    start = effective_from or covered_from
     return TariffFile(
-        tariff=parsed.tariff,
-        effective_from=effective_from or covered_from,
-        effective_to=covered_to,
+        parts=tuple(
+            TariffPart(_hours_between(parsed.tariff, part_from, part_to, zone), part_from, part_to)
+            for part_from, part_to in _calendar_years(start, covered_to)
+        ),
         name=f"PG&E {parsed.rate_name} export rates",
         utility="Pacific Gas and Electric Company",
         warnings=parsed.warnings,
     )
 
 
+def _calendar_years(start: date, end: date) -> list[tuple[date, date]]:
+    """Return [start, end) cut at every January 1 inside it."""
+    cuts = [date(year, 1, 1) for year in range(start.year + 1, end.year + 1)]
+    bounds = [start, *(cut for cut in cuts if start < cut < end), end]
+    return list(itertools.pairwise(bounds))
+
+
+def _local_midnight_utc(day: date, zone: ZoneInfo) -> int:
+    return int(datetime.combine(day, time(0), tzinfo=zone).timestamp())
+
+
+def _hours_between(
+    tariff: HourlyVectorTariff, start: date, end: date, zone: ZoneInfo
+) -> HourlyVectorTariff:
+    """Return the part of a UTC-hour vector that prices the local days [start, end)."""
+    first, stop = _local_midnight_utc(start, zone), _local_midnight_utc(end, zone)
+    return replace(
+        tariff,
+        by_utc_hour={
+            hour: price for hour, price in tariff.by_utc_hour.items() if first <= hour < stop
+        },
+        holidays=frozenset(day for day in tariff.holidays if start <= day < end),
+    )
+
+
 def _read_sce(data: bytes, time_zone: str, effective_from: date | None) -> TariffFile:
-    # Holidays come from the plan's calendar when a period is priced, for any year.
-    parsed = sce_export_credits.parse_sce_export_credits(
+    # The table is a vintage's whole schedule, one block of prices per calendar year: every
+    # year from the first one taken becomes its own version. Holidays come from the plan's
+    # calendar when a period is priced, for any year.
+    first = sce_export_credits.parse_sce_export_credits(
         data,
         year=None if effective_from is None else effective_from.year,
         time_zone=time_zone,
         holidays=frozenset(),
     )
-    warnings = list(parsed.warnings)
-    later = [year for year in parsed.years if year > parsed.year]
-    if later:
-        warnings.append(
-            f"the file holds years {parsed.years[0]}-{parsed.years[-1]}; this version prices "
-            f"{parsed.year} only (import again with --effective-from {later[0]}-01-01 "
-            "for the next year)"
+    parts = [
+        TariffPart(
+            first.tariff, effective_from or date(first.year, 1, 1), date(first.year + 1, 1, 1)
         )
+    ]
+    for year in (year for year in first.years if year > first.year):
+        parsed = sce_export_credits.parse_sce_export_credits(
+            data, year=year, time_zone=time_zone, holidays=frozenset()
+        )
+        parts.append(TariffPart(parsed.tariff, date(year, 1, 1), date(year + 1, 1, 1)))
     return TariffFile(
-        tariff=parsed.tariff,
-        effective_from=effective_from or date(parsed.year, 1, 1),
-        effective_to=date(parsed.year + 1, 1, 1),
-        name=f"SCE export credits {parsed.year}",
+        parts=tuple(parts),
+        name=f"SCE export credits {first.years[0]} vintage",
         utility="Southern California Edison",
-        warnings=tuple(warnings),
+        warnings=first.warnings,
     )
 
 
@@ -149,8 +185,9 @@ def read_tariff_file(
 ) -> TariffFile:
     """Return the tariff in `data` read as `source_format`, priced in `time_zone`.
 
-    `effective_from` overrides the start the file gives (URDB `startdate`, the first whole
-    local day of a PG&E file, January 1 of an SCE table's first year; for SCE it also picks
-    the year). Raises TariffFileError naming the field and the reason.
+    A file that prices several calendar years (an SCE table, a PG&E file spanning January 1)
+    has one part per year. `effective_from` overrides the start the file gives (URDB
+    `startdate`, the first whole local day of a PG&E file, January 1 of an SCE table's first
+    year) and is the first year taken. Raises TariffFileError naming the field and the reason.
     """
     return _READERS[source_format](data, time_zone, effective_from)

@@ -1,7 +1,7 @@
 """Real headless Chromium (Debian's package) driven by Playwright against the live server."""
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +44,23 @@ def page(browser: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+# Screenshots are artifacts of the run (CI keeps the folder), at desktop and phone widths.
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "browser-artifacts"
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+
+@pytest.fixture
+def screenshot() -> Callable[[object, str], list[Path]]:
+    def take(page: object, name: str) -> list[Path]:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for label, width in WIDTHS.items():
+            page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+            path = ARTIFACTS / f"{name}-{label}.png"
+            page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+            paths.append(path)
+        return paths
+
+    return take

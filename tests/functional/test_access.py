@@ -47,14 +47,6 @@ def test_an_owner_cannot_open_the_admin(client_for, owner):
 
 
 @pytest.mark.django_db
-def test_an_owner_cannot_open_the_staff_pages(client_for, owner):
-    response = client_for(owner).get("/staff/")
-
-    assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
-
-
-@pytest.mark.django_db
 def test_staff_open_the_admin_and_staff_pages(client_for, reviewer):
     client = client_for(reviewer)
 

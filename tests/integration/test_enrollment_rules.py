@@ -8,11 +8,14 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
 
-from accounts import operations
+from accounts import operations, rules
 from accounts.models import Enrollment, Program
 from settlement.metering.models import Reading
+from settlement.outcomes import Outcome
 from settlement.tariffs.models import ProgramTariff
 from tests.factories import EnrollmentFactory, ProgramFactory, SiteFactory
+
+NOW = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -28,12 +31,13 @@ def test_a_participant_in_a_program_cannot_join_its_exclusive_sub_group(emergenc
     residential, aggregator = emergency_programs
     enrolled = EnrollmentFactory(program=residential, starts_on=dt.date(2025, 5, 1))
 
-    with pytest.raises(operations.ExclusiveEnrollment) as raised:
+    with pytest.raises(rules.ExclusiveEnrollment) as raised:
         operations.enroll(
             participant=enrolled.participant,
             site=enrolled.site,
             program=aggregator,
             starts_on=dt.date(2025, 6, 1),
+            now=NOW,
         )
 
     assert raised.value.message == (
@@ -48,12 +52,13 @@ def test_exclusivity_is_symmetric(emergency_programs):
     residential, aggregator = emergency_programs
     enrolled = EnrollmentFactory(program=aggregator)
 
-    with pytest.raises(operations.ExclusiveEnrollment):
+    with pytest.raises(rules.ExclusiveEnrollment):
         operations.enroll(
             participant=enrolled.participant,
             site=enrolled.site,
             program=residential,
             starts_on=dt.date(2025, 6, 1),
+            now=NOW,
         )
 
 
@@ -72,9 +77,10 @@ def test_an_enrollment_that_ended_before_the_new_one_starts_does_not_conflict(
         site=ended.site,
         program=aggregator,
         starts_on=dt.date(2025, 6, 1),
+        now=NOW,
     )
 
-    assert outcome == operations.Outcome.CREATED
+    assert outcome == Outcome.CREATED
     assert enrollment.program == aggregator
 
 
@@ -89,9 +95,10 @@ def test_another_participant_is_not_affected_by_exclusivity(emergency_programs):
         site=other_site,
         program=aggregator,
         starts_on=dt.date(2025, 6, 1),
+        now=NOW,
     )
 
-    assert outcome == operations.Outcome.CREATED
+    assert outcome == Outcome.CREATED
 
 
 @pytest.mark.django_db
@@ -159,26 +166,55 @@ def test_create_program_is_idempotent_and_prints_its_outcome():
     assert Program.objects.count() == 1
 
 
-@pytest.mark.django_db
-def test_create_program_refuses_a_fixed_offset_time_zone():
+def _create_program(*options: str) -> tuple[int, dict[str, object]]:
     out = StringIO()
-
     with pytest.raises(SystemExit) as exited:
-        call_command(
-            "create_program",
-            "--code=nbt",
-            "--name=N",
-            "--utility=U",
-            "--timezone=UTC-08:00",
-            stdout=out,
-        )
+        call_command("create_program", "--name=N", "--utility=U", *options, stdout=out)
+    return int(exited.value.code or 0), json.loads(out.getvalue())
 
-    assert exited.value.code == 2
-    assert json.loads(out.getvalue()) == {
-        "error": "'UTC-08:00' is not an IANA time zone",
-        "field": "timezone",
-    }
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("options", "field", "reason"),
+    [
+        (
+            ["--code=nbt", "--timezone=UTC-08:00"],
+            "timezone",
+            "'UTC-08:00' is not an IANA time zone",
+        ),
+        # Three upper-case letters, but no currency: ISO 4217 has no XYZ.
+        (
+            ["--code=nbt", "--timezone=America/Los_Angeles", "--currency=XYZ"],
+            "currency",
+            "'XYZ' is not an ISO 4217 currency code",
+        ),
+        (
+            ["--code=bad code", "--timezone=America/Los_Angeles"],
+            "code",
+            (
+                "'bad code' is not a program code: lower-case letters and digits, "
+                "words joined by single hyphens (e.g. nbt-export)"
+            ),
+        ),
+        (["--code=NBT", "--timezone=America/Los_Angeles"], "code", None),
+    ],
+)
+def test_create_program_refuses_bad_fields_in_the_one_error_shape(options, field, reason):
+    exit_code, printed = _create_program(*options)
+
+    assert exit_code == 2
+    assert printed["error"]["code"] == "rule_broken"
+    assert printed["error"]["details"]["field"] == field
+    if reason is not None:
+        assert printed["error"]["message"] == reason
+        assert printed["error"]["details"]["reason"] == reason
     assert not Program.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_program_code_that_is_not_a_slug():
+    with pytest.raises(IntegrityError):
+        ProgramFactory(code="bad code")
 
 
 @pytest.mark.django_db

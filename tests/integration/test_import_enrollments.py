@@ -287,3 +287,24 @@ def test_a_missing_file_is_reported(tmp_path):
 
     assert code == 2
     assert "No such file" in summary["errors"][0]["reason"]
+
+
+@pytest.mark.django_db
+def test_a_site_in_another_zone_than_its_program_is_rejected(tmp_path, nbt):
+    # The program (factory) is in America/Los_Angeles; the site is in New York.
+    row = "ny@example.com,Nia York,INDIVIDUAL,nbt,NY-1,America/New_York,RM-NY,SITE_EXPORT,,,2025-03-01"
+
+    code, summary = run_import(write_csv(tmp_path, row))
+
+    assert code == 0
+    assert summary["rejected"] == 1
+    assert summary["errors"] == [
+        {
+            "line": 2,
+            "field": "site_timezone",
+            "reason": "site NY-1 is in America/New_York but program nbt is in "
+            "America/Los_Angeles; a site can only enroll in a program of its own zone",
+        }
+    ]
+    assert not Site.objects.filter(account_number="NY-1").exists()
+    assert not Participant.objects.filter(email="ny@example.com").exists()

@@ -6,8 +6,10 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts import operations
+from settlement.errors import DomainError, error_body
 
 
 class Command(BaseCommand):
@@ -28,9 +30,11 @@ class Command(BaseCommand):
                 utility=options["utility"],
                 timezone=options["timezone"],
                 currency=options["currency"],
+                now=timezone.now(),
             )
-        except operations.InvalidProgram as exc:
-            self.stdout.write(json.dumps({"error": exc.message, **exc.details}))
+        except DomainError as exc:
+            body = error_body(code=exc.code, message=exc.message, details=exc.details)
+            self.stdout.write(json.dumps(body))
             sys.exit(2)
         self.stdout.write(
             json.dumps(

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts import operations
 from accounts.enrollment_file import EnrollmentFileRejected, read_enrollment_file
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         path: Path = options["file"]
         try:
             with path.open("rb") as stream:
-                summary = operations.import_enrollments(rows=read_enrollment_file(stream))
+                summary = operations.import_enrollments(
+                    rows=read_enrollment_file(stream), now=timezone.now()
+                )
         except (EnrollmentFileRejected, OSError) as exc:
             reason = exc.reason if isinstance(exc, EnrollmentFileRejected) else str(exc)
             result = {

@@ -327,7 +327,7 @@ def test_the_staff_page_shows_a_domain_error_in_the_form(export_channel, reviewe
     assert "meter &#x27;RM-404&#x27; has no export channel" in response.content.decode()
 
 
-def test_owners_are_sent_to_sign_in_from_the_staff_page(owner, client_for):
+def test_owners_get_the_not_found_page_from_the_staff_page(owner, client_for):
     response = client_for(owner).get("/staff/rate-preview/")
 
-    assert response.status_code == 302
+    assert response.status_code == 404

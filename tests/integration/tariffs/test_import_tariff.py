@@ -41,6 +41,15 @@ def test_a_urdb_rate_becomes_version_1_of_a_new_plan():
         "effective_from": "2025-01-01",
         "effective_to": "2026-01-01",
         "warnings": [FIXED_CHARGE_WARNING],
+        "versions": [
+            {
+                "version": 1,
+                "outcome": "created",
+                "periods": 4,
+                "effective_from": "2025-01-01",
+                "effective_to": "2026-01-01",
+            }
+        ],
     }
     plan = TariffPlan.objects.get(code="pge-etou")
     assert (plan.timezone, plan.holiday_calendar, plan.utility) == (
@@ -77,19 +86,37 @@ def test_the_pge_export_rate_file_becomes_a_utc_hour_vector():
         "'Nov Weekend HS2' at 2025-11-02 09:00Z is local 2025-11-02 01:00 PST (hour 1); "
         "the row's price is used for that UTC hour as published"
     )
+    # The whole local days span two calendar years, so the file becomes two versions:
+    # 2024-12-31 alone (24 hours: 08:00Z Dec 31 to 08:00Z Jan 1) and 2025 (365 x 24 = 8,760).
     assert summary == {
         "code": "pge-nbt24",
         "version": 1,
         "outcome": "created",
-        "periods": 8808,
+        "periods": 24,
         "effective_from": "2024-12-31",
         "effective_to": "2026-01-01",
         "warnings": [f"line 7355: {label}", f"line 16163: {label}"],
+        "versions": [
+            {
+                "version": 1,
+                "outcome": "created",
+                "periods": 24,
+                "effective_from": "2024-12-31",
+                "effective_to": "2025-01-01",
+            },
+            {
+                "version": 2,
+                "outcome": "created",
+                "periods": 8760,
+                "effective_from": "2025-01-01",
+                "effective_to": "2026-01-01",
+            },
+        ],
     }
     plan = TariffPlan.objects.get(code="pge-nbt24")
     # The file flags its holiday hours itself (DayStart 8), so no calendar is layered on.
     assert plan.holiday_calendar == "NONE"
-    version = plan.versions.get()
+    version = plan.versions.get(version=2)
     assert (version.kind, version.source_format) == ("VECTOR", "PGE_EXPORT_RATES")
     assert version.definition["holidays"] == [
         "2025-01-01",
@@ -100,11 +127,10 @@ def test_the_pge_export_rate_file_becomes_a_utc_hour_vector():
         "2025-11-11",
         "2025-11-27",
         "2025-12-25",
-        "2026-01-01",
     ]
 
 
-def test_the_sce_export_credit_table_imports_its_first_year_with_the_sce_calendar():
+def test_the_sce_export_credit_table_imports_every_year_with_the_sce_calendar():
     code, summary = import_tariff(
         SCE_FILE, "--format", "sce-export-credits", "--code", "sce-nbt24", "--timezone", LOS_ANGELES
     )
@@ -115,29 +141,30 @@ def test_the_sce_export_credit_table_imports_its_first_year_with_the_sce_calenda
     # line 1 + 288k + (k - 1) + 1 = 289k + 1.
     empty_lines = ", ".join(str(289 * k + 1) for k in range(1, 11))
     assert empty_lines == "290, 579, 868, 1157, 1446, 1735, 2024, 2313, 2602, 2891"
+    # One version per calendar year 2024-2034 (11 years), each [Jan 1, next Jan 1).
     assert summary == {
         "code": "sce-nbt24",
         "version": 1,
         "outcome": "created",
         "periods": 576,
         "effective_from": "2024-01-01",
-        "effective_to": "2025-01-01",
-        "warnings": [
-            f"10 empty row(s) skipped (lines {empty_lines})",
-            (
-                "the file holds years 2024-2034; this version prices 2024 only (import again "
-                "with --effective-from 2025-01-01 for the next year)"
-            ),
+        "effective_to": "2035-01-01",
+        "warnings": [f"10 empty row(s) skipped (lines {empty_lines})"],
+        "versions": [
+            {
+                "version": number,
+                "outcome": "created",
+                "periods": 576,
+                "effective_from": f"{year}-01-01",
+                "effective_to": f"{year + 1}-01-01",
+            }
+            for number, year in enumerate(range(2024, 2035), start=1)
         ],
     }
     assert TariffPlan.objects.get(code="sce-nbt24").holiday_calendar == "SCE"
 
 
-def test_effective_from_picks_the_next_year_of_the_sce_table_as_version_2():
-    import_tariff(
-        SCE_FILE, "--format", "sce-export-credits", "--code", "sce-nbt24", "--timezone", LOS_ANGELES
-    )
-
+def test_effective_from_is_the_first_year_taken_from_the_sce_table():
     code, summary = import_tariff(
         SCE_FILE,
         "--format",
@@ -151,13 +178,17 @@ def test_effective_from_picks_the_next_year_of_the_sce_table_as_version_2():
     )
 
     assert code == 0
+    # 2025-2034: ten versions, the first of them 2025.
     assert (summary["version"], summary["effective_from"], summary["effective_to"]) == (
-        2,
+        1,
         "2025-01-01",
-        "2026-01-01",
+        "2035-01-01",
     )
+    assert [part["effective_from"] for part in summary["versions"]] == [
+        f"{year}-01-01" for year in range(2025, 2035)
+    ]
     # First row of 2025 (line 291): January, Hour 1 = local 00:00-01:00, weekday generation.
-    version = TariffVersion.objects.get(plan__code="sce-nbt24", version=2)
+    version = TariffVersion.objects.get(plan__code="sce-nbt24", version=1)
     first_row = SCE_FILE.read_text().splitlines()[290].split(",")
     assert first_row[:3] == ["2025", "1", "1"]
     assert version.definition["by_month_day_type_hour"][0] == [
@@ -309,7 +340,8 @@ def test_program_attaches_the_plan_from_the_version_start_and_ends_the_previous_
     )  # fmt: skip
 
     assert code == 0
-    assert (summary["effective_from"], summary["effective_to"]) == ("2025-06-01", "2026-01-01")
+    assert (summary["effective_from"], summary["effective_to"]) == ("2025-06-01", "2035-01-01")
+    assert summary["versions"][0]["effective_to"] == "2026-01-01"
     assert list(
         ProgramTariff.objects.filter(program=program)
         .order_by("effective_from")
@@ -378,3 +410,33 @@ def test_an_overlapping_closed_version_is_refused(tmp_path):
     assert code == 2
     assert summary["error"]["code"] == "tariff_version_overlap"
     assert TariffVersion.objects.count() == 1
+
+
+def test_one_import_of_the_sce_table_prices_july_2025_and_importing_again_changes_nothing():
+    args = ("--format", "sce-export-credits", "--code", "sce-nbt24", "--timezone", LOS_ANGELES)
+    import_tariff(SCE_FILE, *args)
+
+    code, again = import_tariff(SCE_FILE, *args)
+
+    assert code == 0
+    assert again["outcome"] == "unchanged"
+    assert {part["outcome"] for part in again["versions"]} == {"unchanged"}
+    assert TariffVersion.objects.filter(plan__code="sce-nbt24").count() == 11
+    in_force = TariffVersion.objects.get(
+        plan__code="sce-nbt24",
+        effective_from__lte=date(2025, 7, 15),
+        effective_to__gt=date(2025, 7, 15),
+    )
+    assert in_force.effective_from == date(2025, 1, 1)
+    # July 2025, Hour 18 (local 17:00-18:00), weekday: the file's own row.
+    july_row = next(
+        line.split(",")
+        for line in SCE_FILE.read_text().splitlines()
+        if line.startswith("2025,7,18,")
+    )
+    entry = next(
+        entry
+        for entry in in_force.definition["by_month_day_type_hour"]
+        if entry[:3] == [7, "WEEKDAY", 17]
+    )
+    assert entry[3:] == [july_row[5], july_row[3]]

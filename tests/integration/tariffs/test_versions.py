@@ -105,7 +105,7 @@ def test_the_plan_calendar_is_layered_on_for_the_years_priced():
     import_tariff(
         SCE_FILE, "--format", "sce-export-credits", "--code", "sce", "--timezone", LOS_ANGELES
     )
-    version = TariffVersion.objects.get()
+    version = TariffVersion.objects.get(effective_from=date(2024, 1, 1))
 
     tariff = queries.rating_tariff(version=version, start=date(2024, 12, 1), end=date(2025, 1, 1))
 

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from settlement.errors import DomainError
+from settlement.errors import DomainError, error_body
 from settlement.programs import operations
 from settlement.tariffs import sources
 
@@ -26,7 +27,7 @@ def _date(text: str) -> dt.date:
 
 
 def _error(code: str, message: str, details: dict[str, object]) -> str:
-    return json.dumps({"error": {"code": code, "message": message, "details": details}})
+    return json.dumps(error_body(code=code, message=message, details=details))
 
 
 class Command(BaseCommand):
@@ -63,6 +64,7 @@ class Command(BaseCommand):
                 effective_from=options["effective_from"],
                 program_code=options["program"],
                 holidays=options["holidays"],
+                now=timezone.now(),
             )
         except DomainError as exc:
             # Parsers that list several rows give no single field: the file as a whole.

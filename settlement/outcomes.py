@@ -1,0 +1,11 @@
+"""What a create-or-update call did: the one vocabulary every app's summaries use."""
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What a create-or-update call did."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"

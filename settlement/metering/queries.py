@@ -174,6 +174,7 @@ class ChannelDirectory:
             max_kw=channel.charger.max_discharge_kw if channel.charger else None,
             enrolled=site.enrolled,
             interpolate_up_to_s=site.interpolate_up_to_s,
+            zone=ZoneInfo(channel.site.timezone),
         )
 
 

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from accounts.channel_kinds import EVSE_KINDS
 from settlement.metering.formats.base import Flow, ParsedReading
 from settlement.metering.formats.quality import Quality
+
+SECONDS_PER_HOUR = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,9 @@ class ChannelFacts:
     enrolled: tuple[tuple[datetime, datetime | None], ...]
     # Longest gap (seconds) to estimate by interpolation; 0 turns estimation off.
     interpolate_up_to_s: int
+    # The site's zone: intervals are aligned to its local hours (a half-hour zone's hours
+    # start at :30 UTC).
+    zone: ZoneInfo
 
 
 # A named tuple rather than a frozen dataclass: one is built per reading on the
@@ -161,6 +167,20 @@ def _seconds(duration_s: int) -> timedelta:
     return timedelta(seconds=duration_s)
 
 
+def is_aligned(start: datetime, duration_s: int, zone: ZoneInfo) -> bool:
+    """Return whether `start` begins an interval of `duration_s` on the site's local clock.
+
+    An interval of up to an hour must start a whole number of its lengths after a local hour
+    start; a longer one on a local hour start. Local, not UTC: in America/St_Johns (UTC-3:30)
+    hourly data starts at :30 UTC.
+    """
+    local = start.astimezone(zone)
+    into_hour = local.minute * 60 + local.second + (1 if local.microsecond else 0)
+    if duration_s <= SECONDS_PER_HOUR:
+        return into_hour % duration_s == 0
+    return into_hour == 0
+
+
 def _row_rules(
     start: datetime,
     end: datetime,
@@ -172,12 +192,10 @@ def _row_rules(
 ) -> tuple[str, str] | None:
     if duration_s <= 0:
         return "duration", f"duration {duration_s} s is not positive"
-    into_hour = start.minute * 60 + start.second + (1 if start.microsecond else 0)
-    aligned = into_hour % duration_s == 0 if duration_s <= 3600 else into_hour == 0
-    if not aligned:
+    if not is_aligned(start, duration_s, facts.zone):
         return "start", (
             f"start {start.isoformat()} is not aligned to its {duration_s} s interval "
-            "(counted from the hour)"
+            f"(counted from the local hour in {facts.zone.key})"
         )
     if wh < 0:
         return "wh", f"negative energy {wh} Wh on directional channel {facts.kind}"

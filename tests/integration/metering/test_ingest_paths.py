@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection
 from accounts.models import Channel
 from settlement.metering import operations, store_postgres
 from settlement.metering.models import Reading, ReadingRevision
+from tests.factories import ChannelFactory, EnrollmentFactory, SiteFactory
 from tests.metering_fixtures import NOW, canonical
 
 # Transactional: the pipelined store merges on a second connection, which sees only
@@ -254,3 +255,34 @@ def test_a_failing_merge_thread_rolls_back_every_chunk_and_raises(site, settings
     # The first chunk was merged before the failure, in the same transaction: gone too.
     assert len(calls) == 2
     assert Reading.objects.count() == 0
+
+
+def test_alignment_is_counted_from_the_sites_local_hour(db, storage):
+    # St. John's is UTC-2:30 in May (NDT): its hours start at :30 UTC. An hourly reading
+    # from 17:30Z (15:00 local) is aligned; one from 19:00Z (16:30 local) is not, although
+    # it starts on a UTC hour. A quarter hour from 18:30Z (16:00 local) is aligned.
+    st_johns = SiteFactory(account_number="ACCT-NL", timezone="America/St_Johns")
+    EnrollmentFactory(site=st_johns, starts_on=dt.date(2024, 1, 1))
+    ChannelFactory(site=st_johns, meter_id="NL-1", kind=Channel.Kind.SITE_EXPORT)
+
+    upload = ingest(
+        canonical(
+            "NL-1,2024-05-22T17:30:00Z,2024-05-22T18:30:00Z,1000,,",
+            "NL-1,2024-05-22T18:30:00Z,2024-05-22T18:45:00Z,250,,",
+            "NL-1,2024-05-22T19:00:00Z,2024-05-22T20:00:00Z,1000,,",
+        ),
+        storage,
+    )
+
+    starts = list(Reading.objects.filter(channel__meter_id="NL-1").values_list("start", "wh"))
+    assert sorted(starts) == [(at(17, 30), 1000), (at(18, 30), 250)]
+    assert list(upload.problems.values_list("location", "field", "reason")) == [
+        (
+            "line 4",
+            "start",
+            (
+                "start 2024-05-22T19:00:00+00:00 is not aligned to its 3600 s interval "
+                "(counted from the local hour in America/St_Johns)"
+            ),
+        )
+    ]

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from settlement.api import metering, payouts, rate_preview, views
+from settlement.api import metering, payouts, rate_preview, readings, views
 
 app_name = "api"
 
@@ -39,4 +39,9 @@ urlpatterns = [
     path("stripe/webhooks/", payouts.StripeWebhookView.as_view(), name="stripe-webhooks"),
     path("payouts/", payouts.PayoutListView.as_view(), name="payouts"),
     path("payouts/<int:payout_id>/", payouts.PayoutDetailView.as_view(), name="payout"),
+    path(
+        "staff/metering/readings/",
+        readings.ReadingHistoryView.as_view(),
+        name="staff-metering-reading",
+    ),
 ]

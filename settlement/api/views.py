@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -11,7 +11,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts import queries
-from accounts.models import Participant, User
+from accounts.models import Channel, Participant, Site, User
 from settlement.api.permissions import IsStaff
 
 
@@ -39,6 +39,37 @@ class EnrollmentOutput(serializers.Serializer[Any]):
     status = serializers.CharField()
 
 
+class ChannelOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    charger = serializers.CharField(source="charger.external_id", allow_null=True)
+
+
+class MeterOutput(serializers.Serializer[Any]):
+    meter_id = serializers.CharField()
+    channels = ChannelOutput(many=True)
+
+
+class SiteOutput(serializers.Serializer[Any]):
+    """A site with what an upload needs: its id, its zone, its meters and their channels."""
+
+    id = serializers.IntegerField()
+    account_number = serializers.CharField()
+    timezone = serializers.CharField()
+    meters = serializers.SerializerMethodField()
+
+    @extend_schema_field(MeterOutput(many=True))
+    def get_meters(self, site: Site) -> list[dict[str, object]]:
+        channels = sorted(site.channels.all(), key=lambda channel: (channel.meter_id, channel.kind))
+        meters: dict[str, list[Channel]] = {}
+        for channel in channels:
+            meters.setdefault(channel.meter_id, []).append(channel)
+        return [
+            MeterOutput({"meter_id": meter_id, "channels": members}).data
+            for meter_id, members in meters.items()
+        ]
+
+
 class MeOutput(serializers.Serializer[Any]):
     class ParticipantOutput(serializers.Serializer[Any]):
         id = serializers.IntegerField()
@@ -49,11 +80,13 @@ class MeOutput(serializers.Serializer[Any]):
     email = serializers.EmailField()
     is_staff = serializers.BooleanField()
     participants = ParticipantOutput(many=True)
+    sites = SiteOutput(many=True)
     enrollments = EnrollmentOutput(many=True)
 
 
 class MeView(APIView):
-    """Return who is calling: their participants and enrollments, never anyone else's."""
+    """Return who is calling: their participants, sites (with the ids, zones, meters and
+    channels an upload needs) and enrollments, never anyone else's."""
 
     permission_classes = (IsAuthenticated,)
 
@@ -64,6 +97,9 @@ class MeView(APIView):
             "email": user.email,
             "is_staff": queries.is_staff_user(user=user),
             "participants": queries.participants_of(user=user).order_by("pk"),
+            "sites": queries.sites_of(user=user)
+            .prefetch_related("channels__charger")
+            .order_by("account_number"),
             "enrollments": queries.enrollments_of(user=user).order_by("pk"),
         }
         return Response(MeOutput(data).data)

@@ -78,7 +78,9 @@ def upload_problems(*, upload: Upload) -> QuerySet[UploadProblem]:
 
 def uploads_for_staff() -> QuerySet[Upload]:
     """Return every upload, newest first."""
-    return Upload.objects.select_related("site", "sent_by").order_by("-received_at", "-pk")
+    return Upload.objects.select_related("site", "sent_by", "aggregator").order_by(
+        "-received_at", "-pk"
+    )
 
 
 @dataclass(frozen=True)

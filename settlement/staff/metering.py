@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.models import User
-from settlement.metering import operations, queries
+from settlement.metering import operations, queries, reading_history
 from settlement.staff import access
 
 
@@ -49,5 +49,9 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     """Show one upload's summary, progress and first problems."""
     user: User = request.user  # type: ignore[assignment]
     upload = queries.access_upload(user=user, upload_id=upload_id)
-    context = {"upload": upload, "summary": queries.summary(upload=upload)}
+    context = {
+        "upload": upload,
+        "summary": queries.summary(upload=upload),
+        "revised": reading_history.revised_by(upload=upload)[:50],
+    }
     return render(request, "staff/metering_upload.html", context)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement.staff import metering, rate_preview, views
+from settlement.staff import metering, rate_preview, readings, views
 
 app_name = "staff"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("metering/uploads/", metering.uploads, name="metering-uploads"),
     path("metering/uploads/<int:upload_id>/", metering.upload_detail, name="metering-upload"),
     path("rate-preview/", rate_preview.rate_preview, name="rate-preview"),
+    path("metering/readings/", readings.reading, name="metering-reading"),
 ]

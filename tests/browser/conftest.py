@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.metering_fixtures import media_in_tmp, site  # noqa: F401 - fixtures
+from tests.metering_fixtures import media_in_tmp, run_ingest, site  # noqa: F401 - fixtures
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

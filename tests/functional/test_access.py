@@ -1,10 +1,15 @@
 """Who may see what: owners, staff roles, the API's one error shape."""
 
+import io
+
 import pytest
 from django.core import mail
 from rest_framework.authtoken.models import Token
 
-from accounts import roles
+from accounts import operations, roles
+from accounts.enrollment_file import read_enrollment_file
+from accounts.models import Channel, Site
+from tests.enrollment_import import HEADER, IMPORTED_AT
 from tests.factories import TEST_PASSWORD, EnrollmentFactory, SiteFactory, UserFactory
 
 
@@ -175,3 +180,43 @@ def test_password_reset_sends_a_link_by_email(client, owner):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [owner.email]
     assert "/accounts/reset/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_me_lists_the_owners_sites_with_ids_zones_meters_and_channels(api_client, imported_owner):
+    # A second meter with a charger, through the import as production does it.
+    charger_row = (
+        "ines@example.com,Ines Importada,INDIVIDUAL,nbt-export,PDE-777,America/Los_Angeles,"
+        "SM-777,EVSE_EXPORT,CP-777,11.5,2025-03-01"
+    )
+    summary = operations.import_enrollments(
+        rows=read_enrollment_file(io.BytesIO(f"{HEADER}\n{charger_row}\n".encode())),
+        now=IMPORTED_AT,
+    )
+    assert summary.created == 1
+    EnrollmentFactory(site__account_number="THEIRS")
+    site = Site.objects.get(account_number="PDE-777")
+    revenue = Channel.objects.get(meter_id="RM-777")
+    sub_meter = Channel.objects.get(meter_id="SM-777")
+    api_client.force_authenticate(imported_owner)
+
+    response = api_client.get("/api/v1/me/")
+
+    assert response.status_code == 200
+    assert response.json()["sites"] == [
+        {
+            "id": site.pk,
+            "account_number": "PDE-777",
+            "timezone": "America/Los_Angeles",
+            "meters": [
+                {
+                    "meter_id": "RM-777",
+                    "channels": [{"id": revenue.pk, "kind": "SITE_EXPORT", "charger": None}],
+                },
+                {
+                    "meter_id": "SM-777",
+                    "channels": [{"id": sub_meter.pk, "kind": "EVSE_EXPORT", "charger": "CP-777"}],
+                },
+            ],
+        }
+    ]

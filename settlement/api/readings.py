@@ -1,0 +1,58 @@
+"""Staff API: a reading's current value and its earlier revisions, by its natural key."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Channel, User
+from settlement.api.permissions import IsStaff
+from settlement.metering import reading_history
+
+
+class ReadingQuery(serializers.Serializer[Any]):
+    meter_id = serializers.CharField(max_length=64)
+    kind = serializers.ChoiceField(choices=Channel.Kind.choices)
+    start = serializers.DateTimeField(help_text="The interval's start, ISO-8601 with its offset.")
+
+
+class ReadingValueOutput(serializers.Serializer[Any]):
+    revision = serializers.IntegerField()
+    duration_s = serializers.IntegerField()
+    wh = serializers.IntegerField()
+    quality = serializers.CharField()
+    upload_id = serializers.IntegerField()
+    received_at = serializers.DateTimeField()
+    superseded_by_id = serializers.IntegerField(allow_null=True)
+    superseded_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReadingHistoryOutput(serializers.Serializer[Any]):
+    meter_id = serializers.CharField()
+    kind = serializers.CharField()
+    start = serializers.DateTimeField()
+    timezone = serializers.CharField()
+    current = ReadingValueOutput()
+    earlier = ReadingValueOutput(many=True)
+
+
+class ReadingHistoryView(APIView):
+    """Return one reading's current value and every earlier revision (utility staff only)."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(parameters=[ReadingQuery], responses={200: ReadingHistoryOutput})
+    def get(self, request: Request) -> Response:
+        query = ReadingQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        reading = reading_history.access_reading(
+            user=user,
+            meter_id=query.validated_data["meter_id"],
+            kind=query.validated_data["kind"],
+            start=query.validated_data["start"],
+        )
+        return Response(ReadingHistoryOutput(reading_history.history(reading=reading)).data)

@@ -435,7 +435,10 @@ def _event_incremental(reader: _Reader) -> EventIncrementalRule:
         pay_test_events=reader.boolean("pay_test_events", default=False),
         pay_estimated=reader.boolean("pay_estimated", default=False),
         holidays=reader.choice(
-            "holidays", holiday_calendars.CALENDAR_NAMES, required=False, default="none"
+            "holidays",
+            holiday_calendars.CALENDAR_NAMES,
+            required=False,
+            default=holiday_calendars.HolidayCalendar.NONE,
         ),
     )
 

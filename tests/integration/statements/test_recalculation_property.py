@@ -68,7 +68,7 @@ def _booked(program) -> dict[tuple[int, str], Decimal]:
     rounds=st.lists(st.lists(revision_round, min_size=1, max_size=2), min_size=1, max_size=2),
 )
 def test_all_runs_add_up_to_a_fresh_settlement_of_the_final_data(
-    staff_roles, peak, off_peak, pay_estimated, data, rounds
+    staff_roles, *, peak, off_peak, pay_estimated, data, rounds
 ):
     with transaction.atomic():
         tariff = tou_tariff(peak=peak, off_peak=off_peak)

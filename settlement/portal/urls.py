@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement.portal import statements, views
+from settlement.portal import payouts, statements, views
 
 app_name = "portal"
 
@@ -10,4 +10,17 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("statements/", statements.statements, name="statements"),
     path("statements/<int:statement_id>/", statements.statement, name="statement"),
+    path("payouts/", payouts.payouts, name="payouts"),
+    path("payouts/accounts/<int:participant_id>/", payouts.account_state, name="payout-account"),
+    path("payouts/accounts/<int:participant_id>/connect/", payouts.connect, name="payout-connect"),
+    path(
+        "payouts/accounts/<int:participant_id>/return/",
+        payouts.onboarding_return,
+        name="payout-onboarding-return",
+    ),
+    path(
+        "payouts/accounts/<int:participant_id>/refresh/",
+        payouts.onboarding_refresh,
+        name="payout-onboarding-refresh",
+    ),
 ]

@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import queries as account_queries
 from accounts.models import User
 from settlement import safe_csv
 from settlement.metering import operations, queries
@@ -29,12 +28,21 @@ def _inline_max_bytes() -> int:
 
 class UploadInput(serializers.Serializer[Any]):
     # An empty file is accepted here so that it is kept and rejected with a report.
-    file = serializers.FileField(allow_empty_file=True)
-    site_id = serializers.IntegerField(required=False)
+    file = serializers.FileField(allow_empty_file=True, help_text="The meter data file.")
+    site_id = serializers.IntegerField(
+        required=False,
+        help_text="The site (ids are listed by /api/v1/me/). Owners give it or meter_id; "
+        "staff may omit both.",
+    )
     format = serializers.ChoiceField(
         choices=[f for f in operations.FORMATS if f != "batch-json"], default="auto"
     )
-    meter_id = serializers.CharField(required=False, max_length=64)
+    meter_id = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="The meter, for files that do not name it in our terms; an owner may give "
+        "it instead of site_id when the meter is theirs.",
+    )
 
 
 class UploadListView(APIView):
@@ -48,12 +56,11 @@ class UploadListView(APIView):
         data = UploadInput(data=request.data)
         data.is_valid(raise_exception=True)
         user: User = request.user  # type: ignore[assignment]
-        site_id = data.validated_data.get("site_id")
-        site = None
-        if site_id is not None or not account_queries.is_staff_user(user=user):
-            if site_id is None:
-                raise serializers.ValidationError({"site_id": ["This field is required."]})
-            site = queries.access_site_for_upload(user=user, site_id=site_id)
+        site = queries.site_for_upload(
+            user=user,
+            site_id=data.validated_data.get("site_id"),
+            meter_id=data.validated_data.get("meter_id"),
+        )
         file = data.validated_data["file"]
         result = operations.ingest(
             stream=file,

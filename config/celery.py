@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
         "task": "accounts.heartbeat",
         "schedule": 300.0,
     },
+    # Hourly, so each program's month is settled soon after it closes in its own zone
+    # (the task skips programs whose last month already has an initial run).
+    "statements-start-closed-period-runs": {
+        "task": "statements.start_closed_period_runs",
+        "schedule": 3600.0,
+    },
 }
 
 app.autodiscover_tasks()

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from settlement.api import metering, rate_preview, readings, views
+from settlement.api import metering, rate_preview, readings, statements, views
 
 app_name = "api"
 
@@ -40,5 +40,49 @@ urlpatterns = [
         "staff/metering/readings/",
         readings.ReadingHistoryView.as_view(),
         name="staff-metering-reading",
+    ),
+    path("staff/runs/", statements.RunListView.as_view(), name="staff-runs"),
+    path("staff/runs/<int:run_id>/", statements.RunDetailView.as_view(), name="staff-run"),
+    path(
+        "staff/runs/<int:run_id>/export/",
+        statements.RunExportView.as_view(),
+        name="staff-run-export",
+    ),
+    path("staff/statements/", statements.StatementListView.as_view(), name="staff-statements"),
+    path(
+        "staff/statements/approve-clean/",
+        statements.ApproveCleanView.as_view(),
+        name="staff-statements-approve-clean",
+    ),
+    path(
+        "staff/statements/<int:statement_id>/",
+        statements.StatementDetailView.as_view(),
+        name="staff-statement",
+    ),
+    path(
+        "staff/statements/<int:statement_id>/approve/",
+        statements.ApproveView.as_view(),
+        name="staff-statement-approve",
+    ),
+    path(
+        "staff/statements/<int:statement_id>/hold/",
+        statements.HoldView.as_view(),
+        name="staff-statement-hold",
+    ),
+    path(
+        "staff/statements/<int:statement_id>/void/",
+        statements.VoidView.as_view(),
+        name="staff-statement-void",
+    ),
+    path(
+        "staff/statements/<int:statement_id>/release/",
+        statements.ReleaseView.as_view(),
+        name="staff-statement-release",
+    ),
+    path("statements/", statements.OwnerStatementListView.as_view(), name="statements"),
+    path(
+        "statements/<int:statement_id>/",
+        statements.OwnerStatementDetailView.as_view(),
+        name="statement",
     ),
 ]

@@ -27,7 +27,8 @@ def post_approval(
     expense, payable = expense_and_payable(program, participant)
     return operations.post_entry(
         kind="STATEMENT_APPROVAL",
-        source_type="statement",
+        # Not "statement": these entries stand alone, no statement row behind them.
+        source_type="test-approval",
         source_id=source_id,
         currency="USD",
         postings=[

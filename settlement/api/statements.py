@@ -1,0 +1,326 @@
+"""Settlement API: staff start runs and decide on statements; owners read their own."""
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import queries as account_queries
+from accounts.models import User
+from settlement.api.permissions import IsStaff
+from settlement.statements import (
+    access,
+    exports,
+    operations,
+    periods,
+    review,
+    statement_queries,
+    tasks,
+)
+
+
+class RunInput(serializers.Serializer[Any]):
+    program = serializers.CharField(max_length=40)
+    period = serializers.CharField(max_length=7, required=False, help_text="YYYY-MM, local")
+    start = serializers.DateField(required=False, help_text="First local date")
+    end = serializers.DateField(required=False, help_text="Local date after the last")
+    type = serializers.ChoiceField(choices=["initial", "recalculation", "final"], default="initial")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        has_month = "period" in attrs
+        has_dates = "start" in attrs or "end" in attrs
+        if has_month == has_dates or (has_dates and not ("start" in attrs and "end" in attrs)):
+            raise serializers.ValidationError(
+                {"period": ["give either period (YYYY-MM) or both start and end"]}
+            )
+        return attrs
+
+
+class ReasonInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
+class BulkApproveInput(serializers.Serializer[Any]):
+    run = serializers.IntegerField()
+    reason = serializers.CharField(max_length=2000)
+
+
+class StatementFilter(serializers.Serializer[Any]):
+    run = serializers.IntegerField(required=False)
+    state = serializers.CharField(required=False)
+    flag = serializers.CharField(required=False)
+    program = serializers.CharField(required=False)
+    period = serializers.CharField(required=False)
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class RunListView(APIView):
+    """Start a settlement run (staff)."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        request=RunInput,
+        responses={202: OpenApiResponse(description="run summary")},
+        operation_id="staff_run_start",
+    )
+    def post(self, request: Request) -> Response:
+        given = RunInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        program = statement_queries.program_by_code(code=data["program"])
+        if "period" in data:
+            period = periods.month(data["period"], time_zone=program.timezone)
+        else:
+            period = periods.dates(data["start"], data["end"], time_zone=program.timezone)
+        with transaction.atomic():
+            run = operations.start_run(
+                program=program,
+                period=period,
+                run_type=data["type"].upper(),
+                started_by=_user(request),
+                now=timezone.now(),
+            )
+            tasks.enqueue_chunks(run=run)
+        run.refresh_from_db()
+        return Response(statement_queries.run_summary(run=run), status=status.HTTP_202_ACCEPTED)
+
+
+class RunDetailView(APIView):
+    """A run's summary and lineage (staff)."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="run summary")},
+        operation_id="staff_run_detail",
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        summary = statement_queries.run_summary(run=run)
+        summary["inputs"] = run.inputs
+        return Response(summary)
+
+
+class RunExportView(APIView):
+    """The run's lines for the utility's billing system, as CSV or JSON (staff)."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="CSV or JSON file")},
+        operation_id="staff_run_export",
+    )
+    def get(self, request: Request, run_id: int) -> HttpResponse:
+        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        # `format` is DRF's content-negotiation parameter, so the file type has its own name.
+        export_format = request.query_params.get("file", "csv")
+        body, content_type = exports.render(run=run, export_format=export_format)
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="run-{run.pk}-statements.{export_format}"'
+        )
+        return response
+
+
+class StatementListView(APIView):
+    """Statements in review, filtered by run, state, flag, program and period (staff)."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        parameters=[StatementFilter],
+        responses={200: OpenApiResponse(description="statements")},
+        operation_id="staff_statement_list",
+    )
+    def get(self, request: Request) -> Response:
+        given = StatementFilter(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        statements = statement_queries.review_queue(
+            user=_user(request),
+            program_code=data.get("program"),
+            period=data.get("period"),
+            flag=data.get("flag"),
+            state=data.get("state"),
+            run_id=data.get("run"),
+        )
+        return Response(
+            {
+                "results": [
+                    {
+                        "id": statement.pk,
+                        "run": statement.run_id,
+                        "program": statement.run.program.code,
+                        "period_start": statement.run.period_start.isoformat(),
+                        "participant": statement.participant.email,
+                        "state": statement.state,
+                        "total": str(statement.total),
+                        "flags": statement.flags,
+                    }
+                    for statement in statements[:1000]
+                ]
+            }
+        )
+
+
+class StatementDetailView(APIView):
+    """A statement with its lines and lineage, transitions and difference (staff)."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="statement detail")},
+        operation_id="staff_statement_detail",
+    )
+    def get(self, request: Request, statement_id: int) -> Response:
+        statement = access.access_statement_for_staff(
+            user=_user(request), statement_id=statement_id
+        )
+        return Response(statement_queries.statement_detail(statement=statement))
+
+
+class _DecisionView(APIView):
+    permission_classes = (IsStaff,)
+    decide = staticmethod(review.approve)
+
+    def decide_on(self, request: Request, statement_id: int) -> Response:
+        given = ReasonInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        statement = access.access_statement_for_staff(
+            user=_user(request), statement_id=statement_id
+        )
+        decided = type(self).decide(
+            statement=statement,
+            actor=_user(request),
+            reason=given.validated_data["reason"],
+            now=timezone.now(),
+        )
+        return Response(statement_queries.statement_detail(statement=decided))
+
+
+class ApproveView(_DecisionView):
+    """Approve a statement with a reason (maker-checker applies)."""
+
+    decide = staticmethod(review.approve)
+
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: OpenApiResponse(description="the statement after the decision")},
+        operation_id="staff_statement_approve",
+    )
+    def post(self, request: Request, statement_id: int) -> Response:
+        return self.decide_on(request, statement_id)
+
+
+class HoldView(_DecisionView):
+    """Hold a statement for investigation, with a reason."""
+
+    decide = staticmethod(review.hold)
+
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: OpenApiResponse(description="the statement after the decision")},
+        operation_id="staff_statement_hold",
+    )
+    def post(self, request: Request, statement_id: int) -> Response:
+        return self.decide_on(request, statement_id)
+
+
+class VoidView(_DecisionView):
+    """Void a statement, with a reason."""
+
+    decide = staticmethod(review.void)
+
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: OpenApiResponse(description="the statement after the decision")},
+        operation_id="staff_statement_void",
+    )
+    def post(self, request: Request, statement_id: int) -> Response:
+        return self.decide_on(request, statement_id)
+
+
+class ReleaseView(_DecisionView):
+    """Release an approved statement to payouts, with a reason."""
+
+    decide = staticmethod(review.release)
+
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: OpenApiResponse(description="the statement after the decision")},
+        operation_id="staff_statement_release",
+    )
+    def post(self, request: Request, statement_id: int) -> Response:
+        return self.decide_on(request, statement_id)
+
+
+class ApproveCleanView(APIView):
+    """Approve every clean (unflagged draft) statement of a run."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        request=BulkApproveInput,
+        responses={200: OpenApiResponse(description="ids of the approved statements")},
+        operation_id="staff_statement_approve_clean",
+    )
+    def post(self, request: Request) -> Response:
+        given = BulkApproveInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        run = access.access_run_for_staff(user=_user(request), run_id=given.validated_data["run"])
+        approved = review.approve_clean(
+            statements=statement_queries.review_queue(user=_user(request), run_id=run.pk),
+            actor=_user(request),
+            reason=given.validated_data["reason"],
+            now=timezone.now(),
+        )
+        return Response({"approved": [statement.pk for statement in approved]})
+
+
+class OwnerStatementListView(APIView):
+    """The signed-in owner's approved and released statements."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="the owner's statements")},
+        operation_id="statement_list",
+    )
+    def get(self, request: Request) -> Response:
+        participants = account_queries.participants_of(user=_user(request))
+        results: list[dict[str, object]] = []
+        for participant in participants.order_by("pk"):
+            results.extend(
+                statement_queries.owner_statement(statement=statement)
+                for statement in statement_queries.statements_of_participant(
+                    participant=participant
+                )
+            )
+        return Response({"results": results})
+
+
+class OwnerStatementDetailView(APIView):
+    """One of the owner's approved or released statements (404 for anything else)."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="one of the owner's statements")},
+        operation_id="statement_detail",
+    )
+    def get(self, request: Request, statement_id: int) -> Response:
+        statement = access.access_statement_for_owner(
+            user=_user(request), statement_id=statement_id
+        )
+        return Response(statement_queries.owner_statement(statement=statement))

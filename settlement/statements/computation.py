@@ -1,0 +1,369 @@
+"""Computing one participant's statement lines for a period from readings and rules.
+
+Reading quality decides what is paid: ACTUAL, EDITED and DERIVED readings are priced;
+ESTIMATED ones are priced only when the rule pays estimates, otherwise held (a line says
+so, and the recalculation that sees their actual values pays them); FORECAST and SUSPECT
+readings are held; MISSING readings and gaps are never priced as zero: a line states the
+missing hours. A site with no readings at all gets a "not settleable" line with the reason.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from accounts.models import Channel
+from settlement.rating.errors import RatingInputError
+from settlement.rating.intervals import Int64Array, IntervalArrays
+from settlement.rating.result import NO_BUCKET, RatingResult
+from settlement.rating.tariff import TouTariff
+from settlement.rating.tou import price_tou
+from settlement.rating.vector import price_vector
+from settlement.statements import lineage
+from settlement.statements.export_rules import ExportRulePart, Gap
+from settlement.statements.inputs import QUALITY_CODE, ChannelData, SiteEnrollment
+from settlement.statements.lineage import Run
+from settlement.tariffs import definitions
+from settlement.tariffs import queries as tariff_queries
+
+ZERO_KWH = Decimal("0.000")
+ZERO_AMOUNT = Decimal("0.00")
+_PAID = np.array([QUALITY_CODE[name] for name in ("ACTUAL", "EDITED", "DERIVED")], dtype=np.int64)
+_ESTIMATED = QUALITY_CODE["ESTIMATED"]
+_MISSING = QUALITY_CODE["MISSING"]
+_KIND_OF_COMPONENT = {
+    "export": "EXPORT_ENERGY",
+    "generation": "EXPORT_ENERGY",
+    "delivery": "EXPORT_ENERGY",
+    "fixed": "FIXED",
+    "adjustment": "BOUND",
+    "bound": "BOUND",
+}
+# Kinds that state a fact about the data and carry no money; never booked as differences.
+INFORMATION_KINDS = frozenset({"MISSING_DATA", "HELD_ESTIMATED", "NOT_SETTLEABLE"})
+
+
+@dataclass(frozen=True)
+class ComputedLine:
+    """A statement line before it is stored."""
+
+    kind: str
+    label: str
+    match_key: str
+    kwh: Decimal
+    price: Decimal | None
+    amount: Decimal
+    tariff_version_id: int | None = None
+    rule_version: str = ""
+    event_result: str = ""
+    lineage: list[Run] = field(default_factory=list)
+    detail: dict[str, object] = field(default_factory=dict)
+    adjusts_kind: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the line as canonical JSON values (Decimals as strings)."""
+        return {
+            "kind": self.kind,
+            "adjusts_kind": self.adjusts_kind,
+            "label": self.label,
+            "match_key": self.match_key,
+            "kwh": str(self.kwh),
+            "price": None if self.price is None else str(self.price),
+            "amount": str(self.amount),
+            "tariff_version_id": self.tariff_version_id,
+            "rule_version": self.rule_version,
+            "event_result": self.event_result,
+            "lineage": self.lineage,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class DataQuality:
+    """Seconds of the period a participant's readings paid, held, or left missing."""
+
+    active_s: int = 0
+    missing_s: int = 0
+    estimated_s: int = 0
+    self_reported: bool = False
+
+
+@dataclass
+class ComputedStatement:
+    """One participant's lines for the period, with what was read to compute them."""
+
+    participant_id: int
+    lines: list[ComputedLine]
+    quality: DataQuality
+    # Every reading read (paid or not), by natural key: the run's input lineage.
+    readings: list[Run]
+
+    @property
+    def total(self) -> Decimal:
+        """Return the exact sum of the line amounts."""
+        return sum((line.amount for line in self.lines), ZERO_AMOUNT)
+
+
+class TariffCache:
+    """Rating tariffs by (version, local dates): a chunk parses each version once."""
+
+    def __init__(self) -> None:
+        self._tariffs: dict[tuple[int, date, date], definitions.Tariff] = {}
+
+    def get(self, part: ExportRulePart, start: date, end: date) -> definitions.Tariff:
+        """Return the version's rating tariff for [start, end) with holidays layered on."""
+        key = (part.version.pk, start, end)
+        if key not in self._tariffs:
+            self._tariffs[key] = tariff_queries.rating_tariff(
+                version=part.version, start=start, end=end
+            )
+        return self._tariffs[key]
+
+
+def _midnight(day: date, zone: str) -> int:
+    moment = datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
+    return int(moment.astimezone(UTC).timestamp())
+
+
+def _rate(
+    tariff: definitions.Tariff, intervals: IntervalArrays, start_utc: int, end_utc: int
+) -> RatingResult:
+    start = datetime.fromtimestamp(start_utc, tz=UTC)
+    end = datetime.fromtimestamp(end_utc, tz=UTC)
+    if isinstance(tariff, TouTariff):
+        return price_tou(intervals, tariff, period_start_utc=start, period_end_utc=end)
+    return price_vector(intervals, tariff, period_start_utc=start, period_end_utc=end)
+
+
+def _hours(seconds: int) -> str:
+    return f"{Decimal(seconds) / 3600:.2f}".rstrip("0").rstrip(".")
+
+
+def _gap_ranges(
+    starts: Int64Array, ends: Int64Array, window: tuple[int, int], limit: int = 20
+) -> list[list[str]]:
+    """Return up to `limit` [start, end) UTC ranges of the window no reading covers."""
+    ranges = []
+    cursor = window[0]
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if start > cursor:
+            ranges.append((cursor, start))
+        cursor = max(cursor, end)
+    if cursor < window[1]:
+        ranges.append((cursor, window[1]))
+    return [
+        [
+            datetime.fromtimestamp(a, tz=UTC).isoformat(),
+            datetime.fromtimestamp(b, tz=UTC).isoformat(),
+        ]
+        for a, b in ranges[:limit]
+    ]
+
+
+@dataclass
+class _Context:
+    """What pricing one channel under one rule part needs, and where its output goes."""
+
+    statement: ComputedStatement
+    tariffs: TariffCache
+    prefix: str
+
+
+def _not_settleable(key: str, reason: str) -> ComputedLine:
+    return ComputedLine(
+        kind="NOT_SETTLEABLE",
+        label=f"Not settleable: {reason}",
+        match_key=f"not_settleable:{key}",
+        kwh=ZERO_KWH,
+        price=None,
+        amount=ZERO_AMOUNT,
+        detail={"reason": reason},
+    )
+
+
+def _price_channel(
+    context: _Context, part: ExportRulePart, data: ChannelData, start: date, end: date
+) -> None:
+    statement, lines = context.statement, context.statement.lines
+    start_utc, end_utc = _midnight(start, part.plan.timezone), _midnight(end, part.plan.timezone)
+    rows = np.flatnonzero((data.start_utc >= start_utc) & (data.start_utc < end_utc))
+    active_s = end_utc - start_utc
+    statement.quality.active_s += active_s
+    statement.readings.extend(
+        lineage.reading_runs(
+            channel_id=data.channel_id,
+            start_utc=data.start_utc,
+            duration_s=data.duration_s,
+            revision=data.revision,
+            indices=rows,
+        )
+    )
+    window = f"{data.label} from {start.isoformat()} to {end.isoformat()}"
+    if rows.size == 0:
+        statement.quality.missing_s += active_s
+        lines.append(
+            _not_settleable(f"{part.version.pk}:{data.channel_id}", f"no readings for {window}")
+        )
+        return
+    quality = data.quality[rows]
+    paid_mask = np.isin(quality, _PAID) | ((quality == _ESTIMATED) & part.pay_estimated)
+    missing_mask = quality == _MISSING
+    held_mask = ~paid_mask & ~missing_mask
+    statement.quality.self_reported |= bool(data.self_reported[rows][~missing_mask].any())
+    present = rows[~missing_mask]
+    ends = np.minimum(data.start_utc[present] + data.duration_s[present], end_utc)
+    missing_s = active_s - int((ends - data.start_utc[present]).sum())
+    statement.quality.missing_s += missing_s
+    estimated = rows[quality == _ESTIMATED]
+    statement.quality.estimated_s += int(data.duration_s[estimated].sum())
+    key = f"export:{part.version.pk}:{data.channel_id}"
+    paid = rows[paid_mask]
+    if paid.size == 0 and not held_mask.any():
+        lines.append(_not_settleable(key, f"every reading of {window} is missing"))
+        return
+    if paid.size:
+        tariff = context.tariffs.get(part, start, end)
+        try:
+            result = _rate(tariff, data.take(paid), start_utc, end_utc)
+        except RatingInputError as exc:
+            lines.append(_not_settleable(key, f"{window}: {exc}"))
+            return
+        attribution = result.attribution
+        for number, line in enumerate(result.lines):
+            backing = np.zeros(0, dtype=np.int64)
+            if line.bucket != NO_BUCKET:
+                backing = paid[np.unique(attribution.interval[attribution.bucket == line.bucket])]
+            bucket = line.bucket if line.bucket != NO_BUCKET else f"n{number}"
+            lines.append(
+                ComputedLine(
+                    kind=_KIND_OF_COMPONENT[line.component],
+                    label=f"{context.prefix}{line.label}",
+                    match_key=f"{key}:{line.component}:{bucket}",
+                    kwh=line.kwh,
+                    price=line.price,
+                    amount=line.amount,
+                    tariff_version_id=part.version.pk,
+                    rule_version=part.rule_version,
+                    lineage=lineage.reading_runs(
+                        channel_id=data.channel_id,
+                        start_utc=data.start_utc,
+                        duration_s=data.duration_s,
+                        revision=data.revision,
+                        indices=backing,
+                    ),
+                    detail={
+                        "component": line.component,
+                        "unit": line.unit,
+                        "quantity": str(line.quantity),
+                    },
+                )
+            )
+    held = rows[held_mask]
+    if held.size:
+        held_kwh = Decimal(int(data.wh[held].sum())).scaleb(-3)
+        lines.append(
+            ComputedLine(
+                kind="HELD_ESTIMATED",
+                label=(
+                    f"{context.prefix}{held.size} estimated readings ({held_kwh} kWh) held "
+                    "until actual readings arrive"
+                ),
+                match_key=f"{key}:held",
+                kwh=held_kwh,
+                price=None,
+                amount=ZERO_AMOUNT,
+                tariff_version_id=part.version.pk,
+                rule_version=part.rule_version,
+                lineage=lineage.reading_runs(
+                    channel_id=data.channel_id,
+                    start_utc=data.start_utc,
+                    duration_s=data.duration_s,
+                    revision=data.revision,
+                    indices=held,
+                ),
+            )
+        )
+    if missing_s > 0:
+        missing_rows = rows[missing_mask]
+        lines.append(
+            ComputedLine(
+                kind="MISSING_DATA",
+                label=(
+                    f"{context.prefix}Data missing for {_hours(missing_s)} h of {window}: "
+                    "not paid until readings arrive"
+                ),
+                match_key=f"{key}:missing",
+                kwh=ZERO_KWH,
+                price=None,
+                amount=ZERO_AMOUNT,
+                tariff_version_id=part.version.pk,
+                lineage=lineage.reading_runs(
+                    channel_id=data.channel_id,
+                    start_utc=data.start_utc,
+                    duration_s=data.duration_s,
+                    revision=data.revision,
+                    indices=missing_rows,
+                ),
+                detail={
+                    "missing_seconds": missing_s,
+                    "gaps": _gap_ranges(data.start_utc[present], ends, (start_utc, end_utc)),
+                },
+            )
+        )
+
+
+def compute_statement(
+    *,
+    participant_id: int,
+    enrollments: list[SiteEnrollment],
+    parts: list[ExportRulePart],
+    gaps: list[Gap],
+    channels_by_site: dict[int, list[Channel]],
+    readings: dict[int, ChannelData],
+    tariffs: TariffCache,
+) -> ComputedStatement:
+    """Return the participant's export lines for the period (pure given its inputs).
+
+    Lines come in a fixed order: per site, per rule part (date order), per channel (meter
+    order), the core's lines, then held and missing-data lines.
+    """
+    statement = ComputedStatement(participant_id, [], DataQuality(), [])
+    for enrollment in enrollments:
+        site_prefix = f"{enrollment.site_label}: " if len(enrollments) > 1 else ""
+        overlapping = [
+            part for part in parts if part.start < enrollment.end and part.end > enrollment.start
+        ]
+        for part in overlapping:
+            start, end = max(part.start, enrollment.start), min(part.end, enrollment.end)
+            channels = [
+                channel
+                for channel in channels_by_site.get(enrollment.site_id, [])
+                if channel.kind == part.channel_kind
+            ]
+            if not channels:
+                statement.lines.append(
+                    _not_settleable(
+                        f"{enrollment.site_id}:{part.channel_kind}",
+                        f"site {enrollment.site_label} has no {part.channel_kind} channel",
+                    )
+                )
+                continue
+            for channel in channels:
+                prefix = site_prefix
+                if len(channels) > 1:
+                    prefix += f"{channel.meter_id}: "
+                if len(overlapping) > 1:
+                    prefix += f"v{part.version.version} "
+                _price_channel(
+                    _Context(statement, tariffs, prefix), part, readings[channel.pk], start, end
+                )
+        for gap in gaps:
+            if gap.start < enrollment.end and gap.end > enrollment.start:
+                statement.lines.append(
+                    _not_settleable(
+                        f"rule:{enrollment.site_id}:{gap.start.isoformat()}", gap.reason
+                    )
+                )
+    return statement

@@ -1,0 +1,505 @@
+"""Settlement runs: start one, settle its chunks (idempotently), complete or fail it.
+
+A run is created with its chunks in one transaction; each chunk is settled by
+`settle_chunk` in its own transaction, which stores the chunk's statements, locks the
+tariff versions they used and marks the chunk done. The chunk that finishes last completes
+the run: it merges the lineage and hashes. A chunk that fails fails the run.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
+
+from accounts.models import Program, User
+from settlement.errors import DomainError
+from settlement.programs import operations as program_operations
+from settlement.statements import (
+    checks,
+    computation,
+    differences,
+    inputs,
+    lineage,
+    roles,
+    statement_queries,
+)
+from settlement.statements.export_rules import export_rule_parts
+from settlement.statements.models import (
+    RunChunk,
+    SettlementRun,
+    Statement,
+    StatementLine,
+    StatementTransition,
+)
+from settlement.statements.periods import Period
+from settlement.tariffs import operations as tariff_operations
+from settlement.tariffs.models import TariffVersion
+
+CHUNK_SIZE = 100
+PENDING_STATES = ("DRAFT", "NEEDS_REVIEW", "HELD")
+BOOKED_STATES = ("APPROVED", "RELEASED")
+
+
+class ZoneMismatch(DomainError):
+    """The site's, program's and tariff's time zones are not the same."""
+
+    code = "zone_mismatch"
+
+
+class PeriodNotClosed(DomainError):
+    """The period has not ended yet: settling it now would pay for data still arriving."""
+
+    code = "period_not_closed"
+
+
+class RunInProgress(DomainError):
+    """A run of this program, period and type is already working."""
+
+    code = "run_in_progress"
+    http_status = 409
+
+
+class RunNotAllowed(DomainError):
+    """This type of run cannot be started for the period (no initial run, or already final)."""
+
+    code = "run_not_allowed"
+    http_status = 409
+
+
+def _check_zones(program: Program, period: Period) -> None:
+    parts, _ = export_rule_parts(program=program, start=period.start, end=period.end)
+    problems = [
+        f"tariff {part.plan.code} is in {part.plan.timezone}"
+        for part in parts
+        if part.plan.timezone != program.timezone
+    ]
+    for enrollments in inputs.enrollments_in_period(program=program, period=period).values():
+        problems.extend(
+            f"site {enrollment.site_label} is in {enrollment.site_time_zone}"
+            for enrollment in enrollments
+            if enrollment.site_time_zone != program.timezone
+        )
+    if problems:
+        unique = sorted(set(problems))
+        raise ZoneMismatch(
+            f"program {program.code} is in {program.timezone}, but "
+            + "; ".join(unique[:5])
+            + (f" and {len(unique) - 5} more" if len(unique) > 5 else "")
+            + ": the zones must agree before the period can be settled",
+            details={"field": "program", "mismatches": unique},
+        )
+
+
+def _check_type(program: Program, period: Period, run_type: str) -> None:
+    runs = SettlementRun.objects.filter(
+        program=program, period_start=period.start, period_end=period.end
+    )
+    if run_type == SettlementRun.Type.INITIAL:
+        if runs.filter(type=run_type).exclude(status=SettlementRun.Status.FAILED).exists():
+            raise RunNotAllowed(
+                f"{program.code} {period.label()} already has an initial run; "
+                "start a recalculation instead",
+                details={"field": "type"},
+            )
+        return
+    if not runs.filter(
+        type=SettlementRun.Type.INITIAL, status=SettlementRun.Status.COMPLETED
+    ).exists():
+        raise RunNotAllowed(
+            f"{program.code} {period.label()} has no completed initial run to recalculate",
+            details={"field": "type"},
+        )
+    if runs.filter(type=SettlementRun.Type.FINAL, status=SettlementRun.Status.COMPLETED).exists():
+        raise RunNotAllowed(
+            f"{program.code} {period.label()} was settled finally", details={"field": "type"}
+        )
+
+
+def _supersede_pending(run: SettlementRun, now: datetime) -> None:
+    pending = Statement.objects.select_for_update().filter(
+        run__program=run.program,
+        run__period_start=run.period_start,
+        run__period_end=run.period_end,
+        state__in=PENDING_STATES,
+    )
+    for statement in pending:
+        StatementTransition.objects.create(
+            statement=statement,
+            action=StatementTransition.Action.SUPERSEDE,
+            from_state=statement.state,
+            to_state=Statement.State.VOIDED,
+            actor=None,
+            reason=f"superseded by run {run.pk} ({run.type.lower()})",
+            at=now,
+        )
+        statement.state = Statement.State.VOIDED
+        statement.save(update_fields=["state"])
+
+
+def start_run(
+    *,
+    program: Program,
+    period: Period,
+    run_type: str,
+    started_by: User | None,
+    now: datetime,
+    chunk_size: int = CHUNK_SIZE,
+) -> SettlementRun:
+    """Return a new run of `program` over `period`, with its chunks, ready to be settled.
+
+    A recalculation or final run voids the period's statements still awaiting review (their
+    differences are recomputed). Raises PeriodNotClosed, ZoneMismatch, RunNotAllowed or
+    RunInProgress.
+    """
+    if started_by is not None:
+        roles.require_role(user=started_by, program=program, permission=roles.REVIEW_PERMISSION)
+    if period.end_utc > now:
+        raise PeriodNotClosed(
+            f"{period.label()} ends at {period.end_utc.isoformat()}, after now",
+            details={"field": "period"},
+        )
+    if run_type not in SettlementRun.Type.values:
+        raise RunNotAllowed(f"unknown run type {run_type!r}", details={"field": "type"})
+    _check_zones(program, period)
+    participant_ids = inputs.participants_in_period(program=program, period=period)
+    try:
+        with transaction.atomic():
+            # The program row serializes run creation, so sequence numbers never collide.
+            Program.objects.select_for_update().get(pk=program.pk)
+            _check_type(program, period, run_type)
+            sequence = (
+                SettlementRun.objects.filter(
+                    program=program, period_start=period.start, period_end=period.end
+                ).aggregate(last=Max("sequence"))["last"]
+                or 0
+            ) + 1
+            run = SettlementRun.objects.create(
+                program=program,
+                period_start=period.start,
+                period_end=period.end,
+                type=run_type,
+                status=SettlementRun.Status.RUNNING,
+                sequence=sequence,
+                started_by=started_by,
+                started_at=now,
+            )
+            chunks = [
+                participant_ids[offset : offset + chunk_size]
+                for offset in range(0, len(participant_ids), chunk_size)
+            ]
+            RunChunk.objects.bulk_create(
+                RunChunk(run=run, index=index, participant_ids=ids)
+                for index, ids in enumerate(chunks)
+            )
+            run.chunk_count = len(chunks)
+            run.save(update_fields=["chunk_count"])
+            if run_type != SettlementRun.Type.INITIAL:
+                _supersede_pending(run, now)
+            if not chunks:
+                _complete(run, now)
+    except IntegrityError:
+        raise RunInProgress(
+            f"a {run_type.lower()} run of {program.code} {period.label()} is already running",
+            details={"field": "type"},
+        ) from None
+    return run
+
+
+def period_of(run: SettlementRun) -> Period:
+    """Return the run's period in its program's zone."""
+    return Period(start=run.period_start, end=run.period_end, time_zone=run.program.timezone)
+
+
+@dataclass
+class _Booked:
+    rows: dict[int, list[tuple[str, str, str, str, Decimal, Decimal]]]
+    averages: dict[int, Decimal]
+
+
+def _booked(run: SettlementRun, participant_ids: list[int]) -> _Booked:
+    rows: dict[int, list[tuple[str, str, str, str, Decimal, Decimal]]] = defaultdict(list)
+    if run.type != SettlementRun.Type.INITIAL:
+        for line in (
+            StatementLine.objects.filter(
+                statement__participant_id__in=participant_ids,
+                statement__run__program=run.program,
+                statement__run__period_start=run.period_start,
+                statement__run__period_end=run.period_end,
+                statement__state__in=BOOKED_STATES,
+            )
+            .order_by("statement__run__sequence", "number")
+            .values_list(
+                "statement__participant_id",
+                "match_key",
+                "kind",
+                "adjusts_kind",
+                "label",
+                "kwh",
+                "amount",
+            )
+        ):
+            rows[line[0]].append(line[1:])
+    # Net booked totals of earlier periods, per participant, for the change check.
+    earlier = (
+        Statement.objects.filter(
+            participant_id__in=participant_ids,
+            run__program=run.program,
+            run__period_start__lt=run.period_start,
+            state__in=BOOKED_STATES,
+        )
+        .values("participant_id", "run__period_start")
+        .annotate(total=Sum("total"))
+    )
+    per_period: dict[int, list[Decimal]] = defaultdict(list)
+    for row in earlier:
+        per_period[row["participant_id"]].append(row["total"])
+    averages = {
+        participant: sum(totals, Decimal(0)) / len(totals)
+        for participant, totals in per_period.items()
+    }
+    return _Booked(rows=dict(rows), averages=averages)
+
+
+def _document(
+    participant_id: int, currency: str, lines: list[computation.ComputedLine]
+) -> dict[str, object]:
+    total = sum((line.amount for line in lines), computation.ZERO_AMOUNT)
+    return {
+        "participant_id": participant_id,
+        "currency": currency,
+        "lines": [line.as_dict() for line in lines],
+        "total": str(total),
+    }
+
+
+def _store(
+    *,
+    run: SettlementRun,
+    participant_id: int,
+    lines: list[computation.ComputedLine],
+    flags: list[str],
+    now: datetime,
+) -> Statement:
+    document = _document(participant_id, run.program.currency, lines)
+    state = Statement.State.NEEDS_REVIEW if flags else Statement.State.DRAFT
+    statement = Statement.objects.create(
+        run=run,
+        participant_id=participant_id,
+        currency=run.program.currency,
+        state=state,
+        total=Decimal(str(document["total"])),
+        flags=flags,
+        content_sha256=lineage.sha256_of(document),
+        created_at=now,
+    )
+    StatementLine.objects.bulk_create(
+        StatementLine(
+            statement=statement,
+            number=number,
+            kind=line.kind,
+            adjusts_kind=line.adjusts_kind,
+            label=line.label[:300],
+            match_key=line.match_key,
+            kwh=line.kwh,
+            price=line.price,
+            amount=line.amount,
+            tariff_version_id=line.tariff_version_id,
+            rule_version=line.rule_version,
+            event_result=line.event_result,
+            lineage=line.lineage,
+            detail=line.detail,
+        )
+        for number, line in enumerate(lines, start=1)
+    )
+    StatementTransition.objects.create(
+        statement=statement,
+        action=StatementTransition.Action.CREATE,
+        from_state="",
+        to_state=state,
+        actor=None,
+        reason=", ".join(flags) if flags else "no automatic check failed",
+        at=now,
+    )
+    return statement
+
+
+def _settle_participants(
+    run: SettlementRun, participant_ids: list[int], now: datetime
+) -> dict[str, object]:
+    period = period_of(run)
+    program = run.program
+    enrollments = inputs.enrollments_in_period(
+        program=program, period=period, participant_ids=participant_ids
+    )
+    parts, gaps = export_rule_parts(program=program, start=period.start, end=period.end)
+    site_ids = sorted({e.site_id for found in enrollments.values() for e in found})
+    kinds = sorted({part.channel_kind for part in parts})
+    channels_by_site: dict[int, list] = defaultdict(list)
+    for kind in kinds:
+        for site_id, channels in inputs.channels_of_sites(site_ids=site_ids, kind=kind).items():
+            channels_by_site[site_id].extend(channels)
+    all_channels = [channel for channels in channels_by_site.values() for channel in channels]
+    readings = inputs.readings_of_channels(channels=all_channels, period=period)
+    booked = _booked(run, participant_ids)
+    settings = statement_queries.settlement_settings(program=program)
+    tariffs = computation.TariffCache()
+    used_versions: set[int] = set()
+    chunk_lineage: dict[str, object] = {}
+    for participant_id in participant_ids:
+        computed = computation.compute_statement(
+            participant_id=participant_id,
+            enrollments=enrollments.get(participant_id, []),
+            parts=parts,
+            gaps=gaps,
+            channels_by_site=channels_by_site,
+            readings=readings,
+            tariffs=tariffs,
+        )
+        used_versions.update(
+            line.tariff_version_id for line in computed.lines if line.tariff_version_id
+        )
+        booked_rows = booked.rows.get(participant_id)
+        lines = computed.lines
+        if booked_rows:
+            lines = differences.difference_lines(
+                computed.lines, differences.booked_by_key(booked_rows)
+            )
+            if not any(line.kind == "ADJUSTMENT" for line in lines):
+                chunk_lineage[str(participant_id)] = {
+                    "readings_sha256": lineage.sha256_of(computed.readings),
+                    "statement": None,
+                }
+                continue
+        total = sum((line.amount for line in lines), computation.ZERO_AMOUNT)
+        flags = checks.flags_for(
+            computed=computed,
+            total=total,
+            settings=settings,
+            previous_average=booked.averages.get(participant_id),
+        )
+        statement = _store(
+            run=run, participant_id=participant_id, lines=lines, flags=flags, now=now
+        )
+        chunk_lineage[str(participant_id)] = {
+            "readings_sha256": lineage.sha256_of(computed.readings),
+            "statement": statement.content_sha256,
+        }
+    # Lock what was used, in the transaction that stores the statements priced with it.
+    for version in TariffVersion.objects.filter(pk__in=sorted(used_versions)).order_by("pk"):
+        tariff_operations.lock_version(version=version, through=period.end, now=now)
+    used_rule_sets = sorted(
+        {part.rule_set_id for part in parts if part.version.pk in used_versions}
+    )
+    for rule_set_id in used_rule_sets:
+        program_operations.lock_version(rule_set_id=rule_set_id, through=period.end, now=now)
+    return {
+        "participants": chunk_lineage,
+        "tariff_versions": sorted(used_versions),
+        "rule_versions": sorted({part.rule_version for part in parts if part.rule_version}),
+        "rule_sets": used_rule_sets,
+    }
+
+
+def settle_chunk(*, run_id: int, chunk_index: int, now: datetime) -> RunChunk:
+    """Return the chunk settled: its statements stored, versions locked, marked done.
+
+    Idempotent: a chunk already done (or of a failed run) is returned unchanged, so a
+    retried or duplicated task changes nothing. Completes the run when it is the last.
+    """
+    with transaction.atomic():
+        chunk = (
+            RunChunk.objects.select_for_update()
+            .select_related("run__program")
+            .get(run_id=run_id, index=chunk_index)
+        )
+        if (
+            chunk.status != RunChunk.Status.PENDING
+            or chunk.run.status != SettlementRun.Status.RUNNING
+        ):
+            return chunk
+        chunk.lineage = _settle_participants(chunk.run, list(chunk.participant_ids), now)
+        chunk.status = RunChunk.Status.DONE
+        chunk.finished_at = now
+        chunk.save(update_fields=["lineage", "status", "finished_at"])
+        run = SettlementRun.objects.select_for_update().get(pk=run_id)
+        if not run.chunks.exclude(status=RunChunk.Status.DONE).exists():
+            _complete(run, now)
+        return chunk
+
+
+def _complete(run: SettlementRun, now: datetime) -> None:
+    participants: dict[str, object] = {}
+    versions: set[int] = set()
+    rules: set[str] = set()
+    for chunk in run.chunks.order_by("index"):
+        participants.update(chunk.lineage.get("participants", {}))
+        versions.update(chunk.lineage.get("tariff_versions", []))
+        rules.update(chunk.lineage.get("rule_versions", []))
+    tariff_versions = [
+        {
+            "id": version.pk,
+            "plan": version.plan.code,
+            "version": version.version,
+            "definition_sha256": lineage.sha256_of(version.definition),
+        }
+        for version in TariffVersion.objects.filter(pk__in=versions)
+        .select_related("plan")
+        .order_by("pk")
+    ]
+    run.inputs = {
+        "program": run.program.code,
+        "period_start": run.period_start.isoformat(),
+        "period_end": run.period_end.isoformat(),
+        "type": run.type,
+        "tariff_versions": tariff_versions,
+        "rule_versions": sorted(rules),
+        "event_results": [],
+        "participants": participants,
+    }
+    run.inputs_sha256 = lineage.sha256_of(
+        {
+            "tariff_versions": tariff_versions,
+            "rule_versions": sorted(rules),
+            "event_results": [],
+            "readings": {key: value["readings_sha256"] for key, value in participants.items()},  # type: ignore[index]
+        }
+    )
+    run.result_sha256 = lineage.sha256_of(
+        {key: value["statement"] for key, value in participants.items()}  # type: ignore[index]
+    )
+    run.status = SettlementRun.Status.COMPLETED
+    run.completed_at = now
+    run.save(update_fields=["inputs", "inputs_sha256", "result_sha256", "status", "completed_at"])
+
+
+def fail_chunk(*, run_id: int, chunk_index: int, error: str, now: datetime) -> SettlementRun:
+    """Return the run marked failed because chunk `chunk_index` could not be settled."""
+    with transaction.atomic():
+        run = SettlementRun.objects.select_for_update().get(pk=run_id)
+        RunChunk.objects.filter(run=run, index=chunk_index).exclude(
+            status=RunChunk.Status.DONE
+        ).update(status=RunChunk.Status.FAILED, error=error[:2000], finished_at=now)
+        if run.status == SettlementRun.Status.RUNNING:
+            run.status = SettlementRun.Status.FAILED
+            run.error = f"chunk {chunk_index}: {error}"[:2000]
+            run.completed_at = now
+            run.save(update_fields=["status", "error", "completed_at"])
+        return run
+
+
+def settle_inline(*, run: SettlementRun, now: datetime) -> SettlementRun:
+    """Return the run after settling every pending chunk in this process (the command's way)."""
+    for index in (
+        run.chunks.filter(status=RunChunk.Status.PENDING)
+        .order_by("index")
+        .values_list("index", flat=True)
+    ):
+        try:
+            settle_chunk(run_id=run.pk, chunk_index=index, now=now)
+        except DomainError as exc:
+            fail_chunk(run_id=run.pk, chunk_index=index, error=exc.message, now=now)
+            break
+    return SettlementRun.objects.get(pk=run.pk)

@@ -1,0 +1,251 @@
+"""Review operations: approve, hold, void and release statements, maker-checker enforced.
+
+Every move records a `StatementTransition` (who, when, why). Approving is refused to the
+person who started the run; at or above the program's two-approver amount the statement
+stays where it is after the first approval and is approved by a second, different person.
+The approval that completes it posts its total to the ledger in the same transaction.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+
+from accounts.models import User
+from settlement.errors import DomainError, PermissionDenied
+from settlement.ledger import operations as ledger
+from settlement.rating.money import to_cents
+from settlement.statements import roles, statement_queries
+from settlement.statements.models import SettlementRun, Statement, StatementTransition
+
+
+class TransitionNotAllowed(DomainError):
+    """The statement's state does not allow this move."""
+
+    code = "transition_not_allowed"
+    http_status = 409
+
+
+class ReasonRequired(DomainError):
+    """A review decision needs a reason in words."""
+
+    code = "reason_required"
+
+
+class MakerCheckerViolation(PermissionDenied):
+    """The person who started the run, or who already approved, cannot approve it."""
+
+    code = "maker_checker"
+
+
+class RunNotCompleted(DomainError):
+    """Statements of a run that has not completed cannot be decided on."""
+
+    code = "run_not_completed"
+    http_status = 409
+
+
+def _require_role(user: User, statement: Statement, permission: str) -> None:
+    roles.require_role(user=user, program=statement.run.program, permission=permission)
+
+
+def _reason(reason: str) -> str:
+    text = reason.strip()
+    if not text:
+        raise ReasonRequired("give a reason for the decision", details={"field": "reason"})
+    return text[:2000]
+
+
+def _locked(statement: Statement) -> Statement:
+    locked = (
+        Statement.objects.select_for_update()
+        .select_related("run__program", "participant")
+        .get(pk=statement.pk)
+    )
+    if locked.run.status != SettlementRun.Status.COMPLETED:
+        raise RunNotCompleted(
+            f"run {locked.run_id} is {locked.run.status.lower()}", details={"run": locked.run_id}
+        )
+    return locked
+
+
+def _move(
+    statement: Statement, *, action: str, to_state: str, actor: User, reason: str, now: datetime
+) -> None:
+    StatementTransition.objects.create(
+        statement=statement,
+        action=action,
+        from_state=statement.state,
+        to_state=to_state,
+        actor=actor,
+        reason=reason,
+        at=now,
+    )
+    if to_state != statement.state:
+        statement.state = to_state
+        fields = ["state"]
+        if to_state == Statement.State.APPROVED:
+            statement.approved_at = now
+            fields.append("approved_at")
+        statement.save(update_fields=fields)
+
+
+def approvers_of(*, statement: Statement) -> list[int]:
+    """Return the ids of the people who approved the statement, in order."""
+    return list(
+        StatementTransition.objects.filter(
+            statement=statement, action=StatementTransition.Action.APPROVE
+        )
+        .order_by("at", "pk")
+        .values_list("actor_id", flat=True)
+    )
+
+
+def approvals_needed(*, statement: Statement) -> int:
+    """Return how many different approvers the statement needs (one or two)."""
+    limit = statement_queries.settlement_settings(program=statement.run.program).two_approver_amount
+    return 2 if abs(statement.total) >= limit else 1
+
+
+def _post(statement: Statement, now: datetime) -> None:
+    cents = to_cents(statement.total)
+    if cents == 0:
+        return
+    program, participant, currency = (
+        statement.run.program,
+        statement.participant,
+        statement.currency,
+    )
+    expense = ledger.account_for(
+        kind="PROGRAM_EXPENSE", currency=currency, program=program, now=now
+    )
+    if cents > 0:
+        counter = ledger.account_for(
+            kind="PARTICIPANT_PAYABLE", currency=currency, participant=participant, now=now
+        )
+    else:
+        # A negative difference is owed back: it reduces the next payout, never a clawback.
+        counter = ledger.account_for(
+            kind="PARTICIPANT_RECEIVABLE", currency=currency, participant=participant, now=now
+        )
+    ledger.post_entry(
+        kind="STATEMENT_APPROVAL",
+        source_type="statement",
+        source_id=str(statement.pk),
+        currency=currency,
+        postings=[
+            ledger.PostingSpec(account=expense, amount_cents=cents),
+            ledger.PostingSpec(account=counter, amount_cents=-cents),
+        ],
+        memo=f"{program.code} {statement.run.period_start:%Y-%m} run {statement.run_id}",
+        now=now,
+    )
+
+
+def approve(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
+    """Return the statement approved by `actor` (or awaiting its second approver).
+
+    Raises RoleRequired, MakerCheckerViolation, ReasonRequired, RunNotCompleted or
+    TransitionNotAllowed. The approval that completes it posts the total to the ledger.
+    """
+    text = _reason(reason)
+    with transaction.atomic():
+        statement = _locked(statement)
+        _require_role(actor, statement, roles.APPROVE_PERMISSION)
+        if statement.state not in (
+            Statement.State.DRAFT,
+            Statement.State.NEEDS_REVIEW,
+            Statement.State.HELD,
+        ):
+            raise TransitionNotAllowed(
+                f"statement {statement.pk} is {statement.state.lower()}; it cannot be approved",
+                details={"state": statement.state},
+            )
+        if statement.run.started_by_id == actor.pk:
+            raise MakerCheckerViolation(
+                "the person who started the run cannot approve its statements",
+                details={"run": statement.run_id},
+            )
+        approvers = approvers_of(statement=statement)
+        if actor.pk in approvers:
+            raise MakerCheckerViolation(
+                "a second approval must come from a different person",
+                details={"approvers": len(approvers)},
+            )
+        complete = len(approvers) + 1 >= approvals_needed(statement=statement)
+        to_state = Statement.State.APPROVED if complete else statement.state
+        _move(statement, action="APPROVE", to_state=to_state, actor=actor, reason=text, now=now)
+        if complete:
+            _post(statement, now)
+        return statement
+
+
+def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
+    """Return the statement held for investigation (not approvable until decided)."""
+    text = _reason(reason)
+    with transaction.atomic():
+        statement = _locked(statement)
+        # Reviewers and approvers both may stop a statement for a closer look.
+        roles.require_role(
+            user=actor,
+            program=statement.run.program,
+            permission=roles.REVIEW_PERMISSION,
+            approver=roles.APPROVE_PERMISSION,
+        )
+        if statement.state not in (Statement.State.DRAFT, Statement.State.NEEDS_REVIEW):
+            raise TransitionNotAllowed(
+                f"statement {statement.pk} is {statement.state.lower()}; it cannot be held",
+                details={"state": statement.state},
+            )
+        _move(statement, action="HOLD", to_state="HELD", actor=actor, reason=text, now=now)
+        return statement
+
+
+def void(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
+    """Return the statement voided: it will never be paid (a recalculation replaces it)."""
+    text = _reason(reason)
+    with transaction.atomic():
+        statement = _locked(statement)
+        _require_role(actor, statement, roles.APPROVE_PERMISSION)
+        if statement.state not in (
+            Statement.State.DRAFT,
+            Statement.State.NEEDS_REVIEW,
+            Statement.State.HELD,
+        ):
+            raise TransitionNotAllowed(
+                f"statement {statement.pk} is {statement.state.lower()}; it cannot be voided",
+                details={"state": statement.state},
+            )
+        _move(statement, action="VOID", to_state="VOIDED", actor=actor, reason=text, now=now)
+        return statement
+
+
+def release(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
+    """Return the approved statement released to payouts."""
+    text = _reason(reason)
+    with transaction.atomic():
+        statement = _locked(statement)
+        _require_role(actor, statement, roles.APPROVE_PERMISSION)
+        if statement.state != Statement.State.APPROVED:
+            raise TransitionNotAllowed(
+                f"statement {statement.pk} is {statement.state.lower()}; only an approved "
+                "statement can be released",
+                details={"state": statement.state},
+            )
+        _move(statement, action="RELEASE", to_state="RELEASED", actor=actor, reason=text, now=now)
+        return statement
+
+
+def approve_clean(
+    *, statements: Iterable[Statement], actor: User, reason: str, now: datetime
+) -> list[Statement]:
+    """Return the clean (unflagged draft) statements among `statements`, each approved.
+
+    Flagged statements are skipped (they need a look); each approval is its own
+    transaction, and the first refusal (role, maker-checker) stops the batch.
+    """
+    approved = []
+    for statement in statements:
+        if statement.state == Statement.State.DRAFT and not statement.flags:
+            approved.append(approve(statement=statement, actor=actor, reason=reason, now=now))
+    return approved

@@ -27,7 +27,11 @@ COLUMNS: Final = (
     "charger_id",
     "charger_max_kw",
     "enrollment_start",
+    # Optional, last so that files written before it existed still read (see _check_header).
+    "site_max_kw",
 )
+# The columns of a file from before `site_max_kw`.
+LEGACY_COLUMNS: Final = COLUMNS[:-1]
 MAX_FILE_BYTES: Final = 50 * 1024 * 1024
 # The column is DECIMAL(8, 3); anything this large is a unit mistake (W for kW).
 MAX_CHARGER_KW: Final = Decimal(100000)
@@ -57,6 +61,8 @@ class EnrollmentRow:
     charger_id: str
     charger_max_kw: Decimal | None
     enrollment_start: dt.date
+    # The site's service capacity (revenue-meter bound); None keeps the program default.
+    site_max_kw: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -98,18 +104,25 @@ def read_enrollment_file(stream: BinaryIO) -> Iterator[EnrollmentRow | RowProble
     except csv.Error as exc:
         raise EnrollmentFileRejected(f"line 1: not valid CSV ({exc})") from exc
     _check_header(header)
+    width = len(header)
 
     try:
         for cells in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
-            yield _parse_row(line, cells)
+            if len(cells) != width:
+                yield RowProblem(line, "*", f"expected {width} cells, found {len(cells)}")
+                continue
+            # A file without the optional last column reads as if it were empty.
+            yield _parse_row(line, cells + [""] * (len(COLUMNS) - width))
     except csv.Error as exc:
         raise EnrollmentFileRejected(f"line {reader.line_num}: not valid CSV ({exc})") from exc
 
 
 def _check_header(header: list[str]) -> None:
+    if header == list(LEGACY_COLUMNS):
+        return
     extra = [name for name in header if name not in COLUMNS]
     missing = [name for name in COLUMNS if name not in header]
     if extra or missing or len(header) != len(COLUMNS):
@@ -132,7 +145,7 @@ def _parse_row(line: int, cells: list[str]) -> EnrollmentRow | RowProblem:
         return RowProblem(line, "*", f"expected {len(COLUMNS)} cells, found {len(cells)}")
     values = dict(zip(COLUMNS, (cell.strip() for cell in cells), strict=True))
     values["participant_email"] = values["participant_email"].lower()
-    for check in (_check_required, _check_codes, _check_charger):
+    for check in (_check_required, _check_codes, _check_charger, _check_site_max_kw):
         problem = check(values)
         if problem is not None:
             field_name, reason = problem
@@ -158,12 +171,13 @@ def _parse_row(line: int, cells: list[str]) -> EnrollmentRow | RowProblem:
         charger_id=values["charger_id"],
         charger_max_kw=Decimal(values["charger_max_kw"]) if values["charger_max_kw"] else None,
         enrollment_start=start,
+        site_max_kw=Decimal(values["site_max_kw"]) if values["site_max_kw"] else None,
     )
 
 
 # Each check returns (field, reason) for the first problem it finds, or None.
 Problem = tuple[str, str] | None
-OPTIONAL: Final = frozenset({"charger_id", "charger_max_kw"})
+OPTIONAL: Final = frozenset({"charger_id", "charger_max_kw", "site_max_kw"})
 
 
 def _check_required(values: dict[str, str]) -> Problem:
@@ -207,4 +221,18 @@ def _check_charger(values: dict[str, str]) -> Problem:
         return "charger_max_kw", "must be a positive number of kW"
     if max_kw >= MAX_CHARGER_KW:
         return "charger_max_kw", f"is larger than any charger ({MAX_CHARGER_KW} kW)"
+    return None
+
+
+def _check_site_max_kw(values: dict[str, str]) -> Problem:
+    if not values["site_max_kw"]:
+        return None
+    try:
+        max_kw = Decimal(values["site_max_kw"])
+    except InvalidOperation:
+        return "site_max_kw", f"{values['site_max_kw']!r} is not a number"
+    if not max_kw.is_finite() or max_kw <= 0:
+        return "site_max_kw", "must be a positive number of kW"
+    if max_kw >= MAX_CHARGER_KW or max_kw != max_kw.quantize(Decimal("0.001")):
+        return "site_max_kw", f"must be below {MAX_CHARGER_KW} kW with at most 3 decimals"
     return None

@@ -118,7 +118,16 @@ class Site(models.Model):
     account_number = models.CharField(max_length=64, unique=True)
     address = models.CharField(max_length=300, blank=True)
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    # Service capacity: the revenue meter's physical bound (None: the program's default).
+    max_kw = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
     created_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(max_kw__isnull=True) | Q(max_kw__gt=0), name="site_max_kw_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"site {self.account_number}"

@@ -310,6 +310,7 @@ def _upsert_site(
             participant=participant,
             account_number=row.site_account,
             timezone=row.site_timezone,
+            max_kw=row.site_max_kw,
             created_at=now,
         )
         return site, Outcome.CREATED
@@ -317,11 +318,15 @@ def _upsert_site(
         raise rules.RuleBroken(
             "site_account", f"site {row.site_account} belongs to another participant"
         )
-    if site.timezone == row.site_timezone:
+    # An empty capacity cell keeps what the site has (set in the admin or an earlier file).
+    max_kw = site.max_kw if row.site_max_kw is None else row.site_max_kw
+    if (site.timezone, site.max_kw) == (row.site_timezone, max_kw):
         return site, Outcome.UNCHANGED
-    rules.check_site_timezone(site=site, timezone=row.site_timezone)
+    if site.timezone != row.site_timezone:
+        rules.check_site_timezone(site=site, timezone=row.site_timezone)
     site.timezone = row.site_timezone
-    site.save(update_fields=["timezone"])
+    site.max_kw = max_kw
+    site.save(update_fields=["timezone", "max_kw"])
     return site, Outcome.UPDATED
 
 

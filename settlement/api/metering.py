@@ -5,7 +5,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -19,11 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from settlement import safe_csv
 from settlement.metering import operations, queries
-
-
-def _inline_max_bytes() -> int:
-    # Files larger than this are processed by a worker; the response then says RECEIVED.
-    return int(settings.METERING_INLINE_MAX_BYTES)
+from settlement.metering.models import Upload
 
 
 class UploadInput(serializers.Serializer[Any]):
@@ -55,34 +50,35 @@ class UploadListView(APIView):
     def post(self, request: Request) -> Response:
         data = UploadInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user: User = request.user  # type: ignore[assignment]
-        site = queries.site_for_upload(
-            user=user,
-            site_id=data.validated_data.get("site_id"),
-            meter_id=data.validated_data.get("meter_id"),
-        )
         file = data.validated_data["file"]
-        result = operations.ingest(
+        result = operations.receive_file(
+            sender=request.user,  # type: ignore[arg-type]
             stream=file,
             filename=file.name or "upload",
+            size=file.size,
             now=timezone.now(),
+            site_id=data.validated_data.get("site_id"),
             format=data.validated_data["format"],
             meter_id=data.validated_data.get("meter_id"),
-            site=site,
-            sent_by=user,
-            background=file.size > _inline_max_bytes(),
         )
         upload = result.upload
-        upload.refresh_from_db()
         body = queries.summary(upload=upload, duplicate_upload=result.duplicate_upload)
-        code: int
-        if result.duplicate_upload:
-            code = status.HTTP_200_OK
-        elif upload.status in ("RECEIVED", "PROCESSING"):
-            code = status.HTTP_202_ACCEPTED
-        else:
-            code = status.HTTP_201_CREATED
-        return Response(body, status=code)
+        return Response(body, status=_status_of(result))
+
+
+# What a sender is told: still being processed (202), done (201), or a repeat (200).
+_STATUS_OF_UPLOAD = {
+    Upload.Status.RECEIVED: status.HTTP_202_ACCEPTED,
+    Upload.Status.PROCESSING: status.HTTP_202_ACCEPTED,
+    Upload.Status.PROCESSED: status.HTTP_201_CREATED,
+    Upload.Status.REJECTED: status.HTTP_201_CREATED,
+}
+
+
+def _status_of(result: operations.IngestResult) -> int:
+    if result.duplicate_upload:
+        return status.HTTP_200_OK
+    return _STATUS_OF_UPLOAD[Upload.Status(result.upload.status)]
 
 
 class UploadDetailView(APIView):
@@ -173,5 +169,4 @@ class BatchView(APIView):
             sent_by=user,
         )
         body = queries.summary(upload=result.upload, duplicate_upload=result.duplicate_upload)
-        code = status.HTTP_200_OK if result.duplicate_upload else status.HTTP_201_CREATED
-        return Response(body, status=code)
+        return Response(body, status=_status_of(result))

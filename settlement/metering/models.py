@@ -1,14 +1,42 @@
 """Uploads of meter data, the readings they produced and the values those replaced."""
 
+from decimal import Decimal
 from typing import ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from accounts.models import Channel, Participant, Program, User
+from settlement.metering.formats.quality import Quality
 
-STATUSES = ["RECEIVED", "PROCESSING", "PROCESSED", "REJECTED"]
-QUALITIES = ["ACTUAL", "ESTIMATED", "EDITED", "DERIVED", "FORECAST", "SUSPECT", "MISSING"]
+
+class Source(models.TextChoices):
+    """Where a reading's value came from; programs rank them (see `DEFAULT_PRECEDENCE`)."""
+
+    UTILITY = "UTILITY", "Utility meter data (loaded by staff)"
+    AGGREGATOR = "AGGREGATOR", "Aggregator batch"
+    CHARGER = "CHARGER", "Charger data (OCPP)"
+    OWNER = "OWNER", "Owner's own upload"
+
+
+# Most trusted first. Self-reported data ranks last: it is what a fraud would forge.
+DEFAULT_PRECEDENCE = [Source.UTILITY, Source.AGGREGATOR, Source.CHARGER, Source.OWNER]
+# A revenue meter's bound when neither the site nor a program sets one (about a 400 A
+# residential or small commercial service).
+DEFAULT_SITE_MAX_KW = Decimal("100.000")
+
+
+def _default_precedence() -> list[str]:
+    return [str(source) for source in DEFAULT_PRECEDENCE]
+
+
+def validate_precedence(value: object) -> None:
+    """Raise ValidationError unless `value` lists every source exactly once."""
+    if not isinstance(value, list) or sorted(map(str, value)) != sorted(Source.values):
+        raise ValidationError(
+            "list every source exactly once, most trusted first: " + ", ".join(Source.values)
+        )
 
 
 class Aggregator(models.Model):
@@ -51,7 +79,7 @@ class AggregatorParticipant(models.Model):
 
 
 class ProgramMeteringSettings(models.Model):
-    """How a program treats missing data: short gaps estimated by interpolation.
+    """How a program treats meter data: gaps estimated, physical bounds, source ranks.
 
     Whether estimates are paid is a program rule (`settlement.programs`), per rule kind.
     """
@@ -61,6 +89,12 @@ class ProgramMeteringSettings(models.Model):
     )
     # 0 turns interpolation off; the domain's usual bound is 3 hours (180).
     interpolate_gaps_up_to_minutes = models.PositiveIntegerField(default=0)
+    # The revenue-meter bound of a site that does not state its own service capacity.
+    site_max_kw = models.DecimalField(max_digits=8, decimal_places=3, default=DEFAULT_SITE_MAX_KW)
+    # Sources, most trusted first: a value never replaces one from a source ranked above it.
+    source_precedence = models.JSONField(
+        default=_default_precedence, validators=[validate_precedence]
+    )
 
     class Meta:
         constraints: ClassVar = [
@@ -68,20 +102,30 @@ class ProgramMeteringSettings(models.Model):
                 condition=Q(interpolate_gaps_up_to_minutes__lte=24 * 60),
                 name="metering_interpolation_at_most_a_day",
             ),
+            models.CheckConstraint(
+                condition=Q(site_max_kw__gt=0), name="metering_site_max_kw_positive"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"metering settings of {self.program}"
 
 
+class UploadStatus(models.TextChoices):
+    """Where an upload is in its processing."""
+
+    RECEIVED = "RECEIVED", "Received"
+    PROCESSING = "PROCESSING", "Processing"
+    PROCESSED = "PROCESSED", "Processed"
+    REJECTED = "REJECTED", "Rejected"
+    # Processing stopped on an error (reported); the same file may be sent again.
+    FAILED = "FAILED", "Failed"
+
+
 class Upload(models.Model):
     """One file (or API batch) of meter data as received, with what became of it."""
 
-    class Status(models.TextChoices):
-        RECEIVED = "RECEIVED", "Received"
-        PROCESSING = "PROCESSING", "Processing"
-        PROCESSED = "PROCESSED", "Processed"
-        REJECTED = "REJECTED", "Rejected"
+    Status = UploadStatus
 
     # The raw bytes live in MEDIA storage, not in the database: a 1 GiB file must be
     # streamed in and out, and the database should hold what is queried.
@@ -106,6 +150,11 @@ class Upload(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="meter_uploads"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.UTILITY)
+    # Who is processing it (host:pid) and until when, renewed with progress: an upload whose
+    # holder is gone is taken over by whoever asks for it again.
+    lease_holder = models.CharField(max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     rejection_code = models.CharField(max_length=40, blank=True)
     rejection_reason = models.TextField(blank=True)
     rows_total = models.BigIntegerField(null=True, blank=True)
@@ -123,7 +172,9 @@ class Upload(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.CheckConstraint(condition=Q(status__in=STATUSES), name="upload_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=UploadStatus.values), name="upload_status_valid"
+            ),
             models.CheckConstraint(condition=Q(size_bytes__gte=0), name="upload_size_not_negative"),
             # The same bytes for the same target are one upload, unless it was rejected
             # (then a retry, e.g. after the meter was enrolled, must be possible).
@@ -180,6 +231,9 @@ class Reading(models.Model):
     duration_s = models.PositiveIntegerField()
     wh = models.BigIntegerField()
     quality = models.CharField(max_length=10)
+    # The stores always set it from the upload; the default serves readings made by hand
+    # (staff fixtures, tests), which stand for utility data.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.UTILITY)
     # 1 for the first value; each change moves the old value to ReadingRevision.
     revision = models.PositiveIntegerField(default=1)
     # Provenance only, and never deleted (uploads are append-only; PROTECT still guards
@@ -199,7 +253,10 @@ class Reading(models.Model):
             models.UniqueConstraint(fields=["channel", "start"], name="reading_channel_start"),
             models.CheckConstraint(condition=Q(duration_s__gt=0), name="reading_duration_positive"),
             models.CheckConstraint(
-                condition=Q(quality__in=QUALITIES), name="reading_quality_valid"
+                condition=Q(quality__in=[str(q) for q in Quality]), name="reading_quality_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=Source.values), name="reading_source_valid"
             ),
             # Channels are directional (export or import): energy is never negative.
             models.CheckConstraint(condition=Q(wh__gte=0), name="reading_wh_not_negative"),
@@ -218,6 +275,7 @@ class ReadingRevision(models.Model):
     duration_s = models.PositiveIntegerField()
     wh = models.BigIntegerField()
     quality = models.CharField(max_length=10)
+    source = models.CharField(max_length=10, choices=Source.choices)
     upload = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField()
     superseded_by = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="+")

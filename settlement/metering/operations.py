@@ -2,23 +2,28 @@
 
 import contextlib
 import hashlib
+import os
+import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
+from types import TracebackType
 from typing import BinaryIO, Literal
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models.functions import Now
 
+from accounts import queries as account_queries
 from accounts.models import Site, User
 from settlement.errors import DomainError
-from settlement.metering import batch, queries, tasks
+from settlement.metering import batch, locks, queries, tasks
 from settlement.metering.formats import detect
 from settlement.metering.formats.base import FileRejected, Item, ParsedReading, ParseNotes
-from settlement.metering.models import Aggregator, Upload, UploadProblem
+from settlement.metering.models import Aggregator, Source, Upload, UploadProblem
 from settlement.metering.store import PortableStore, Store, StoreCounts
 from settlement.metering.store_postgres import PipelinedPostgresStore, PostgresStore
 from settlement.metering.vee import Accepted, Problem, Validator
@@ -30,7 +35,16 @@ PROBLEMS_KEPT_ON_REJECTION = 1000
 PROGRESS_EVERY = 10_000
 READ_CHUNK = 1 << 20
 
+# How often a load that meets a deadlock or serialization failure is run again.
+MERGE_ATTEMPTS = 3
+# How long a process may go without progress before its upload may be taken over where
+# its liveness cannot be seen (SQLite, another host). Renewed every PROGRESS_EVERY rows.
+LEASE = timedelta(minutes=10)
+# SQLSTATEs of a transaction PostgreSQL aborted for being in a conflict: worth a retry.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
 StoragePath = Literal["auto", "portable", "postgres"]
+FINAL_STATUSES = frozenset({Upload.Status.PROCESSED, Upload.Status.REJECTED})
 
 
 class InvalidFormat(DomainError):
@@ -46,12 +60,67 @@ class IdempotencyKeyReused(DomainError):
     http_status = 409
 
 
+class UploadFailed(DomainError):
+    """Processing stopped on an error; the upload is FAILED with the error in its report."""
+
+    code = "upload_failed"
+    http_status = 500
+
+
 @dataclass(frozen=True)
 class IngestResult:
     """The upload an ingest created, or the earlier one it turned out to repeat."""
 
     upload: Upload
     duplicate_upload: bool
+
+
+def receive_file(
+    *,
+    sender: User,
+    stream: BinaryIO,
+    filename: str,
+    size: int,
+    now: datetime,
+    site_id: int | None = None,
+    format: str = "auto",
+    meter_id: str | None = None,
+) -> IngestResult:
+    """Take a file a person sent (API or staff page) for a site, or for any site (staff).
+
+    Who may send what for which site is `queries.site_for_upload` (staff may leave the site
+    out; an owner names a site of theirs, or only a meter of theirs). Files above
+    METERING_INLINE_MAX_BYTES are processed by a worker (the upload is then RECEIVED).
+    Raises NotFound, PermissionDenied and SiteRequired (queries.site_for_upload), and what
+    `ingest` does.
+    """
+    site = queries.site_for_upload(user=sender, site_id=site_id, meter_id=meter_id)
+    return ingest(
+        stream=stream,
+        filename=filename,
+        now=now,
+        format=format,
+        meter_id=meter_id,
+        site=site,
+        sent_by=sender,
+        background=size > int(settings.METERING_INLINE_MAX_BYTES),
+    )
+
+
+def source_of(
+    *, format: str, site: Site | None, aggregator: Aggregator | None, sent_by: User | None
+) -> Source:
+    """Return the source an upload's values count as (DOMAIN.md 6, source precedence).
+
+    An aggregator's batch is AGGREGATOR; a file sent for a site by someone who is not staff
+    is OWNER, whatever its format (self-reported data); staff files and the `ingest`
+    command are UTILITY, or CHARGER for charger (OCPP) data.
+    """
+    if aggregator is not None:
+        return Source.AGGREGATOR
+    if site is not None and sent_by is not None and not account_queries.is_staff_user(user=sent_by):
+        return Source.OWNER
+    return Source.CHARGER if format == "ocpp" else Source.UTILITY
 
 
 def max_upload_bytes() -> int:
@@ -76,9 +145,12 @@ def ingest(
     """Keep the file, then validate and store its readings (now, or in a task).
 
     The same bytes for the same target again return the earlier upload with
-    `duplicate_upload` True and store nothing. A file rejected as a whole is kept with its
-    report and status REJECTED. Raises InvalidFormat for an unknown `format` and
-    IdempotencyKeyReused when `client_key` already names different bytes.
+    `duplicate_upload` True and store nothing, once that upload is PROCESSED or REJECTED.
+    An earlier upload that FAILED, or whose processing process is gone, is processed again
+    (taken over); one a live process is processing is returned as it is. A file rejected as
+    a whole is kept with its report and status REJECTED. Raises InvalidFormat for an
+    unknown `format`, IdempotencyKeyReused when `client_key` already names different bytes,
+    and UploadFailed as `process_upload` does.
     """
     if format not in FORMATS:
         raise InvalidFormat(
@@ -95,8 +167,11 @@ def ingest(
             prior = _prior_upload(
                 sha256=sha256, target=target, aggregator=aggregator, client_key=client_key
             )
-            if prior is not None:
-                return IngestResult(prior, duplicate_upload=True)
+            if prior is not None and (prior.status in FINAL_STATUSES or background):
+                return _again(prior, background=background)
+        if prior is not None:
+            return _again(prior, background=background, now=now, storage=storage)
+        with transaction.atomic():
             upload = Upload(
                 original_name=PurePath(filename).name[:255],
                 size_bytes=size,
@@ -108,6 +183,7 @@ def ingest(
                 target=target,
                 client_key=client_key,
                 sent_by=sent_by,
+                source=source_of(format=format, site=site, aggregator=aggregator, sent_by=sent_by),
                 received_at=now,
             )
             if too_large:
@@ -144,42 +220,166 @@ def ingest(
     return IngestResult(processed, duplicate_upload=False)
 
 
-def process_upload(*, upload_id: int, now: datetime, storage: StoragePath = "auto") -> Upload:
-    """Validate a received upload and make its readings current; return it processed.
+def _again(
+    prior: Upload,
+    *,
+    background: bool,
+    now: datetime | None = None,
+    storage: StoragePath = "auto",
+) -> IngestResult:
+    """Return the result of sending `prior`'s bytes again: it, or it processed again."""
+    if prior.status in FINAL_STATUSES:
+        return IngestResult(prior, duplicate_upload=True)
+    if background or now is None:
+        prior_id = prior.pk
+        transaction.on_commit(lambda: tasks.process_upload.delay(upload_id=prior_id))
+        return IngestResult(prior, duplicate_upload=False)
+    return IngestResult(
+        process_upload(upload_id=prior.pk, now=now, storage=storage), duplicate_upload=False
+    )
 
-    An upload already PROCESSED or REJECTED is returned unchanged (a redelivered task).
-    Everything the file changes in readings commits together or not at all.
+
+def process_upload(*, upload_id: int, now: datetime, storage: StoragePath = "auto") -> Upload:
+    """Validate an upload and make its readings current; return it processed.
+
+    An upload already PROCESSED or REJECTED, or being processed by a live process, is
+    returned unchanged (a redelivered task, a second request). One that FAILED or whose
+    process is gone is taken over. Everything the file changes in readings commits together
+    with the upload's final state, or not at all. A load that meets a deadlock or a
+    serialization failure runs again (MERGE_ATTEMPTS in all). Any other error leaves the
+    upload FAILED with the error in its report and raises UploadFailed.
+    """
+    holds_lock = connection.vendor == "postgresql"
+    if holds_lock and not locks.try_hold_upload(upload_id):
+        return Upload.objects.get(pk=upload_id)
+    try:
+        upload = _claim(upload_id=upload_id, postgres=holds_lock)
+        if upload is None:
+            return Upload.objects.get(pk=upload_id)
+        with _FailureRecorded(upload=upload, now=now):
+            for attempt in range(1, MERGE_ATTEMPTS + 1):
+                try:
+                    return _process(upload, now=now, storage=storage)
+                except OperationalError as error:
+                    if attempt == MERGE_ATTEMPTS or not _retryable(error):
+                        raise
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+    finally:
+        if holds_lock:
+            locks.release_upload(upload_id)
+
+
+def _retryable(error: OperationalError) -> bool:
+    """Return whether the database refused the load only for a conflict with another one."""
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(error)
+
+
+def _lease_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_alive(holder: str) -> bool:
+    """Return whether the process named by a lease (host:pid) is known to be running."""
+    host, _, pid_text = holder.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True  # another host's process: only its lease can tell
+    if int(pid_text) == os.getpid():
+        return False  # this process is asking again, so it is not processing it now
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _claim(*, upload_id: int, postgres: bool) -> Upload | None:
+    """Mark the upload PROCESSING by this process; None if it is final or owned elsewhere.
+
+    On PostgreSQL the caller holds the upload's session lock, which alone says who owns it.
+    Elsewhere the lease does: its holder is alive (same host), or it has not expired.
     """
     with transaction.atomic():
         upload = Upload.objects.select_for_update().get(pk=upload_id)
-        if upload.status not in (Upload.Status.RECEIVED, Upload.Status.PROCESSING):
-            return upload
-        # A PROCESSING upload is one whose worker died: its readings never committed.
-        upload.status = Upload.Status.PROCESSING
-        upload.save(update_fields=["status"])
+        if upload.status in FINAL_STATUSES:
+            return None
+        if (
+            not postgres
+            and upload.status == Upload.Status.PROCESSING
+            and _holder_alive(upload.lease_holder)
+            and Upload.objects.filter(pk=upload_id, lease_expires_at__gt=Now()).exists()
+        ):
+            return None
+        # A PROCESSING upload here is one whose process died: its readings never committed.
+        Upload.objects.filter(pk=upload_id).update(
+            status=Upload.Status.PROCESSING,
+            lease_holder=_lease_holder(),
+            lease_expires_at=Now() + LEASE,
+        )
         upload.problems.all().delete()
+        upload.refresh_from_db()
+    return upload
+
+
+class _FailureRecorded:
+    """Leave the upload FAILED with the error in its report when processing raises.
+
+    A context manager rather than an except clause: every error must be recorded, and then
+    go on as UploadFailed (or as itself, for interruptions such as KeyboardInterrupt).
+    """
+
+    def __init__(self, *, upload: Upload, now: datetime) -> None:
+        self._upload = upload
+        self._now = now
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if error is None or not isinstance(error, Exception):
+            return
+        reason = f"processing stopped on an error ({type(error).__name__}): {error}"[:2000]
+        _write_failure(self._upload, reason=reason, now=self._now)
+        raise UploadFailed(
+            f"upload {self._upload.pk} failed; it may be sent again",
+            details={"upload_id": self._upload.pk, "reason": reason},
+        ) from error
+
+
+def _process(upload: Upload, *, now: datetime, storage: StoragePath) -> Upload:
+    """Run one attempt at the file: parse, validate, store and seal, or reject it."""
+    upload.problems.all().delete()
     use_postgres = storage == "postgres" or (
         storage == "auto" and connection.vendor == "postgresql"
     )
+    scope = queries.Scope(site_id=upload.site_id, aggregator_id=upload.aggregator_id)
+    run = _Run(upload=upload, now=now, scope=scope)
+    outranked = run.directory.outranked
     store: Store
     if not use_postgres:
-        store = PortableStore(upload=upload, now=now)
+        store = PortableStore(upload=upload, now=now, outranked=outranked)
     elif upload.size_bytes >= settings.METERING_PIPELINE_MIN_BYTES:
-        store = PipelinedPostgresStore(upload=upload, now=now)
+        store = PipelinedPostgresStore(upload=upload, now=now, outranked=outranked)
     else:
-        store = PostgresStore(upload=upload, now=now)
-    run = _Run(upload=upload, now=now, store=store)
+        store = PostgresStore(upload=upload, now=now, outranked=outranked)
     try:
         outer = transaction.atomic() if store.needs_outer_transaction else contextlib.nullcontext()
         with outer:
-            counts = run.execute()
+            run.execute(store)
     except FileRejected as rejection:
         return _write_rejection(
             upload, code=rejection.code, reason=rejection.reason, problems=run.kept, now=now
         )
     finally:
         store.close()
-    return _write_result(upload, run=run, counts=counts, now=now)
+    return upload
 
 
 @dataclass
@@ -195,11 +395,11 @@ class _Tally:
 class _Run:
     """One pass over an upload's file: parse, validate, store, report."""
 
-    def __init__(self, *, upload: Upload, now: datetime, store: Store) -> None:
+    def __init__(self, *, upload: Upload, now: datetime, scope: queries.Scope) -> None:
         self.upload = upload
         self.now = now
-        self.store = store
-        self.scope = queries.Scope(site_id=upload.site_id, aggregator_id=upload.aggregator_id)
+        self.scope = scope
+        self.directory = queries.ChannelDirectory(scope=scope, source=upload.source)
         self.notes = ParseNotes()
         self.kept: list[Problem] = []
         self.rows = 0
@@ -209,13 +409,12 @@ class _Run:
         self._pending: list[UploadProblem] = []
         self.problem_count = 0
 
-    def execute(self) -> StoreCounts:
-        """Return the store's counts after the whole file went through validation."""
+    def execute(self, target: Store) -> StoreCounts:
+        """Validate the whole file into `target`, then seal; return the store's counts."""
         timezone = self._timezone()
-        directory = queries.ChannelDirectory(scope=self.scope)
-        validator = Validator(resolve=directory.facts, now=self.now)
+        validator = Validator(resolve=self.directory.facts, now=self.now)
         # Bound methods are looked up once: this loop runs once per reading.
-        check, store, count = validator.check, self.store.add, self._count
+        check, store, count = validator.check, target.add, self._count
         with self.upload.file.open("rb") as field_file:
             # The plain file under Django's FieldFile proxy: the parsers read it line by
             # line, and the proxy's per-call overhead showed in profiles.
@@ -235,7 +434,10 @@ class _Run:
                 if self.rows % PROGRESS_EVERY == 0:
                     self._progress(handle)
             self._flush_problems()
-            return self.store.finish()
+            return target.finish(seal=self._seal)
+
+    def _seal(self, counts: StoreCounts) -> None:
+        _write_result(self.upload, run=self, counts=counts, now=self.now)
 
     def _items(self, handle: BinaryIO, *, timezone: str | None) -> Iterator[Item]:
         requested = self.upload.requested_format
@@ -247,6 +449,11 @@ class _Run:
             name = requested
         self.upload.format = name
         Upload.objects.filter(pk=self.upload.pk).update(format=name)
+        if name == "ocpp" and self.upload.source == Source.UTILITY:
+            # Charger data loaded by staff counts as the charger's, not the utility's.
+            self.upload.source = Source.CHARGER
+            self.directory.source = Source.CHARGER  # before any channel is resolved
+        Upload.objects.filter(pk=self.upload.pk).update(source=self.upload.source)
         parser = batch.parse if name == batch.FORMAT else detect.FORMATS[name]
         meter = self.upload.meter_id or None
         return parser(handle, timezone=timezone, meter_id=meter, notes=self.notes)
@@ -295,8 +502,11 @@ class _Run:
     def _progress(self, handle: BinaryIO) -> None:
         done = max(handle.tell(), 1)
         estimate = self.rows * self.upload.size_bytes // done
+        # Progress renews the lease (database clock, as the lease was taken).
         Upload.objects.filter(pk=self.upload.pk).update(
-            rows_done=self.rows, rows_total=max(estimate, self.rows)
+            rows_done=self.rows,
+            rows_total=max(estimate, self.rows),
+            lease_expires_at=Now() + LEASE,
         )
 
 
@@ -367,12 +577,68 @@ def _write_rejection(
         upload.gaps = 0
         upload.channels = []
         upload.processed_at = now
+        upload.lease_holder, upload.lease_expires_at = "", None
         upload.save()
     return upload
 
 
+def _write_failure(upload: Upload, *, reason: str, now: datetime) -> None:
+    """Mark the upload FAILED with the error as its report; its readings never committed."""
+    with transaction.atomic():
+        upload.problems.all().delete()
+        UploadProblem.objects.create(
+            upload=upload,
+            seq=1,
+            kind=UploadProblem.Kind.FILE,
+            location="file",
+            field="file",
+            reason=reason,
+        )
+        Upload.objects.filter(pk=upload.pk).update(
+            status=Upload.Status.FAILED,
+            rejection_code="processing_error",
+            rejection_reason=reason,
+            processed_at=now,
+            lease_holder="",
+            lease_expires_at=None,
+        )
+    upload.refresh_from_db()
+
+
+# How a refusal names the source whose value it may not replace.
+_HELD_BY = {
+    Source.UTILITY: "the utility",
+    Source.AGGREGATOR: "an aggregator",
+    Source.CHARGER: "the charger",
+    Source.OWNER: "the owner",
+}
+
+
+def _refusal_rows(upload: Upload, *, run: _Run, counts: StoreCounts) -> list[UploadProblem]:
+    """Report each refused reading and take it out of its channel's tally."""
+    rows = []
+    for refusal in counts.refused:
+        run.problem_count += 1
+        run.rejected += 1
+        held_by = _HELD_BY.get(Source(refusal.held_by), refusal.held_by)
+        reason = f"{held_by} already reported this interval; its value stays"
+        rows.append(
+            _problem_row(
+                upload, run.problem_count, Problem("REJECTED", refusal.location, "wh", reason)
+            )
+        )
+        tally = run.channels.get(refusal.channel_id)
+        if tally is not None:
+            tally.intervals -= 1
+            tally.wh -= refusal.wh
+            if tally.intervals == 0:
+                del run.channels[refusal.channel_id]
+    return rows
+
+
 def _write_result(upload: Upload, *, run: _Run, counts: StoreCounts, now: datetime) -> Upload:
     """Record the outcome of a processed file; a file with no valid reading is rejected."""
+    UploadProblem.objects.bulk_create(_refusal_rows(upload, run=run, counts=counts))
     valid = counts.accepted + counts.duplicates + counts.revised + counts.estimated
     names = queries.channel_names(channel_ids=list(run.channels))
     channels = []
@@ -416,5 +682,6 @@ def _write_result(upload: Upload, *, run: _Run, counts: StoreCounts, now: dateti
         "ignored": dict(run.notes.ignored),
     }
     upload.processed_at = now
+    upload.lease_holder, upload.lease_expires_at = "", None
     upload.save()
     return upload

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -11,7 +12,14 @@ from accounts.models import Channel, Enrollment, Membership, Site, User
 from settlement.errors import DomainError, NotFound, PermissionDenied
 from settlement.metering import problem_groups
 from settlement.metering.formats.base import Flow
-from settlement.metering.models import Aggregator, ProgramMeteringSettings, Upload, UploadProblem
+from settlement.metering.models import (
+    DEFAULT_PRECEDENCE,
+    DEFAULT_SITE_MAX_KW,
+    Aggregator,
+    ProgramMeteringSettings,
+    Upload,
+    UploadProblem,
+)
 from settlement.metering.vee import ChannelFacts
 
 SUMMARY_ERRORS = 50
@@ -144,51 +152,77 @@ def channels_in_scope(*, scope: Scope) -> QuerySet[Channel]:
 
 @dataclass(frozen=True)
 class SiteFacts:
-    """What validation needs about a site: its enrollment windows and estimation limit."""
+    """What validation needs about a site: enrollments, estimation limit, bound, source ranks."""
 
     # Half-open [start, end) UTC windows of the site's enrollments (end None: open).
     enrolled: tuple[tuple[dt.datetime, dt.datetime | None], ...]
     interpolate_up_to_s: int
+    # The revenue meter's bound: the site's service capacity, else its programs' default.
+    max_kw: Decimal
+    # Sources, most trusted first.
+    precedence: tuple[str, ...]
 
 
-def site_facts(*, site_id: int, timezone: str) -> SiteFacts:
-    """Return a site's enrollment windows in UTC and the longest gap it may estimate."""
-    enrollments = list(Enrollment.objects.filter(site_id=site_id))
-    zone = ZoneInfo(timezone)
+def site_facts(*, site: Site) -> SiteFacts:
+    """Return a site's enrollment windows in UTC, estimation limit, bound and source ranks."""
+    enrollments = list(Enrollment.objects.filter(site_id=site.pk))
+    zone = ZoneInfo(site.timezone)
     windows = tuple(
         (_utc_midnight(e.starts_on, zone), _utc_midnight(e.ends_on, zone) if e.ends_on else None)
         for e in enrollments
     )
-    settings_by_program = {
-        s.program_id: s.interpolate_gaps_up_to_minutes
-        for s in ProgramMeteringSettings.objects.filter(
+    program_settings = list(
+        ProgramMeteringSettings.objects.filter(
             program_id__in=[e.program_id for e in enrollments]
-        )
-    }
+        ).order_by("program_id")
+    )
+    by_program = {s.program_id: s.interpolate_gaps_up_to_minutes for s in program_settings}
     # Every program the site is in must allow the estimate: the most careful one decides.
-    minutes = min((settings_by_program.get(e.program_id, 0) for e in enrollments), default=0)
-    return SiteFacts(enrolled=windows, interpolate_up_to_s=minutes * 60)
+    minutes = min((by_program.get(e.program_id, 0) for e in enrollments), default=0)
+    max_kw = site.max_kw or min(
+        (s.site_max_kw for s in program_settings), default=DEFAULT_SITE_MAX_KW
+    )
+    orders = {tuple(s.source_precedence) for s in program_settings}
+    # Programs that rank sources differently leave no one order to apply: use the default.
+    precedence = orders.pop() if len(orders) == 1 else tuple(map(str, DEFAULT_PRECEDENCE))
+    return SiteFacts(
+        enrolled=windows,
+        interpolate_up_to_s=minutes * 60,
+        max_kw=Decimal(max_kw),
+        precedence=precedence,
+    )
+
+
+def outranking(*, precedence: tuple[str, ...], source: str) -> tuple[str, ...]:
+    """Return the sources ranked above `source` in `precedence` (most trusted first)."""
+    return precedence[: precedence.index(source)] if source in precedence else precedence
 
 
 class ChannelDirectory:
-    """Resolve (meter, flow) to what validation needs, querying each site only once.
+    """Resolve (meter, flow) to what validation needs: one query for every channel in scope.
 
-    One directory serves one file: a file of a thousand meters at one site costs a thousand
-    channel lookups, not three thousand queries.
+    One directory serves one file: a file of a thousand meters costs one channel query and
+    one query per site, not a query per meter.
     """
 
-    def __init__(self, *, scope: Scope) -> None:
+    def __init__(self, *, scope: Scope, source: str) -> None:
         self._scope = scope
+        # The upload's source: which stored values outrank it. Set before the first lookup.
+        self.source = source
         self._sites: dict[int, SiteFacts] = {}
+        self._channels: dict[tuple[str, str], list[Channel]] | None = None
+        self.outranked: dict[int, tuple[str, ...]] = {}
 
     def facts(self, meter_id: str, flow: Flow) -> ChannelFacts | str:
         """Return the facts of the channel of (meter, flow), or why there is none."""
-        kinds = [f"SITE_{flow}", f"EVSE_{flow}"]
-        candidates = list(
-            channels_in_scope(scope=self._scope)
-            .filter(meter_id=meter_id, kind__in=kinds)
-            .select_related("site", "charger")
-        )
+        if self._channels is None:
+            self._channels = {}
+            for channel in channels_in_scope(scope=self._scope).select_related("site", "charger"):
+                self._channels.setdefault((channel.meter_id, channel.kind), []).append(channel)
+        candidates = [
+            *self._channels.get((meter_id, f"SITE_{flow}"), []),
+            *self._channels.get((meter_id, f"EVSE_{flow}"), []),
+        ]
         direction = str(flow).lower()
         if not candidates:
             return f"no {direction} channel for meter {meter_id[:64]!r}{self._scope.describe()}"
@@ -197,14 +231,15 @@ class ChannelDirectory:
         channel = candidates[0]
         site = self._sites.get(channel.site_id)
         if site is None:
-            site = self._sites[channel.site_id] = site_facts(
-                site_id=channel.site_id, timezone=channel.site.timezone
-            )
+            site = self._sites[channel.site_id] = site_facts(site=channel.site)
+        stronger = outranking(precedence=site.precedence, source=self.source)
+        if stronger:
+            self.outranked[channel.pk] = stronger
         return ChannelFacts(
             channel_id=channel.pk,
             meter_id=channel.meter_id,
             kind=channel.kind,
-            max_kw=channel.charger.max_discharge_kw if channel.charger else None,
+            max_kw=channel.charger.max_discharge_kw if channel.charger else site.max_kw,
             enrolled=site.enrolled,
             interpolate_up_to_s=site.interpolate_up_to_s,
             zone=ZoneInfo(channel.site.timezone),
@@ -249,7 +284,7 @@ def summary(*, upload: Upload, duplicate_upload: bool = False) -> dict[str, obje
         "gaps": upload.gaps,
         "rejection": (
             {"code": upload.rejection_code, "reason": upload.rejection_reason}
-            if upload.status == Upload.Status.REJECTED
+            if upload.status in (Upload.Status.REJECTED, Upload.Status.FAILED)
             else None
         ),
         "errors": errors,

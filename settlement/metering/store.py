@@ -1,15 +1,29 @@
 """Store accepted readings portably (any database): new, duplicate, or a new revision."""
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from django.db import connection
 from django.db.models import Q
 
+from settlement.metering import locks
 from settlement.metering.models import Reading, ReadingRevision, Upload
 from settlement.metering.vee import Accepted
 
 CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A reading refused because a more trusted source already reported its interval."""
+
+    channel_id: int
+    location: str
+    wh: int
+    # The source of the stored value the reading may not replace.
+    held_by: str
 
 
 @dataclass
@@ -20,6 +34,13 @@ class StoreCounts:
     duplicates: int = 0
     revised: int = 0
     estimated: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+
+
+# Channel id -> the sources ranked above the upload's own (channels absent: none).
+Outranked = Mapping[int, tuple[str, ...]]
+# Writes the upload's final state inside the transaction that commits its readings.
+Seal = Callable[[StoreCounts], None]
 
 
 class Store(Protocol):
@@ -30,7 +51,7 @@ class Store(Protocol):
 
     def add(self, accepted: Accepted) -> None: ...
 
-    def finish(self) -> StoreCounts: ...
+    def finish(self, *, seal: Seal) -> StoreCounts: ...
 
     def close(self) -> None: ...
 
@@ -40,11 +61,13 @@ class PortableStore:
 
     needs_outer_transaction = True
 
-    def __init__(self, *, upload: Upload, now: datetime) -> None:
+    def __init__(self, *, upload: Upload, now: datetime, outranked: Outranked) -> None:
         self._upload = upload
         self._now = now
+        self._outranked = outranked
         self._pending: list[Accepted] = []
         self._counts = StoreCounts()
+        self._locked: set[int] = set()
 
     def add(self, accepted: Accepted) -> None:
         """Queue one reading; a full chunk is written at once."""
@@ -52,9 +75,13 @@ class PortableStore:
         if len(self._pending) >= CHUNK:
             self._flush()
 
-    def finish(self) -> StoreCounts:
-        """Write what is queued and return the counts."""
+    def finish(self, *, seal: Seal) -> StoreCounts:
+        """Write what is queued, seal the upload and return the counts.
+
+        The caller's transaction (SQLite: one writer at a time) holds the channels.
+        """
         self._flush()
+        seal(self._counts)
         return self._counts
 
     def close(self) -> None:
@@ -65,6 +92,12 @@ class PortableStore:
         if not self._pending:
             return
         chunk, self._pending = self._pending, []
+        if connection.vendor == "postgresql":
+            # As the COPY store does (store_postgres._merge); SQLite has one writer at a time.
+            channels = {item.channel_id for item in chunk} - self._locked
+            with connection.cursor() as cursor:
+                locks.lock_channels(cursor, channels)
+            self._locked |= channels
         existing = self._existing(chunk)
         new: list[Reading] = []
         changed: list[Reading] = []
@@ -87,6 +120,11 @@ class PortableStore:
             ):
                 self._counts.duplicates += 1
                 continue
+            if stored.source in self._outranked.get(item.channel_id, ()):
+                self._counts.refused.append(
+                    Refusal(item.channel_id, item.location, item.wh, stored.source)
+                )
+                continue
             superseded.append(
                 ReadingRevision(
                     reading=stored,
@@ -94,6 +132,7 @@ class PortableStore:
                     duration_s=stored.duration_s,
                     wh=stored.wh,
                     quality=stored.quality,
+                    source=stored.source,
                     upload_id=stored.upload_id,
                     received_at=stored.received_at,
                     superseded_by=self._upload,
@@ -103,13 +142,14 @@ class PortableStore:
             stored.wh, stored.quality, stored.duration_s = item.wh, item.quality, item.duration_s
             stored.revision += 1
             stored.upload = self._upload
+            stored.source = self._upload.source
             stored.received_at = self._now
             changed.append(stored)
             self._counts.revised += 1
         Reading.objects.bulk_create(new)
         ReadingRevision.objects.bulk_create(superseded)
         Reading.objects.bulk_update(
-            changed, ["wh", "quality", "duration_s", "revision", "upload", "received_at"]
+            changed, ["wh", "quality", "duration_s", "revision", "upload", "source", "received_at"]
         )
 
     def _existing(self, chunk: list[Accepted]) -> dict[tuple[int, datetime], Reading]:
@@ -132,6 +172,7 @@ class PortableStore:
             wh=item.wh,
             quality=item.quality,
             revision=1,
+            source=self._upload.source,
             upload=self._upload,
             received_at=self._now,
         )

@@ -29,7 +29,8 @@ class ChannelFacts:
     channel_id: int
     meter_id: str
     kind: str
-    # The charger's limit for EVSE channels (None for a revenue meter).
+    # The physical bound: the charger's max kW on a sub-meter, the site's service capacity
+    # on a revenue meter (None: unbounded, for callers that know no bound).
     max_kw: Decimal | None
     # Half-open [start, end) UTC windows of the site's enrollments (end None: open).
     enrolled: tuple[tuple[datetime, datetime | None], ...]
@@ -200,14 +201,15 @@ def _row_rules(
     if wh < 0:
         return "wh", f"negative energy {wh} Wh on directional channel {facts.kind}"
     # kW x s / 3.6 = Wh; compared multiplied out so no rounding is involved.
-    if (
-        facts.max_kw is not None
-        and facts.kind in EVSE_KINDS
-        and Decimal(wh) * 3600 > facts.max_kw * 1000 * duration_s
-    ):
+    if facts.max_kw is not None and Decimal(wh) * 3600 > facts.max_kw * 1000 * duration_s:
         limit = facts.max_kw * duration_s / Decimal("3.6")
+        what = (
+            "the charger can deliver"
+            if facts.kind in EVSE_KINDS
+            else "the site's service capacity allows"
+        )
         return "wh", (
-            f"{wh} Wh in {duration_s} s is more than the charger can deliver "
+            f"{wh} Wh in {duration_s} s is more than {what} "
             f"({facts.max_kw} kW x {duration_s} s = {limit.quantize(Decimal('0.001'))} Wh)"
         )
     if end > now:

@@ -1,7 +1,6 @@
 """Staff pages for meter data: upload a file, watch its progress, read its report."""
 
 from django import forms
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,15 +28,14 @@ def uploads(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         user: User = request.user  # type: ignore[assignment]
-        result = operations.ingest(
+        result = operations.receive_file(
+            sender=user,
             stream=file,
             filename=file.name or "upload",
+            size=file.size,
             now=timezone.now(),
             format=form.cleaned_data["format"] or "auto",
             meter_id=form.cleaned_data["meter_id"] or None,
-            sent_by=user,
-            # Above this size a worker processes the file; the page then shows progress.
-            background=file.size > settings.METERING_INLINE_MAX_BYTES,
         )
         return redirect("staff:metering-upload", upload_id=result.upload.pk)
     context = {"form": form, "uploads": queries.uploads_for_staff()[:50]}

@@ -1,6 +1,7 @@
 """The bulk enrollment import: `import_enrollments FILE.csv`."""
 
 import json
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -308,3 +309,39 @@ def test_a_site_in_another_zone_than_its_program_is_rejected(tmp_path, nbt):
     ]
     assert not Site.objects.filter(account_number="NY-1").exists()
     assert not Participant.objects.filter(email="ny@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_the_optional_last_column_sets_a_sites_service_capacity(tmp_path, nbt):
+    header = HEADER + ",site_max_kw"
+    rows = [
+        GOOD_ROWS[0] + ",48",
+        GOOD_ROWS[3] + ",500.5",
+        "cy@example.com,Cy,INDIVIDUAL,nbt,ACC-3,America/Los_Angeles,RM-3,SITE_EXPORT,,,2025-03-01,",
+        "di@example.com,Di,INDIVIDUAL,nbt,ACC-4,America/Los_Angeles,RM-4,SITE_EXPORT,,,2025-03-01,-1",
+        "ed@example.com,Ed,INDIVIDUAL,nbt,ACC-5,America/Los_Angeles,RM-5,SITE_EXPORT,,,2025-03-01,lots",
+    ]
+
+    code, summary = run_import(write_csv(tmp_path, *rows, header=header))
+
+    assert code == 0
+    assert summary["errors"] == [
+        {"line": 5, "field": "site_max_kw", "reason": "must be a positive number of kW"},
+        {"line": 6, "field": "site_max_kw", "reason": "'lots' is not a number"},
+    ]
+    assert dict(Site.objects.values_list("account_number", "max_kw")) == {
+        "ACC-1": Decimal("48.000"),
+        "DEPOT": Decimal("500.500"),
+        "ACC-3": None,
+    }
+
+
+@pytest.mark.django_db
+def test_an_empty_capacity_cell_keeps_the_capacity_a_site_has(tmp_path, nbt):
+    header = HEADER + ",site_max_kw"
+    run_import(write_csv(tmp_path, GOOD_ROWS[0] + ",48", header=header))
+
+    code, summary = run_import(write_csv(tmp_path, GOOD_ROWS[1] + ",", header=header))
+
+    assert (code, summary["rejected"]) == (0, 0)
+    assert Site.objects.get(account_number="ACC-1").max_kw == Decimal("48.000")

@@ -1,3 +1,7 @@
+import pytest
+
+from accounts.models import User
+from tests.factories import MembershipFactory, UserFactory
 from tests.metering_fixtures import (  # noqa: F401
     charger_meter,
     media_in_tmp,
@@ -6,3 +10,11 @@ from tests.metering_fixtures import (  # noqa: F401
     run_ingest,
     site,
 )
+
+
+@pytest.fixture
+def site_owner(site) -> User:  # noqa: F811 - `site` is the fixture imported above
+    """The owner of the `site` fixture's participant."""
+    user = UserFactory(email="site-owner@example.com")
+    MembershipFactory(user=user, participant=site.participant)
+    return user

@@ -30,13 +30,6 @@ def client_of(user) -> APIClient:
     return client
 
 
-@pytest.fixture
-def site_owner(site):
-    user = UserFactory(email="site-owner@example.com")
-    MembershipFactory(user=user, participant=site.participant)
-    return user
-
-
 def post_file(client, content: bytes, **fields):
     return client.post(
         "/api/v1/metering/uploads/",

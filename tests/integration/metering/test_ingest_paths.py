@@ -8,7 +8,8 @@ from django.db import DatabaseError, connection
 
 from accounts.models import Channel
 from settlement.metering import operations, store_postgres
-from settlement.metering.models import Reading, ReadingRevision
+from settlement.metering.models import Reading, ReadingRevision, Upload
+from settlement.metering.operations import UploadFailed
 from tests.factories import ChannelFactory, EnrollmentFactory, SiteFactory
 from tests.metering_fixtures import NOW, canonical
 
@@ -249,12 +250,18 @@ def test_a_failing_merge_thread_rolls_back_every_chunk_and_raises(site, settings
 
     monkeypatch.setattr(store_postgres, "_merge", merge_then_fail)
 
-    with pytest.raises(DatabaseError, match="the disk is full"):
+    with pytest.raises(UploadFailed) as failure:
         ingest(canonical(*ROWS), "postgres")
 
+    assert isinstance(failure.value.__cause__, DatabaseError)
     # The first chunk was merged before the failure, in the same transaction: gone too.
     assert len(calls) == 2
     assert Reading.objects.count() == 0
+    upload = Upload.objects.get()
+    assert upload.status == Upload.Status.FAILED
+    assert [p.reason for p in upload.problems.all()] == [
+        "processing stopped on an error (DatabaseError): the disk is full"
+    ]
 
 
 def test_alignment_is_counted_from_the_sites_local_hour(db, storage):

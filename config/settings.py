@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "settlement.tariffs",
     "settlement.statements",
     "settlement.programs",
+    "settlement.events",
     "pgtrigger",
     "settlement.ledger",
 ]

@@ -9,7 +9,7 @@ from accounts import operations as account_operations
 from accounts import roles
 from config.celery import app
 from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
-from tests.integration.statements.helpers import (
+from tests.settlement_fixtures import (
     enroll,
     hourly_rows,
     ingest_rows,

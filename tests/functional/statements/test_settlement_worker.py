@@ -11,7 +11,7 @@ from accounts import operations as account_operations
 from accounts import roles
 from settlement.statements.models import SettlementRun, Statement
 from tests.factories import UserFactory
-from tests.integration.statements.helpers import (
+from tests.settlement_fixtures import (
     enroll,
     hourly_rows,
     ingest_rows,

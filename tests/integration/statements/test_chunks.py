@@ -8,7 +8,7 @@ import pytest
 from config.celery import app
 from settlement.statements import computation, operations, periods, tasks
 from settlement.statements.models import RunChunk, SettlementRun, Statement
-from tests.integration.statements.helpers import (
+from tests.settlement_fixtures import (
     LA,
     enroll,
     hourly_rows,

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from settlement.ledger import queries as ledger_queries
 from settlement.rating.money import to_cents
 from settlement.statements.models import SettlementRun, Statement
-from tests.integration.statements.helpers import run_command
+from tests.settlement_fixtures import run_command
 
 pytestmark = pytest.mark.django_db
 

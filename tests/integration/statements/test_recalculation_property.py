@@ -16,7 +16,7 @@ from settlement.metering.models import Reading, ReadingRevision, Upload
 from settlement.statements import operations, periods, review
 from settlement.statements.models import ProgramSettlementSettings, Statement, StatementLine
 from tests.factories import EnrollmentFactory, UserFactory
-from tests.integration.statements.helpers import LA, ZONE, enroll, make_program, tou_tariff
+from tests.settlement_fixtures import LA, ZONE, enroll, make_program, tou_tariff
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)

@@ -380,3 +380,16 @@ def test_row_problem_of_checks_an_estimate_against_the_row_rules():
         "start",
         "interval ending 2024-05-22T17:15:00+00:00 is in the future",
     )
+
+
+def test_a_one_second_gap_between_one_second_readings_is_filled_up_to_one_second():
+    # The smallest gap there is: 1 s missing between 1 s readings of 10 and 20 Wh, limit 1 s:
+    # one estimate of 15 Wh, on the same channel.
+    previous = vee.Accepted(9, at(22, 17), at(22, 17, 0, 1), 1, 10, "ACTUAL", "line 2")
+    current = vee.Accepted(9, at(22, 17, 0, 2), at(22, 17, 0, 3), 1, 20, "ACTUAL", "line 3")
+
+    estimates = vee.interpolate(previous, current, up_to_s=1)
+
+    assert [(e.channel_id, e.start, e.duration_s, e.wh) for e in estimates] == [
+        (9, at(22, 17, 0, 1), 1, 15)
+    ]

@@ -397,7 +397,9 @@ def test_the_result_json_is_stable_and_complete():
     assert text.startswith('{"lines":[{"amount":"0.30","bucket":2,')
     assert ", " not in text and ": " not in text
     assert "attribution" not in json.loads(text)
-    assert result.intervals_of_line(1)[0].tolist() == []
+    no_intervals, no_wh = result.intervals_of_line(1)
+    assert (no_intervals.tolist(), no_wh.tolist()) == ([], [])
+    assert (no_intervals.dtype, no_wh.dtype) == (np.int64, np.int64)
 
 
 def test_billing_period_edges_are_half_open():

@@ -176,7 +176,11 @@ def is_aligned(start: datetime, duration_s: int, zone: ZoneInfo) -> bool:
     hourly data starts at :30 UTC.
     """
     local = start.astimezone(zone)
-    into_hour = local.minute * 60 + local.second + (1 if local.microsecond else 0)
+    if local.microsecond:
+        # A fraction of a second is never on an interval boundary (counting it as a whole
+        # second put 17:14:59.5 on the quarter hour).
+        return False
+    into_hour = local.minute * 60 + local.second
     if duration_s <= SECONDS_PER_HOUR:
         return into_hour % duration_s == 0
     return into_hour == 0

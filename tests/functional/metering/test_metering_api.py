@@ -287,6 +287,7 @@ def test_a_large_upload_goes_through_the_task_eagerly_without_a_broker(
         "gaps": 0,
         "rejection": None,
         "errors": [],
+        "problem_groups": [],
         "channels": [],
         "progress": {"rows_done": 0, "rows_total": None},
         "sha256": hashlib.sha256(content).hexdigest(),

@@ -65,10 +65,10 @@ def only(results):
     return results[0]
 
 
-def rejection(results):
+def rejection(results, at_location="line 2"):
     problem = only(results)
     assert isinstance(problem, vee.Problem)
-    assert problem.kind == "REJECTED"
+    assert (problem.kind, problem.location) == ("REJECTED", at_location)
     return problem.field, problem.reason
 
 
@@ -89,6 +89,11 @@ def test_an_accepted_reading_carries_its_channel_end_and_quality():
         (at(22, 17, 10), 900, LOS_ANGELES, False),
         (at(22, 17, 0, 1), 900, LOS_ANGELES, False),
         (at(22, 17).replace(microsecond=1), 900, LOS_ANGELES, False),
+        # Half a second before the quarter hour is not on it.
+        (at(22, 17, 14, 59).replace(microsecond=500_000), 900, LOS_ANGELES, False),
+        # 70 s into the hour is not a whole number of 50 s intervals.
+        (at(22, 17, 1, 10), 50, LOS_ANGELES, False),
+        (at(22, 17, 1, 40), 50, LOS_ANGELES, True),
         (at(22, 17, 30), 3600, LOS_ANGELES, False),
         (at(22, 17), 3600, LOS_ANGELES, True),
         (at(22, 17), 7200, LOS_ANGELES, True),
@@ -248,18 +253,20 @@ def test_duplicates_out_of_order_and_overlaps_are_refused_against_the_last_accep
     first = reading(at(22, 17), source="line 2")
     assert isinstance(only(check.check(first)), vee.Accepted)
 
-    assert rejection(check.check(reading(at(22, 17), source="line 3"))) == (
+    assert rejection(check.check(reading(at(22, 17), source="line 3")), "line 3") == (
         "start",
         "duplicate of the interval at line 2",
     )
-    assert rejection(check.check(reading(at(22, 16, 45), source="line 4"))) == (
+    assert rejection(check.check(reading(at(22, 16, 45), source="line 4")), "line 4") == (
         "start",
         (
             "out of order: starts before the interval at line 2 "
             "(2024-05-22T17:00:00+00:00) of the same channel"
         ),
     )
-    assert rejection(check.check(reading(at(22, 17, 10), duration_s=60, source="line 5"))) == (
+    assert rejection(
+        check.check(reading(at(22, 17, 10), duration_s=60, source="line 5")), "line 5"
+    ) == (
         "start",
         "overlaps the interval at line 2 (ends 2024-05-22T17:15:00+00:00)",
     )
@@ -393,3 +400,9 @@ def test_a_one_second_gap_between_one_second_readings_is_filled_up_to_one_second
     assert [(e.channel_id, e.start, e.duration_s, e.wh) for e in estimates] == [
         (9, at(22, 17, 0, 1), 1, 15)
     ]
+
+
+def test_a_one_second_reading_is_accepted():
+    check, _ = validator()
+
+    assert isinstance(only(check.check(reading(at(22, 17), duration_s=1))), vee.Accepted)

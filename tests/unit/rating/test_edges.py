@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from settlement.rating import holiday_calendars, pricing, tou, vector
+from settlement.rating.billing_period import BillingPeriod
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import IntervalArrays
 from settlement.rating.local_time import local_datetime, utc_offset_table
@@ -489,3 +490,46 @@ def test_fixed_items_that_change_between_versions_get_a_line_each():
         ("Daily", Decimal(15), Decimal("7.50")),
         ("Daily", Decimal(16), Decimal("9.60")),
     ]
+
+
+def test_local_days_count_by_their_first_instant():
+    # [Jul 1 00:00 PDT, Jul 3 12:00 PDT): Jul 1, 2 and 3 begin inside it; one month start.
+    period = BillingPeriod(
+        start_utc=int(utc(2025, 7, 1, 7).timestamp()), end_utc=int(utc(2025, 7, 3, 19).timestamp())
+    )
+
+    assert period.local_day_starts(LOS_ANGELES) == (
+        date(2025, 7, 1),
+        date(2025, 7, 2),
+        date(2025, 7, 3),
+    )
+    assert period.local_month_starts(LOS_ANGELES) == (date(2025, 7, 1),)
+
+
+def test_a_one_day_period_on_the_2nd_holds_no_month_start():
+    period = BillingPeriod(
+        start_utc=int(utc(2025, 7, 2, 7).timestamp()), end_utc=int(utc(2025, 7, 3, 7).timestamp())
+    )
+
+    assert period.local_day_starts(LOS_ANGELES) == (date(2025, 7, 2),)
+    assert period.local_month_starts(LOS_ANGELES) == ()
+
+
+def test_vector_lines_name_their_component():
+    tariff = HourlyVectorTariff(
+        time_zone=LOS_ANGELES,
+        by_month_day_type_hour={
+            (7, DayType.WEEKDAY, 16): VectorPrice(Decimal("1"), Decimal("0.5"))
+        },
+    )
+
+    result = vector.price_vector(readings((utc(2025, 7, 15, 23), 15, 1000)), tariff, **JULY)
+
+    assert [line.component for line in result.lines] == ["generation", "delivery"]
+
+
+def test_as_dict_leaves_the_attribution_out_unless_asked():
+    result = tou.price_tou(readings((utc(2025, 7, 15, 23), 15, 1000)), summer_winter_plan(), **JULY)
+
+    assert "attribution" not in result.as_dict()
+    assert result.as_dict(with_attribution=True)["attribution"]["wh"] == [1000]

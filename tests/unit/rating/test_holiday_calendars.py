@@ -57,3 +57,18 @@ def test_calendar_names_are_the_codes_plans_store_in_one_case():
     assert holiday_calendars.CALENDAR_NAMES == ("NONE", "PGE", "SCE")
     with pytest.raises(RatingInputError, match=r"'sce': unknown \(known: NONE, PGE, SCE\)"):
         holiday_calendars.holiday_dates("sce", [2025])
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "weekday", "expected"),
+    [
+        # December: the following month is in the next year.
+        (2025, 12, 0, date(2025, 12, 29)),
+        # Feb 2024 ends on Thursday the 29th: its last Friday is the 23rd.
+        (2024, 2, 4, date(2024, 2, 23)),
+        # March 1, 2021 is a Monday: February's last Monday is still in February, the 22nd.
+        (2021, 2, 0, date(2021, 2, 22)),
+    ],
+)
+def test_the_last_weekday_of_a_month(year, month, weekday, expected):
+    assert holiday_calendars._last_weekday(year, month, weekday) == expected

@@ -7,8 +7,9 @@ per-participant TOU energy sums (Peak 16:00-21:00 local, Off-peak otherwise) ove
 rows, in the same process run. Prints `settle_seconds`, `settle_sql_seconds`,
 `settle_vs_sql_time_ratio` and `settle_readings`.
 
-Database: DATABASE_URL if it is a PostgreSQL URL, else postgres://postgres@127.0.0.1:5432/
-v2g_bench_settlement, created and migrated here; its settlement tables are emptied first.
+Database: `v2g_bench_settlement` on DATABASE_URL's PostgreSQL server (default
+127.0.0.1:5432), dropped and created anew and migrated here: never the database DATABASE_URL
+names.
 """
 
 import datetime as dt
@@ -27,10 +28,13 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/v2g_bench_settlement"
 
 
 def _database_url() -> str:
+    # Always a database of its own (it is dropped and made anew), on DATABASE_URL's server.
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         url = DEFAULT_URL
-    base, name = url.rsplit("/", 1)
+    base = url.rsplit("/", 1)[0]
+    name = DEFAULT_URL.rsplit("/", 1)[1]
+    url = f"{base}/{name}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists:
@@ -106,7 +110,7 @@ def _setup() -> tuple[object, int]:
     for channel in channels:
         for step in range(QUARTERS):
             start = JULY_START + dt.timedelta(minutes=15 * step)
-            wh = 2000 + channel.pk % 500 if 23 <= start.hour or start.hour < 4 else 40
+            wh = 2000 + channel.pk % 500 if start.hour >= 23 or start.hour < 4 else 40
             buffer.write(
                 f"{channel.pk}\t{start.isoformat()}\t900\t{wh}\tACTUAL\t1\t{upload.pk}\t"
                 f"{NOW.isoformat()}\tUTILITY\n"
@@ -132,15 +136,16 @@ def main() -> None:
         )
         sums = cursor.fetchall()
         sql_seconds = time.perf_counter() - started
-    assert len(sums) == 2 * PARTICIPANTS
+    if len(sums) != 2 * PARTICIPANTS:
+        raise SystemExit(f"the SQL peer found {len(sums)} sums, not {2 * PARTICIPANTS}")
     started = time.perf_counter()
     run = operations.start_run(
         program=program, period=july, run_type="INITIAL", started_by=None, now=NOW
     )
     run = operations.settle_inline(run=run, now=NOW)
     settle_seconds = time.perf_counter() - started
-    assert run.status == "COMPLETED", run.error
-    assert run.statements.count() == PARTICIPANTS
+    if run.status != "COMPLETED" or run.statements.count() != PARTICIPANTS:
+        raise SystemExit(f"the run did not settle every participant: {run.error}")
     print(
         json.dumps(
             {

@@ -138,3 +138,11 @@ def test_records_of_what_was_received_are_read_only_for_superusers_too(superuser
     assert adding.status_code == 403
     assert listing.context["cl"].model_admin.has_change_permission(listing.wsgi_request) is False
     assert listing.context["cl"].model_admin.has_delete_permission(listing.wsgi_request) is False
+
+
+@pytest.mark.django_db
+def test_the_admin_names_program_metering_settings_in_plain_english(superuser_client):
+    page = superuser_client.get("/admin/").content.decode()
+
+    assert "Program metering settings" in page
+    assert "settingss" not in page

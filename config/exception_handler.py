@@ -34,9 +34,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return response
 
     if isinstance(exc, exceptions.ValidationError):
-        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        details = flat_field_errors(detail)
         message = "The request is not valid."
         code = "invalid"
+    elif isinstance(exc, exceptions.Throttled):
+        # The same number as the Retry-After header DRF sets, for clients that read JSON.
+        wait = getattr(exc, "wait", None)
+        details = {"retry_after_s": wait} if wait is not None else {}
+        message = str(exc.detail)
+        code = "throttled"
     else:
         details = {}
         message = str(exc.detail)
@@ -46,3 +53,23 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         code = "not_authenticated"
     response.data = error_body(code=str(code), message=message, details=details)
     return response
+
+
+def flat_field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Return DRF's nested field errors as one level: `readings[3].start` -> messages.
+
+    A list of nested serializers reports one entry per element, empty for valid ones; the
+    flat form names only the elements and fields at fault.
+    """
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(flat_field_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list) and detail and all(isinstance(d, dict | list) for d in detail):
+        flat = {}
+        for index, value in enumerate(detail):
+            flat.update(flat_field_errors(value, f"{prefix}[{index}]"))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}

@@ -26,6 +26,7 @@ app.conf.task_routes = {
     "tariffs.*": {"queue": "default"},
     "statements.*": {"queue": "settlement"},
     "payouts.*": {"queue": "payouts"},
+    "events.*": {"queue": "default"},
 }
 
 # Periodic jobs. Tasks named here are registered by the apps that own them.
@@ -34,10 +35,22 @@ app.conf.beat_schedule = {
         "task": "accounts.heartbeat",
         "schedule": 300.0,
     },
+    # Offers: tell owners promptly, remind them before the deadline, expire the unanswered.
+    "events-offer-notices": {"task": "events.send_offer_notices", "schedule": 60.0},
+    "events-reminders": {"task": "events.send_reminders", "schedule": 300.0},
+    "events-expire-offers": {"task": "events.expire_offers", "schedule": 60.0},
+    # Delivery after events end, and again when readings in their window are revised.
+    "events-measure-deliveries": {"task": "events.measure_deliveries", "schedule": 900.0},
     # Hourly, so each program's month is settled soon after it closes in its own zone
     # (the task skips programs whose last month already has an initial run).
     "statements-start-closed-period-runs": {
         "task": "statements.start_closed_period_runs",
+        "schedule": 3600.0,
+    },
+    # Hourly: pays balances that are due, resends payouts whose backoff is over and
+    # reconciles unknown outcomes.
+    "payouts-run": {
+        "task": "payouts.run_payouts",
         "schedule": 3600.0,
     },
 }

@@ -58,8 +58,10 @@ INSTALLED_APPS = [
     "settlement.tariffs",
     "settlement.statements",
     "settlement.programs",
+    "settlement.events",
     "pgtrigger",
     "settlement.ledger",
+    "settlement.payouts",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +220,14 @@ METERING_PIPELINE_MIN_BYTES = int(os.environ.get("METERING_PIPELINE_MIN_BYTES", 
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# Payouts: how long one Stripe call may take, how often a 5xx is retried (with exponential
+# backoff from the base), when a payout stuck SENDING (its worker died) is reconciled, and
+# how long after an unknown outcome the transfer group is listed.
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "30"))
+PAYOUT_MAX_SEND_ATTEMPTS = int(os.environ.get("PAYOUT_MAX_SEND_ATTEMPTS", "5"))
+PAYOUT_RETRY_BASE_SECONDS = float(os.environ.get("PAYOUT_RETRY_BASE_SECONDS", "30"))
+PAYOUT_SENDING_STALE_SECONDS = float(os.environ.get("PAYOUT_SENDING_STALE_SECONDS", "300"))
+PAYOUT_RECONCILE_DELAY_SECONDS = float(os.environ.get("PAYOUT_RECONCILE_DELAY_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

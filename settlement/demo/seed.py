@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts import operations, roles
 from accounts.enrollment_file import EnrollmentRow
 from accounts.models import User
+from settlement.demo.payouts import seed_payouts
 from settlement.metering import operations as metering_operations
 from settlement.programs import operations as program_operations
 from settlement.tariffs import sources
@@ -88,7 +89,9 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
         now=now,
         format="canonical-csv",
     )
+    payouts = seed_payouts(program_code=EXPORT_PROGRAM, fleet_email=FLEET_EMAIL, now=now)
     return {
+        "payouts": payouts,
         "programs": [EXPORT_PROGRAM, EVENT_PROGRAM],
         "rows": summary.as_dict(),
         "tariffs": [tariff.as_dict()],

@@ -2,10 +2,23 @@
 
 from django.urls import path
 
-from settlement.portal import views
+from settlement.portal import payouts, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("payouts/", payouts.payouts, name="payouts"),
+    path("payouts/accounts/<int:participant_id>/", payouts.account_state, name="payout-account"),
+    path("payouts/accounts/<int:participant_id>/connect/", payouts.connect, name="payout-connect"),
+    path(
+        "payouts/accounts/<int:participant_id>/return/",
+        payouts.onboarding_return,
+        name="payout-onboarding-return",
+    ),
+    path(
+        "payouts/accounts/<int:participant_id>/refresh/",
+        payouts.onboarding_refresh,
+        name="payout-onboarding-refresh",
+    ),
 ]

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from settlement.errors import DomainError
-from settlement.rating import baselines, performance
+from settlement.rating import baselines, holiday_calendars, performance
 
 
 class RuleKind(StrEnum):
@@ -113,6 +113,8 @@ class EventIncrementalRule:
     minimum_payment: Decimal = Decimal("0.00")
     pay_test_events: bool = False
     pay_estimated: bool = False
+    # The holiday calendar that puts a weekday in the weekend/holiday baseline pool.
+    holidays: str = "none"
 
 
 @dataclass(frozen=True)
@@ -432,6 +434,9 @@ def _event_incremental(reader: _Reader) -> EventIncrementalRule:
         or Decimal("0.00"),
         pay_test_events=reader.boolean("pay_test_events", default=False),
         pay_estimated=reader.boolean("pay_estimated", default=False),
+        holidays=reader.choice(
+            "holidays", holiday_calendars.CALENDAR_NAMES, required=False, default="none"
+        ),
     )
 
 

@@ -212,6 +212,7 @@ def test_the_demo_rule_file_parses_into_typed_rules():
         negative_hours=rules.NegativeHours.ZERO,
         per_event_cap=Decimal("500.00"),
         minimum_payment=Decimal("0.00"),
+        holidays="pge",
     )
     constraints = in_force.one(rules.RuleKind.EVENT_CONSTRAINTS)
     assert constraints is not None

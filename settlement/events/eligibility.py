@@ -1,0 +1,177 @@
+"""Which enrollments an event makes an offer to, and what each offer is worth."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Sum
+
+from accounts import queries as account_queries
+from accounts.models import Charger, Enrollment
+from settlement.events import queries
+from settlement.events.models import DispatchEvent, Offer
+from settlement.programs import queries as program_queries
+from settlement.programs import rules
+from settlement.rating import performance
+
+PAYING_KINDS = (
+    rules.RuleKind.ACCEPTED_OFFER,
+    rules.RuleKind.EVENT_INCREMENTAL,
+    rules.RuleKind.SEASONAL_CAPACITY,
+)
+
+
+@dataclass(frozen=True)
+class Eligible:
+    """An enrollment an event makes an offer to, with the channel and power it has."""
+
+    enrollment: Enrollment
+    channel_kind: str
+    max_kw: Decimal | None
+
+
+def paying_rule(in_force: program_queries.RulesInForce) -> program_queries.RuleInForce:
+    """Return the rule that pays the program's events (the constraints check ensured one)."""
+    return next(rule for kind in PAYING_KINDS if (rule := in_force.one(kind)) is not None)
+
+
+def _channel_kind(rule: program_queries.RuleInForce) -> str:
+    return str(getattr(rule.parameters, "channel_kind", "SITE_EXPORT"))
+
+
+def _local_dates(event: DispatchEvent, zone: ZoneInfo) -> tuple[date, date]:
+    first = event.starts_at.astimezone(zone).date()
+    last = (event.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+    return first, last
+
+
+def eligible_enrollments(
+    *, event: DispatchEvent, in_force: program_queries.RulesInForce
+) -> list[Eligible]:
+    """Return the enrollments eligible for `event`, in participant order.
+
+    Eligible: active and enrolled over the whole window (local dates), an export channel of
+    the kind the paying rule settles on at the site, not excluded by an overlapping
+    enrollment in an exclusive program, and event hours left under the yearly cap.
+    """
+    zone = ZoneInfo(event.program.timezone)
+    first, last = _local_dates(event, zone)
+    channel_kind = _channel_kind(paying_rule(in_force))
+    constraints = in_force.one(rules.RuleKind.EVENT_CONSTRAINTS)
+    cap = getattr(constraints.parameters, "yearly_hour_cap", None) if constraints else None
+    candidates = (
+        Enrollment.objects.filter(
+            program=event.program, status=Enrollment.Status.ACTIVE, starts_on__lte=first
+        )
+        .exclude(ends_on__isnull=False, ends_on__lte=last)
+        .filter(site__channels__kind=channel_kind)
+        .distinct()
+        .select_related("participant", "site", "program")
+        .order_by("participant__email", "pk")
+    )
+    hours = Decimal((event.ends_at - event.starts_at).total_seconds()) / 3600
+    year_start = datetime(first.year, 1, 1, tzinfo=zone)
+    year_end = datetime(first.year + 1, 1, 1, tzinfo=zone)
+    found = []
+    for enrollment in candidates:
+        if account_queries.overlapping_exclusive_enrollments(
+            participant=enrollment.participant,
+            program=event.program,
+            starts_on=first,
+            ends_on=last + timedelta(days=1),
+        ).exists():
+            continue
+        if cap is not None:
+            used = queries.hours_used_in_year(
+                enrollment_id=enrollment.pk, year_start=year_start, year_end=year_end
+            )
+            if Decimal(str(used)) + hours > cap:
+                continue
+        found.append(Eligible(enrollment, channel_kind, site_max_kw(site_id=enrollment.site_id)))
+    return found
+
+
+def site_max_kw(*, site_id: int) -> Decimal | None:
+    """Return the sum of the site's chargers' maximum discharge, or None without chargers."""
+    total = Charger.objects.filter(site_id=site_id).aggregate(total=Sum("max_discharge_kw"))
+    found: Decimal | None = total["total"]
+    return None if found is None else Decimal(found).quantize(Decimal("0.001"))
+
+
+def kw_text(kw: Decimal) -> str:
+    """Return kW without trailing zeros: 11.5, 60, 7.25."""
+    return format(kw.quantize(Decimal("0.001")).normalize(), "f")
+
+
+@dataclass(frozen=True)
+class Worth:
+    """The most an offer can earn, the estimate from history, and how both were computed."""
+
+    ceiling: Decimal | None
+    estimate: Decimal | None
+    explanation: dict[str, object]
+
+
+def _price(event: DispatchEvent, rule: program_queries.RuleInForce) -> Decimal:
+    price = getattr(rule.parameters, "price_per_kwh", None)
+    return price if isinstance(price, Decimal) else event.price_per_kwh
+
+
+def worth(*, offer: Offer, in_force: program_queries.RulesInForce) -> Worth:
+    """Return what `offer` can earn: max kW x hours x price (capped), and the median estimate.
+
+    The estimate is the owner's median delivered kWh per event hour in earlier events of
+    the program, times this event's hours and price; "no history yet" without one.
+    """
+    event = offer.event
+    rule = paying_rule(in_force)
+    price = _price(event, rule)
+    duration_s = int((event.ends_at - event.starts_at).total_seconds())
+    hours = Decimal(duration_s) / 3600
+    cap = getattr(rule.parameters, "per_event_cap", None)
+    kw = offer.committed_kw or offer.max_kw
+    ceiling = (
+        performance.offer_ceiling(
+            max_kw=kw, duration_s=duration_s, price_per_kwh=price, per_event_cap=cap
+        )
+        if kw is not None
+        else None
+    )
+    past = [
+        (d.delivered_wh or Decimal(0))
+        / 1000
+        / (Decimal((d.offer.event.ends_at - d.offer.event.starts_at).total_seconds()) / 3600)
+        for d in queries.past_deliveries_of(offer=offer)
+    ]
+    estimate = performance.estimate_from_history(
+        past_kwh_per_hour=past,
+        hours=hours,
+        price_per_kwh=price,
+        ceiling=ceiling if ceiling is not None else Decimal("Infinity"),
+    )
+    explanation: dict[str, object] = {
+        "price_per_kwh": str(price),
+        "hours": str(hours),
+        "max_kw": None if kw is None else str(kw),
+        "per_event_cap": None if cap is None else str(cap),
+        "ceiling": (
+            f"{kw_text(kw)} kW x {kw_text(hours)} h x ${price}/kWh"
+            + (f", capped at ${cap}" if cap is not None else "")
+            if kw is not None
+            else "no charger on record: no ceiling"
+        ),
+        "past_events": estimate.past_events,
+        "median_kwh_per_hour": None
+        if estimate.median_kwh_per_hour is None
+        else str(round(estimate.median_kwh_per_hour, 3)),
+        "estimate": (
+            f"median of your {estimate.past_events} past event(s): "
+            f"{round(estimate.median_kwh_per_hour, 3)} kWh per hour x {kw_text(hours)} h "
+            f"x ${price}/kWh"
+            if estimate.median_kwh_per_hour is not None
+            else "no history yet"
+        ),
+        "rule": rule.kind.value,
+    }
+    return Worth(ceiling=ceiling, estimate=estimate.amount, explanation=explanation)

@@ -1,0 +1,225 @@
+"""Reads of events and offers, and the one place that decides who may see which.
+
+An owner reaches an offer only through `access_offer_for_user` (404 for anyone else's);
+staff reach events through `access_event_for_staff`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from accounts import queries as account_queries
+from accounts.models import User
+from settlement.errors import NotFound, PermissionDenied
+from settlement.events.models import Delivery, DispatchEvent, Offer
+
+ADMINISTER_PROGRAM = "accounts.administer_program"
+
+
+class OfferNotFound(NotFound):
+    """No offer with this id is addressed to the caller."""
+
+    code = "offer_not_found"
+
+
+class EventNotFound(NotFound):
+    """No event has this id."""
+
+    code = "event_not_found"
+
+
+class NotProgramAdministrator(PermissionDenied):
+    """Only program administrators create, modify and cancel events."""
+
+    code = "not_program_administrator"
+
+
+class EventStatus(StrEnum):
+    """Where an event stands at a given instant (OpenADR: far/near collapse to scheduled)."""
+
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+def event_status(event: DispatchEvent, *, now: datetime) -> EventStatus:
+    """Return the event's status at `now`, from its window and cancellation."""
+    if event.cancelled_at is not None:
+        return EventStatus.CANCELLED
+    if now < event.starts_at:
+        return EventStatus.SCHEDULED
+    if now < event.ends_at:
+        return EventStatus.ACTIVE
+    return EventStatus.COMPLETED
+
+
+def _current_delivery() -> Prefetch[str]:
+    return Prefetch(
+        "deliveries",
+        queryset=Delivery.objects.filter(superseded_at__isnull=True),
+        to_attr="current_deliveries",
+    )
+
+
+def current_delivery(offer: Offer) -> Delivery | None:
+    """Return the offer's current delivery (prefetched by the list queries), or None."""
+    found = getattr(offer, "current_deliveries", None)
+    if found is None:
+        found = list(offer.deliveries.filter(superseded_at__isnull=True))
+    return found[0] if found else None
+
+
+def offers_for_user(*, user: User) -> QuerySet[Offer]:
+    """Return the offers to the participants `user` acts for, newest event first.
+
+    Events, programs and current deliveries come along, so a page lists any number of
+    offers in a fixed number of queries.
+    """
+    return (
+        Offer.objects.filter(participant__in=account_queries.participants_of(user=user))
+        .select_related("event", "event__program", "participant")
+        .prefetch_related(_current_delivery())
+        .order_by("-event__starts_at", "pk")
+    )
+
+
+def open_offers(offers: QuerySet[Offer], *, now: datetime) -> QuerySet[Offer]:
+    """Return those of `offers` still waiting for an answer whose deadline has not passed."""
+    return offers.filter(
+        status__in=[Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION],
+        event__response_deadline__gt=now,
+        event__cancelled_at__isnull=True,
+    )
+
+
+def access_offer_for_user(*, user: User, offer_id: int) -> Offer:
+    """Return offer `offer_id` if it is addressed to a participant `user` acts for.
+
+    Raises OfferNotFound otherwise, whether or not the offer exists.
+    """
+    offer = offers_for_user(user=user).filter(pk=offer_id).first()
+    if offer is None:
+        raise OfferNotFound(f"no offer {offer_id}", details={"field": "offer_id"})
+    return offer
+
+
+def is_program_administrator(*, user: User) -> bool:
+    """Return whether `user` is staff allowed to administer programs."""
+    return account_queries.is_staff_user(user=user) and user.has_perm(ADMINISTER_PROGRAM)
+
+
+def require_program_administrator(*, user: User) -> None:
+    """Raise NotProgramAdministrator unless `user` administers programs."""
+    if not is_program_administrator(user=user):
+        raise NotProgramAdministrator("only program administrators manage events")
+
+
+def events_for_staff() -> QuerySet[DispatchEvent]:
+    """Return every event, newest first, with its program."""
+    return DispatchEvent.objects.select_related("program").order_by("-starts_at", "-pk")
+
+
+def access_event_for_staff(*, user: User, event_id: int) -> DispatchEvent:
+    """Return event `event_id` for a staff user; raises EventNotFound (also for non-staff)."""
+    event = (
+        events_for_staff().filter(pk=event_id).first()
+        if account_queries.is_staff_user(user=user)
+        else None
+    )
+    if event is None:
+        raise EventNotFound(f"no event {event_id}", details={"field": "event_id"})
+    return event
+
+
+def offers_of_event(*, event: DispatchEvent) -> QuerySet[Offer]:
+    """Return the event's offers with participant, enrollment site and current delivery."""
+    return (
+        Offer.objects.filter(event=event)
+        .select_related("participant", "enrollment__site", "event__program")
+        .prefetch_related(_current_delivery())
+        .order_by("participant__email", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class EventTotals:
+    """Counts and sums of one event's offers (the staff results header)."""
+
+    offered: int
+    accepted: int
+    declined: int
+    unanswered: int
+    delivered_wh: Decimal
+    amount: Decimal
+
+
+def totals(offers: list[Offer]) -> EventTotals:
+    """Return the totals of an event's offers (already loaded, with their deliveries)."""
+    deliveries = [d for d in (current_delivery(o) for o in offers) if d is not None]
+    return EventTotals(
+        offered=len(offers),
+        accepted=sum(o.status == Offer.Status.ACCEPTED for o in offers),
+        declined=sum(o.status == Offer.Status.DECLINED for o in offers),
+        unanswered=sum(
+            o.status in (Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION, Offer.Status.EXPIRED)
+            for o in offers
+        ),
+        delivered_wh=sum((d.delivered_wh or Decimal(0) for d in deliveries), Decimal(0)),
+        amount=sum((d.amount for d in deliveries), Decimal("0.00")),
+    )
+
+
+def past_deliveries_of(*, offer: Offer) -> QuerySet[Delivery]:
+    """Return the current deliveries of the same enrollment in earlier events of the program."""
+    return Delivery.objects.filter(
+        superseded_at__isnull=True,
+        settleable=True,
+        offer__enrollment_id=offer.enrollment_id,
+        offer__event__ends_at__lte=offer.event.starts_at,
+        offer__event__cancelled_at__isnull=True,
+    ).select_related("offer__event")
+
+
+def hours_used_in_year(*, enrollment_id: int, year_start: datetime, year_end: datetime) -> float:
+    """Return the event hours the enrollment was offered (not declined) in [start, end)."""
+    offers = Offer.objects.filter(
+        enrollment_id=enrollment_id,
+        event__starts_at__gte=year_start,
+        event__starts_at__lt=year_end,
+        event__cancelled_at__isnull=True,
+    ).exclude(status=Offer.Status.DECLINED)
+    return sum(
+        (o.event.ends_at - o.event.starts_at).total_seconds() / 3600
+        for o in offers.select_related("event")
+    )
+
+
+def events_in_year(
+    *, program_id: int, year_start: datetime, year_end: datetime
+) -> QuerySet[DispatchEvent]:
+    """Return the program's events not cancelled starting in [year_start, year_end)."""
+    return DispatchEvent.objects.filter(
+        program_id=program_id,
+        starts_at__gte=year_start,
+        starts_at__lt=year_end,
+        cancelled_at__isnull=True,
+    )
+
+
+def offers_due_a_notice() -> QuerySet[Offer]:
+    """Return open offers whose owner has not been told about the event's latest version."""
+    return (
+        Offer.objects.filter(
+            status__in=[Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION],
+            event__cancelled_at__isnull=True,
+        )
+        .filter(
+            Q(notified_modification__isnull=True)
+            | ~Q(notified_modification=F("event__modification"))
+        )
+        .select_related("event", "event__program", "participant")
+    )

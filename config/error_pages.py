@@ -5,7 +5,9 @@ errors raised outside DRF's handler never reach `config.exception_handler`; thes
 give them the same envelope as every other API error.
 """
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 
 from settlement.errors import error_body
@@ -51,3 +53,23 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
             status=403,
         )
     return defaults.permission_denied(request, exception)
+
+
+def locked_out(request: HttpRequest, credentials: object) -> HttpResponse:
+    """Return django-axes' lockout answer: 429 with Retry-After, JSON under /api/."""
+    retry_after_s = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    response: HttpResponse
+    if _is_api(request):
+        response = JsonResponse(
+            error_body(
+                code="throttled",
+                message="Too many failed sign-ins; try again later.",
+                details={"retry_after_s": retry_after_s},
+            ),
+            status=429,
+        )
+    else:
+        minutes = retry_after_s // 60
+        response = render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(retry_after_s)
+    return response

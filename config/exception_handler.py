@@ -6,6 +6,7 @@
 whatever context a domain error attaches.
 """
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -14,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config import error_pages
 from settlement.errors import DomainError, error_body
 
 
@@ -24,6 +26,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             error_body(code=exc.code, message=exc.message, details=exc.details),
             status=exc.http_status,
         )
+    if getattr(context.get("request"), "axes_locked_out", False):
+        # django-axes refused a locked-out account or address on the token endpoint; Django's
+        # authenticate() turned that into "no such user", so say it as the sign-in page does.
+        return locked_out_response(context)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -73,3 +79,11 @@ def flat_field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
         return flat
     messages = detail if isinstance(detail, list) else [detail]
     return {prefix or "non_field_errors": [str(message) for message in messages]}
+
+
+def locked_out_response(context: dict[str, Any]) -> Response:
+    """Return the 429 of a sign-in django-axes refused, in the one error shape."""
+    answer = error_pages.locked_out(context["request"], None)
+    response = Response(json.loads(answer.content), status=answer.status_code)
+    response["Retry-After"] = answer["Retry-After"]
+    return response

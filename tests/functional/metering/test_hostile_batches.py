@@ -84,7 +84,7 @@ def test_a_refused_batch_does_not_spend_its_key(aggregator):
 
 @pytest.mark.django_db
 def test_the_schema_describes_a_batchs_readings(staff_client_schema):
-    reading = staff_client_schema["components"]["schemas"]["BatchReadingInput"]
+    reading = staff_client_schema["components"]["schemas"]["BatchReadingInputRequest"]
 
     assert set(reading["properties"]) == {
         "meter_id",

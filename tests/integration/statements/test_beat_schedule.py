@@ -9,7 +9,7 @@ from django.utils import timezone
 from config.celery import app
 from settlement.statements import periods, tasks
 from settlement.statements.models import SettlementRun
-from tests.integration.statements.helpers import LA, enroll, make_program
+from tests.settlement_fixtures import LA, enroll, make_program
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from settlement.statements.models import SettlementRun, Statement
-from tests.integration.statements.helpers import (
+from tests.settlement_fixtures import (
     enroll,
     hourly_rows,
     ingest_rows,

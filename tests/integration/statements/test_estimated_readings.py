@@ -10,7 +10,7 @@ from accounts import roles
 from settlement.statements import review
 from settlement.statements.models import Statement
 from tests.factories import UserFactory
-from tests.integration.statements.helpers import (
+from tests.settlement_fixtures import (
     PEAK_HOURS,
     enroll,
     hourly_rows,

@@ -114,3 +114,29 @@ def test_vectorized_fields_match_zoneinfo_instant_by_instant(zone, first, offset
             expected.weekday(),
             expected.toordinal(),
         )
+
+
+def test_no_instants_give_empty_int64_fields():
+    fields = local_time.to_local(np.zeros(0, dtype=np.int64), LOS_ANGELES)
+
+    for name in ("local_s", "epoch_day", "year", "month", "day", "hour", "weekday"):
+        values = getattr(fields, name)
+        assert (name, values.shape, values.dtype) == (name, (0,), np.int64)
+
+
+def test_a_naive_datetime_is_refused_naming_it():
+    with pytest.raises(RatingInputError, match=r"^2025-07-15T16:00:00: must be timezone-aware$"):
+        local_time.epoch_seconds(datetime(2025, 7, 15, 16))  # noqa: DTZ001 - naive on purpose
+
+
+def test_offsets_are_whole_seconds_and_changes_are_found_to_the_second():
+    # Los Angeles springs forward at 2025-03-09 10:00:00 UTC.
+    table = local_time.offset_table(
+        LOS_ANGELES, start_utc=epoch(utc(2025, 3, 8)), end_utc=epoch(utc(2025, 3, 10))
+    )
+
+    assert table.zone == LOS_ANGELES
+    assert table.starts_utc.tolist()[1:] == [epoch(utc(2025, 3, 9, 10))]
+    assert table.offsets_s.tolist() == [-8 * 3600, -7 * 3600]
+    assert (table.starts_utc.dtype, table.offsets_s.dtype) == (np.int64, np.int64)
+    assert local_time.offset_seconds(local_time.zone_info("Asia/Kolkata"), 0) == 19_800

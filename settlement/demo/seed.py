@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts import operations, roles
 from accounts.enrollment_file import EnrollmentRow
 from accounts.models import User
+from settlement.demo import events as demo_events
 from settlement.metering import operations as metering_operations
 from settlement.programs import operations as program_operations
 from settlement.tariffs import sources
@@ -88,8 +89,10 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
         now=now,
         format="canonical-csv",
     )
+    events = demo_events.seed_events(program_code=EVENT_PROGRAM, now=now)
     return {
         "programs": [EXPORT_PROGRAM, EVENT_PROGRAM],
+        "events": events,
         "rows": summary.as_dict(),
         "tariffs": [tariff.as_dict()],
         "readings": {

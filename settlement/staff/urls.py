@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement.staff import metering, rate_preview, readings, views
+from settlement.staff import events, metering, rate_preview, readings, views
 
 app_name = "staff"
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("metering/uploads/<int:upload_id>/", metering.upload_detail, name="metering-upload"),
     path("rate-preview/", rate_preview.rate_preview, name="rate-preview"),
     path("metering/readings/", readings.reading, name="metering-reading"),
+    path("events/", events.events, name="events"),
+    path("events/<int:event_id>/", events.event, name="event"),
+    path("events/<int:event_id>/cancel/", events.cancel, name="event-cancel"),
+    path("events/<int:event_id>/offers/<int:offer_id>/", events.event_offer, name="event-offer"),
+    path("programs/<slug:code>/rules/", events.program_rules, name="program-rules"),
 ]

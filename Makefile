@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgres check lint format typecheck layers migrations-check \
-        worker beat bench browser-deps clean
+        worker beat bench browser-deps clean fake-stripe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -70,3 +70,12 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
+
+# A local fake of Stripe Connect for the demo: run it, then `make run` with the variables it
+# prints (tests/fakes/stripe_server.py; the webhook goes to the demo server on $(PORT)).
+FAKE_STRIPE_PORT ?= 12111
+fake-stripe: install
+	@echo "In another shell: STRIPE_SECRET_KEY=sk_test_local STRIPE_WEBHOOK_SECRET=whsec_local STRIPE_API_BASE=http://127.0.0.1:$(FAKE_STRIPE_PORT) make run"
+	$(BIN)/python -m tests.fakes.stripe_server --port $(FAKE_STRIPE_PORT) \
+	  --webhook-url http://$(HOST):$(PORT)/api/v1/stripe/webhooks/ --webhook-secret whsec_local
+

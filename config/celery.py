@@ -47,6 +47,12 @@ app.conf.beat_schedule = {
         "task": "statements.start_closed_period_runs",
         "schedule": 3600.0,
     },
+    # Hourly: pays balances that are due, resends payouts whose backoff is over and
+    # reconciles unknown outcomes.
+    "payouts-run": {
+        "task": "payouts.run_payouts",
+        "schedule": 3600.0,
+    },
 }
 
 app.autodiscover_tasks()

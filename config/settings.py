@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "settlement.events",
     "pgtrigger",
     "settlement.ledger",
+    "settlement.payouts",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,8 @@ SPECTACULAR_SETTINGS = {
     # every endpoint still checks who is asking. Integrators read them before they get a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_PUBLIC": True,
+    # Request bodies get their own components, so a file field is a binary part.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Celery: with no REDIS_URL the tasks run eagerly in-process, so `make run` needs no broker.
@@ -213,6 +216,14 @@ METERING_PIPELINE_MIN_BYTES = int(os.environ.get("METERING_PIPELINE_MIN_BYTES", 
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# Payouts: how long one Stripe call may take, how often a 5xx is retried (with exponential
+# backoff from the base), when a payout stuck SENDING (its worker died) is reconciled, and
+# how long after an unknown outcome the transfer group is listed.
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "30"))
+PAYOUT_MAX_SEND_ATTEMPTS = int(os.environ.get("PAYOUT_MAX_SEND_ATTEMPTS", "5"))
+PAYOUT_RETRY_BASE_SECONDS = float(os.environ.get("PAYOUT_RETRY_BASE_SECONDS", "30"))
+PAYOUT_SENDING_STALE_SECONDS = float(os.environ.get("PAYOUT_SENDING_STALE_SECONDS", "300"))
+PAYOUT_RECONCILE_DELAY_SECONDS = float(os.environ.get("PAYOUT_RECONCILE_DELAY_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

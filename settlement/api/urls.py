@@ -3,7 +3,16 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from settlement.api import events, metering, offers, rate_preview, readings, statements, views
+from settlement.api import (
+    events,
+    metering,
+    offers,
+    payouts,
+    rate_preview,
+    readings,
+    statements,
+    views,
+)
 
 app_name = "api"
 
@@ -36,6 +45,9 @@ urlpatterns = [
         name="metering-upload-file",
     ),
     path("metering/batches/", metering.BatchView.as_view(), name="metering-batches"),
+    path("stripe/webhooks/", payouts.StripeWebhookView.as_view(), name="stripe-webhooks"),
+    path("payouts/", payouts.PayoutListView.as_view(), name="payouts"),
+    path("payouts/<int:payout_id>/", payouts.PayoutDetailView.as_view(), name="payout"),
     path(
         "staff/metering/readings/",
         readings.ReadingHistoryView.as_view(),

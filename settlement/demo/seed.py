@@ -13,6 +13,7 @@ from accounts import operations, roles
 from accounts.enrollment_file import EnrollmentRow
 from accounts.models import User
 from settlement.demo import events as demo_events
+from settlement.demo.payouts import seed_payouts
 from settlement.metering import operations as metering_operations
 from settlement.programs import operations as program_operations
 from settlement.tariffs import sources
@@ -90,7 +91,9 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
         format="canonical-csv",
     )
     events = demo_events.seed_events(program_code=EVENT_PROGRAM, now=now)
+    payouts = seed_payouts(program_code=EXPORT_PROGRAM, fleet_email=FLEET_EMAIL, now=now)
     return {
+        "payouts": payouts,
         "programs": [EXPORT_PROGRAM, EVENT_PROGRAM],
         "events": events,
         "rows": summary.as_dict(),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement.portal import offers, views
+from settlement.portal import offers, payouts, views
 
 app_name = "portal"
 
@@ -11,4 +11,17 @@ urlpatterns = [
     path("offers/", offers.offers, name="offers"),
     path("offers/<int:offer_id>/accept/", offers.accept, name="offer-accept"),
     path("offers/<int:offer_id>/decline/", offers.decline, name="offer-decline"),
+    path("payouts/", payouts.payouts, name="payouts"),
+    path("payouts/accounts/<int:participant_id>/", payouts.account_state, name="payout-account"),
+    path("payouts/accounts/<int:participant_id>/connect/", payouts.connect, name="payout-connect"),
+    path(
+        "payouts/accounts/<int:participant_id>/return/",
+        payouts.onboarding_return,
+        name="payout-onboarding-return",
+    ),
+    path(
+        "payouts/accounts/<int:participant_id>/refresh/",
+        payouts.onboarding_refresh,
+        name="payout-onboarding-refresh",
+    ),
 ]

@@ -1,0 +1,93 @@
+"""Payout endpoints: Stripe's webhook, and payout history for owners and staff."""
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from settlement.payouts import gateway, queries, webhooks
+
+
+class StripeWebhookView(APIView):
+    """Receive a Stripe event (platform or Connect), verified on its raw body."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    # The raw bytes are what Stripe signed; DRF must not parse them first.
+    parser_classes = ()
+
+    @extend_schema(request=None, responses={200: dict[str, Any]})
+    def post(self, request: Request) -> Response:
+        event = gateway.verified_event(
+            payload=request.body, signature_header=request.headers.get("Stripe-Signature", "")
+        )
+        record, is_new = webhooks.receive_event(event=event, now=timezone.now())
+        return Response(
+            {"received": record.event_id, "status": record.status, "duplicate": not is_new}
+        )
+
+
+class PayoutOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    participant = serializers.IntegerField(source="participant_id")
+    program = serializers.CharField(source="program.code")
+    method = serializers.CharField()
+    amount_cents = serializers.IntegerField()
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    failure_reason = serializers.CharField(source="failure_message")
+    next_step = serializers.SerializerMethodField()
+    stripe_transfer_id = serializers.CharField(allow_null=True)
+
+    def get_next_step(self, payout: Any) -> str:
+        return queries.next_step(payout=payout)
+
+
+class PayoutListView(APIView):
+    """List payouts: an owner's own, or all of them for staff (filters: status, method,
+    program, participant)."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str),
+            OpenApiParameter("method", str),
+            OpenApiParameter("program", str),
+            OpenApiParameter("participant", int),
+        ],
+        responses={200: PayoutOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        payouts = queries.filter_payouts(
+            queries.payouts_visible_to(user=user),
+            status=request.query_params.get("status", ""),
+            method=request.query_params.get("method", ""),
+            program=request.query_params.get("program", ""),
+            participant=request.query_params.get("participant", ""),
+        ).order_by("-created_at", "-pk")
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(payouts, request, view=self)
+        return paginator.get_paginated_response(PayoutOutput(page, many=True).data)
+
+
+class PayoutDetailView(APIView):
+    """One payout; 404 for anyone who may not see it."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses={200: PayoutOutput})
+    def get(self, request: Request, payout_id: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        payout = queries.access_payout(user=user, payout_id=payout_id)
+        return Response(PayoutOutput(payout).data)

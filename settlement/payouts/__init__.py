@@ -1,0 +1,1 @@
+"""Payouts: payout accounts, payout rows, the Stripe gateway, webhooks, bill credits."""

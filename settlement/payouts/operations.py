@@ -1,0 +1,700 @@
+"""Writes for payouts: create from ledger balances, send exactly once, reconcile, return.
+
+The exactly-once argument, step by step:
+
+1. A payout row, its idempotency key and the ledger move payable -> in transit are committed
+   together, before anything is sent. One open payout per participant and currency is a
+   unique constraint, so no balance is paid twice by two runs.
+2. A worker claims the row (PENDING -> SENDING under a row lock) and calls Stripe with the
+   row's key. Every later call for this payout carries the same key, so Stripe makes at most
+   one transfer for it while it remembers the key (24 h).
+3. Only a definite answer moves the row on: a transfer (-> PAID, in transit -> cash) or a
+   refusal (4xx -> FAILED, in transit -> payable). A 5xx or a busy key puts it back to
+   PENDING with a backoff; a timeout or a lost connection, or a worker that died while
+   SENDING, leaves an UNKNOWN outcome.
+4. An UNKNOWN payout is reconciled before anything is sent again: the platform's transfers
+   in the payout's transfer group are listed; a transfer found confirms the payout; none
+   found sends again under the same key, or under a new key once the old one may have been
+   forgotten (the listing has then shown that no transfer exists).
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from accounts.models import Participant, Program
+from settlement.errors import DomainError
+from settlement.ledger import operations as ledger
+from settlement.ledger import queries as ledger_queries
+from settlement.ledger.models import JournalEntry, LedgerAccount
+from settlement.payouts import gateway, notifications, queries, tasks
+from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod, PayoutReturn
+
+logger = logging.getLogger(__name__)
+
+SOURCE_PAYOUT = "payout"
+SOURCE_RETURN = "payout_return"
+# Stripe may forget an idempotency key after 24 h; a new key is used only after that, and
+# only after listing the transfer group found nothing.
+KEY_REUSE_WINDOW = timedelta(hours=23)
+
+
+class PayoutNotFound(DomainError):
+    """No payout with this id."""
+
+    code = "payout_not_found"
+    http_status = 404
+
+
+class TransferMismatch(DomainError):
+    """Stripe reports a transfer for this payout that does not match it."""
+
+    code = "payout_transfer_mismatch"
+    http_status = 409
+
+
+@dataclass
+class Skip:
+    """A participant with a balance that this run does not pay, and why."""
+
+    participant_id: int
+    currency: str
+    balance_cents: int
+    reason: str
+
+
+@dataclass
+class RunSummary:
+    """What `run_payouts` did, as its JSON prints it."""
+
+    created: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    unknown: int = 0
+    total: int = 0
+    total_cents: int = 0
+    skips: list[Skip] = field(default_factory=list)
+    payout_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What one send attempt ended in; `retry_in_s` is set when it should be tried again."""
+
+    status: str
+    retry_in_s: float | None = None
+
+
+# -- payout methods and minimums ---
+
+
+def payout_method(*, program: Program) -> str:
+    """Return how a program pays: its setting, else Stripe with a key, else manual."""
+    configured = getattr(program, "payout_settings", None)
+    if configured is not None:
+        return str(configured.method)
+    return PayoutMethod.STRIPE_CONNECT if gateway.is_configured() else PayoutMethod.MANUAL
+
+
+def minimum_cents(*, program: Program) -> int:
+    """Return the smallest balance the program pays out (smaller balances roll over)."""
+    configured = getattr(program, "payout_settings", None)
+    return int(configured.minimum_cents) if configured is not None else 0
+
+
+# -- ledger moves ---
+
+
+def _account(
+    kind: str, *, participant: Participant | None, currency: str, now: datetime
+) -> LedgerAccount:
+    return ledger.account_for(kind=kind, currency=currency, participant=participant, now=now)
+
+
+def _post(
+    *,
+    kind: str,
+    source_type: str,
+    source_id: int,
+    participant: Participant,
+    currency: str,
+    debit: str,
+    credit: str,
+    cents: int,
+    memo: str,
+    now: datetime,
+) -> None:
+    # Provider cash belongs to no one; every other account here is the participant's.
+    def owner(kind: str) -> Participant | None:
+        return None if kind == LedgerAccount.Kind.PROVIDER_CASH else participant
+
+    debit_account = _account(debit, participant=owner(debit), currency=currency, now=now)
+    credit_account = _account(credit, participant=owner(credit), currency=currency, now=now)
+    ledger.post_entry(
+        kind=kind,
+        source_type=source_type,
+        source_id=str(source_id),
+        currency=currency,
+        postings=[
+            ledger.PostingSpec(account=debit_account, amount_cents=cents),
+            ledger.PostingSpec(account=credit_account, amount_cents=-cents),
+        ],
+        memo=memo,
+        now=now,
+    )
+
+
+def post_movement(
+    *, kind: str, payout: Payout, debit: str, credit: str, memo: str, now: datetime
+) -> None:
+    """Post the payout's whole amount from one ledger account to another, once per kind."""
+    _post(
+        kind=kind,
+        source_type=SOURCE_PAYOUT,
+        source_id=payout.pk,
+        participant=payout.participant,
+        currency=payout.currency,
+        debit=debit,
+        credit=credit,
+        cents=payout.amount_cents,
+        memo=memo,
+        now=now,
+    )
+
+
+def credit_participant_payable(
+    *,
+    participant: Participant,
+    program: Program,
+    currency: str,
+    cents: int,
+    source_type: str,
+    source_id: str,
+    now: datetime,
+) -> None:
+    """Book money owed to a participant (program expense -> payable), idempotent by source.
+
+    The same movement an approved statement posts; tests and the demo use it to give a
+    participant a balance without a settlement run.
+    """
+    expense = ledger.account_for(
+        kind=LedgerAccount.Kind.PROGRAM_EXPENSE, currency=currency, program=program, now=now
+    )
+    payable = _account(
+        LedgerAccount.Kind.PARTICIPANT_PAYABLE, participant=participant, currency=currency, now=now
+    )
+    ledger.post_entry(
+        kind=JournalEntry.Kind.STATEMENT_APPROVAL,
+        source_type=source_type,
+        source_id=source_id,
+        currency=currency,
+        postings=[
+            ledger.PostingSpec(account=expense, amount_cents=cents),
+            ledger.PostingSpec(account=payable, amount_cents=-cents),
+        ],
+        memo=f"credit for {source_type} {source_id}",
+        now=now,
+    )
+
+
+# -- creating payouts ---
+
+
+def _readiness(*, participant: Participant, method: str) -> str:
+    """Return why the participant cannot be paid by `method` now ('' when they can)."""
+    if method != PayoutMethod.STRIPE_CONNECT:
+        return ""
+    if not gateway.is_configured():
+        return "the program pays through Stripe, and no Stripe key is configured"
+    account = PayoutAccount.objects.filter(participant=participant).first()
+    if account is None:
+        return "no payout account connected yet"
+    if not account.payouts_enabled:
+        missing = ", ".join(queries.plain_requirements(account.requirements_due)) or "review"
+        return f"the payout account cannot receive payouts yet (missing: {missing})"
+    return ""
+
+
+def create_payout(
+    *, participant: Participant, currency: str, now: datetime
+) -> Payout | Skip | None:
+    """Return the payout created for the participant's payable balance, a Skip, or None.
+
+    None when there is nothing to pay. One transaction: the row, its key and the ledger
+    move payable -> in transit; a Stripe payout's send is enqueued when it commits.
+    """
+    with transaction.atomic():
+        Participant.objects.select_for_update().filter(pk=participant.pk).first()
+        payable = ledger_queries.participant_payable_cents(
+            participant=participant, currency=currency
+        )
+        receivable = ledger_queries.participant_receivable_cents(
+            participant=participant, currency=currency
+        )
+        balance = payable - receivable
+        if balance <= 0:
+            return None
+        if Payout.objects.filter(
+            participant=participant, currency=currency, status__in=Payout.OPEN_STATUSES
+        ).exists():
+            return Skip(participant.pk, currency, balance, "a payout is already on its way")
+        program = queries.paying_program(participant=participant, currency=currency)
+        if program is None:
+            return Skip(
+                participant.pk, currency, balance, "not enrolled in a program in " + currency
+            )
+        minimum = minimum_cents(program=program)
+        if balance < minimum:
+            return Skip(
+                participant.pk,
+                currency,
+                balance,
+                f"balance {queries.format_cents(balance, currency)} is below the program minimum "
+                f"of {queries.format_cents(minimum, currency)}; it rolls over",
+            )
+        method = payout_method(program=program)
+        reason = _readiness(participant=participant, method=method)
+        if reason:
+            return Skip(participant.pk, currency, balance, reason)
+        account = PayoutAccount.objects.filter(participant=participant).first()
+        payout = Payout.objects.create(
+            participant=participant,
+            program=program,
+            method=method,
+            amount_cents=balance,
+            currency=currency,
+            destination=account.stripe_account_id
+            if account and method == PayoutMethod.STRIPE_CONNECT
+            else "",
+            created_at=now,
+            updated_at=now,
+        )
+        payout.transfer_group = f"v2g-payout-{payout.pk}"
+        payout.idempotency_key = f"v2g-payout-{payout.pk}-g{payout.key_generation}"
+        payout.key_created_at = now
+        payout.save(update_fields=["transfer_group", "idempotency_key", "key_created_at"])
+        if receivable > 0:
+            # What the participant owes back is netted against what they are owed.
+            _post(
+                kind=JournalEntry.Kind.RECEIVABLE_OFFSET,
+                source_type=SOURCE_PAYOUT,
+                source_id=payout.pk,
+                participant=participant,
+                currency=currency,
+                debit=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
+                credit=LedgerAccount.Kind.PARTICIPANT_RECEIVABLE,
+                cents=receivable,
+                memo=f"receivable netted by payout {payout.pk}",
+                now=now,
+            )
+        _post(
+            kind=JournalEntry.Kind.PAYOUT_SENT,
+            source_type=SOURCE_PAYOUT,
+            source_id=payout.pk,
+            participant=participant,
+            currency=currency,
+            debit=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
+            credit=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
+            cents=balance,
+            memo=f"payout {payout.pk} ({method})",
+            now=now,
+        )
+        if method == PayoutMethod.STRIPE_CONNECT:
+            _enqueue_send(payout.pk)
+        return payout
+
+
+def _enqueue_send(payout_id: int, *, countdown: float | None = None) -> None:
+    # A task enqueued inside the transaction could run before the row is visible.
+    transaction.on_commit(lambda: _dispatch_send(payout_id, countdown=countdown))
+
+
+def _dispatch_send(payout_id: int, *, countdown: float | None = None) -> None:
+    tasks.send_payout.apply_async(kwargs={"payout_id": payout_id}, countdown=countdown or 0)
+
+
+def _dispatch_reconcile(payout_id: int, *, countdown: float | None = None) -> None:
+    tasks.reconcile_payout.apply_async(kwargs={"payout_id": payout_id}, countdown=countdown or 0)
+
+
+def run_payouts(*, now: datetime, participant_ids: list[int] | None = None) -> RunSummary:
+    """Return what one payout run did: pay every balance that is due, resend, reconcile.
+
+    Idempotent: a second run right after the first creates nothing, since the balances
+    then sit in transit and each has an open payout.
+    """
+    summary = RunSummary()
+    for participant, currency in queries.participants_with_payable(participant_ids=participant_ids):
+        summary.total += 1
+        try:
+            result = create_payout(participant=participant, currency=currency, now=now)
+        except IntegrityError:
+            # A concurrent run created the open payout first.
+            result = Skip(participant.pk, currency, 0, "a payout is already on its way")
+        if isinstance(result, Payout):
+            summary.created += 1
+            summary.total_cents += result.amount_cents
+            summary.payout_ids.append(result.pk)
+        elif isinstance(result, Skip):
+            summary.skipped += 1
+            summary.skips.append(result)
+    for payout_id in queries.payouts_due_for_sending(now=now).values_list("pk", flat=True):
+        if payout_id not in summary.payout_ids:
+            _dispatch_send(payout_id)
+    for payout_id in queries.payouts_to_reconcile(
+        now=now, stale_after=timedelta(seconds=settings.PAYOUT_SENDING_STALE_SECONDS)
+    ).values_list("pk", flat=True):
+        _dispatch_reconcile(payout_id)
+    touched = Payout.objects.filter(pk__in=summary.payout_ids)
+    summary.sent = touched.filter(
+        method=PayoutMethod.STRIPE_CONNECT, status__in=["SENDING", "PAID", "PENDING"]
+    ).count()
+    summary.failed = touched.filter(status=Payout.Status.FAILED).count()
+    summary.unknown = Payout.objects.filter(status=Payout.Status.UNKNOWN).count()
+    return summary
+
+
+# -- sending ---
+
+
+def _backoff_s(attempt: int) -> float:
+    return float(min(settings.PAYOUT_RETRY_BASE_SECONDS * 2 ** (attempt - 1), 3600))
+
+
+def _claim(*, payout_id: int, now: datetime) -> Payout | None:
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().filter(pk=payout_id).first()
+        if payout is None:
+            raise PayoutNotFound(f"payout {payout_id} does not exist")
+        if payout.method != PayoutMethod.STRIPE_CONNECT or payout.status != Payout.Status.PENDING:
+            return None
+        if payout.next_attempt_at is not None and payout.next_attempt_at > now:
+            return None
+        payout.status = Payout.Status.SENDING
+        payout.sending_since = now
+        payout.send_attempts += 1
+        payout.updated_at = now
+        payout.save()
+        return payout
+
+
+def send_payout(*, payout_id: int, now: datetime) -> SendOutcome:
+    """Return the outcome of sending a PENDING Stripe payout once (a no-op in any other state).
+
+    Raises PayoutNotFound. Gateway errors are outcomes here, not exceptions.
+    """
+    payout = _claim(payout_id=payout_id, now=now)
+    if payout is None:
+        return SendOutcome("NOTHING_TO_DO")
+    try:
+        transfer = gateway.create_transfer(
+            amount_cents=payout.amount_cents,
+            currency=payout.currency,
+            destination=payout.destination,
+            transfer_group=str(payout.transfer_group),
+            metadata={"payout_id": str(payout.pk), "participant_id": str(payout.participant_id)},
+            idempotency_key=str(payout.idempotency_key),
+        )
+    except gateway.RequestRefused as error:
+        fail_payout(
+            payout_id=payout.pk,
+            code=str(error.details.get("stripe_code") or error.code),
+            message=error.message,
+            now=now,
+        )
+        return SendOutcome(Payout.Status.FAILED)
+    except gateway.OutcomeUnknown as error:
+        _mark_unknown(payout_id=payout.pk, message=error.message, now=now)
+        return SendOutcome(Payout.Status.UNKNOWN)
+    except gateway.RetryableGatewayError as error:
+        return _back_off(
+            payout_id=payout.pk, attempt=payout.send_attempts, message=error.message, now=now
+        )
+    except gateway.GatewayNotConfigured as error:
+        return _back_off(
+            payout_id=payout.pk, attempt=payout.send_attempts, message=error.message, now=now
+        )
+    confirm_transfer(transfer=transfer, now=now)
+    return SendOutcome(Payout.Status.PAID)
+
+
+def _back_off(*, payout_id: int, attempt: int, message: str, now: datetime) -> SendOutcome:
+    if attempt >= settings.PAYOUT_MAX_SEND_ATTEMPTS:
+        # A 5xx may come after the transfer was made (and is then what the key replays):
+        # after the last try, only a listing can tell.
+        _mark_unknown(payout_id=payout_id, message=message, now=now)
+        return SendOutcome(Payout.Status.UNKNOWN)
+    delay = _backoff_s(attempt)
+    with transaction.atomic():
+        updated = Payout.objects.filter(pk=payout_id, status=Payout.Status.SENDING).update(
+            status=Payout.Status.PENDING,
+            next_attempt_at=now + timedelta(seconds=delay),
+            failure_message=message,
+            updated_at=now,
+        )
+    return SendOutcome(Payout.Status.PENDING, retry_in_s=delay if updated else None)
+
+
+def _mark_unknown(*, payout_id: int, message: str, now: datetime) -> None:
+    with transaction.atomic():
+        updated = Payout.objects.filter(
+            pk=payout_id, status__in=[Payout.Status.SENDING, Payout.Status.PENDING]
+        ).update(status=Payout.Status.UNKNOWN, failure_message=message, updated_at=now)
+        if updated:
+            transaction.on_commit(
+                lambda: _dispatch_reconcile(
+                    payout_id, countdown=settings.PAYOUT_RECONCILE_DELAY_SECONDS
+                )
+            )
+
+
+def confirm_transfer(*, transfer: gateway.Transfer, now: datetime) -> Payout | None:
+    """Return the payout a Stripe transfer pays, marked PAID (once), or None if not ours.
+
+    Idempotent: the same transfer again changes nothing. Raises TransferMismatch when the
+    transfer's amount, currency or destination differ from the payout, or when the payout
+    is already paid by another transfer.
+    """
+    payout_id = transfer.metadata.get("payout_id", "")
+    if not payout_id.isdigit():
+        return None
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().filter(pk=int(payout_id)).first()
+        if payout is None or payout.transfer_group != transfer.transfer_group:
+            return None
+        if (transfer.amount_cents, transfer.currency, transfer.destination) != (
+            payout.amount_cents,
+            payout.currency,
+            payout.destination,
+        ):
+            raise TransferMismatch(
+                f"transfer {transfer.id} does not match payout {payout.pk}",
+                details={"transfer": transfer.id, "payout": payout.pk},
+            )
+        if payout.stripe_transfer_id:
+            if payout.stripe_transfer_id != transfer.id:
+                raise TransferMismatch(
+                    f"payout {payout.pk} is paid by {payout.stripe_transfer_id}, not {transfer.id}",
+                    details={"transfer": transfer.id, "payout": payout.pk},
+                )
+            return payout
+        if payout.status not in Payout.OPEN_STATUSES:
+            raise TransferMismatch(
+                f"payout {payout.pk} is {payout.status} but Stripe made transfer {transfer.id}",
+                details={"transfer": transfer.id, "payout": payout.pk},
+            )
+        _post(
+            kind=JournalEntry.Kind.PAYOUT_PAID,
+            source_type=SOURCE_PAYOUT,
+            source_id=payout.pk,
+            participant=payout.participant,
+            currency=payout.currency,
+            debit=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
+            credit=LedgerAccount.Kind.PROVIDER_CASH,
+            cents=payout.amount_cents,
+            memo=f"transfer {transfer.id}",
+            now=now,
+        )
+        payout.status = Payout.Status.PAID
+        payout.stripe_transfer_id = transfer.id
+        payout.paid_at = now
+        payout.failure_message = ""
+        payout.updated_at = now
+        payout.save()
+        return payout
+
+
+def fail_payout(*, payout_id: int, code: str, message: str, now: datetime) -> Payout:
+    """Return the payout marked FAILED with Stripe's reason; its amount goes back to payable."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status not in (
+            Payout.Status.SENDING,
+            Payout.Status.PENDING,
+            Payout.Status.UNKNOWN,
+        ):
+            return payout
+        _post(
+            kind=JournalEntry.Kind.PAYOUT_FAILED,
+            source_type=SOURCE_PAYOUT,
+            source_id=payout.pk,
+            participant=payout.participant,
+            currency=payout.currency,
+            debit=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
+            credit=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
+            cents=payout.amount_cents,
+            memo=f"payout {payout.pk} failed: {message}",
+            now=now,
+        )
+        payout.status = Payout.Status.FAILED
+        payout.failure_code = code[:100]
+        payout.failure_message = message
+        payout.failed_at = now
+        payout.updated_at = now
+        payout.save()
+        notifications.payout_failed(payout=payout)
+        return payout
+
+
+# -- reconciling ---
+
+
+def reconcile_payout(*, payout_id: int, now: datetime) -> str:
+    """Return the payout's status after settling an UNKNOWN (or stale SENDING) outcome.
+
+    Lists the platform's transfers in the payout's group first; sends again only when none
+    is there. Gateway errors leave the payout UNKNOWN for the next reconciliation.
+    """
+    stale_before = now - timedelta(seconds=settings.PAYOUT_SENDING_STALE_SECONDS)
+    payout = Payout.objects.filter(pk=payout_id).first()
+    if payout is None:
+        raise PayoutNotFound(f"payout {payout_id} does not exist")
+    stale_sending = payout.status == Payout.Status.SENDING and (
+        payout.sending_since is None or payout.sending_since <= stale_before
+    )
+    if payout.status != Payout.Status.UNKNOWN and not stale_sending:
+        return str(payout.status)
+    try:
+        transfers = gateway.transfers_in_group(transfer_group=str(payout.transfer_group))
+    except gateway.GatewayError as error:
+        logger.warning("reconciling payout %s: %s", payout.pk, error.message)
+        return str(payout.status)
+    ours = [t for t in transfers if t.metadata.get("payout_id") == str(payout.pk)]
+    if ours:
+        confirmed = confirm_transfer(transfer=ours[0], now=now)
+        return str(confirmed.status if confirmed else payout.status)
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status not in (Payout.Status.UNKNOWN, Payout.Status.SENDING):
+            return str(payout.status)
+        if payout.key_created_at is None or payout.key_created_at <= now - KEY_REUSE_WINDOW:
+            payout.key_generation += 1
+            payout.idempotency_key = f"v2g-payout-{payout.pk}-g{payout.key_generation}"
+            payout.key_created_at = now
+        payout.status = Payout.Status.PENDING
+        payout.next_attempt_at = None
+        payout.updated_at = now
+        payout.save()
+        _enqueue_send(payout.pk)
+    return str(Payout.Status.PENDING)
+
+
+# -- money coming back ---
+
+
+def _record_return(
+    *,
+    participant: Participant,
+    payout: Payout | None,
+    kind: str,
+    stripe_object_id: str,
+    cents: int,
+    currency: str,
+    reason: str,
+    now: datetime,
+) -> PayoutReturn | None:
+    if PayoutReturn.objects.filter(stripe_object_id=stripe_object_id).exists():
+        return None
+    returned = PayoutReturn.objects.create(
+        participant=participant,
+        payout=payout,
+        kind=kind,
+        stripe_object_id=stripe_object_id,
+        amount_cents=cents,
+        currency=currency,
+        reason=reason,
+        created_at=now,
+    )
+    _post(
+        kind=JournalEntry.Kind.PAYOUT_REVERSED,
+        source_type=SOURCE_RETURN,
+        source_id=returned.pk,
+        participant=participant,
+        currency=currency,
+        debit=LedgerAccount.Kind.PROVIDER_CASH,
+        credit=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
+        cents=cents,
+        memo=f"{kind} {stripe_object_id}",
+        now=now,
+    )
+    if payout is not None:
+        returned_total = payout.returns.aggregate(total=Sum("amount_cents"))["total"] or 0
+        if returned_total >= payout.amount_cents:
+            payout.status = Payout.Status.RETURNED
+            payout.returned_at = now
+            payout.failure_message = reason
+            payout.updated_at = now
+            payout.save()
+    notifications.money_returned(payout_return=returned)
+    return returned
+
+
+@transaction.atomic
+def record_transfer_reversal(*, transfer: gateway.Transfer, now: datetime) -> PayoutReturn | None:
+    """Return the return booked for a reversed transfer (None if already booked or not ours).
+
+    The amount put back on payable is what was reversed since the last booked reversal.
+    """
+    payout = Payout.objects.select_for_update().filter(stripe_transfer_id=transfer.id).first()
+    if payout is None:
+        return None
+    booked = (
+        payout.returns.filter(kind=PayoutReturn.Kind.TRANSFER_REVERSED).aggregate(
+            total=Sum("amount_cents")
+        )["total"]
+        or 0
+    )
+    newly_reversed = transfer.amount_reversed_cents - booked
+    if newly_reversed <= 0:
+        return None
+    return _record_return(
+        participant=payout.participant,
+        payout=payout,
+        kind=PayoutReturn.Kind.TRANSFER_REVERSED,
+        stripe_object_id=f"{transfer.id}:reversed:{transfer.amount_reversed_cents}",
+        cents=newly_reversed,
+        currency=payout.currency,
+        reason="The transfer to your payout account was reversed.",
+        now=now,
+    )
+
+
+@transaction.atomic
+def record_bank_return(
+    *,
+    stripe_account_id: str,
+    stripe_payout_id: str,
+    cents: int,
+    currency: str,
+    reason: str,
+    now: datetime,
+) -> PayoutReturn | None:
+    """Return the return booked for a bank payout that failed on a connected account.
+
+    The amount goes back on the participant's payable balance; the latest paid payout to
+    that account is linked and, when fully covered, marked RETURNED.
+    """
+    account = PayoutAccount.objects.filter(stripe_account_id=stripe_account_id).first()
+    if account is None:
+        return None
+    payout = (
+        Payout.objects.select_for_update()
+        .filter(destination=stripe_account_id, status=Payout.Status.PAID, currency=currency.upper())
+        .order_by("-paid_at", "-pk")
+        .first()
+    )
+    return _record_return(
+        participant=account.participant,
+        payout=payout,
+        kind=PayoutReturn.Kind.BANK_RETURN,
+        stripe_object_id=stripe_payout_id,
+        cents=cents,
+        currency=currency.upper(),
+        reason=reason,
+        now=now,
+    )

@@ -1,0 +1,113 @@
+"""Owner pages for payouts: connect a payout account, see its state and every payout."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Participant, User
+from settlement.errors import NotFound
+from settlement.payouts import gateway, onboarding, queries
+
+
+def _participant(request: HttpRequest, participant_id: int) -> Participant:
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        return queries.access_participant_for_payouts(user=user, participant_id=participant_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+@login_required
+def payouts(request: HttpRequest) -> HttpResponse:
+    """Show the owner's payout accounts (state, what is missing) and payout history."""
+    user: User = request.user  # type: ignore[assignment]
+    accounts = [
+        {
+            "participant": participant,
+            "account": account,
+            "missing": queries.plain_requirements(account.requirements_due) if account else [],
+        }
+        for participant in queries.participants_for_payouts(user=user).order_by("name")
+        for account in [queries.payout_account_of(participant=participant)]
+    ]
+    history = [
+        {
+            "payout": payout,
+            "amount": queries.format_cents(payout.amount_cents, payout.currency),
+            "next_step": queries.next_step(payout=payout),
+        }
+        for payout in queries.payouts_visible_to(user=user)
+        .filter(participant__memberships__user=user)
+        .order_by("-created_at", "-pk")
+    ]
+    context = {
+        "accounts": accounts,
+        "history": history,
+        "stripe_configured": gateway.is_configured(),
+    }
+    return render(request, "portal/payouts.html", context)
+
+
+def _onboarding_redirect(request: HttpRequest, participant: Participant) -> HttpResponse:
+    try:
+        url = onboarding.start_onboarding(
+            participant=participant,
+            refresh_url=request.build_absolute_uri(
+                reverse("portal:payout-onboarding-refresh", args=[participant.pk])
+            ),
+            return_url=request.build_absolute_uri(
+                reverse("portal:payout-onboarding-return", args=[participant.pk])
+            ),
+            now=timezone.now(),
+        )
+    except gateway.GatewayError as error:
+        messages.error(request, f"The payout account could not be set up now: {error.message}")
+        return redirect("portal:payouts")
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def connect(request: HttpRequest, participant_id: int) -> HttpResponse:
+    """Create the payout account if needed and send the owner to Stripe's onboarding."""
+    return _onboarding_redirect(request, _participant(request, participant_id))
+
+
+@login_required
+def onboarding_refresh(request: HttpRequest, participant_id: int) -> HttpResponse:
+    """Stripe sends the owner here when an onboarding link expired: issue a new one."""
+    return _onboarding_redirect(request, _participant(request, participant_id))
+
+
+@login_required
+def onboarding_return(request: HttpRequest, participant_id: int) -> HttpResponse:
+    """Stripe sends the owner back here: fetch the account's state and show it."""
+    participant = _participant(request, participant_id)
+    try:
+        account = onboarding.refresh_account(participant=participant, now=timezone.now())
+    except gateway.GatewayError as error:
+        messages.error(request, f"Could not check the payout account: {error.message}")
+        return redirect("portal:payouts")
+    if account is not None and account.payouts_enabled:
+        messages.success(request, "Your payout account is ready to receive payouts.")
+    else:
+        messages.info(request, "Your payout account still needs some details (see below).")
+    return redirect("portal:payouts")
+
+
+@login_required
+def account_state(request: HttpRequest, participant_id: int) -> HttpResponse:
+    """Show one participant's payout account state (404 for anyone else's)."""
+    participant = _participant(request, participant_id)
+    account = queries.payout_account_of(participant=participant)
+    context = {
+        "participant": participant,
+        "account": account,
+        "missing": queries.plain_requirements(account.requirements_due) if account else [],
+        "stripe_configured": gateway.is_configured(),
+    }
+    return render(request, "portal/payout_account.html", context)

@@ -1,0 +1,114 @@
+"""Bill-credit exports, tax totals and reconciliation, checked against hand-counted figures."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from settlement.ledger import queries as ledger_queries
+from settlement.payouts import operations, reconciliation
+from settlement.payouts.models import BillCreditFile, Payout, PayoutMethod
+from tests.functional.payouts.conftest import NOW, give_balance, set_method
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(command, *args, capsys):
+    call_command(command, *args)
+    return json.loads(capsys.readouterr().out)
+
+
+def test_bill_credits_are_exported_once_and_paid_when_confirmed(
+    enrolled, program, tmp_path, capsys, settings
+):
+    settings.STRIPE_SECRET_KEY = ""
+    set_method(program, PayoutMethod.BILL_CREDIT)
+    ana = enrolled("ana@example.com", cents=1_250)
+    mallory = enrolled("mallory@example.com", cents=75)
+    mallory.name = '=HYPERLINK("http://evil")'
+    mallory.save()
+    operations.run_payouts(now=NOW)
+    period = NOW.strftime("%Y-%m")
+    out = tmp_path / "credits.csv"
+
+    exported = run(
+        "export_bill_credits",
+        "--program",
+        program.code,
+        "--period",
+        period,
+        "--output",
+        str(out),
+        capsys=capsys,
+    )
+    again = run("export_bill_credits", "--program", program.code, "--period", period, capsys=capsys)
+
+    assert (exported["rows"], exported["total_cents"]) == (2, 1_325)
+    assert (again["rows"], again["file_id"]) == (0, None)
+    lines = out.read_text().splitlines()
+    assert (
+        lines[0] == "payout_id,participant,email,utility_accounts,amount,currency,method,reference"
+    )
+    assert ",12.50,USD,BILL_CREDIT," in lines[1]
+    assert lines[2].split(",")[1] == '"\'=HYPERLINK(""http://evil"")"'
+    assert set(Payout.objects.values_list("status", flat=True)) == {"EXPORTED"}
+
+    confirmed = run("export_bill_credits", "--confirm", str(exported["file_id"]), capsys=capsys)
+
+    assert confirmed["status"] == "CONFIRMED"
+    assert set(Payout.objects.values_list("status", flat=True)) == {"PAID"}
+    assert ledger_queries.participant_in_transit_cents(participant=ana, currency="USD") == 0
+    assert BillCreditFile.objects.get().status == "CONFIRMED"
+    run("export_bill_credits", "--confirm", str(exported["file_id"]), capsys=capsys)
+    assert ledger_queries.participant_in_transit_cents(participant=ana, currency="USD") == 0
+
+
+def test_tax_totals_add_up_what_was_paid_in_the_year(
+    connected, fake_stripe, program, tmp_path, capsys
+):
+    ana = connected("ana@example.com", cents=60_000)
+    operations.run_payouts(now=NOW)
+    give_balance(ana, program, 5_001, "second")
+    operations.run_payouts(now=NOW)
+    out = tmp_path / "tax.csv"
+
+    summary = run("export_tax_totals", "--year", str(NOW.year), "--output", str(out), capsys=capsys)
+
+    assert (summary["participants"], summary["total_cents"]) == (1, 65_001)
+    assert out.read_text().splitlines()[1].endswith(",1099-MISC,USD,650.01")
+    assert (
+        run("export_tax_totals", "--year", str(NOW.year - 1), "--output", str(out), capsys=capsys)[
+            "rows"
+        ]
+        == 0
+    )
+
+
+def test_reconciliation_matches_ledger_and_transfers_and_flags_a_stray_transfer(
+    connected, fake_stripe
+):
+    connected("ana@example.com", cents=1_000)
+    connected("ben@example.com", cents=2_345)
+    operations.run_payouts(now=NOW)
+
+    report = reconciliation.reconcile().as_dict()
+
+    assert (
+        report["matched"],
+        report["gateway_cents"],
+        report["ledger_cents"],
+        report["balanced"],
+    ) == (2, 3_345, 3_345, True)
+    account = fake_stripe.fake.state.accounts
+    destination = next(iter(account))
+    fake_stripe.fake.create_transfer(
+        {
+            "amount": "5",
+            "currency": "usd",
+            "destination": destination,
+            "metadata": {"payout_id": "999"},
+        }
+    )
+    report = reconciliation.reconcile().as_dict()
+    assert report["balanced"] is False
+    assert report["problems"][0]["problem"] == "no such payout"

@@ -1,0 +1,211 @@
+"""The Stripe webhook endpoint: signature, dedupe, livemode, unknown types, effects."""
+
+import json
+import time
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from settlement.ledger import queries as ledger_queries
+from settlement.payouts import operations
+from settlement.payouts.models import Payout, PayoutAccount, WebhookEvent
+from tests.fakes.fixtures import TEST_KEY, WEBHOOK_SECRET, signed_headers
+from tests.functional.payouts.conftest import NOW
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+URL = reverse("api:stripe-webhooks")
+
+
+@pytest.fixture(autouse=True)
+def stripe_keys(settings):
+    settings.STRIPE_SECRET_KEY = TEST_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+
+
+def event(
+    type_="account.updated",
+    obj=None,
+    *,
+    event_id="evt_1",
+    livemode=False,
+    created=None,
+    account=None,
+):
+    body = {
+        "id": event_id,
+        "object": "event",
+        "type": type_,
+        "livemode": livemode,
+        "created": created or int(time.time()),
+        "data": {"object": obj or {}},
+    }
+    if account:
+        body["account"] = account
+    return json.dumps(body)
+
+
+def post(payload, **headers):
+    return Client().post(URL, data=payload, content_type="application/json", **headers)
+
+
+def account_object(account_id, *, payouts_enabled, due=()):
+    return {
+        "id": account_id,
+        "object": "account",
+        "payouts_enabled": payouts_enabled,
+        "details_submitted": True,
+        "created": 1,
+        "requirements": {"currently_due": list(due), "past_due": [], "disabled_reason": None},
+    }
+
+
+@pytest.fixture
+def account(enrolled):
+    participant = enrolled("ana@example.com")
+    return PayoutAccount.objects.create(
+        participant=participant, stripe_account_id="acct_ana", created_at=NOW, updated_at=NOW
+    )
+
+
+def test_a_valid_account_update_makes_the_account_payable(account):
+    payload = event(obj=account_object("acct_ana", payouts_enabled=True), account="acct_ana")
+
+    response = post(payload, **signed_headers(payload))
+
+    assert response.status_code == 200
+    account.refresh_from_db()
+    assert (account.payouts_enabled, account.requirements_due) == (True, [])
+    assert WebhookEvent.objects.get(event_id="evt_1").status == WebhookEvent.Status.PROCESSED
+
+
+def test_a_tampered_body_is_refused_and_changes_nothing(account):
+    payload = event(obj=account_object("acct_ana", payouts_enabled=False))
+    headers = signed_headers(payload)
+    tampered = payload.replace('"payouts_enabled": false', '"payouts_enabled": true')
+
+    response = post(tampered, **headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "webhook_signature_invalid"
+    account.refresh_from_db()
+    assert account.payouts_enabled is False
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_wrong_secret_is_refused(account):
+    payload = event(obj=account_object("acct_ana", payouts_enabled=True))
+
+    response = post(payload, **signed_headers(payload, secret="whsec_someone_else"))
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_signature_older_than_300_seconds_is_refused(account):
+    payload = event(obj=account_object("acct_ana", payouts_enabled=True))
+
+    stale = post(payload, **signed_headers(payload, at=int(time.time()) - 301))
+    fresh = post(payload, **signed_headers(payload, at=int(time.time()) - 290))
+
+    assert (stale.status_code, fresh.status_code) == (400, 200)
+
+
+def test_a_missing_signature_is_refused(account):
+    assert post(event()).status_code == 400
+
+
+def test_a_duplicate_delivery_has_its_effect_once(connected, fake_stripe):
+    ana = connected("ana@example.com", cents=5_000)
+    operations.run_payouts(now=NOW)
+    payout = Payout.objects.get(participant=ana)
+    reversed_transfer = {
+        "id": payout.stripe_transfer_id,
+        "object": "transfer",
+        "amount": 5_000,
+        "amount_reversed": 5_000,
+        "currency": "usd",
+        "destination": payout.destination,
+        "transfer_group": payout.transfer_group,
+        "metadata": {"payout_id": str(payout.pk)},
+    }
+    payload = event("transfer.reversed", reversed_transfer, event_id="evt_rev")
+
+    first = post(payload, **signed_headers(payload))
+    second = post(payload, **signed_headers(payload))
+
+    assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
+    assert ledger_queries.participant_payable_cents(participant=ana, currency="USD") == 5_000
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.RETURNED
+    assert WebhookEvent.objects.get(event_id="evt_rev").deliveries == 2
+
+
+def test_an_unknown_type_is_recorded_as_ignored():
+    payload = event("charge.succeeded", {"id": "ch_1"}, event_id="evt_charge")
+
+    response = post(payload, **signed_headers(payload))
+
+    assert response.status_code == 200
+    record = WebhookEvent.objects.get(event_id="evt_charge")
+    assert record.status == WebhookEvent.Status.IGNORED
+    assert record.error == "event type charge.succeeded is not handled"
+
+
+def test_a_live_event_at_a_test_key_is_refused_and_recorded(account):
+    payload = event(
+        obj=account_object("acct_ana", payouts_enabled=True), livemode=True, event_id="evt_live"
+    )
+
+    response = post(payload, **signed_headers(payload))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "webhook_livemode_mismatch"
+    account.refresh_from_db()
+    assert account.payouts_enabled is False
+    assert WebhookEvent.objects.get(event_id="evt_live").status == WebhookEvent.Status.FAILED
+
+
+def test_an_older_account_snapshot_arriving_late_does_not_overwrite_a_newer_one(account):
+    now = int(time.time())
+    newer = event(
+        obj=account_object("acct_ana", payouts_enabled=True), event_id="evt_new", created=now
+    )
+    older = event(
+        obj=account_object("acct_ana", payouts_enabled=False, due=["external_account"]),
+        event_id="evt_old",
+        created=now - 60,
+    )
+
+    post(newer, **signed_headers(newer))
+    post(older, **signed_headers(older))
+
+    account.refresh_from_db()
+    assert account.payouts_enabled is True
+
+
+def test_a_bank_return_puts_the_amount_back_and_tells_the_owner(connected, fake_stripe):
+    ana = connected("ana@example.com", cents=3_000)
+    operations.run_payouts(now=NOW)
+    account = PayoutAccount.objects.get(participant=ana)
+    payload = event(
+        "payout.failed",
+        {
+            "id": "po_1",
+            "object": "payout",
+            "amount": 3_000,
+            "currency": "usd",
+            "failure_message": "The bank account has been closed.",
+        },
+        event_id="evt_po",
+        account=account.stripe_account_id,
+    )
+
+    response = post(payload, **signed_headers(payload))
+
+    assert response.status_code == 200
+    assert ledger_queries.participant_payable_cents(participant=ana, currency="USD") == 3_000
+    assert Payout.objects.get(participant=ana).status == Payout.Status.RETURNED
+    assert mail.outbox[-1].subject == "$30.00 of your payout came back"

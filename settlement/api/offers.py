@@ -4,7 +4,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -69,7 +69,7 @@ class OfferOutput(serializers.Serializer[Any]):
     def get_event_status(self, offer: Offer) -> str:
         return queries.event_status(offer.event, now=self.context["now"]).value
 
-    @extend_schema(responses=DeliveryOutput(allow_null=True))
+    @extend_schema_field(DeliveryOutput(allow_null=True))
     def get_delivery(self, offer: Offer) -> dict[str, object] | None:
         result = queries.ParticipantResult(offer, queries.current_delivery(offer)).as_dict()
         if result["baseline_kwh"] is None and result["delivered_kwh"] is None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement.portal import offers, payouts, views
+from settlement.portal import offers, payouts, statements, views
 
 app_name = "portal"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("offers/", offers.offers, name="offers"),
     path("offers/<int:offer_id>/accept/", offers.accept, name="offer-accept"),
     path("offers/<int:offer_id>/decline/", offers.decline, name="offer-decline"),
+    path("statements/", statements.statements, name="statements"),
+    path("statements/<int:statement_id>/", statements.statement, name="statement"),
     path("payouts/", payouts.payouts, name="payouts"),
     path("payouts/accounts/<int:participant_id>/", payouts.account_state, name="payout-account"),
     path("payouts/accounts/<int:participant_id>/connect/", payouts.connect, name="payout-connect"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement.staff import events, metering, rate_preview, readings, views
+from settlement.staff import events, metering, rate_preview, readings, settlement, views
 
 app_name = "staff"
 
@@ -17,4 +17,17 @@ urlpatterns = [
     path("events/<int:event_id>/cancel/", events.cancel, name="event-cancel"),
     path("events/<int:event_id>/offers/<int:offer_id>/", events.event_offer, name="event-offer"),
     path("programs/<slug:code>/rules/", events.program_rules, name="program-rules"),
+    path("settlement/runs/", settlement.runs, name="settlement-runs"),
+    path("settlement/runs/<int:run_id>/export/", settlement.export, name="settlement-export"),
+    path("settlement/statements/", settlement.queue, name="settlement-queue"),
+    path(
+        "settlement/statements/<int:statement_id>/",
+        settlement.statement,
+        name="settlement-statement",
+    ),
+    path(
+        "settlement/statements/<int:statement_id>/lines/<int:number>/",
+        settlement.line,
+        name="settlement-line",
+    ),
 ]

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from settlement.errors import DomainError
-from settlement.events import operations, queries
+from settlement.events import eligibility, operations, queries
+from settlement.events.models import Offer
 
 
 def _user(request: HttpRequest) -> User:
@@ -33,13 +34,29 @@ def offers(request: HttpRequest) -> HttpResponse:
     context = {
         "open_offers": [offer for offer in mine if offer.pk in open_ids],
         "history": [
-            (offer, queries.ParticipantResult(offer, queries.current_delivery(offer)).as_dict())
+            {
+                "offer": offer,
+                "result": queries.ParticipantResult(
+                    offer, queries.current_delivery(offer)
+                ).as_dict(),
+                "answer": _answer_label(offer),
+            }
             for offer in mine
             if offer.pk not in open_ids
         ],
         "now": now,
     }
     return render(request, "portal/offers.html", context)
+
+
+def _answer_label(offer: Offer) -> str:
+    """Return the answer as the owner reads it: an unanswered offer past its deadline expired."""
+    label = str(Offer.Status(offer.status).label)
+    if offer.status in (Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION):
+        label = str(Offer.Status.EXPIRED.label)
+    if offer.committed_kw is not None:
+        label += f" ({eligibility.kw_text(offer.committed_kw)} kW)"
+    return label
 
 
 def _committed_kw(text: str) -> Decimal | None:

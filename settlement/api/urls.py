@@ -1,7 +1,6 @@
 """Routes of /api/v1/."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from settlement.api import (
     events,
@@ -10,6 +9,7 @@ from settlement.api import (
     payouts,
     rate_preview,
     readings,
+    sign_in,
     statements,
     views,
 )
@@ -18,7 +18,7 @@ app_name = "api"
 
 urlpatterns = [
     path("", views.ApiRootView.as_view(), name="root"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", sign_in.TokenView.as_view(), name="token"),
     path("me/", views.MeView.as_view(), name="me"),
     path(
         "staff/participants/", views.StaffParticipantListView.as_view(), name="staff-participants"

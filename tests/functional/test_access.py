@@ -73,7 +73,8 @@ def _crud(app_label, *models):
 # Written from the roles' duties, not read from accounts.roles: reviewers prepare and check
 # statements and look at who is enrolled; approvers release statements (a separate person);
 # program administrators maintain programs, sites, enrollments, program tariffs and meter
-# data settings, and may only view tariff versions (imported, never edited) and uploads.
+# data settings and aggregator links, and may only view tariff versions (imported, never
+# edited) and uploads.
 EXPECTED_PERMISSIONS = {
     roles.REVIEWER: {
         "accounts.review_settlement",
@@ -96,6 +97,9 @@ EXPECTED_PERMISSIONS = {
         *_crud("metering", "programmeteringsettings", "aggregator"),
         "tariffs.view_tariffversion",
         "metering.view_upload",
+        # Whom an aggregator posts for: links are made, changed and removed.
+        *_crud("metering", "aggregatorparticipant"),
+        "metering.delete_aggregatorparticipant",
     },
 }
 

@@ -32,7 +32,13 @@ from settlement.ledger import operations as ledger
 from settlement.ledger import queries as ledger_queries
 from settlement.ledger.models import JournalEntry, LedgerAccount
 from settlement.payouts import gateway, notifications, queries, tasks
-from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod, PayoutReturn
+from settlement.payouts.models import (
+    Payout,
+    PayoutAccount,
+    PayoutMethod,
+    PayoutReturn,
+    PayoutStatement,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +242,8 @@ def create_payout(
         receivable = ledger_queries.participant_receivable_cents(
             participant=participant, currency=currency
         )
-        balance = payable - receivable
+        held_back = queries.unreleased_cents(participant=participant, currency=currency)
+        balance = payable - receivable - held_back
         if balance <= 0:
             return None
         if Payout.objects.filter(
@@ -278,6 +285,12 @@ def create_payout(
         payout.idempotency_key = f"v2g-payout-{payout.pk}-g{payout.key_generation}"
         payout.key_created_at = now
         payout.save(update_fields=["transfer_group", "idempotency_key", "key_created_at"])
+        PayoutStatement.objects.bulk_create(
+            PayoutStatement(payout=payout, statement=statement)
+            for statement in queries.released_unpaid_statements(
+                participant=participant, currency=currency
+            )
+        )
         if receivable > 0:
             # What the participant owes back is netted against what they are owed.
             _post(

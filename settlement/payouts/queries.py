@@ -13,6 +13,8 @@ from accounts.models import Enrollment, Participant, Program, User
 from settlement.errors import NotFound
 from settlement.ledger.models import LedgerAccount
 from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod
+from settlement.rating.money import to_cents
+from settlement.statements.models import Statement
 
 # What Stripe's requirement codes mean, in words an owner understands.
 REQUIREMENT_WORDS = {
@@ -219,3 +221,36 @@ def tax_totals(*, year: int) -> list[TaxTotal]:
         TaxTotal(pid, names[pid][0], names[pid][1], form, currency, cents)
         for (pid, form, currency), cents in sorted(totals.items())
     ]
+
+
+def unreleased_cents(*, participant: Participant, currency: str) -> int:
+    """Return what approved but not yet released statements added to the payable balance.
+
+    Approval books a statement on the ledger; only release lets it be paid out.
+    """
+    totals = Statement.objects.filter(
+        participant=participant,
+        currency=currency,
+        state=Statement.State.APPROVED,
+        total__gt=0,
+    ).values_list("total", flat=True)
+    return sum(to_cents(total) for total in totals)
+
+
+def released_unpaid_statements(*, participant: Participant, currency: str) -> QuerySet[Statement]:
+    """Return the participant's released statements that no payout has paid yet."""
+    return Statement.objects.filter(
+        participant=participant,
+        currency=currency,
+        state=Statement.State.RELEASED,
+        payout_link__isnull=True,
+    ).order_by("pk")
+
+
+def statements_paid_by(*, payout: Payout) -> list[Statement]:
+    """Return the statements a payout paid, oldest first."""
+    return list(
+        Statement.objects.filter(payout_link__payout=payout)
+        .select_related("run")
+        .order_by("run__period_start", "pk")
+    )

@@ -66,8 +66,12 @@ def queue_faults(fake_stripe, count, rng, *, kill_hang_s=0.0):
             continue
         fault = {"op": "create_transfer", "kind": kind}
         if kind == "timeout_after":
-            fault["hang_seconds"] = kill_hang_s if kill_hang_s and rng.random() < 0.3 else 0
+            fault["hang_seconds"] = 0
         faults.append(fault)
+    if kill_hang_s:
+        # Stripe makes the transfer and holds the answer; the test kills the worker meanwhile.
+        hang = {"op": "create_transfer", "kind": "timeout_after", "hang_seconds": kill_hang_s}
+        faults += [dict(hang) for _ in range(max(1, count // 25))]
     faults += [{"op": "webhook", "kind": rng.choice(WEBHOOK_FAULTS)} for _ in range(count)]
     rng.shuffle(faults)
     fake_stripe.faults(*faults)
@@ -197,14 +201,20 @@ def test_chaos_with_a_real_worker_killed_mid_transfer(
     queue_faults(fake_stripe, count, rng, kill_hang_s=8)
     workers = [_worker(queue, env, 0)]
     kills = 0
+    armed = True
 
     def kill_while_stripe_holds_the_answer():
-        nonlocal kills
-        if fake_stripe.state()["hanging"] and workers[-1].poll() is None:
+        # One kill per held answer: the fake keeps the dead connection open a while.
+        nonlocal kills, armed
+        hanging = fake_stripe.state()["hanging"]
+        if hanging and armed and workers[-1].poll() is None:
             workers[-1].send_signal(signal.SIGKILL)
             workers[-1].wait()
             kills += 1
+            armed = False
             workers.append(_worker(queue, env, len(workers)))
+        elif not hanging:
+            armed = True
 
     try:
         operations.run_payouts(now=timezone.now())
@@ -222,4 +232,5 @@ def test_chaos_with_a_real_worker_killed_mid_transfer(
 
     figures = check_exactly_once(fake_stripe, expected)
     print(f"chaos: {figures}, worker kills: {kills}")  # noqa: T201 - the figures make chaos reports
+    assert kills >= 1
     assert Participant.objects.count() == count

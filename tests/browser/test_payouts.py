@@ -17,10 +17,10 @@ def test_an_owner_connects_a_payout_account_and_sees_the_payout(
     live_server,
     page,
     owner,
-    owner_participant,
     fake_stripe,  # noqa: F811 - the fixture imported above
     screenshot,
 ):
+    owner_participant = owner.participants.get()
     enrollment = EnrollmentFactory(
         participant=owner_participant, site__participant=owner_participant
     )

@@ -186,6 +186,8 @@ SPECTACULAR_SETTINGS = {
     # every endpoint still checks who is asking. Integrators read them before they get a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_PUBLIC": True,
+    # Request bodies get their own components, so a file field is a binary part.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Celery: with no REDIS_URL the tasks run eagerly in-process, so `make run` needs no broker.

@@ -23,12 +23,21 @@ from settlement.metering.models import Upload
 
 class UploadInput(serializers.Serializer[Any]):
     # An empty file is accepted here so that it is kept and rejected with a report.
-    file = serializers.FileField(allow_empty_file=True)
-    site_id = serializers.IntegerField(required=False)
+    file = serializers.FileField(allow_empty_file=True, help_text="The meter data file.")
+    site_id = serializers.IntegerField(
+        required=False,
+        help_text="The site (ids are listed by /api/v1/me/). Owners give it or meter_id; "
+        "staff may omit both.",
+    )
     format = serializers.ChoiceField(
         choices=[f for f in operations.FORMATS if f != "batch-json"], default="auto"
     )
-    meter_id = serializers.CharField(required=False, max_length=64)
+    meter_id = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="The meter, for files that do not name it in our terms; an owner may give "
+        "it instead of site_id when the meter is theirs.",
+    )
 
 
 class UploadListView(APIView):

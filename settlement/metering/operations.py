@@ -88,16 +88,13 @@ def receive_file(
 ) -> IngestResult:
     """Take a file a person sent (API or staff page) for a site, or for any site (staff).
 
-    Staff may leave out `site_id`: the file's meters then say where readings go. Anyone
-    else must name a site they may upload for. Files above METERING_INLINE_MAX_BYTES are
-    processed by a worker (the upload is then RECEIVED). Raises NotFound and
-    PermissionDenied (queries.access_site_for_upload), SiteRequired, and what `ingest` does.
+    Who may send what for which site is `queries.site_for_upload` (staff may leave the site
+    out; an owner names a site of theirs, or only a meter of theirs). Files above
+    METERING_INLINE_MAX_BYTES are processed by a worker (the upload is then RECEIVED).
+    Raises NotFound, PermissionDenied and SiteRequired (queries.site_for_upload), and what
+    `ingest` does.
     """
-    site = None
-    if site_id is not None:
-        site = queries.access_site_for_upload(user=sender, site_id=site_id)
-    elif not account_queries.is_staff_user(user=sender):
-        raise SiteRequired("site_id is required", details={"site_id": ["This field is required."]})
+    site = queries.site_for_upload(user=sender, site_id=site_id, meter_id=meter_id)
     return ingest(
         stream=stream,
         filename=filename,
@@ -108,12 +105,6 @@ def receive_file(
         sent_by=sender,
         background=size > int(settings.METERING_INLINE_MAX_BYTES),
     )
-
-
-class SiteRequired(DomainError):
-    """Only staff may send a file without naming the site it is for."""
-
-    code = "invalid"
 
 
 def source_of(

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 
 from accounts import queries as account_queries
 from accounts.models import Channel, Enrollment, Membership, Site, User
-from settlement.errors import NotFound, PermissionDenied
+from settlement.errors import DomainError, NotFound, PermissionDenied
+from settlement.metering import problem_groups
 from settlement.metering.formats.base import Flow
 from settlement.metering.models import (
     DEFAULT_PRECEDENCE,
@@ -46,6 +47,36 @@ def access_site_for_upload(*, user: User, site_id: int) -> Site:
         if not writer:
             raise PermissionDenied("viewers may not upload meter data")
     return site
+
+
+class SiteRequired(DomainError):
+    """An owner's upload names neither a site nor a meter of theirs."""
+
+    code = "invalid"
+
+    def __init__(self) -> None:
+        reason = "give site_id, or meter_id naming one of your meters"
+        super().__init__(reason, details={"site_id": [reason]})
+
+
+def site_for_upload(*, user: User, site_id: int | None, meter_id: str | None) -> Site | None:
+    """Return the site an upload by `user` is for; None when staff leave it open.
+
+    Staff may omit both (the file's meters then decide, at any site). An owner or manager
+    gives `site_id`, or only `meter_id` when that meter is at one of their sites. Raises
+    SiteRequired when an owner gives neither, NotFound when the site or meter is not theirs,
+    PermissionDenied for a member who may only view.
+    """
+    if site_id is not None:
+        return access_site_for_upload(user=user, site_id=site_id)
+    if account_queries.is_staff_user(user=user):
+        return None
+    if meter_id is None:
+        raise SiteRequired
+    channel = account_queries.channels_of(user=user).filter(meter_id=meter_id).first()
+    if channel is None:
+        raise NotFound(f"no meter {meter_id!r} you can upload meter data for")
+    return access_site_for_upload(user=user, site_id=channel.site_id)
 
 
 def access_aggregator_for_user(*, user: User) -> Aggregator:
@@ -257,6 +288,15 @@ def summary(*, upload: Upload, duplicate_upload: bool = False) -> dict[str, obje
             else None
         ),
         "errors": errors,
+        # Every problem, gaps too, grouped by kind, field and reason (the CSV has each row).
+        "problem_groups": [
+            group.as_dict()
+            for group in problem_groups.group_problems(
+                upload_problems(upload=upload)
+                .values_list("kind", "location", "field", "reason")
+                .iterator()
+            )
+        ],
         "channels": upload.channels,
         "progress": {"rows_done": upload.rows_done, "rows_total": upload.rows_total},
         "sha256": upload.sha256,

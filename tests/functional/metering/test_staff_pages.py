@@ -1,5 +1,7 @@
 """The staff upload page: take a file, show its outcome, keep owners out."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -78,3 +80,31 @@ def test_an_owner_cannot_use_the_staff_upload_page(site):
     # A staff page is not there for an owner: the app's 404 page, and nothing stored.
     assert response.status_code == 404
     assert not Upload.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_file_from_before_the_enrollment_is_reported_as_one_grouped_line(
+    site, run_ingest, client_for, reviewer
+):
+    # 216 hourly rows from 2014-01-01 05:00Z; the site is enrolled from 2024-01-01.
+    first = dt.datetime(2014, 1, 1, 5, tzinfo=dt.UTC)
+    rows = [
+        f"SITE-7,{(first + dt.timedelta(hours=h)).isoformat()},"
+        f"{(first + dt.timedelta(hours=h + 1)).isoformat()},100,,ACTUAL"
+        for h in range(216)
+    ]
+    _, summary = run_ingest(canonical(*rows))
+
+    assert summary["rejected"] == 216
+    assert [group["line"] for group in summary["problem_groups"]] == [
+        (
+            "216 rows, 2014-01-01 05:00 to 2014-01-10 04:00 UTC (line 2 to line 217): "
+            "interval is outside every enrollment of the site"
+        ),
+        # The file as a whole is rejected too: nothing in it could be accepted.
+        "file: no reading of the file could be accepted; see the report",
+    ]
+    page = client_for(reviewer).get(f"/staff/metering/uploads/{summary['upload_id']}/")
+    assert page.content.decode().count("outside every enrollment") == 1
+    report = client_for(reviewer).get(f"/api/v1/metering/uploads/{summary['upload_id']}/report/")
+    assert b"".join(report.streaming_content).decode().count("outside every enrollment") == 216

@@ -356,11 +356,16 @@ def run_payouts(*, now: datetime, participant_ids: list[int] | None = None) -> R
         elif isinstance(result, Skip):
             summary.skipped += 1
             summary.skips.append(result)
-    for payout_id in queries.payouts_due_for_sending(now=now).values_list("pk", flat=True):
+    quiet_for = timedelta(seconds=settings.PAYOUT_REDISPATCH_AFTER_SECONDS)
+    for payout_id in queries.payouts_due_for_sending(now=now, quiet_for=quiet_for).values_list(
+        "pk", flat=True
+    ):
         if payout_id not in summary.payout_ids:
             _dispatch_send(payout_id)
     for payout_id in queries.payouts_to_reconcile(
-        now=now, stale_after=timedelta(seconds=settings.PAYOUT_SENDING_STALE_SECONDS)
+        now=now,
+        stale_after=timedelta(seconds=settings.PAYOUT_SENDING_STALE_SECONDS),
+        quiet_for=quiet_for,
     ).values_list("pk", flat=True):
         _dispatch_reconcile(payout_id)
     touched = Payout.objects.filter(pk__in=summary.payout_ids)

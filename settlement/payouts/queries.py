@@ -130,17 +130,28 @@ def participants_with_payable(
             yield account.participant, account.currency
 
 
-def payouts_due_for_sending(*, now: datetime) -> QuerySet[Payout]:
-    """Return Stripe payouts waiting to be sent whose backoff is over."""
+def payouts_due_for_sending(*, now: datetime, quiet_for: timedelta) -> QuerySet[Payout]:
+    """Return Stripe payouts waiting to be sent whose backoff is over.
+
+    Only those untouched for `quiet_for`: a payout changed just now has its task queued
+    already, and sending it again would only add a duplicate task.
+    """
     return Payout.objects.filter(
-        method=PayoutMethod.STRIPE_CONNECT, status=Payout.Status.PENDING
+        method=PayoutMethod.STRIPE_CONNECT,
+        status=Payout.Status.PENDING,
+        updated_at__lte=now - quiet_for,
     ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
 
 
-def payouts_to_reconcile(*, now: datetime, stale_after: timedelta) -> QuerySet[Payout]:
-    """Return payouts with an unknown outcome, and those stuck SENDING (a worker died)."""
+def payouts_to_reconcile(
+    *, now: datetime, stale_after: timedelta, quiet_for: timedelta
+) -> QuerySet[Payout]:
+    """Return payouts with an unknown outcome, and those stuck SENDING (a worker died).
+
+    UNKNOWN ones only once untouched for `quiet_for` (their reconciliation is queued).
+    """
     return Payout.objects.filter(
-        Q(status=Payout.Status.UNKNOWN)
+        Q(status=Payout.Status.UNKNOWN, updated_at__lte=now - quiet_for)
         | Q(status=Payout.Status.SENDING, sending_since__lte=now - stale_after)
     )
 

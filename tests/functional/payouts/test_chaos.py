@@ -182,6 +182,8 @@ def test_chaos_with_a_real_worker_killed_mid_transfer(
     # Our own queue: the suite's worker has no Stripe settings and must not take these.
     monkeypatch.setitem(celery_app.conf, "task_routes", {"payouts.*": {"queue": queue}})
     settings.PAYOUT_SENDING_STALE_SECONDS = 4
+    # The loop below runs a payout run every half second; re-queue only what sat still.
+    settings.PAYOUT_REDISPATCH_AFTER_SECONDS = 3
     db = connection.settings_dict
     env = {
         **os.environ,

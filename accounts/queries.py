@@ -75,3 +75,8 @@ def users_who_may_reset_password(*, email: str) -> QuerySet[User]:
     return User.objects.filter(email__iexact=email, is_active=True).filter(
         ~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(last_login__isnull=True)
     )
+
+
+def meter_ids() -> list[str]:
+    """Return every meter id that has a channel, in order."""
+    return list(Channel.objects.order_by("meter_id").values_list("meter_id", flat=True).distinct())

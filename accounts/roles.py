@@ -45,5 +45,10 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ),
         ("tariffs", "view_tariffversion"),
         ("metering", "view_upload"),
+        # The aggregator flow: whom an aggregator posts for (links can be removed too).
+        *(
+            ("metering", f"{action}_aggregatorparticipant")
+            for action in ("add", "change", "view", "delete")
+        ),
     ),
 }

@@ -1,6 +1,7 @@
 """Settings for V2G Settlement, read from the environment with safe embedded defaults."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "settlement.ledger",
     "settlement.payouts",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.domain_error_pages.DomainErrorPages",
+    # Last, as django-axes requires: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -171,6 +176,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exception_handler.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Token requests (password guesses): per client address and per account named.
+    "DEFAULT_THROTTLE_RATES": {"sign_in_address": "60/hour", "sign_in_account": "10/hour"},
+    "DEFAULT_PARSER_CLASSES": [
+        "settlement.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {
@@ -236,3 +248,27 @@ LOGGING = {
     # The stripe library logs every request at INFO; its errors reach us as exceptions.
     "loggers": {"stripe": {"level": "WARNING"}},
 }
+
+# Throttle counters and other cache entries. One process's memory unless CACHE_URL names a
+# Redis database, which several processes (gunicorn workers) must share for the limits to
+# hold across them.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# django-axes: after 5 failed sign-ins for one account, or from one address, further tries
+# are refused for 15 minutes (429, Retry-After) on the sign-in page and the token endpoint.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.error_pages.locked_out"

@@ -1,9 +1,10 @@
 """Shared fixtures: users in each role, API clients."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -83,3 +84,11 @@ def imported_owner(db: None, django_capture_on_commit_callbacks: Callable[..., A
             site_account="PDE-777",
             meter_id="RM-777",
         )
+
+
+@pytest.fixture(autouse=True)
+def throttle_counters_per_test() -> Iterator[None]:
+    """Start every test with no sign-in throttle counts (they live in the cache)."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -9,7 +9,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,8 +17,12 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from settlement import safe_csv
-from settlement.metering import operations, queries
+from settlement.api import parsers
+from settlement.metering import batch, operations, queries
+from settlement.metering.formats.base import MAX_ABS_WH, Flow, RowError
+from settlement.metering.formats.quality import CANONICAL
 from settlement.metering.models import Upload
+from settlement.rating.intervals import MAX_DURATION_S
 
 
 class UploadInput(serializers.Serializer[Any]):
@@ -140,16 +144,35 @@ class UploadFileView(APIView):
         )
 
 
+class BatchReadingInput(serializers.Serializer[Any]):
+    """One reading of a batch; its rules are the batch format's own (`batch.read_element`)."""
+
+    meter_id = serializers.CharField(max_length=64)
+    flow = serializers.ChoiceField(choices=[str(flow) for flow in Flow])
+    start = serializers.DateTimeField(help_text="ISO-8601 instant with a UTC offset")
+    duration_s = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_S)
+    wh = serializers.IntegerField(min_value=-MAX_ABS_WH, max_value=MAX_ABS_WH)
+    quality = serializers.ChoiceField(choices=list(CANONICAL), required=False, default="")
+
+    def to_internal_value(self, data: Any) -> Any:
+        """Return the reading's fields; raise ValidationError naming the field at fault."""
+        if isinstance(data, dict):
+            item = batch.read_element(data, "reading")
+            if isinstance(item, RowError):
+                raise serializers.ValidationError({item.field: [item.reason]})
+        return super().to_internal_value(data)
+
+
 class BatchInput(serializers.Serializer[Any]):
     idempotency_key = serializers.CharField(max_length=255)
-    readings = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+    readings = BatchReadingInput(many=True, allow_empty=False)
 
 
 class BatchView(APIView):
     """Post a JSON batch of readings (aggregators, for their participants' channels only)."""
 
     permission_classes = (IsAuthenticated,)
-    parser_classes = (JSONParser,)
+    parser_classes = (parsers.JSONParser,)
 
     @extend_schema(request=BatchInput, responses={200: dict, 201: dict})
     def post(self, request: Request) -> Response:

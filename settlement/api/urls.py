@@ -1,15 +1,14 @@
 """Routes of /api/v1/."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
-from settlement.api import metering, payouts, rate_preview, readings, statements, views
+from settlement.api import metering, payouts, rate_preview, readings, sign_in, statements, views
 
 app_name = "api"
 
 urlpatterns = [
     path("", views.ApiRootView.as_view(), name="root"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", sign_in.TokenView.as_view(), name="token"),
     path("me/", views.MeView.as_view(), name="me"),
     path(
         "staff/participants/", views.StaffParticipantListView.as_view(), name="staff-participants"

@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts import operations, roles
 from accounts.enrollment_file import EnrollmentRow
 from accounts.models import User
+from settlement.demo import settlement as settlement_demo
 from settlement.demo.payouts import seed_payouts
 from settlement.metering import operations as metering_operations
 from settlement.programs import operations as program_operations
@@ -101,6 +102,7 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
             "accepted": exports.upload.accepted,
         },
         "logins": [login.__dict__ for login in logins],
+        "settlement": settlement_demo.settle_demo_month(program_code=EXPORT_PROGRAM, now=now),
     }
 
 

@@ -8,7 +8,7 @@ A batch is bounded by the request size limit, so it is read whole.
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
 from settlement.metering.formats.base import (
@@ -21,6 +21,7 @@ from settlement.metering.formats.base import (
     RowError,
 )
 from settlement.metering.formats.quality import CANONICAL
+from settlement.rating.intervals import MAX_DURATION_S
 
 FORMAT = "batch-json"
 
@@ -54,11 +55,11 @@ def _items(readings: list[Any]) -> Iterator[Item]:
         if not isinstance(element, dict):
             yield RowError(location, "reading", "each reading must be a JSON object")
             continue
-        item = _reading(element, location)
-        yield item
+        yield read_element(element, location)
 
 
-def _reading(element: dict[str, Any], location: str) -> Item:
+def read_element(element: dict[str, Any], location: str) -> Item:
+    """Return one batch element as a reading, or the first field at fault and why."""
     meter = element.get("meter_id")
     if not isinstance(meter, str) or not meter or len(meter) > 64:
         return RowError(location, "meter_id", "meter_id must be a non-empty string")
@@ -73,9 +74,19 @@ def _reading(element: dict[str, Any], location: str) -> Item:
         return RowError(location, "start", f"{str(start_text)[:40]!r} is not an ISO-8601 instant")
     if start.tzinfo is None:
         return RowError(location, "start", "start must carry a UTC offset")
+    try:
+        start = start.astimezone(UTC)
+    except OverflowError:
+        return RowError(location, "start", "start is before year 1 in UTC")
     duration_s = element.get("duration_s")
-    if type(duration_s) is not int or duration_s <= 0:
-        return RowError(location, "duration_s", "duration_s must be a positive integer")
+    if type(duration_s) is not int or not 0 < duration_s <= MAX_DURATION_S:
+        return RowError(
+            location,
+            "duration_s",
+            f"duration_s must be a whole number of seconds from 1 to {MAX_DURATION_S}",
+        )
+    if start > datetime.max.replace(tzinfo=UTC) - timedelta(seconds=duration_s):
+        return RowError(location, "start", "the interval ends after year 9999")
     wh = element.get("wh")
     # JSON numbers with a fraction or exponent are refused: energy is whole Wh.
     if type(wh) is not int or abs(wh) > MAX_ABS_WH:
@@ -83,4 +94,4 @@ def _reading(element: dict[str, Any], location: str) -> Item:
     quality = CANONICAL.get(str(element.get("quality", "")))
     if quality is None:
         return RowError(location, "quality", "unknown quality")
-    return ParsedReading(meter, flow, start.astimezone(UTC), duration_s, wh, quality, location)
+    return ParsedReading(meter, flow, start, duration_s, wh, quality, location)

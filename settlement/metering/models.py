@@ -97,6 +97,7 @@ class ProgramMeteringSettings(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = "program metering settings"
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(interpolate_gaps_up_to_minutes__lte=24 * 60),

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from accounts.channel_kinds import EVSE_KINDS
 from settlement.metering.formats.base import Flow, ParsedReading
 from settlement.metering.formats.quality import Quality
+from settlement.rating.intervals import MAX_DURATION_S
 
 SECONDS_PER_HOUR = 3600
 
@@ -90,7 +91,14 @@ class Validator:
             return (facts_or_reason,)
         facts = facts_or_reason
         start, duration_s = reading.start, reading.duration_s
-        end = start + _seconds(duration_s)
+        if duration_s > MAX_DURATION_S:
+            too_long = f"duration {duration_s} s is longer than {MAX_DURATION_S} s (31 days)"
+            return (Problem("REJECTED", reading.source, "duration", too_long),)
+        try:
+            end = start + _seconds(duration_s)
+        except OverflowError:
+            late = "the interval ends after year 9999"
+            return (Problem("REJECTED", reading.source, "start", late),)
         reason = _row_rules(start, end, duration_s, reading.wh, facts=facts, now=self._now)
         if reason is not None:
             return (Problem("REJECTED", reading.source, reason[0], reason[1]),)

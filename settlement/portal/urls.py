@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from settlement.portal import payouts, views
+from settlement.portal import payouts, statements, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("statements/", statements.statements, name="statements"),
+    path("statements/<int:statement_id>/", statements.statement, name="statement"),
     path("payouts/", payouts.payouts, name="payouts"),
     path("payouts/accounts/<int:participant_id>/", payouts.account_state, name="payout-account"),
     path("payouts/accounts/<int:participant_id>/connect/", payouts.connect, name="payout-connect"),

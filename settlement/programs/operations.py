@@ -5,26 +5,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
 
 from accounts.models import Program
 from settlement.errors import DomainError
+from settlement.outcomes import Outcome
 from settlement.programs import rules
 from settlement.programs.models import Rule, RuleSet
 from settlement.tariffs import operations as tariff_operations
 from settlement.tariffs import sources
 from settlement.tariffs.models import TariffPlan
-
-
-class Outcome(StrEnum):
-    """What an idempotent write did."""
-
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
 
 
 class RuleSetLocked(DomainError):

@@ -1,29 +1,42 @@
 """Staff page: preview how a tariff prices a meter's readings over local dates."""
 
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts import queries as account_queries
 from accounts.models import Channel
 from settlement.errors import DomainError
 from settlement.staff import access
 from settlement.statements import preview
+from settlement.tariffs import queries as tariff_queries
 
 
 class RatePreviewForm(forms.Form):
-    tariff = forms.CharField(max_length=40)
-    meter = forms.CharField(max_length=64)
+    tariff = forms.ChoiceField(label="Tariff plan")
+    meter = forms.CharField(
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "meters", "autocomplete": "off"}),
+        help_text="Type to pick one of the enrolled meters.",
+    )
     start = forms.DateField(help_text="First local date (YYYY-MM-DD), in the tariff's zone.")
     end = forms.DateField(help_text="Local date after the last one (exclusive).")
     channel_kind = forms.ChoiceField(
         choices=[("", "the meter's export channel"), *Channel.Kind.choices], required=False
     )
 
+    def __init__(self, *args: Any, plans: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tariff"].choices = plans  # type: ignore[attr-defined]
+
 
 @access.staff_required
 def rate_preview(request: HttpRequest) -> HttpResponse:
     """Show the form and, once filled in, the priced lines and total."""
-    form = RatePreviewForm(request.GET or None)
+    plans = [(plan.code, f"{plan.code} · {plan.name}") for plan in tariff_queries.plans()]
+    form = RatePreviewForm(request.GET or None, plans=plans)
     result = None
     if form.is_valid():
         try:
@@ -36,4 +49,5 @@ def rate_preview(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
-    return render(request, "staff/rate_preview.html", {"form": form, "result": result})
+    context = {"form": form, "result": result, "meters": account_queries.meter_ids()}
+    return render(request, "staff/rate_preview.html", context)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement.staff import metering, payouts, rate_preview, readings, views
+from settlement.staff import metering, payouts, rate_preview, readings, settlement, views
 
 app_name = "staff"
 
@@ -12,6 +12,19 @@ urlpatterns = [
     path("metering/uploads/<int:upload_id>/", metering.upload_detail, name="metering-upload"),
     path("rate-preview/", rate_preview.rate_preview, name="rate-preview"),
     path("metering/readings/", readings.reading, name="metering-reading"),
+    path("settlement/runs/", settlement.runs, name="settlement-runs"),
+    path("settlement/runs/<int:run_id>/export/", settlement.export, name="settlement-export"),
+    path("settlement/statements/", settlement.queue, name="settlement-queue"),
+    path(
+        "settlement/statements/<int:statement_id>/",
+        settlement.statement,
+        name="settlement-statement",
+    ),
+    path(
+        "settlement/statements/<int:statement_id>/lines/<int:number>/",
+        settlement.line,
+        name="settlement-line",
+    ),
     path("payouts/", payouts.payouts, name="payouts"),
     path("payouts/reconciliation/", payouts.reconciliation_page, name="payouts-reconciliation"),
     path("payouts/tax-totals.csv", payouts.tax_totals, name="payouts-tax-totals"),

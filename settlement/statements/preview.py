@@ -73,6 +73,11 @@ class PreviewResult:
     parts: tuple[PreviewPart, ...]
     notes: tuple[str, ...]
 
+    @property
+    def total_kwh(self) -> Decimal:
+        """Return the energy of every line (fixed items carry none)."""
+        return sum((line.kwh for line in self.lines), Decimal(0))
+
 
 def _channel(meter_id: str, channel_kind: str | None, plan: TariffPlan, on: date) -> Channel:
     channels = Channel.objects.filter(meter_id=meter_id).select_related("site")

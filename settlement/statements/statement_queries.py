@@ -87,7 +87,9 @@ def review_queue(
     elif flag == "none":
         statements = statements.filter(flags=[])
     elif flag:
-        statements = statements.filter(flags__contains=[flag])
+        # A match on the quoted code in the JSON text: JSON containment is PostgreSQL-only,
+        # and flag codes are plain identifiers, so the quotes make the match exact.
+        statements = statements.filter(flags__icontains=f'"{flag}"')
     if state:
         statements = statements.filter(state=state.upper())
     if run_id:

@@ -62,3 +62,8 @@ def program_tariffs_of(*, program: Program) -> QuerySet[ProgramTariff]:
         .select_related("plan")
         .order_by("effective_from")
     )
+
+
+def plans() -> QuerySet[TariffPlan]:
+    """Return every tariff plan by code (what a rate preview can price by)."""
+    return TariffPlan.objects.order_by("code")

@@ -126,3 +126,23 @@ def test_the_admin_stamps_the_creation_time_of_a_program_it_adds(superuser_clien
 
     assert response.status_code == 302
     assert Program.objects.get(code="nbt").created_at is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["upload", "uploadproblem", "reading", "readingrevision"])
+def test_records_of_what_was_received_are_read_only_for_superusers_too(superuser_client, model):
+    listing = superuser_client.get(f"/admin/metering/{model}/")
+    adding = superuser_client.get(f"/admin/metering/{model}/add/")
+
+    assert listing.status_code == 200
+    assert adding.status_code == 403
+    assert listing.context["cl"].model_admin.has_change_permission(listing.wsgi_request) is False
+    assert listing.context["cl"].model_admin.has_delete_permission(listing.wsgi_request) is False
+
+
+@pytest.mark.django_db
+def test_the_admin_names_program_metering_settings_in_plain_english(superuser_client):
+    page = superuser_client.get("/admin/").content.decode()
+
+    assert "Program metering settings" in page
+    assert "settingss" not in page

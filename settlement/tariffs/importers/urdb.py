@@ -311,15 +311,19 @@ def to_tou_tariff(
     Raises `TariffFileError` when an export price is unknown or the result is not a valid
     tariff.
     """
-    labels = list(period_labels or [f"Period {number}" for number in range(len(rate.periods))])
+    tier_prices = [
+        [
+            _export_price(rate, tier, f"energyratestructure[{number}][{index}]")
+            for index, tier in enumerate(tiers)
+        ]
+        for number, tiers in enumerate(rate.periods)
+    ]
+    labels = list(period_labels or _period_names(rate, [prices[0] for prices in tier_prices]))
     if len(labels) != len(rate.periods):
         _fail("period_labels", f"{len(labels)} labels for {len(rate.periods)} periods")
     periods = []
     for number, tiers in enumerate(rate.periods):
-        prices = [
-            _export_price(rate, tier, f"energyratestructure[{number}][{index}]")
-            for index, tier in enumerate(tiers)
-        ]
+        prices = tier_prices[number]
         periods.append(
             TouPeriod(
                 label=labels[number],
@@ -346,3 +350,51 @@ def to_tou_tariff(
         )
     except RatingInputError as error:
         raise TariffFileError(error.message) from error
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Within one season, periods by falling export price.
+_PRICE_WORDS = {1: ("all hours",), 2: ("peak", "off-peak"), 3: ("peak", "mid-peak", "off-peak")}
+
+
+def _period_names(rate: UrdbRate, export_prices: Sequence[Decimal]) -> list[str]:
+    """Return a name for each period from the rate's own schedules and prices.
+
+    URDB gives periods no names. A period is named by its season (the months the schedules
+    use it in, e.g. "Jun-Sep") and, among the periods of that season, by its export price:
+    "peak" for the highest, "off-peak" for the lowest ("mid-peak" between, for three). A
+    season of more than three periods, or a period in no schedule, keeps "Period N".
+    """
+    months: list[set[int]] = [set() for _ in rate.periods]
+    for schedule in (rate.weekday_schedule, rate.weekend_schedule):
+        for month, hours in enumerate(schedule, start=1):
+            for period in hours:
+                months[period].add(month)
+    seasons: dict[frozenset[int], list[int]] = {}
+    for period, used in enumerate(months):
+        seasons.setdefault(frozenset(used), []).append(period)
+    names = [f"Period {period}" for period in range(len(rate.periods))]
+    for season, members in seasons.items():
+        words = _PRICE_WORDS.get(len(members))
+        if not season or words is None:
+            continue
+        ranked = sorted(members, key=lambda period: export_prices[period], reverse=True)
+        if len({export_prices[period] for period in members}) != len(members):
+            continue  # two periods at one price: no honest peak/off-peak
+        for period, word in zip(ranked, words, strict=True):
+            names[period] = f"{_month_range(season)} {word}"
+    return names
+
+
+def _month_range(months: frozenset[int]) -> str:
+    """Return "Jun-Sep", "Oct-May" (wrapping the year end), "All year" or "Jan, Mar"."""
+    if len(months) == len(_MONTHS):
+        return "All year"
+    ordered = sorted(months)
+    # A contiguous run, possibly across December: start where the previous month is absent.
+    starts = [month for month in ordered if (month - 2) % 12 + 1 not in months]
+    if len(starts) == 1:
+        first = starts[0]
+        last = (first + len(months) - 2) % 12 + 1
+        return _MONTHS[first - 1] if first == last else f"{_MONTHS[first - 1]}-{_MONTHS[last - 1]}"
+    return ", ".join(_MONTHS[month - 1] for month in ordered)

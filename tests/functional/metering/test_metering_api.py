@@ -12,8 +12,6 @@ from rest_framework.test import APIClient
 
 from accounts.models import Membership
 from settlement.metering.models import (
-    Aggregator,
-    AggregatorParticipant,
     Reading,
     Upload,
     UploadProblem,
@@ -187,15 +185,6 @@ def test_a_rejected_file_is_kept_byte_for_byte(site, site_owner):
 
     assert Upload.objects.get(pk=upload_id).status == "REJECTED"
     assert b"".join(download.streaming_content) == binary
-
-
-@pytest.fixture
-def aggregator_user(site):
-    user = UserFactory(email="api@aggregator.example.com")
-    aggregator = Aggregator.objects.create(name="Fleet Aggregator")
-    aggregator.users.add(user)
-    AggregatorParticipant.objects.create(aggregator=aggregator, participant=site.participant)
-    return user
 
 
 def batch(key: str, meter: str = "SITE-7", wh: int = 250) -> dict:

@@ -35,8 +35,8 @@ def energy_line(label, kwh, price, amount):
     }
 
 
-# The URDB sample in summer (June-September): weekdays 17:00-20:00 are Period 1 (sell
-# 0.09217), every other hour Period 0 (sell 0.04123). 2025-07-15 is a Tuesday.
+# The URDB sample in summer (June-September): weekdays 17:00-20:00 are "Jun-Sep peak" (sell
+# 0.09217), every other hour "Jun-Sep off-peak" (sell 0.04123). 2025-07-15 is a Tuesday.
 # Peak: 17:00-18:00 PDT = 2025-07-16 00:00-01:00Z, four quarter-hours of 500 Wh = 2.000 kWh;
 #   2.000 x 0.09217 = 0.18434 -> $0.18.
 # Off-peak: 10:00-11:00 PDT = 2025-07-15 17:00-18:00Z, one hour of 1500 Wh = 1.500 kWh;
@@ -51,8 +51,8 @@ EXPECTED = {
     "start": "2025-07-15",
     "end": "2025-07-16",
     "lines": [
-        energy_line("Period 0", "1.500", "0.04123", "0.06"),
-        energy_line("Period 1", "2.000", "0.09217", "0.18"),
+        energy_line("Jun-Sep off-peak", "1.500", "0.04123", "0.06"),
+        energy_line("Jun-Sep peak", "2.000", "0.09217", "0.18"),
     ],
     "total": "0.24",
     "parts": [{"version": 1, "start": "2025-07-15", "end": "2025-07-16"}],
@@ -162,8 +162,8 @@ def test_a_range_spanning_two_versions_prices_each_part_with_its_own(tmp_path):
     # v1: 1.000 x 0.09217 = 0.09217 -> 0.09; v2: 1.000 x 0.2 = 0.20. Total 0.29.
     assert result["version"] == 1
     assert result["lines"] == [
-        energy_line("v1 Period 1", "1.000", "0.09217", "0.09"),
-        energy_line("v2 Period 1", "1.000", "0.2", "0.20"),
+        energy_line("v1 Jun-Sep peak", "1.000", "0.09217", "0.09"),
+        energy_line("v2 Jun-Sep peak", "1.000", "0.2", "0.20"),
     ]
     assert result["parts"] == [
         {"version": 1, "start": "2025-07-15", "end": "2025-07-16"},
@@ -174,7 +174,7 @@ def test_a_range_spanning_two_versions_prices_each_part_with_its_own(tmp_path):
 
 def test_a_reading_across_new_year_is_priced_by_each_yearly_version(tmp_path):
     # v1 is the sample, in force over 2025; v2 from 2026-01-01 00:00 PST (1767254400) with
-    # winter off-peak (Period 2) sell raised from 0.03874 to 0.1. One hourly reading from
+    # winter off-peak ("Oct-May off-peak") sell raised from 0.03874 to 0.1. One hourly reading from
     # 2025-12-31 23:30 PST (2026-01-01 07:30Z) of 1,001 Wh: by midnight it has delivered
     # 1,001 x 1800 / 3600 = 500.5 -> 501 Wh (half-up), 500 Wh after.
     # v1: 0.501 x 0.03874 = 0.01940874 -> $0.02; v2: 0.500 x 0.1 = $0.05. Total $0.07.
@@ -198,8 +198,10 @@ def test_a_reading_across_new_year_is_priced_by_each_yearly_version(tmp_path):
 
     assert code == 0
     assert result["lines"] == [
-        energy_line("v1 Period 2", "0.501", "0.03874", "0.02"),
-        energy_line("v2 Period 2", "0.500", "0.1", "0.05"),
+        energy_line("v1 Oct-May off-peak", "0.501", "0.03874", "0.02"),
+        # Names follow the export price: at 0.1 the period now pays more than the winter
+        # peak's 0.05561, so v2's file names it the peak.
+        energy_line("v2 Oct-May peak", "0.500", "0.1", "0.05"),
     ]
     assert result["total"] == "0.07"
     assert result["parts"] == [
@@ -316,8 +318,9 @@ def test_the_staff_page_renders_the_table(export_channel, reviewer, client_for):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "<td>Period 1</td><td>2.000</td><td>0.09217</td><td>0.18</td>" in page
-    assert '<th colspan="3">Total</th><th>0.24</th>' in page
+    assert "<td>Jun-Sep peak</td><td>2.000</td><td>0.09217</td><td>0.18</td>" in page
+    # 1.500 + 2.000 kWh beside the $0.24.
+    assert "<th>Total</th><th>3.500</th><th></th><th>0.24</th>" in page
 
 
 def test_the_staff_page_shows_a_domain_error_in_the_form(export_channel, reviewer, client_for):
@@ -331,3 +334,14 @@ def test_owners_get_the_not_found_page_from_the_staff_page(owner, client_for):
     response = client_for(owner).get("/staff/rate-preview/")
 
     assert response.status_code == 404
+
+
+def test_the_staff_page_offers_the_plans_and_meters_that_exist(
+    export_channel, reviewer, client_for
+):
+    page = client_for(reviewer).get("/staff/rate-preview/").content.decode()
+
+    assert '<select name="tariff"' in page
+    assert '<option value="etou">etou · ' in page
+    assert 'list="meters"' in page
+    assert '<datalist id="meters"><option value="RM-1"></datalist>' in page

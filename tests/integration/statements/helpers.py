@@ -40,7 +40,11 @@ def tou_tariff(peak: Decimal = PEAK_PRICE, off_peak: Decimal = OFF_PEAK_PRICE) -
 
 
 def make_program(
-    code: str = "nbt-export", timezone: str = LA, *, pay_estimated: bool = False
+    code: str = "nbt-export",
+    timezone: str = LA,
+    *,
+    pay_estimated: bool = False,
+    tariff: TouTariff | None = None,
 ) -> Program:
     program = ProgramFactory(code=code, timezone=timezone)
     plan = TariffPlan.objects.create(
@@ -50,7 +54,7 @@ def make_program(
         plan=plan,
         version=1,
         kind="TOU",
-        definition=definitions.to_json(tou_tariff()),
+        definition=definitions.to_json(tariff or tou_tariff()),
         effective_from=dt.date(2025, 1, 1),
         source_format="URDB",
         source_sha256="0" * 64,

@@ -3,6 +3,7 @@
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,11 @@ from settlement.rating.tariff import (
     VectorPrice,
 )
 from settlement.tariffs import definitions
+from settlement.tariffs.importers import urdb
+
+URDB_SAMPLE = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "tariffs" / "urdb_residential_tou_sell.json"
+)
 
 LOS_ANGELES = "America/Los_Angeles"
 WEEKDAYS = tuple(tuple(1 if 16 <= hour <= 20 else 0 for hour in range(24)) for _ in range(12))
@@ -104,3 +110,18 @@ def test_an_unknown_kind_is_refused():
         definitions.from_json({"kind": "DEMAND"})
 
     assert raised.value.details["field"] == "kind"
+
+
+def test_urdb_periods_are_named_by_season_and_export_price():
+    parsed = urdb.parse_urdb(URDB_SAMPLE.read_bytes())
+
+    tariff = urdb.to_tou_tariff(parsed.rate, time_zone="America/Los_Angeles", holidays=frozenset())
+
+    # The schedules use periods 0 and 1 in June-September and 2 and 3 in October-May; within
+    # each season the higher sell price (0.09217 > 0.04123, 0.05561 > 0.03874) is the peak.
+    assert [period.label for period in tariff.periods] == [
+        "Jun-Sep off-peak",
+        "Jun-Sep peak",
+        "Oct-May off-peak",
+        "Oct-May peak",
+    ]

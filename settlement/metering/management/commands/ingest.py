@@ -7,10 +7,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from settlement.errors import DomainError, error_body
 from settlement.metering import operations, queries
 from settlement.metering.models import Upload
 
 EXIT_REJECTED = 2
+# The upload FAILED (an error, reported) or the request was refused; nothing was stored.
+EXIT_FAILED = 1
 
 
 class Command(BaseCommand):
@@ -37,13 +40,18 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from None
         with stream:
-            result = operations.ingest(
-                stream=stream,
-                filename=path.name,
-                now=timezone.now(),
-                format=options["format"],
-                meter_id=options["meter"],
-            )
+            try:
+                result = operations.ingest(
+                    stream=stream,
+                    filename=path.name,
+                    now=timezone.now(),
+                    format=options["format"],
+                    meter_id=options["meter"],
+                )
+            except DomainError as error:
+                body = error_body(code=error.code, message=error.message, details=error.details)
+                self.stdout.write(json.dumps(body, indent=2))
+                raise SystemExit(EXIT_FAILED) from error
         summary = queries.summary(upload=result.upload, duplicate_upload=result.duplicate_upload)
         self.stdout.write(json.dumps(summary, indent=2))
         if result.upload.status == Upload.Status.REJECTED:

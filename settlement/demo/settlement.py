@@ -1,0 +1,46 @@
+"""Demo data for settlement: July 2025 of the export program settled and partly approved.
+
+The reviewer starts the run (so maker-checker lets the approver, not the reviewer, approve);
+the approver approves the first owner's statement, which posts it to the ledger and shows
+it in that owner's portal. The others stay in the review queue, flagged for the days of
+July the demo has no readings for.
+"""
+
+import datetime as dt
+from typing import Final
+
+from accounts.models import Program, User
+from settlement.statements import operations, periods, review
+from settlement.statements.models import SettlementRun, Statement
+
+PERIOD: Final = "2025-07"
+REVIEWER: Final = "reviewer@utility.example.com"
+APPROVER: Final = "approver@utility.example.com"
+APPROVED_OWNER: Final = "owner01@example.com"
+
+
+def settle_demo_month(*, program_code: str, now: dt.datetime) -> dict[str, object]:
+    """Settle the program's July 2025 once and approve one statement; return a summary."""
+    program = Program.objects.get(code=program_code)
+    period = periods.month(PERIOD, time_zone=program.timezone)
+    run = SettlementRun.objects.filter(
+        program=program, period_start=period.start, type="INITIAL", status="COMPLETED"
+    ).first()
+    if run is None:
+        run = operations.start_run(
+            program=program,
+            period=period,
+            run_type="INITIAL",
+            started_by=User.objects.get(email=REVIEWER),
+            now=now,
+        )
+        run = operations.settle_inline(run=run, now=now)
+        statement = Statement.objects.filter(run=run, participant__email=APPROVED_OWNER).first()
+        if statement is not None:
+            review.approve(
+                statement=statement,
+                actor=User.objects.get(email=APPROVER),
+                reason="Demo: the week of readings matches the meter; the rest of July is missing",
+                now=now,
+            )
+    return {"run_id": run.pk, "statements": run.statements.count()}

@@ -1,0 +1,221 @@
+"""Staff pages for settlement: start runs, the review queue, a statement and its lineage."""
+
+from collections.abc import Sequence
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from settlement.errors import DomainError, NotFound
+from settlement.staff import access as staff_access
+from settlement.statements import (
+    access,
+    checks,
+    drilldown,
+    exports,
+    operations,
+    periods,
+    review,
+    statement_queries,
+    tasks,
+)
+from settlement.statements.models import SettlementRun, Statement
+
+DECISIONS = {
+    "approve": review.approve,
+    "hold": review.hold,
+    "void": review.void,
+    "release": review.release,
+}
+
+
+class RunForm(forms.Form):
+    program = forms.CharField(max_length=40)
+    period = forms.CharField(max_length=7, help_text="YYYY-MM, local to the program")
+    type = forms.ChoiceField(
+        choices=[("initial", "Initial"), ("recalculation", "Recalculation"), ("final", "Final")]
+    )
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.TextInput)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _statement_or_404(request: HttpRequest, statement_id: int) -> Statement:
+    try:
+        return access.access_statement_for_staff(user=_user(request), statement_id=statement_id)
+    except NotFound:
+        raise Http404("No such statement.") from None
+
+
+@staff_access.staff_required
+def runs(request: HttpRequest) -> HttpResponse:
+    """List recent runs and start a new one."""
+    form = RunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = statement_queries.program_by_code(code=form.cleaned_data["program"])
+            period = periods.month(form.cleaned_data["period"], time_zone=program.timezone)
+            with transaction.atomic():
+                run = operations.start_run(
+                    program=program,
+                    period=period,
+                    run_type=form.cleaned_data["type"].upper(),
+                    started_by=_user(request),
+                    now=timezone.now(),
+                )
+                tasks.enqueue_chunks(run=run)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect(f"{_queue_url()}?run={run.pk}")
+    programs = statement_queries.programs_in_scope(user=_user(request))
+    recent = (
+        SettlementRun.objects.filter(program__in=programs)
+        .select_related("program", "started_by")
+        .order_by("-started_at", "-pk")[:50]
+    )
+    return render(
+        request,
+        "staff/settlement_runs.html",
+        {"form": form, "runs": [(run, statement_queries.run_summary(run=run)) for run in recent]},
+    )
+
+
+def _queue_url() -> str:
+    return reverse("staff:settlement-queue")
+
+
+@staff_access.staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The review queue: statements filtered by program, period, flag, state and run."""
+    filters = {
+        name: request.GET.get(name, "").strip()
+        for name in ("program", "period", "flag", "state", "run")
+    }
+    if request.method == "POST":
+        try:
+            run = access.access_run_for_staff(
+                user=_user(request), run_id=int(request.POST.get("run", "0") or 0)
+            )
+            approved = review.approve_clean(
+                statements=statement_queries.review_queue(user=_user(request), run_id=run.pk),
+                actor=_user(request),
+                reason=request.POST.get("reason", ""),
+                now=timezone.now(),
+            )
+            messages.success(request, f"Approved {len(approved)} clean statements.")
+        except (DomainError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+        return redirect(request.get_full_path())
+    statements = statement_queries.review_queue(
+        user=_user(request),
+        program_code=filters["program"] or None,
+        period=filters["period"] or None,
+        flag=filters["flag"] or None,
+        state=filters["state"] or None,
+        run_id=int(filters["run"]) if filters["run"].isdigit() else None,
+    )
+    context = {
+        "filters": filters,
+        "statements": statements[:200],
+        "flag_labels": checks.FLAG_LABELS,
+        "states": Statement.State.choices,
+        "programs": statement_queries.programs_in_scope(user=_user(request)).order_by("code"),
+    }
+    return render(request, "staff/settlement_queue.html", context)
+
+
+def _chart(days: Sequence[tuple[object, int]]) -> dict[str, object]:
+    """Return bar geometry (a 600 x 120 SVG) for daily exports."""
+    top = max((wh for _, wh in days), default=0) or 1
+    width = 600 / max(len(days), 1)
+    bars = [
+        {
+            "x": round(index * width, 2),
+            "width": round(width * 0.8, 2),
+            "height": round(110 * wh / top, 2),
+            "y": round(115 - 110 * wh / top, 2),
+            "title": f"{day}: {wh / 1000:.3f} kWh",
+        }
+        for index, (day, wh) in enumerate(days)
+    ]
+    return {"bars": bars, "top_kwh": f"{top / 1000:.1f}"}
+
+
+@staff_access.staff_required
+def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
+    """One statement: lines, flags, chart, difference from the previous run, decisions."""
+    found = _statement_or_404(request, statement_id)
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        decide = DECISIONS.get(request.POST.get("decision", ""))
+        if decide is not None and form.is_valid():
+            try:
+                decide(
+                    statement=found,
+                    actor=_user(request),
+                    reason=form.cleaned_data["reason"],
+                    now=timezone.now(),
+                )
+                messages.success(
+                    request, f"Statement {found.pk}: {request.POST['decision']} recorded."
+                )
+            except DomainError as exc:
+                messages.error(request, f"Refused: {exc.message}")
+        else:
+            messages.error(request, "Give a reason for the decision.")
+        return redirect("staff:settlement-statement", statement_id=found.pk)
+    detail = statement_queries.statement_detail(statement=found)
+    context = {
+        "statement": found,
+        "detail": detail,
+        "flag_labels": checks.FLAG_LABELS,
+        "chart": _chart(drilldown.daily_exports(statement=found)),
+        "approvers": review.approvers_of(statement=found),
+        "approvals_needed": review.approvals_needed(statement=found),
+        "form": DecisionForm(),
+    }
+    return render(request, "staff/settlement_statement.html", context)
+
+
+@staff_access.staff_required
+def line(request: HttpRequest, statement_id: int, number: int) -> HttpResponse:
+    """The readings behind one line, at the revisions the run used."""
+    found = _statement_or_404(request, statement_id)
+    statement_line = statement_queries.lines_of(statement=found).filter(number=number).first()
+    if statement_line is None:
+        raise Http404("No such line.")
+    intervals = drilldown.line_intervals(line=statement_line, time_zone=found.run.program.timezone)
+    context = {
+        "statement": found,
+        "line": statement_line,
+        "intervals": intervals,
+        "total_wh": sum(interval.wh or 0 for interval in intervals),
+    }
+    return render(request, "staff/settlement_line.html", context)
+
+
+@staff_access.staff_required
+def export(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Download a run's lines as CSV or JSON."""
+    try:
+        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        export_format = request.GET.get("file", "csv")
+        body, content_type = exports.render(run=run, export_format=export_format)
+    except NotFound:
+        raise Http404("No such run.") from None
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="run-{run.pk}-statements.{export_format}"'
+    )
+    return response

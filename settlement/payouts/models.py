@@ -33,6 +33,8 @@ class ProgramPayoutSettings(models.Model):
     tax_form = models.CharField(max_length=16, default="1099-MISC")
 
     class Meta:
+        verbose_name = "program payout settings"
+        verbose_name_plural = "program payout settings"
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(method__in=PayoutMethod.values), name="program_payout_method_valid"

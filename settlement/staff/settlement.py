@@ -179,7 +179,7 @@ def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
     context = {
         "statement": found,
         "detail": detail,
-        "flag_labels": checks.FLAG_LABELS,
+        "flags": [(code, checks.FLAG_LABELS.get(code, code)) for code in found.flags],
         "chart": _chart(drilldown.daily_exports(statement=found)),
         "approvers": review.approvers_of(statement=found),
         "approvals_needed": review.approvals_needed(statement=found),

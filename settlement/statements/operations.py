@@ -275,55 +275,75 @@ def _document(
     }
 
 
-def _store(
+@dataclass
+class _Pending:
+    """A statement computed in a chunk, stored with the others in three bulk inserts."""
+
+    statement: Statement
+    lines: list[computation.ComputedLine]
+
+
+def _statement(
     *,
     run: SettlementRun,
     participant_id: int,
     lines: list[computation.ComputedLine],
     flags: list[str],
     now: datetime,
-) -> Statement:
+) -> _Pending:
     document = _document(participant_id, run.program.currency, lines)
-    state = Statement.State.NEEDS_REVIEW if flags else Statement.State.DRAFT
-    statement = Statement.objects.create(
-        run=run,
-        participant_id=participant_id,
-        currency=run.program.currency,
-        state=state,
-        total=Decimal(str(document["total"])),
-        flags=flags,
-        content_sha256=lineage.sha256_of(document),
-        created_at=now,
+    return _Pending(
+        Statement(
+            run=run,
+            participant_id=participant_id,
+            currency=run.program.currency,
+            state=Statement.State.NEEDS_REVIEW if flags else Statement.State.DRAFT,
+            total=Decimal(str(document["total"])),
+            flags=flags,
+            content_sha256=lineage.sha256_of(document),
+            created_at=now,
+        ),
+        lines,
     )
+
+
+def _store(pending: list[_Pending], now: datetime) -> None:
+    statements = Statement.objects.bulk_create(item.statement for item in pending)
     StatementLine.objects.bulk_create(
-        StatementLine(
+        (
+            StatementLine(
+                statement=statement,
+                number=number,
+                kind=line.kind,
+                adjusts_kind=line.adjusts_kind,
+                label=line.label[:300],
+                match_key=line.match_key,
+                kwh=line.kwh,
+                price=line.price,
+                amount=line.amount,
+                tariff_version_id=line.tariff_version_id,
+                rule_version=line.rule_version,
+                event_result=line.event_result,
+                lineage=line.lineage,
+                detail=line.detail,
+            )
+            for statement, item in zip(statements, pending, strict=True)
+            for number, line in enumerate(item.lines, start=1)
+        ),
+        batch_size=2000,
+    )
+    StatementTransition.objects.bulk_create(
+        StatementTransition(
             statement=statement,
-            number=number,
-            kind=line.kind,
-            adjusts_kind=line.adjusts_kind,
-            label=line.label[:300],
-            match_key=line.match_key,
-            kwh=line.kwh,
-            price=line.price,
-            amount=line.amount,
-            tariff_version_id=line.tariff_version_id,
-            rule_version=line.rule_version,
-            event_result=line.event_result,
-            lineage=line.lineage,
-            detail=line.detail,
+            action=StatementTransition.Action.CREATE,
+            from_state="",
+            to_state=statement.state,
+            actor=None,
+            reason=", ".join(statement.flags) if statement.flags else "no automatic check failed",
+            at=now,
         )
-        for number, line in enumerate(lines, start=1)
+        for statement in statements
     )
-    StatementTransition.objects.create(
-        statement=statement,
-        action=StatementTransition.Action.CREATE,
-        from_state="",
-        to_state=state,
-        actor=None,
-        reason=", ".join(flags) if flags else "no automatic check failed",
-        at=now,
-    )
-    return statement
 
 
 def _settle_participants(
@@ -348,6 +368,7 @@ def _settle_participants(
     tariffs = computation.TariffCache()
     used_versions: set[int] = set()
     chunk_lineage: dict[str, object] = {}
+    pending: list[_Pending] = []
     for participant_id in participant_ids:
         computed = computation.compute_statement(
             participant_id=participant_id,
@@ -380,13 +401,13 @@ def _settle_participants(
             settings=settings,
             previous_average=booked.averages.get(participant_id),
         )
-        statement = _store(
-            run=run, participant_id=participant_id, lines=lines, flags=flags, now=now
-        )
+        item = _statement(run=run, participant_id=participant_id, lines=lines, flags=flags, now=now)
+        pending.append(item)
         chunk_lineage[str(participant_id)] = {
             "readings_sha256": lineage.sha256_of(computed.readings),
-            "statement": statement.content_sha256,
+            "statement": item.statement.content_sha256,
         }
+    _store(pending, now)
     # Lock what was used, in the transaction that stores the statements priced with it.
     for version in TariffVersion.objects.filter(pk__in=sorted(used_versions)).order_by("pk"):
         tariff_operations.lock_version(version=version, through=period.end, now=now)

@@ -1,0 +1,45 @@
+"""The automatic checks that send a statement to review."""
+
+from decimal import Decimal
+
+import pytest
+
+from settlement.statements import checks
+from settlement.statements.computation import ComputedStatement, DataQuality
+from settlement.statements.models import ProgramSettlementSettings
+
+SETTINGS = ProgramSettlementSettings(
+    review_cap=Decimal("100.00"),
+    change_factor=Decimal("2.00"),
+    data_quality_share=Decimal("0.100"),
+    two_approver_amount=Decimal("500.00"),
+)
+DAY = 86_400
+
+
+def _flags(total, previous=None, **quality):
+    computed = ComputedStatement(1, [], DataQuality(active_s=10 * DAY, **quality), [])
+    return checks.flags_for(
+        computed=computed, total=Decimal(total), settings=SETTINGS, previous_average=previous
+    )
+
+
+@pytest.mark.parametrize(
+    ("total", "previous", "quality", "expected"),
+    [
+        ("50.00", None, {}, []),
+        ("-0.01", None, {}, ["negative_total"]),
+        ("100.01", None, {}, ["above_cap"]),
+        ("100.00", None, {}, []),
+        # Against an average of 20.00 over earlier periods, with a factor of 2.
+        ("40.00", Decimal("20.00"), {}, []),
+        ("40.01", Decimal("20.00"), {}, ["changed_vs_previous"]),
+        ("9.99", Decimal("20.00"), {}, ["changed_vs_previous"]),
+        # One of ten days missing is exactly the 10% allowed; a second more is not.
+        ("50.00", None, {"missing_s": DAY}, []),
+        ("50.00", None, {"missing_s": DAY, "estimated_s": 1}, ["data_quality"]),
+        ("50.00", None, {"self_reported": True}, ["self_reported_data"]),
+    ],
+)
+def test_flags(total, previous, quality, expected):
+    assert _flags(total, previous, **quality) == expected

@@ -357,16 +357,27 @@ def run_payouts(*, now: datetime, participant_ids: list[int] | None = None) -> R
             summary.skipped += 1
             summary.skips.append(result)
     quiet_for = timedelta(seconds=settings.PAYOUT_REDISPATCH_AFTER_SECONDS)
-    for payout_id in queries.payouts_due_for_sending(now=now, quiet_for=quiet_for).values_list(
-        "pk", flat=True
-    ):
-        if payout_id not in summary.payout_ids:
-            _dispatch_send(payout_id)
-    for payout_id in queries.payouts_to_reconcile(
-        now=now,
-        stale_after=timedelta(seconds=settings.PAYOUT_SENDING_STALE_SECONDS),
-        quiet_for=quiet_for,
-    ).values_list("pk", flat=True):
+    resend = [
+        pk
+        for pk in queries.payouts_due_for_sending(now=now, quiet_for=quiet_for).values_list(
+            "pk", flat=True
+        )
+        if pk not in summary.payout_ids
+    ]
+    recheck = list(
+        queries.payouts_to_reconcile(
+            now=now,
+            stale_after=timedelta(seconds=settings.PAYOUT_SENDING_STALE_SECONDS),
+            quiet_for=quiet_for,
+        ).values_list("pk", flat=True)
+    )
+    # Marked as touched, so the next run does not queue the same work again meanwhile.
+    Payout.objects.filter(
+        pk__in=resend + recheck, status__in=[Payout.Status.PENDING, Payout.Status.UNKNOWN]
+    ).update(updated_at=now)
+    for payout_id in resend:
+        _dispatch_send(payout_id)
+    for payout_id in recheck:
         _dispatch_reconcile(payout_id)
     touched = Payout.objects.filter(pk__in=summary.payout_ids)
     summary.sent = touched.filter(

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from settlement.api import metering, payouts, rate_preview, readings, sign_in, statements, views
+from settlement.api import (
+    events,
+    metering,
+    offers,
+    payouts,
+    rate_preview,
+    readings,
+    sign_in,
+    statements,
+    views,
+)
 
 app_name = "api"
 
@@ -86,5 +96,26 @@ urlpatterns = [
         "statements/<int:statement_id>/",
         statements.OwnerStatementDetailView.as_view(),
         name="statement",
+    ),
+    path("offers/", offers.OfferListView.as_view(), name="offers"),
+    path("offers/<int:offer_id>/", offers.OfferDetailView.as_view(), name="offer"),
+    path("offers/<int:offer_id>/accept/", offers.OfferAcceptView.as_view(), name="offer-accept"),
+    path("offers/<int:offer_id>/decline/", offers.OfferDeclineView.as_view(), name="offer-decline"),
+    path("staff/events/", events.EventListView.as_view(), name="staff-events"),
+    path("staff/events/<int:event_id>/", events.EventDetailView.as_view(), name="staff-event"),
+    path(
+        "staff/events/<int:event_id>/modify/",
+        events.EventModifyView.as_view(),
+        name="staff-event-modify",
+    ),
+    path(
+        "staff/events/<int:event_id>/cancel/",
+        events.EventCancelView.as_view(),
+        name="staff-event-cancel",
+    ),
+    path(
+        "staff/events/<int:event_id>/results/",
+        events.EventResultsView.as_view(),
+        name="staff-event-results",
     ),
 ]

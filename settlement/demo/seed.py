@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts import operations, roles
 from accounts.enrollment_file import EnrollmentRow
 from accounts.models import User
+from settlement.demo import events as demo_events
 from settlement.demo import settlement as settlement_demo
 from settlement.demo.payouts import seed_payouts
 from settlement.metering import operations as metering_operations
@@ -90,10 +91,12 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
         now=now,
         format="canonical-csv",
     )
+    events = demo_events.seed_events(program_code=EVENT_PROGRAM, now=now)
     payouts = seed_payouts(program_code=EXPORT_PROGRAM, fleet_email=FLEET_EMAIL, now=now)
     return {
         "payouts": payouts,
         "programs": [EXPORT_PROGRAM, EVENT_PROGRAM],
+        "events": events,
         "rows": summary.as_dict(),
         "tariffs": [tariff.as_dict()],
         "readings": {

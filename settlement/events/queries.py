@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
@@ -223,3 +224,66 @@ def offers_due_a_notice() -> QuerySet[Offer]:
         )
         .select_related("event", "event__program", "participant")
     )
+
+
+KWH = Decimal("0.001")
+
+
+def _kwh(wh: Decimal | None) -> str | None:
+    return None if wh is None else str((wh / 1000).quantize(KWH))
+
+
+@dataclass(frozen=True)
+class ParticipantResult:
+    """One participant's line of an event's results (the `event_results` JSON)."""
+
+    offer: Offer
+    delivery: Delivery | None
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the documented keys; energies as kWh strings, the amount in currency."""
+        delivery = self.delivery
+        if delivery is None:
+            cancelled = self.offer.status == Offer.Status.CANCELLED
+            return {
+                "participant_email": self.offer.participant.email,
+                "response": self.offer.status.lower(),
+                "baseline_kwh": None,
+                "delivered_kwh": None,
+                "incremental_kwh": None,
+                "amount": "0.00",
+                "settleable": False,
+                "reason": "event cancelled: nothing is paid"
+                if cancelled
+                else "not measured yet (after the event ends)",
+            }
+        return {
+            "participant_email": self.offer.participant.email,
+            "response": self.offer.status.lower(),
+            "baseline_kwh": _kwh(delivery.baseline_wh),
+            "delivered_kwh": _kwh(delivery.delivered_wh),
+            "incremental_kwh": _kwh(delivery.incremental_wh),
+            "amount": str(delivery.amount),
+            "settleable": delivery.settleable,
+            "reason": delivery.reason,
+        }
+
+
+def participant_results(*, offers: list[Offer]) -> list[ParticipantResult]:
+    """Return one result per offer (loaded by `offers_of_event`), in participant order."""
+    return [ParticipantResult(offer, current_delivery(offer)) for offer in offers]
+
+
+def localize(value: datetime, *, time_zone: str) -> datetime:
+    """Return `value` as an aware instant: a naive value is wall-clock time in `time_zone`."""
+    if value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=ZoneInfo(time_zone))
+
+
+def event_by_id(*, event_id: int) -> DispatchEvent:
+    """Return event `event_id` for an operator at the console; raises EventNotFound."""
+    event = events_for_staff().filter(pk=event_id).first()
+    if event is None:
+        raise EventNotFound(f"no event {event_id}", details={"field": "event"})
+    return event

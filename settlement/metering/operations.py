@@ -441,12 +441,7 @@ class _Run:
 
     def _items(self, handle: BinaryIO, *, timezone: str | None) -> Iterator[Item]:
         requested = self.upload.requested_format
-        if requested == "auto":
-            head = handle.read(detect.HEAD_BYTES)
-            handle.seek(0)
-            name = detect.detect_format(head)
-        else:
-            name = requested
+        name = detect.sniff(handle) if requested == "auto" else requested
         self.upload.format = name
         Upload.objects.filter(pk=self.upload.pk).update(format=name)
         if name == "ocpp" and self.upload.source == Source.UTILITY:

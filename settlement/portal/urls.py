@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from settlement.portal import payouts, statements, views
+from settlement.portal import offers, payouts, statements, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("offers/", offers.offers, name="offers"),
+    path("offers/<int:offer_id>/accept/", offers.accept, name="offer-accept"),
+    path("offers/<int:offer_id>/decline/", offers.decline, name="offer-decline"),
     path("statements/", statements.statements, name="statements"),
     path("statements/<int:statement_id>/", statements.statement, name="statement"),
     path("payouts/", payouts.payouts, name="payouts"),

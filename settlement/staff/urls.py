@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement.staff import metering, payouts, rate_preview, readings, settlement, views
+from settlement.staff import events, metering, payouts, rate_preview, readings, settlement, views
 
 app_name = "staff"
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("metering/uploads/<int:upload_id>/", metering.upload_detail, name="metering-upload"),
     path("rate-preview/", rate_preview.rate_preview, name="rate-preview"),
     path("metering/readings/", readings.reading, name="metering-reading"),
+    path("events/", events.events, name="events"),
+    path("events/<int:event_id>/", events.event, name="event"),
+    path("events/<int:event_id>/cancel/", events.cancel, name="event-cancel"),
+    path("events/<int:event_id>/offers/<int:offer_id>/", events.event_offer, name="event-offer"),
+    path("programs/<slug:code>/rules/", events.program_rules, name="program-rules"),
     path("settlement/runs/", settlement.runs, name="settlement-runs"),
     path("settlement/runs/<int:run_id>/export/", settlement.export, name="settlement-export"),
     path("settlement/statements/", settlement.queue, name="settlement-queue"),

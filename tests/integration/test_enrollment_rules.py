@@ -247,7 +247,12 @@ def test_seed_demo_is_idempotent():
     readings_again = json.loads(second.getvalue())["readings"]
     assert (readings["accepted"], readings["duplicate_upload"]) == (16_800, False)
     assert readings_again == {**readings, "duplicate_upload": True}
-    assert Reading.objects.count() == 16_800
+    # Plus the demo events' hourly sub-meter readings, 7-29 July (23 days x 24 hours): six
+    # car export channels and eight buses with export and import, (6 + 16) x 552 = 12,144.
+    events = json.loads(first.getvalue())["events"]
+    assert events["readings_accepted"] == 12_144
+    assert json.loads(second.getvalue())["events"] == {**events, "readings_accepted": 12_144}
+    assert Reading.objects.count() == 16_800 + 12_144
     # Owner 1 exports 2,475 Wh per evening quarter-hour (16 a day) and 40 Wh otherwise
     # (80 a day): 7 x (16 x 2,475 + 80 x 40) = 7 x 42,800 = 299,600 Wh.
     owner_one = Reading.objects.filter(channel__meter_id="RM-100001", channel__kind="SITE_EXPORT")

@@ -1,11 +1,10 @@
 """Return which meter data format a file is, from its first bytes, and its parser."""
 
 import io
-from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from settlement.metering.formats import canonical_csv, espi_xml, ocpp, pge_csv, sce_csv
-from settlement.metering.formats.base import FileRejected, Item, ParseNotes, Parser
+from settlement.metering.formats.base import FileRejected, Parser
 
 FORMATS: dict[str, Parser] = {
     "espi-xml": espi_xml.parse,
@@ -66,25 +65,14 @@ def detect_format(head: bytes) -> str:
     )
 
 
-def parse(
-    stream: BinaryIO,
-    *,
-    timezone: str | None = None,
-    meter_id: str | None = None,
-    notes: ParseNotes | None = None,
-) -> Iterator[Item]:
-    """Return the items of a file of any known format, detected from its first bytes.
+def sniff(stream: BinaryIO) -> str:
+    """Return the format of a seekable file from its first bytes, leaving it where it was.
 
-    Raises FileRejected as detect_format and the format's parser do.
+    Raises FileRejected as detect_format does.
     """
     head = stream.read(HEAD_BYTES)
-    source: BinaryIO
-    if stream.seekable():
-        stream.seek(-len(head), io.SEEK_CUR)
-        source = stream
-    else:
-        source = io.BufferedReader(_Rejoined(head, stream))
-    return FORMATS[detect_format(head)](source, timezone=timezone, meter_id=meter_id, notes=notes)
+    stream.seek(-len(head), io.SEEK_CUR)
+    return detect_format(head)
 
 
 def _is_billing_header(line: str) -> bool:
@@ -113,27 +101,3 @@ def _quote(text: str) -> str:
     """Return the first line of text, shortened, quoted for a message."""
     first = text.splitlines()[0] if text else ""
     return repr(first[:60])
-
-
-class _Rejoined(io.RawIOBase):
-    """A read-only stream that gives back the already-read head, then the rest."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        """Return True: this stream is read from."""
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        """Return how many bytes were copied into `buffer` (0 at the end)."""
-        buffer = memoryview(buffer).cast("B")
-        if self._head:
-            count = min(len(buffer), len(self._head))
-            buffer[:count] = self._head[:count]
-            self._head = self._head[count:]
-            return count
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)

@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 
 from settlement.metering.formats import detect
-from settlement.metering.formats.base import FileRejected, Flow
-from tests.unit.formats.one_way import one_way
+from settlement.metering.formats.base import FileRejected
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 
@@ -84,15 +83,10 @@ def test_a_multibyte_character_cut_by_the_head_is_not_an_encoding_error():
     assert detect.detect_format(head) == "canonical-csv"
 
 
-def test_parse_detects_and_parses_a_seekable_file():
+def test_sniff_names_the_format_and_leaves_the_file_where_it_was():
     with (FIXTURES / "samples/sce/sce_green_button_usage_15min.csv").open("rb") as stream:
-        items = list(detect.parse(stream, timezone="America/Los_Angeles"))
+        name = detect.sniff(stream)
+        first = stream.read(20)
 
-    assert sum(item.wh for item in items if item.flow is Flow.EXPORT) == 340
-
-
-def test_parse_rejoins_the_head_of_a_one_way_stream():
-    data = (FIXTURES / "samples/greenbutton/gba_hourly_nine_days.xml").read_bytes()
-    items = list(detect.parse(one_way(data)))
-
-    assert len(items) == 216
+    assert name == "sce-csv"
+    assert first == (FIXTURES / "samples/sce/sce_green_button_usage_15min.csv").read_bytes()[:20]

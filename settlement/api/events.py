@@ -1,0 +1,172 @@
+"""Staff API: dispatch events (program administrators), modify, cancel, read results."""
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from settlement.api.permissions import IsStaff
+from settlement.events import operations, queries
+from settlement.events.models import DispatchEvent
+from settlement.programs import queries as program_queries
+
+
+class EventInput(serializers.Serializer[Any]):
+    """Event terms; times are ISO 8601, without an offset they are the program's local time."""
+
+    program = serializers.CharField(max_length=40)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=[k.lower() for k in DispatchEvent.Kind.values])
+    price = serializers.DecimalField(max_digits=12, decimal_places=5)
+    target_kw = serializers.DecimalField(
+        max_digits=10, decimal_places=3, required=False, allow_null=True
+    )
+    signal = serializers.ChoiceField(
+        choices=DispatchEvent.Signal.values, default=DispatchEvent.Signal.EXPORT_PRICE
+    )
+
+
+class EventOutput(serializers.Serializer[Any]):
+    event_id = serializers.IntegerField(source="pk")
+    program = serializers.CharField(source="program.code")
+    kind = serializers.CharField()
+    signal = serializers.CharField()
+    price_per_kwh = serializers.CharField()
+    target_kw = serializers.CharField(allow_null=True)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    response_deadline = serializers.DateTimeField()
+    time_zone = serializers.CharField(source="program.timezone")
+    modification = serializers.IntegerField()
+    status = serializers.SerializerMethodField()
+    offers = serializers.SerializerMethodField()
+
+    def get_status(self, event: DispatchEvent) -> str:
+        return queries.event_status(event, now=self.context["now"]).value
+
+    def get_offers(self, event: DispatchEvent) -> int:
+        return int(getattr(event, "offer_count", None) or event.offers.count())
+
+
+class ResultOutput(serializers.Serializer[Any]):
+    participant_email = serializers.EmailField()
+    response = serializers.CharField()
+    baseline_kwh = serializers.CharField(allow_null=True)
+    delivered_kwh = serializers.CharField(allow_null=True)
+    incremental_kwh = serializers.CharField(allow_null=True)
+    amount = serializers.CharField()
+    settleable = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def terms_from(data: dict[str, Any], *, time_zone: str) -> operations.EventTerms:
+    """Return event terms from validated input, naive times read in the program's zone."""
+    return operations.EventTerms(
+        starts_at=queries.localize(data["start"], time_zone=time_zone),
+        ends_at=queries.localize(data["end"], time_zone=time_zone),
+        response_deadline=queries.localize(data["deadline"], time_zone=time_zone),
+        kind=data["kind"].upper(),
+        price_per_kwh=data["price"],
+        target_kw=data.get("target_kw"),
+        signal=data.get("signal", DispatchEvent.Signal.EXPORT_PRICE),
+    )
+
+
+class EventListView(APIView):
+    """List events (staff); create one (program administrators)."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(responses={200: EventOutput(many=True)}, operation_id="staff_events_list")
+    def get(self, request: Request) -> Response:
+        events = queries.events_for_staff()
+        return Response(EventOutput(events, many=True, context={"now": timezone.now()}).data)
+
+    @extend_schema(
+        request=EventInput, responses={201: EventOutput}, operation_id="staff_events_create"
+    )
+    def post(self, request: Request) -> Response:
+        queries.require_program_administrator(user=_user(request))
+        given = EventInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        program = program_queries.program_by_code(code=given.validated_data["program"])
+        now = timezone.now()
+        event = operations.create_event(
+            program=program,
+            terms=terms_from(given.validated_data, time_zone=program.timezone),
+            created_by=_user(request),
+            now=now,
+        )
+        return Response(
+            EventOutput(event, context={"now": now}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class EventDetailView(APIView):
+    """One event (staff)."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(responses={200: EventOutput}, operation_id="staff_events_retrieve")
+    def get(self, request: Request, event_id: int) -> Response:
+        event = queries.access_event_for_staff(user=_user(request), event_id=event_id)
+        return Response(EventOutput(event, context={"now": timezone.now()}).data)
+
+
+class EventModifyView(APIView):
+    """Change an event's terms before it starts (bumps its modification number)."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        request=EventInput, responses={200: EventOutput}, operation_id="staff_events_modify"
+    )
+    def post(self, request: Request, event_id: int) -> Response:
+        queries.require_program_administrator(user=_user(request))
+        event = queries.access_event_for_staff(user=_user(request), event_id=event_id)
+        given = EventInput(data={"program": event.program.code, **request.data})
+        given.is_valid(raise_exception=True)
+        now = timezone.now()
+        event = operations.modify_event(
+            event=event,
+            terms=terms_from(given.validated_data, time_zone=event.program.timezone),
+            now=now,
+        )
+        return Response(EventOutput(event, context={"now": now}).data)
+
+
+class EventCancelView(APIView):
+    """Cancel an event before it starts: every offer closes, nothing is paid."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(request=None, responses={200: EventOutput}, operation_id="staff_events_cancel")
+    def post(self, request: Request, event_id: int) -> Response:
+        queries.require_program_administrator(user=_user(request))
+        event = queries.access_event_for_staff(user=_user(request), event_id=event_id)
+        now = timezone.now()
+        event = operations.cancel_event(event=event, now=now)
+        return Response(EventOutput(event, context={"now": now}).data)
+
+
+class EventResultsView(APIView):
+    """Per-participant results of an event: response, baseline, delivery, amount."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(responses={200: ResultOutput(many=True)}, operation_id="staff_events_results")
+    def get(self, request: Request, event_id: int) -> Response:
+        event = queries.access_event_for_staff(user=_user(request), event_id=event_id)
+        offers = list(queries.offers_of_event(event=event))
+        return Response([row.as_dict() for row in queries.participant_results(offers=offers)])

@@ -1,0 +1,148 @@
+"""Owner API: the caller's offers, and accepting or declining one."""
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from settlement.events import operations, queries
+from settlement.events.models import Offer
+
+
+class DeliveryOutput(serializers.Serializer[Any]):
+    baseline_kwh = serializers.CharField(allow_null=True)
+    delivered_kwh = serializers.CharField(allow_null=True)
+    incremental_kwh = serializers.CharField(allow_null=True)
+    amount = serializers.CharField()
+    settleable = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+DELIVERY_KEYS = (
+    "baseline_kwh",
+    "delivered_kwh",
+    "incremental_kwh",
+    "amount",
+    "settleable",
+    "reason",
+)
+
+
+class OfferOutput(serializers.Serializer[Any]):
+    """An offer as its owner sees it: the event in local time, its worth, the answer."""
+
+    id = serializers.IntegerField()
+    program = serializers.CharField(source="event.program.code")
+    event_id = serializers.IntegerField()
+    kind = serializers.CharField(source="event.kind")
+    signal = serializers.CharField(source="event.signal")
+    price_per_kwh = serializers.CharField(source="event.price_per_kwh")
+    target_kw = serializers.CharField(source="event.target_kw", allow_null=True)
+    starts_at = serializers.DateTimeField(source="event.starts_at")
+    ends_at = serializers.DateTimeField(source="event.ends_at")
+    response_deadline = serializers.DateTimeField(source="event.response_deadline")
+    time_zone = serializers.CharField(source="event.program.timezone")
+    local_window = serializers.SerializerMethodField()
+    modification = serializers.IntegerField(source="event.modification")
+    event_status = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    committed_kw = serializers.CharField(allow_null=True)
+    max_kw = serializers.CharField(allow_null=True)
+    ceiling_amount = serializers.CharField(allow_null=True)
+    estimate_amount = serializers.CharField(allow_null=True)
+    worth = serializers.DictField()
+    delivery = serializers.SerializerMethodField()
+
+    def get_local_window(self, offer: Offer) -> str:
+        zone = ZoneInfo(offer.event.program.timezone)
+        start = offer.event.starts_at.astimezone(zone)
+        end = offer.event.ends_at.astimezone(zone)
+        return f"{start:%Y-%m-%d %H:%M} to {end:%H:%M} {end:%Z} ({zone.key})"
+
+    def get_event_status(self, offer: Offer) -> str:
+        return queries.event_status(offer.event, now=self.context["now"]).value
+
+    @extend_schema_field(DeliveryOutput(allow_null=True))
+    def get_delivery(self, offer: Offer) -> dict[str, object] | None:
+        result = queries.ParticipantResult(offer, queries.current_delivery(offer)).as_dict()
+        if result["baseline_kwh"] is None and result["delivered_kwh"] is None:
+            return None
+        return {key: result[key] for key in DELIVERY_KEYS}
+
+
+class AcceptInput(serializers.Serializer[Any]):
+    committed_kw = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        help_text="Optional: the kW you commit to, at most your charger's maximum.",
+    )
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class OfferListView(APIView):
+    """The caller's offers, newest event first."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses={200: OfferOutput(many=True)}, operation_id="offers_list")
+    def get(self, request: Request) -> Response:
+        offers = queries.offers_for_user(user=_user(request))
+        return Response(OfferOutput(offers, many=True, context={"now": timezone.now()}).data)
+
+
+class OfferDetailView(APIView):
+    """One of the caller's offers (404 for anyone else's)."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses={200: OfferOutput}, operation_id="offers_retrieve")
+    def get(self, request: Request, offer_id: int) -> Response:
+        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        return Response(OfferOutput(offer, context={"now": timezone.now()}).data)
+
+
+class OfferAcceptView(APIView):
+    """Accept an offer, optionally committing a kW, until its deadline."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=AcceptInput, responses={200: OfferOutput}, operation_id="offers_accept")
+    def post(self, request: Request, offer_id: int) -> Response:
+        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        given = AcceptInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        now = timezone.now()
+        operations.accept_offer(
+            offer=offer,
+            committed_kw=given.validated_data.get("committed_kw"),
+            user=_user(request),
+            now=now,
+        )
+        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        return Response(OfferOutput(offer, context={"now": now}).data)
+
+
+class OfferDeclineView(APIView):
+    """Decline an offer until its deadline."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=None, responses={200: OfferOutput}, operation_id="offers_decline")
+    def post(self, request: Request, offer_id: int) -> Response:
+        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        now = timezone.now()
+        operations.decline_offer(offer=offer, user=_user(request), now=now)
+        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        return Response(OfferOutput(offer, context={"now": now}).data)

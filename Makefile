@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgres check lint format typecheck layers migrations-check \
-        worker beat bench browser-deps clean fake-stripe mutation
+        worker beat bench browser-deps clean fake-stripe chaos mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -78,6 +78,13 @@ fake-stripe: install
 	@echo "In another shell: STRIPE_SECRET_KEY=sk_test_local STRIPE_WEBHOOK_SECRET=whsec_local STRIPE_API_BASE=http://127.0.0.1:$(FAKE_STRIPE_PORT) make run"
 	$(BIN)/python -m tests.fakes.stripe_server --port $(FAKE_STRIPE_PORT) \
 	  --webhook-url http://$(HOST):$(PORT)/api/v1/stripe/webhooks/ --webhook-secret whsec_local
+
+# 1,000 payouts under random faults with a real worker that gets killed mid-transfer; needs
+# PostgreSQL and Redis (DATABASE_URL, DATABASE_TEST_NAME, REDIS_URL as in docs/operations.md).
+CHAOS_PAYOUTS ?= 1000
+chaos: install
+	CHAOS_WORKER=1 CHAOS_PAYOUTS=$(CHAOS_PAYOUTS) $(BIN)/pytest tests/functional/payouts/test_chaos.py \
+	  -k real_worker -s -q --timeout=0
 
 # Mutation testing of the rating core and VEE against their unit tests ([tool.mutmut] in
 # pyproject.toml); prints the score per module and in all, and lists the survivors.

@@ -236,12 +236,17 @@ PAYOUT_MAX_SEND_ATTEMPTS = int(os.environ.get("PAYOUT_MAX_SEND_ATTEMPTS", "5"))
 PAYOUT_RETRY_BASE_SECONDS = float(os.environ.get("PAYOUT_RETRY_BASE_SECONDS", "30"))
 PAYOUT_SENDING_STALE_SECONDS = float(os.environ.get("PAYOUT_SENDING_STALE_SECONDS", "300"))
 PAYOUT_RECONCILE_DELAY_SECONDS = float(os.environ.get("PAYOUT_RECONCILE_DELAY_SECONDS", "60"))
+# A payout run re-queues a waiting payout (or an unknown one's reconciliation) only once it
+# has been untouched this long: its own task is normally queued already.
+PAYOUT_REDISPATCH_AFTER_SECONDS = float(os.environ.get("PAYOUT_REDISPATCH_AFTER_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The stripe library logs every request at INFO; its errors reach us as exceptions.
+    "loggers": {"stripe": {"level": "WARNING"}},
 }
 
 # Throttle counters and other cache entries. One process's memory unless CACHE_URL names a

@@ -47,9 +47,13 @@ class PayoutOutput(serializers.Serializer[Any]):
     failure_reason = serializers.CharField(source="failure_message")
     next_step = serializers.SerializerMethodField()
     stripe_transfer_id = serializers.CharField(allow_null=True)
+    statements = serializers.SerializerMethodField()
 
     def get_next_step(self, payout: Any) -> str:
         return queries.next_step(payout=payout)
+
+    def get_statements(self, payout: Any) -> list[int]:
+        return [statement.pk for statement in queries.statements_paid_by(payout=payout)]
 
 
 class PayoutListView(APIView):

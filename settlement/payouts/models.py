@@ -33,6 +33,8 @@ class ProgramPayoutSettings(models.Model):
     tax_form = models.CharField(max_length=16, default="1099-MISC")
 
     class Meta:
+        verbose_name = "program payout settings"
+        verbose_name_plural = "program payout settings"
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(method__in=PayoutMethod.values), name="program_payout_method_valid"
@@ -230,3 +232,15 @@ class BillCreditFile(models.Model):
 
     def __str__(self) -> str:
         return f"bill credits {self.program.code} {self.period} ({self.pk})"
+
+
+class PayoutStatement(models.Model):
+    """A released statement paid by a payout (each statement by one payout only)."""
+
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="statement_links")
+    statement = models.OneToOneField(
+        "statements.Statement", on_delete=models.PROTECT, related_name="payout_link"
+    )
+
+    def __str__(self) -> str:
+        return f"statement {self.statement_id} paid by payout {self.payout_id}"

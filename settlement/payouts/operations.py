@@ -32,7 +32,13 @@ from settlement.ledger import operations as ledger
 from settlement.ledger import queries as ledger_queries
 from settlement.ledger.models import JournalEntry, LedgerAccount
 from settlement.payouts import gateway, notifications, queries, tasks
-from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod, PayoutReturn
+from settlement.payouts.models import (
+    Payout,
+    PayoutAccount,
+    PayoutMethod,
+    PayoutReturn,
+    PayoutStatement,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +242,8 @@ def create_payout(
         receivable = ledger_queries.participant_receivable_cents(
             participant=participant, currency=currency
         )
-        balance = payable - receivable
+        held_back = queries.unreleased_cents(participant=participant, currency=currency)
+        balance = payable - receivable - held_back
         if balance <= 0:
             return None
         if Payout.objects.filter(
@@ -278,6 +285,12 @@ def create_payout(
         payout.idempotency_key = f"v2g-payout-{payout.pk}-g{payout.key_generation}"
         payout.key_created_at = now
         payout.save(update_fields=["transfer_group", "idempotency_key", "key_created_at"])
+        PayoutStatement.objects.bulk_create(
+            PayoutStatement(payout=payout, statement=statement)
+            for statement in queries.released_unpaid_statements(
+                participant=participant, currency=currency
+            )
+        )
         if receivable > 0:
             # What the participant owes back is netted against what they are owed.
             _post(
@@ -343,12 +356,28 @@ def run_payouts(*, now: datetime, participant_ids: list[int] | None = None) -> R
         elif isinstance(result, Skip):
             summary.skipped += 1
             summary.skips.append(result)
-    for payout_id in queries.payouts_due_for_sending(now=now).values_list("pk", flat=True):
-        if payout_id not in summary.payout_ids:
-            _dispatch_send(payout_id)
-    for payout_id in queries.payouts_to_reconcile(
-        now=now, stale_after=timedelta(seconds=settings.PAYOUT_SENDING_STALE_SECONDS)
-    ).values_list("pk", flat=True):
+    quiet_for = timedelta(seconds=settings.PAYOUT_REDISPATCH_AFTER_SECONDS)
+    resend = [
+        pk
+        for pk in queries.payouts_due_for_sending(now=now, quiet_for=quiet_for).values_list(
+            "pk", flat=True
+        )
+        if pk not in summary.payout_ids
+    ]
+    recheck = list(
+        queries.payouts_to_reconcile(
+            now=now,
+            stale_after=timedelta(seconds=settings.PAYOUT_SENDING_STALE_SECONDS),
+            quiet_for=quiet_for,
+        ).values_list("pk", flat=True)
+    )
+    # Marked as touched, so the next run does not queue the same work again meanwhile.
+    Payout.objects.filter(
+        pk__in=resend + recheck, status__in=[Payout.Status.PENDING, Payout.Status.UNKNOWN]
+    ).update(updated_at=now)
+    for payout_id in resend:
+        _dispatch_send(payout_id)
+    for payout_id in recheck:
         _dispatch_reconcile(payout_id)
     touched = Payout.objects.filter(pk__in=summary.payout_ids)
     summary.sent = touched.filter(

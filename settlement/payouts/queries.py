@@ -13,6 +13,8 @@ from accounts.models import Enrollment, Participant, Program, User
 from settlement.errors import NotFound
 from settlement.ledger.models import LedgerAccount
 from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod
+from settlement.rating.money import to_cents
+from settlement.statements.models import Statement
 
 # What Stripe's requirement codes mean, in words an owner understands.
 REQUIREMENT_WORDS = {
@@ -128,17 +130,28 @@ def participants_with_payable(
             yield account.participant, account.currency
 
 
-def payouts_due_for_sending(*, now: datetime) -> QuerySet[Payout]:
-    """Return Stripe payouts waiting to be sent whose backoff is over."""
+def payouts_due_for_sending(*, now: datetime, quiet_for: timedelta) -> QuerySet[Payout]:
+    """Return Stripe payouts waiting to be sent whose backoff is over.
+
+    Only those untouched for `quiet_for`: a payout changed just now has its task queued
+    already, and sending it again would only add a duplicate task.
+    """
     return Payout.objects.filter(
-        method=PayoutMethod.STRIPE_CONNECT, status=Payout.Status.PENDING
+        method=PayoutMethod.STRIPE_CONNECT,
+        status=Payout.Status.PENDING,
+        updated_at__lte=now - quiet_for,
     ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
 
 
-def payouts_to_reconcile(*, now: datetime, stale_after: timedelta) -> QuerySet[Payout]:
-    """Return payouts with an unknown outcome, and those stuck SENDING (a worker died)."""
+def payouts_to_reconcile(
+    *, now: datetime, stale_after: timedelta, quiet_for: timedelta
+) -> QuerySet[Payout]:
+    """Return payouts with an unknown outcome, and those stuck SENDING (a worker died).
+
+    UNKNOWN ones only once untouched for `quiet_for` (their reconciliation is queued).
+    """
     return Payout.objects.filter(
-        Q(status=Payout.Status.UNKNOWN)
+        Q(status=Payout.Status.UNKNOWN, updated_at__lte=now - quiet_for)
         | Q(status=Payout.Status.SENDING, sending_since__lte=now - stale_after)
     )
 
@@ -219,3 +232,36 @@ def tax_totals(*, year: int) -> list[TaxTotal]:
         TaxTotal(pid, names[pid][0], names[pid][1], form, currency, cents)
         for (pid, form, currency), cents in sorted(totals.items())
     ]
+
+
+def unreleased_cents(*, participant: Participant, currency: str) -> int:
+    """Return what approved but not yet released statements added to the payable balance.
+
+    Approval books a statement on the ledger; only release lets it be paid out.
+    """
+    totals = Statement.objects.filter(
+        participant=participant,
+        currency=currency,
+        state=Statement.State.APPROVED,
+        total__gt=0,
+    ).values_list("total", flat=True)
+    return sum(to_cents(total) for total in totals)
+
+
+def released_unpaid_statements(*, participant: Participant, currency: str) -> QuerySet[Statement]:
+    """Return the participant's released statements that no payout has paid yet."""
+    return Statement.objects.filter(
+        participant=participant,
+        currency=currency,
+        state=Statement.State.RELEASED,
+        payout_link__isnull=True,
+    ).order_by("pk")
+
+
+def statements_paid_by(*, payout: Payout) -> list[Statement]:
+    """Return the statements a payout paid, oldest first."""
+    return list(
+        Statement.objects.filter(payout_link__payout=payout)
+        .select_related("run")
+        .order_by("run__period_start", "pk")
+    )

@@ -39,6 +39,7 @@ def payouts(request: HttpRequest) -> HttpResponse:
             "payout": payout,
             "amount": queries.format_cents(payout.amount_cents, payout.currency),
             "next_step": queries.next_step(payout=payout),
+            "statements": queries.statements_paid_by(payout=payout),
         }
         for payout in queries.payouts_visible_to(user=user)
         .filter(participant__memberships__user=user)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement.staff import events, metering, rate_preview, readings, settlement, views
+from settlement.staff import events, metering, payouts, rate_preview, readings, settlement, views
 
 app_name = "staff"
 
@@ -30,4 +30,7 @@ urlpatterns = [
         settlement.line,
         name="settlement-line",
     ),
+    path("payouts/", payouts.payouts, name="payouts"),
+    path("payouts/reconciliation/", payouts.reconciliation_page, name="payouts-reconciliation"),
+    path("payouts/tax-totals.csv", payouts.tax_totals, name="payouts-tax-totals"),
 ]

@@ -72,6 +72,7 @@ def fake_stripe(settings: Any) -> Iterator[FakeStripeControl]:
     settings.STRIPE_API_BASE = server.url
     settings.STRIPE_TIMEOUT_SECONDS = 2
     settings.PAYOUT_RETRY_BASE_SECONDS = 0
+    settings.PAYOUT_REDISPATCH_AFTER_SECONDS = 0
     yield FakeStripeControl(server)
     server.shutdown()
     server.server_close()

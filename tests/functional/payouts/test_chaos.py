@@ -66,8 +66,12 @@ def queue_faults(fake_stripe, count, rng, *, kill_hang_s=0.0):
             continue
         fault = {"op": "create_transfer", "kind": kind}
         if kind == "timeout_after":
-            fault["hang_seconds"] = kill_hang_s if kill_hang_s and rng.random() < 0.3 else 0
+            fault["hang_seconds"] = 0
         faults.append(fault)
+    if kill_hang_s:
+        # Stripe makes the transfer and holds the answer; the test kills the worker meanwhile.
+        hang = {"op": "create_transfer", "kind": "timeout_after", "hang_seconds": kill_hang_s}
+        faults += [dict(hang) for _ in range(max(1, count // 25))]
     faults += [{"op": "webhook", "kind": rng.choice(WEBHOOK_FAULTS)} for _ in range(count)]
     rng.shuffle(faults)
     fake_stripe.faults(*faults)
@@ -95,13 +99,20 @@ def check_exactly_once(fake_stripe, expected):
     return {"payouts": len(payouts), "transfers": len(transfers), "cents": report["gateway_cents"]}
 
 
-def settle(deadline_s, *, tick=None):
-    """Run payout runs (resend due payouts, reconcile unknown ones) until all are final."""
+def settle(deadline_s, *, tick=None, run_every_s=0.0):
+    """Run payout runs (resend due payouts, reconcile unknown ones) until all are final.
+
+    `tick` is called every half second; a payout run at most every `run_every_s`, as the
+    beat would (each run re-queues whatever waits, so a tight loop would flood the queue).
+    """
     deadline = time.monotonic() + deadline_s
+    last_run = float("-inf")
     while time.monotonic() < deadline:
         if tick:
             tick()
-        operations.run_payouts(now=timezone.now())
+        if time.monotonic() - last_run >= run_every_s:
+            operations.run_payouts(now=timezone.now())
+            last_run = time.monotonic()
         if not Payout.objects.filter(status__in=Payout.OPEN_STATUSES).exists():
             return
         time.sleep(0.5)
@@ -178,6 +189,8 @@ def test_chaos_with_a_real_worker_killed_mid_transfer(
     # Our own queue: the suite's worker has no Stripe settings and must not take these.
     monkeypatch.setitem(celery_app.conf, "task_routes", {"payouts.*": {"queue": queue}})
     settings.PAYOUT_SENDING_STALE_SECONDS = 4
+    # Payout runs every 10 s re-queue only what sat still for 20 s.
+    settings.PAYOUT_REDISPATCH_AFTER_SECONDS = 20
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -197,14 +210,20 @@ def test_chaos_with_a_real_worker_killed_mid_transfer(
     queue_faults(fake_stripe, count, rng, kill_hang_s=8)
     workers = [_worker(queue, env, 0)]
     kills = 0
+    armed = True
 
     def kill_while_stripe_holds_the_answer():
-        nonlocal kills
-        if fake_stripe.state()["hanging"] and workers[-1].poll() is None:
+        # One kill per held answer: the fake keeps the dead connection open a while.
+        nonlocal kills, armed
+        hanging = fake_stripe.state()["hanging"]
+        if hanging and armed and workers[-1].poll() is None:
             workers[-1].send_signal(signal.SIGKILL)
             workers[-1].wait()
             kills += 1
+            armed = False
             workers.append(_worker(queue, env, len(workers)))
+        elif not hanging:
+            armed = True
 
     try:
         operations.run_payouts(now=timezone.now())
@@ -212,7 +231,7 @@ def test_chaos_with_a_real_worker_killed_mid_transfer(
             list(Payout.objects.values_list("pk", flat=True)), k=count // 4
         ):
             tasks.send_payout.apply_async(kwargs={"payout_id": payout_id})
-        settle(600, tick=kill_while_stripe_holds_the_answer)
+        settle(max(600, count * 3), tick=kill_while_stripe_holds_the_answer, run_every_s=10)
         fake_stripe.call("/_fake/webhooks/release", {})
     finally:
         for worker in workers:
@@ -221,5 +240,7 @@ def test_chaos_with_a_real_worker_killed_mid_transfer(
                 worker.wait(timeout=30)
 
     figures = check_exactly_once(fake_stripe, expected)
-    print(f"chaos: {figures}, worker kills: {kills}")  # noqa: T201 - the figures make chaos reports
+    faults = Counter((fault["kind"]) for fault in fake_stripe.state()["faults"])
+    print(f"chaos: {figures}, worker kills: {kills}, faults left unused: {dict(faults)}")  # noqa: T201 - the figures make chaos reports
+    assert kills >= 1
     assert Participant.objects.count() == count

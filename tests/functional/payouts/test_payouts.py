@@ -50,7 +50,7 @@ def test_running_twice_creates_nothing_the_second_time(connected, fake_stripe):
     connected("ana@example.com", cents=5_000)
     operations.run_payouts(now=NOW)
 
-    again = operations.run_payouts(now=NOW + dt.timedelta(minutes=1))
+    again = operations.run_payouts(now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
 
     assert (again.created, again.total) == (0, 0)
     assert Payout.objects.count() == 1
@@ -113,7 +113,7 @@ def test_a_500_before_the_transfer_is_retried_under_the_same_key(connected, fake
     operations.run_payouts(now=NOW)
     payout = Payout.objects.get(participant=ana)
     assert payout.status == Payout.Status.PENDING
-    operations.run_payouts(now=NOW + dt.timedelta(minutes=5))
+    operations.run_payouts(now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5))
 
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID
@@ -150,7 +150,7 @@ def test_a_500_after_the_transfer_replays_until_the_listing_finds_it(
     fake_stripe.faults({"op": "create_transfer", "kind": "error_after"})
 
     operations.run_payouts(now=NOW)
-    operations.run_payouts(now=NOW + dt.timedelta(minutes=5))
+    operations.run_payouts(now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5))
 
     payout = Payout.objects.get(participant=ana)
     assert payout.status == Payout.Status.PAID

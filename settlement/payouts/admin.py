@@ -1,0 +1,54 @@
+"""Admin: program payout settings are edited here; payouts and events are read-only records."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from settlement.payouts.models import (
+    BillCreditFile,
+    Payout,
+    PayoutAccount,
+    ProgramPayoutSettings,
+    WebhookEvent,
+)
+
+
+@admin.register(ProgramPayoutSettings)
+class ProgramPayoutSettingsAdmin(admin.ModelAdmin[ProgramPayoutSettings]):
+    list_display = ("program", "method", "minimum_cents", "tax_form")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Rows money depends on change only through the operations, never by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "participant", "program", "method", "amount_cents", "currency", "status")
+    list_filter = ("status", "method")
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(ReadOnlyAdmin):
+    list_display = ("participant", "stripe_account_id", "payouts_enabled", "updated_at")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "type", "status", "deliveries", "received_at")
+    list_filter = ("status", "type")
+
+
+@admin.register(BillCreditFile)
+class BillCreditFileAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "program", "period", "status", "rows", "total_cents")

@@ -15,7 +15,7 @@ from settlement.payouts.models import Payout
 from settlement.statements import review
 from settlement.statements.models import Statement
 from tests.factories import UserFactory
-from tests.integration.statements.helpers import (
+from tests.settlement_fixtures import (
     enroll,
     hourly_rows,
     ingest_rows,

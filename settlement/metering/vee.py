@@ -230,8 +230,23 @@ def _row_rules(
         window_start <= start and (window_end is None or end <= window_end)
         for window_start, window_end in facts.enrolled
     ):
-        return "start", f"interval {start.isoformat()} is outside every enrollment of the site"
+        return "start", (
+            f"interval {start.isoformat()} is outside every enrollment of the site "
+            f"({_enrolled_dates(facts)})"
+        )
     return None
+
+
+def _enrolled_dates(facts: ChannelFacts) -> str:
+    """Return the site's enrollments as local dates, so a refused row says what would do."""
+    if not facts.enrolled:
+        return "not enrolled"
+    spans = [
+        f"from {start.astimezone(facts.zone).date().isoformat()}"
+        + ("" if end is None else f" until {end.astimezone(facts.zone).date().isoformat()}")
+        for start, end in facts.enrolled
+    ]
+    return "enrolled " + ", ".join(spans)
 
 
 def _sequence_problem(current: Accepted, previous: Accepted) -> str | None:

@@ -99,7 +99,7 @@ def test_a_file_from_before_the_enrollment_is_reported_as_one_grouped_line(
     assert [group["line"] for group in summary["problem_groups"]] == [
         (
             "216 rows, 2014-01-01 05:00 to 2014-01-10 04:00 UTC (line 2 to line 217): "
-            "interval is outside every enrollment of the site"
+            "interval is outside every enrollment of the site (enrolled from 2024-01-01)"
         ),
         # The file as a whole is rejected too: nothing in it could be accepted.
         "file: no reading of the file could be accepted; see the report",

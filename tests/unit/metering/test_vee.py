@@ -191,7 +191,12 @@ def test_enrollment_windows_are_half_open():
     # Enrolled [2024-05-22 17:00Z, 2024-05-22 18:00Z): the first quarter hour and the last
     # are in; one starting before, or ending after the window's end, is out.
     window = facts(enrolled=((at(22, 17), at(22, 18)),))
-    reason = "interval {} is outside every enrollment of the site"
+    # 17:00Z and 18:00Z are 10:00 and 11:00 on 22 May in Los Angeles: the window is one
+    # local day's part, so both ends name that date.
+    reason = (
+        "interval {} is outside every enrollment of the site "
+        "(enrolled from 2024-05-22 until 2024-05-22)"
+    )
 
     for start, accepted in (
         (at(22, 16, 45), False),
@@ -205,6 +210,25 @@ def test_enrollment_windows_are_half_open():
             assert isinstance(result, vee.Accepted)
         else:
             assert rejection([result]) == ("start", reason.format(start.isoformat()))
+
+
+def test_a_refusal_names_every_enrollment_in_local_dates():
+    # 2024-05-20 07:00Z is midnight in Los Angeles (PDT); 2024-03-01 08:00Z is midnight PST.
+    windows = facts(
+        enrolled=(
+            (datetime(2024, 3, 1, 8, tzinfo=UTC), at(20, 7)),
+            (at(22, 7), None),
+        )
+    )
+    check, _ = validator(windows)
+
+    assert rejection(check.check(reading(at(21, 17)))) == (
+        "start",
+        (
+            "interval 2024-05-21T17:00:00+00:00 is outside every enrollment of the site "
+            "(enrolled from 2024-03-01 until 2024-05-20, from 2024-05-22)"
+        ),
+    )
 
 
 def test_any_of_several_enrollments_will_do():

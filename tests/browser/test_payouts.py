@@ -8,7 +8,11 @@ from settlement.payouts import operations
 from settlement.payouts.models import PayoutAccount
 from tests.factories import TEST_PASSWORD, EnrollmentFactory
 from tests.fakes.fixtures import fake_stripe  # noqa: F401 - a fixture
-from tests.functional.payouts.conftest import NOW, give_balance
+from tests.functional.payouts.conftest import (
+    NOW,
+    give_balance,
+    payout_tasks_in_process,  # noqa: F401 - an autouse fixture
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

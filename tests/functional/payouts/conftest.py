@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from accounts.models import Participant, Program
+from config.celery import app as celery_app
 from settlement.payouts import onboarding, operations
 from settlement.payouts.models import PayoutAccount, PayoutMethod, ProgramPayoutSettings
 from tests.factories import EnrollmentFactory, MembershipFactory, ProgramFactory, UserFactory
@@ -14,6 +15,16 @@ from tests.fakes.fixtures import FakeStripeControl, fake_stripe  # noqa: F401 - 
 
 # Tasks read the real clock (they are interfaces), so the tests run at the real time too.
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def payout_tasks_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the payout tasks in this process, where this test's fake Stripe server is known.
+
+    With a broker configured (CI), the suite's shared worker would take them without the
+    fake's address; the worker path has its own chaos test, which routes to its own worker.
+    """
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture

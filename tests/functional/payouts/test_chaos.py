@@ -122,11 +122,9 @@ def settle(deadline_s, *, tick=None, run_every_s=0.0):
 
 
 def test_in_process_chaos_ends_with_one_transfer_per_payout(
-    fake_stripe, program, request, settings, monkeypatch
+    fake_stripe, program, request, settings
 ):
     count = int(os.environ.get("CHAOS_PAYOUTS", "25"))
-    # Tasks run in this process here, with or without a broker configured.
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     settings.PAYOUT_SENDING_STALE_SECONDS = 0
     rng = random.Random(12)
     if connection.vendor == "postgresql":
@@ -188,6 +186,8 @@ def test_chaos_with_a_real_worker_killed_mid_transfer(
     queue = f"i12-chaos-{os.getpid()}"
     # Our own queue: the suite's worker has no Stripe settings and must not take these.
     monkeypatch.setitem(celery_app.conf, "task_routes", {"payouts.*": {"queue": queue}})
+    # Through the broker to that worker, not in this process as the other payout tests.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     settings.PAYOUT_SENDING_STALE_SECONDS = 4
     # Payout runs every 10 s re-queue only what sat still for 20 s.
     settings.PAYOUT_REDISPATCH_AFTER_SECONDS = 20

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 
 from accounts import roles
-from config.celery import app
 from settlement.payouts import operations, queries
 from settlement.payouts.models import Payout
 from settlement.statements import review
@@ -27,11 +26,6 @@ from tests.settlement_fixtures import (
 pytestmark = pytest.mark.django_db(transaction=True)
 JULY = dt.date(2025, 7, 1)
 NOW = dt.datetime.now(dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def tasks_in_process(monkeypatch):
-    monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
 def test_an_approved_statement_waits_for_release_then_is_paid_and_named(

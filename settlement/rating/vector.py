@@ -75,7 +75,7 @@ def _utc_hour_pricing(
 
     def describe(bucket: int) -> list[LinePart]:
         hour_start = int(hours[bucket])
-        local = datetime.fromtimestamp(hour_start, tz=UTC).astimezone(info)
+        local = datetime.fromtimestamp(hour_start, tz=info)
         return _parts(f"{local:%Y-%m-%d %H:%M %Z}", tariff.by_utc_hour[hour_start])
 
     return utc_offset_table(), hour_index, int(hours.shape[0]), describe

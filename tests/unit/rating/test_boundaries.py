@@ -119,6 +119,8 @@ def test_a_daily_tier_ceiling_counts_the_next_days_energy_on_the_next_day():
         ("Flat tier 1", Decimal("1.500"), Decimal("0.15")),
         ("Flat tier 2", Decimal("0.300"), Decimal("0.02")),
     ]
+    # The 1,000 Wh reading: 200 + 500 Wh in tier 1 (two days, one line), 300 Wh in tier 2.
+    assert result.lines_of_interval(1) == ((0, 700), (1, 300))
 
 
 def yearly_versions(first, second, start, end):

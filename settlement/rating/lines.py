@@ -20,20 +20,35 @@ _FAR_PAST = np.iinfo(np.int64).min
 
 LinePart = tuple[str, Component, Decimal]
 DescribeBucket = Callable[[int], Sequence[LinePart]]
+# The exact (unrounded) value of each of a bucket's line parts, in `describe` order, or
+# None when each part is simply kWh x its price.
+BucketValues = Callable[[int], Sequence[Decimal] | None]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class EnergyPricing:
-    """Energy attributed to buckets, and how to describe each bucket's lines."""
+    """Energy attributed to buckets, and how to describe each bucket's lines.
+
+    `values` is given when a bucket's price varies inside it (an absolute-hour vector
+    grouped by month, day type and hour): each line's amount is then its exact value
+    (the sum of each hour's kWh x that hour's price), rounded once, and the part's price
+    only states the energy-weighted average. Without it, amount = kWh x price.
+    """
 
     attribution: Attribution
     bucket_count: int
     describe: DescribeBucket
+    values: BucketValues | None = None
 
 
 def kwh_of(wh: int) -> Decimal:
     """Return integer Wh as an exact kWh Decimal with three places (1234 -> 1.234)."""
     return Decimal(wh).scaleb(-3)
+
+
+def exact_value(quantity: Decimal, price: Decimal) -> Decimal:
+    """Return quantity x price computed exactly (no rounding)."""
+    return _EXACT.multiply(quantity, price)
 
 
 def priced(quantity: Decimal, price: Decimal) -> Decimal:
@@ -42,12 +57,18 @@ def priced(quantity: Decimal, price: Decimal) -> Decimal:
 
 
 def energy_lines(
-    attribution: Attribution, *, bucket_count: int, zone: str, describe: DescribeBucket
+    attribution: Attribution,
+    *,
+    bucket_count: int,
+    zone: str,
+    describe: DescribeBucket,
+    values: BucketValues | None = None,
 ) -> list[Line]:
     """Return the energy lines of every bucket that holds attributed energy, bucket order.
 
     `describe(bucket)` gives the (label, component, price) of each line of that bucket: one
-    for a TOU period or tier, two (generation, delivery) for a price-vector key.
+    for a TOU period or tier, two (generation, delivery) for a price-vector key. `values`:
+    see `EnergyPricing`.
     """
     wh = np.zeros(bucket_count, dtype=np.int64)
     np.add.at(wh, attribution.bucket, attribution.wh)
@@ -62,7 +83,9 @@ def energy_lines(
         kwh = kwh_of(int(wh[bucket]))
         first_local = datetime.fromtimestamp(int(first[bucket]), tz=UTC).astimezone(info)
         last_local = datetime.fromtimestamp(int(last[bucket]), tz=UTC).astimezone(info)
-        for label, component, price in describe(bucket):
+        exact = values(bucket) if values is not None else None
+        for number, (label, component, price) in enumerate(describe(bucket)):
+            amount = priced(kwh, price) if exact is None else round_to_cents(exact[number])
             lines.append(
                 Line(
                     label=label,
@@ -71,7 +94,7 @@ def energy_lines(
                     quantity=kwh,
                     kwh=kwh,
                     price=price,
-                    amount=priced(kwh, price),
+                    amount=amount,
                     bucket=bucket,
                     first_local_start=first_local,
                     last_local_start=last_local,
@@ -170,7 +193,11 @@ def result_of(
 ) -> RatingResult:
     """Return the result: energy lines, then `fixed`, then any minimum/maximum bound line."""
     result_lines = energy_lines(
-        energy.attribution, bucket_count=energy.bucket_count, zone=zone, describe=energy.describe
+        energy.attribution,
+        bucket_count=energy.bucket_count,
+        zone=zone,
+        describe=energy.describe,
+        values=energy.values,
     )
     result_lines += fixed
     result_lines += bound_line(result_lines, minimum=minimum, maximum=maximum)

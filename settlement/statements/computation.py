@@ -17,11 +17,9 @@ import numpy as np
 from accounts.models import Channel
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import Int64Array, IntervalArrays
-from settlement.rating.result import NO_BUCKET, RatingResult
-from settlement.rating.tariff import TouTariff
-from settlement.rating.tou import price_tou
-from settlement.rating.vector import price_vector
-from settlement.statements import lineage
+from settlement.rating.pricing import TariffSpan, price_period
+from settlement.rating.result import NO_BUCKET, Line, RatingResult
+from settlement.statements import line_labels, lineage
 from settlement.statements.export_rules import ExportRulePart, Gap
 from settlement.statements.inputs import QUALITY_CODE, ChannelData, SiteEnrollment
 from settlement.statements.lineage import Run
@@ -127,14 +125,79 @@ def _midnight(day: date, zone: str) -> int:
     return int(moment.astimezone(UTC).timestamp())
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A rule part clipped to an enrollment: its version prices local dates [start, end)."""
+
+    part: ExportRulePart
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Consecutive pieces paying one channel kind the same way: one billing period to rate.
+
+    However many tariff versions it spans, it is rated in one call, so fixed items and the
+    minimum/maximum bound apply once to it (`settlement.rating.pricing.price_period`).
+    """
+
+    pieces: tuple[Piece, ...]
+
+    @property
+    def first(self) -> ExportRulePart:
+        """Return the part in force at the stretch's start (its bound applies)."""
+        return self.pieces[0].part
+
+    @property
+    def start(self) -> date:
+        """Return the first local date of the stretch."""
+        return self.pieces[0].start
+
+    @property
+    def end(self) -> date:
+        """Return the local date after the stretch."""
+        return self.pieces[-1].end
+
+
+def stretches(pieces: list[Piece]) -> list[Stretch]:
+    """Return `pieces` (in date order) joined into stretches: contiguous, same channel and rule.
+
+    A new stretch starts where dates are not contiguous (no rule in force between) or where
+    the channel kind or the estimate rule changes.
+    """
+    found: list[list[Piece]] = []
+    for piece in pieces:
+        last = found[-1][-1] if found else None
+        if (
+            last is not None
+            and last.end == piece.start
+            and last.part.channel_kind == piece.part.channel_kind
+            and last.part.pay_estimated == piece.part.pay_estimated
+            and last.part.plan.timezone == piece.part.plan.timezone
+        ):
+            found[-1].append(piece)
+        else:
+            found.append([piece])
+    return [Stretch(tuple(group)) for group in found]
+
+
 def _rate(
-    tariff: definitions.Tariff, intervals: IntervalArrays, start_utc: int, end_utc: int
+    tariffs: TariffCache, stretch: Stretch, intervals: IntervalArrays, zone: str
 ) -> RatingResult:
-    start = datetime.fromtimestamp(start_utc, tz=UTC)
-    end = datetime.fromtimestamp(end_utc, tz=UTC)
-    if isinstance(tariff, TouTariff):
-        return price_tou(intervals, tariff, period_start_utc=start, period_end_utc=end)
-    return price_vector(intervals, tariff, period_start_utc=start, period_end_utc=end)
+    several = len(stretch.pieces) > 1
+    spans = [
+        TariffSpan(
+            tariff=tariffs.get(piece.part, piece.start, piece.end),
+            start=datetime.fromtimestamp(_midnight(piece.start, zone), tz=UTC),
+            end=datetime.fromtimestamp(_midnight(piece.end, zone), tz=UTC),
+            label=f"v{piece.part.version.version}" if several else "",
+        )
+        for piece in stretch.pieces
+    ]
+    return price_period(
+        intervals, spans=spans, period_start_utc=spans[0].start, period_end_utc=spans[-1].end
+    )
 
 
 def _hours(seconds: int) -> str:
@@ -183,10 +246,95 @@ def _not_settleable(key: str, reason: str) -> ComputedLine:
     )
 
 
-def _price_channel(
-    context: _Context, part: ExportRulePart, data: ChannelData, start: date, end: date
-) -> None:
+def _piece_of(context: _Context, stretch: Stretch, result: RatingResult, number: int) -> int:
+    # Which piece (tariff version) a core line belongs to: an energy line by where its energy
+    # lies, a fixed line by the first version that has the item, a bound line is the first's.
+    line = result.lines[number]
+    if line.bucket != NO_BUCKET:
+        rows = result.attribution.bucket == line.bucket
+        first = int(result.attribution.start_utc[rows].min())
+        zone = stretch.first.plan.timezone
+        starts = [_midnight(piece.start, zone) for piece in stretch.pieces]
+        return int(np.searchsorted(starts, first, side="right")) - 1
+    if line.component == "fixed":
+        for index, piece in enumerate(stretch.pieces):
+            tariff = context.tariffs.get(piece.part, piece.start, piece.end)
+            if any(
+                (item.label, item.amount, item.per) == (line.label, line.price, line.unit)
+                for item in tariff.fixed_items
+            ):
+                return index
+    return 0
+
+
+def _bucket_name(context: _Context, piece: Piece, line: Line) -> str:
+    # Stable across runs, so a recalculation matches the line: energy by bucket, a fixed
+    # item by its place in its version, the bound as the one bound.
+    if line.bucket != NO_BUCKET:
+        return str(line.bucket)
+    if line.component == "fixed":
+        tariff = context.tariffs.get(piece.part, piece.start, piece.end)
+        for index, item in enumerate(tariff.fixed_items):
+            if (item.label, item.amount, item.per) == (line.label, line.price, line.unit):
+                return f"item{index}"
+    return line.component
+
+
+def _priced_lines(
+    context: _Context,
+    *,
+    stretch: Stretch,
+    data: ChannelData,
+    paid: Int64Array,
+    result: RatingResult,
+) -> list[ComputedLine]:
+    # The core's lines as statement lines, each naming the version that priced it and the
+    # readings (`paid` indexes the channel's arrays) its bucket's energy came from.
+    attribution = result.attribution
+    lines = []
+    for number, line in enumerate(result.lines):
+        piece = stretch.pieces[_piece_of(context, stretch, result, number)]
+        backing = np.zeros(0, dtype=np.int64)
+        if line.bucket != NO_BUCKET:
+            backing = paid[np.unique(attribution.interval[attribution.bucket == line.bucket])]
+        detail: dict[str, object] = {
+            "component": line.component,
+            "unit": line.unit,
+            "quantity": str(line.quantity),
+        }
+        label = f"{context.prefix}{line.label}"
+        subject = line_labels.vector_subject(line.label)
+        if subject is not None:
+            sentence = line_labels.exported_sentence(subject, line.kwh, line.price)
+            label = f"{context.prefix}{sentence}"
+            detail["subject"] = f"{context.prefix}{subject}"
+        key = f"export:{piece.part.version.pk}:{data.channel_id}"
+        lines.append(
+            ComputedLine(
+                kind=_KIND_OF_COMPONENT[line.component],
+                label=label,
+                match_key=f"{key}:{line.component}:{_bucket_name(context, piece, line)}",
+                kwh=line.kwh,
+                price=line.price,
+                amount=line.amount,
+                tariff_version_id=piece.part.version.pk,
+                rule_version=piece.part.rule_version,
+                lineage=lineage.reading_runs(
+                    channel_id=data.channel_id,
+                    start_utc=data.start_utc,
+                    duration_s=data.duration_s,
+                    revision=data.revision,
+                    indices=backing,
+                ),
+                detail=detail,
+            )
+        )
+    return lines
+
+
+def _price_channel(context: _Context, stretch: Stretch, data: ChannelData) -> None:
     statement, lines = context.statement, context.statement.lines
+    part, start, end = stretch.first, stretch.start, stretch.end
     start_utc, end_utc = _midnight(start, part.plan.timezone), _midnight(end, part.plan.timezone)
     rows = np.flatnonzero((data.start_utc >= start_utc) & (data.start_utc < end_utc))
     active_s = end_utc - start_utc
@@ -224,42 +372,12 @@ def _price_channel(
         lines.append(_not_settleable(key, f"every reading of {window} is missing"))
         return
     if paid.size:
-        tariff = context.tariffs.get(part, start, end)
         try:
-            result = _rate(tariff, data.take(paid), start_utc, end_utc)
+            result = _rate(context.tariffs, stretch, data.take(paid), part.plan.timezone)
         except RatingInputError as exc:
             lines.append(_not_settleable(key, f"{window}: {exc}"))
             return
-        attribution = result.attribution
-        for number, line in enumerate(result.lines):
-            backing = np.zeros(0, dtype=np.int64)
-            if line.bucket != NO_BUCKET:
-                backing = paid[np.unique(attribution.interval[attribution.bucket == line.bucket])]
-            bucket = line.bucket if line.bucket != NO_BUCKET else f"n{number}"
-            lines.append(
-                ComputedLine(
-                    kind=_KIND_OF_COMPONENT[line.component],
-                    label=f"{context.prefix}{line.label}",
-                    match_key=f"{key}:{line.component}:{bucket}",
-                    kwh=line.kwh,
-                    price=line.price,
-                    amount=line.amount,
-                    tariff_version_id=part.version.pk,
-                    rule_version=part.rule_version,
-                    lineage=lineage.reading_runs(
-                        channel_id=data.channel_id,
-                        start_utc=data.start_utc,
-                        duration_s=data.duration_s,
-                        revision=data.revision,
-                        indices=backing,
-                    ),
-                    detail={
-                        "component": line.component,
-                        "unit": line.unit,
-                        "quantity": str(line.quantity),
-                    },
-                )
-            )
+        lines.extend(_priced_lines(context, stretch=stretch, data=data, paid=paid, result=result))
     held = rows[held_mask]
     if held.size:
         held_kwh = Decimal(int(data.wh[held].sum())).scaleb(-3)
@@ -326,27 +444,31 @@ def compute_statement(
 ) -> ComputedStatement:
     """Return the participant's export lines for the period (pure given its inputs).
 
-    Lines come in a fixed order: per site, per rule part (date order), per channel (meter
-    order), the core's lines, then held and missing-data lines.
+    Lines come in a fixed order: per site, per stretch of rule parts (date order), per
+    channel (meter order), the core's lines, then held and missing-data lines. A stretch
+    spanning several tariff versions is one billing period to the core: its fixed items and
+    its minimum/maximum bound apply once, not once per version.
     """
     statement = ComputedStatement(participant_id, [], DataQuality(), [])
     for enrollment in enrollments:
         site_prefix = f"{enrollment.site_label}: " if len(enrollments) > 1 else ""
         overlapping = [
-            part for part in parts if part.start < enrollment.end and part.end > enrollment.start
+            Piece(part, max(part.start, enrollment.start), min(part.end, enrollment.end))
+            for part in parts
+            if part.start < enrollment.end and part.end > enrollment.start
         ]
-        for part in overlapping:
-            start, end = max(part.start, enrollment.start), min(part.end, enrollment.end)
+        for stretch in stretches(overlapping):
+            kind = stretch.first.channel_kind
             channels = [
                 channel
                 for channel in channels_by_site.get(enrollment.site_id, [])
-                if channel.kind == part.channel_kind
+                if channel.kind == kind
             ]
             if not channels:
                 statement.lines.append(
                     _not_settleable(
-                        f"{enrollment.site_id}:{part.channel_kind}",
-                        f"site {enrollment.site_label} has no {part.channel_kind} channel",
+                        f"{enrollment.site_id}:{kind}",
+                        f"site {enrollment.site_label} has no {kind} channel",
                     )
                 )
                 continue
@@ -354,11 +476,7 @@ def compute_statement(
                 prefix = site_prefix
                 if len(channels) > 1:
                     prefix += f"{channel.meter_id}: "
-                if len(overlapping) > 1:
-                    prefix += f"v{part.version.version} "
-                _price_channel(
-                    _Context(statement, tariffs, prefix), part, readings[channel.pk], start, end
-                )
+                _price_channel(_Context(statement, tariffs, prefix), stretch, readings[channel.pk])
         for gap in gaps:
             if gap.start < enrollment.end and gap.end > enrollment.start:
                 statement.lines.append(

@@ -8,27 +8,29 @@ missing hours. A site with no readings at all gets a "not settleable" line with 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from accounts.models import Channel
 from settlement.rating.errors import RatingInputError
-from settlement.rating.intervals import Int64Array, IntervalArrays
-from settlement.rating.pricing import TariffSpan, price_period
+from settlement.rating.intervals import Int64Array
 from settlement.rating.result import NO_BUCKET, Line, RatingResult
 from settlement.statements import line_labels, lineage
+from settlement.statements.channel_rating import (
+    ChannelRatings,
+    ChannelWindow,
+    Piece,
+    paid_mask,
+    rows_in,
+)
 from settlement.statements.export_rules import ExportRulePart, Gap
 from settlement.statements.inputs import QUALITY_CODE, ChannelData, SiteEnrollment
 from settlement.statements.lineage import Run
-from settlement.tariffs import definitions
-from settlement.tariffs import queries as tariff_queries
 
 ZERO_KWH = Decimal("0.000")
 ZERO_AMOUNT = Decimal("0.00")
-_PAID = np.array([QUALITY_CODE[name] for name in ("ACTUAL", "EDITED", "DERIVED")], dtype=np.int64)
 _ESTIMATED = QUALITY_CODE["ESTIMATED"]
 _MISSING = QUALITY_CODE["MISSING"]
 _KIND_OF_COMPONENT = {
@@ -104,102 +106,6 @@ class ComputedStatement:
         return sum((line.amount for line in self.lines), ZERO_AMOUNT)
 
 
-class TariffCache:
-    """Rating tariffs by (version, local dates): a chunk parses each version once."""
-
-    def __init__(self) -> None:
-        self._tariffs: dict[tuple[int, date, date], definitions.Tariff] = {}
-
-    def get(self, part: ExportRulePart, start: date, end: date) -> definitions.Tariff:
-        """Return the version's rating tariff for [start, end) with holidays layered on."""
-        key = (part.version.pk, start, end)
-        if key not in self._tariffs:
-            self._tariffs[key] = tariff_queries.rating_tariff(
-                version=part.version, start=start, end=end
-            )
-        return self._tariffs[key]
-
-
-def _midnight(day: date, zone: str) -> int:
-    moment = datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
-    return int(moment.astimezone(UTC).timestamp())
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A rule part clipped to an enrollment: its version prices local dates [start, end)."""
-
-    part: ExportRulePart
-    start: date
-    end: date
-
-
-@dataclass(frozen=True)
-class Stretch:
-    """Consecutive pieces paying one channel kind the same way: one billing period to rate.
-
-    However many tariff versions it spans, it is rated in one call, so fixed items and the
-    minimum/maximum bound apply once to it (`settlement.rating.pricing.price_period`).
-    """
-
-    pieces: tuple[Piece, ...]
-
-    @property
-    def first(self) -> ExportRulePart:
-        """Return the part in force at the stretch's start (its bound applies)."""
-        return self.pieces[0].part
-
-    @property
-    def start(self) -> date:
-        """Return the first local date of the stretch."""
-        return self.pieces[0].start
-
-    @property
-    def end(self) -> date:
-        """Return the local date after the stretch."""
-        return self.pieces[-1].end
-
-
-def stretches(pieces: list[Piece]) -> list[Stretch]:
-    """Return `pieces` (in date order) joined into stretches: contiguous, same channel and rule.
-
-    A new stretch starts where dates are not contiguous (no rule in force between) or where
-    the channel kind or the estimate rule changes.
-    """
-    found: list[list[Piece]] = []
-    for piece in pieces:
-        last = found[-1][-1] if found else None
-        if (
-            last is not None
-            and last.end == piece.start
-            and last.part.channel_kind == piece.part.channel_kind
-            and last.part.pay_estimated == piece.part.pay_estimated
-            and last.part.plan.timezone == piece.part.plan.timezone
-        ):
-            found[-1].append(piece)
-        else:
-            found.append([piece])
-    return [Stretch(tuple(group)) for group in found]
-
-
-def _rate(
-    tariffs: TariffCache, stretch: Stretch, intervals: IntervalArrays, zone: str
-) -> RatingResult:
-    several = len(stretch.pieces) > 1
-    spans = [
-        TariffSpan(
-            tariff=tariffs.get(piece.part, piece.start, piece.end),
-            start=datetime.fromtimestamp(_midnight(piece.start, zone), tz=UTC),
-            end=datetime.fromtimestamp(_midnight(piece.end, zone), tz=UTC),
-            label=f"v{piece.part.version.version}" if several else "",
-        )
-        for piece in stretch.pieces
-    ]
-    return price_period(
-        intervals, spans=spans, period_start_utc=spans[0].start, period_end_utc=spans[-1].end
-    )
-
-
 def _hours(seconds: int) -> str:
     return f"{Decimal(seconds) / 3600:.2f}".rstrip("0").rstrip(".")
 
@@ -230,7 +136,7 @@ class _Context:
     """What pricing one channel under one rule part needs, and where its output goes."""
 
     statement: ComputedStatement
-    tariffs: TariffCache
+    ratings: ChannelRatings
     prefix: str
 
 
@@ -246,19 +152,17 @@ def _not_settleable(key: str, reason: str) -> ComputedLine:
     )
 
 
-def _piece_of(context: _Context, stretch: Stretch, result: RatingResult, number: int) -> int:
+def _piece_of(context: _Context, window: ChannelWindow, result: RatingResult, number: int) -> int:
     # Which piece (tariff version) a core line belongs to: an energy line by where its energy
     # lies, a fixed line by the first version that has the item, a bound line is the first's.
     line = result.lines[number]
     if line.bucket != NO_BUCKET:
         rows = result.attribution.bucket == line.bucket
         first = int(result.attribution.start_utc[rows].min())
-        zone = stretch.first.plan.timezone
-        starts = [_midnight(piece.start, zone) for piece in stretch.pieces]
-        return int(np.searchsorted(starts, first, side="right")) - 1
+        return int(np.searchsorted(window.piece_starts_utc(), first, side="right")) - 1
     if line.component == "fixed":
-        for index, piece in enumerate(stretch.pieces):
-            tariff = context.tariffs.get(piece.part, piece.start, piece.end)
+        for index, piece in enumerate(window.pieces):
+            tariff = context.ratings.tariffs.get(piece.part, piece.start, piece.end)
             if any(
                 (item.label, item.amount, item.per) == (line.label, line.price, line.unit)
                 for item in tariff.fixed_items
@@ -273,7 +177,7 @@ def _bucket_name(context: _Context, piece: Piece, line: Line) -> str:
     if line.bucket != NO_BUCKET:
         return str(line.bucket)
     if line.component == "fixed":
-        tariff = context.tariffs.get(piece.part, piece.start, piece.end)
+        tariff = context.ratings.tariffs.get(piece.part, piece.start, piece.end)
         for index, item in enumerate(tariff.fixed_items):
             if (item.label, item.amount, item.per) == (line.label, line.price, line.unit):
                 return f"item{index}"
@@ -283,17 +187,16 @@ def _bucket_name(context: _Context, piece: Piece, line: Line) -> str:
 def _priced_lines(
     context: _Context,
     *,
-    stretch: Stretch,
-    data: ChannelData,
+    window: ChannelWindow,
     paid: Int64Array,
     result: RatingResult,
 ) -> list[ComputedLine]:
     # The core's lines as statement lines, each naming the version that priced it and the
     # readings (`paid` indexes the channel's arrays) its bucket's energy came from.
-    attribution = result.attribution
+    attribution, data = result.attribution, window.data
     lines = []
     for number, line in enumerate(result.lines):
-        piece = stretch.pieces[_piece_of(context, stretch, result, number)]
+        piece = window.pieces[_piece_of(context, window, result, number)]
         backing = np.zeros(0, dtype=np.int64)
         if line.bucket != NO_BUCKET:
             backing = paid[np.unique(attribution.interval[attribution.bucket == line.bucket])]
@@ -332,11 +235,12 @@ def _priced_lines(
     return lines
 
 
-def _price_channel(context: _Context, stretch: Stretch, data: ChannelData) -> None:
+def _price_channel(context: _Context, channel_window: ChannelWindow) -> None:
+    part, data = channel_window.part, channel_window.data
+    start, end = channel_window.dates
     statement, lines = context.statement, context.statement.lines
-    part, start, end = stretch.first, stretch.start, stretch.end
-    start_utc, end_utc = _midnight(start, part.plan.timezone), _midnight(end, part.plan.timezone)
-    rows = np.flatnonzero((data.start_utc >= start_utc) & (data.start_utc < end_utc))
+    start_utc, end_utc = channel_window.utc_bounds()
+    rows = rows_in(data, start_utc, end_utc)
     active_s = end_utc - start_utc
     statement.quality.active_s += active_s
     statement.readings.extend(
@@ -356,9 +260,9 @@ def _price_channel(context: _Context, stretch: Stretch, data: ChannelData) -> No
         )
         return
     quality = data.quality[rows]
-    paid_mask = np.isin(quality, _PAID) | ((quality == _ESTIMATED) & part.pay_estimated)
+    paid_rows = paid_mask(quality, part)
     missing_mask = quality == _MISSING
-    held_mask = ~paid_mask & ~missing_mask
+    held_mask = ~paid_rows & ~missing_mask
     statement.quality.self_reported |= bool(data.self_reported[rows][~missing_mask].any())
     present = rows[~missing_mask]
     ends = np.minimum(data.start_utc[present] + data.duration_s[present], end_utc)
@@ -367,17 +271,16 @@ def _price_channel(context: _Context, stretch: Stretch, data: ChannelData) -> No
     estimated = rows[quality == _ESTIMATED]
     statement.quality.estimated_s += int(data.duration_s[estimated].sum())
     key = f"export:{part.version.pk}:{data.channel_id}"
-    paid = rows[paid_mask]
+    paid = rows[paid_rows]
     if paid.size == 0 and not held_mask.any():
         lines.append(_not_settleable(key, f"every reading of {window} is missing"))
         return
     if paid.size:
-        try:
-            result = _rate(context.tariffs, stretch, data.take(paid), part.plan.timezone)
-        except RatingInputError as exc:
-            lines.append(_not_settleable(key, f"{window}: {exc}"))
+        result = context.ratings.outcome(channel_window)
+        if isinstance(result, RatingInputError):
+            lines.append(_not_settleable(key, f"{window}: {result}"))
             return
-        lines.extend(_priced_lines(context, stretch=stretch, data=data, paid=paid, result=result))
+        lines.extend(_priced_lines(context, window=channel_window, paid=paid, result=result))
     held = rows[held_mask]
     if held.size:
         held_kwh = Decimal(int(data.wh[held].sum())).scaleb(-3)
@@ -432,6 +335,60 @@ def _price_channel(context: _Context, stretch: Stretch, data: ChannelData) -> No
         )
 
 
+def _pieces(enrollment: SiteEnrollment, parts: list[ExportRulePart]) -> list[Piece]:
+    # The rule parts in force while the site is enrolled, each cut to those dates.
+    return [
+        Piece(part, max(part.start, enrollment.start), min(part.end, enrollment.end))
+        for part in parts
+        if part.start < enrollment.end and part.end > enrollment.start
+    ]
+
+
+def stretches(pieces: list[Piece]) -> list[tuple[Piece, ...]]:
+    """Return `pieces` (in date order) joined into runs priced as one billing period each.
+
+    A new run starts where dates are not contiguous (no rule in force between) or where
+    the channel kind or the estimate rule changes; a tariff version change does not.
+    """
+    found: list[list[Piece]] = []
+    for piece in pieces:
+        last = found[-1][-1] if found else None
+        if (
+            last is not None
+            and last.end == piece.start
+            and last.part.channel_kind == piece.part.channel_kind
+            and last.part.pay_estimated == piece.part.pay_estimated
+        ):
+            found[-1].append(piece)
+        else:
+            found.append([piece])
+    return [tuple(group) for group in found]
+
+
+def _channels_of(
+    channels_by_site: dict[int, list[Channel]], site_id: int, kind: str
+) -> list[Channel]:
+    return [channel for channel in channels_by_site.get(site_id, []) if channel.kind == kind]
+
+
+def channel_windows(
+    *,
+    enrollments: list[SiteEnrollment],
+    parts: list[ExportRulePart],
+    channels_by_site: dict[int, list[Channel]],
+    readings: dict[int, ChannelData],
+) -> list[ChannelWindow]:
+    """Return every channel window `compute_statement` prices for these enrollments."""
+    return [
+        ChannelWindow(stretch, readings[channel.pk])
+        for enrollment in enrollments
+        for stretch in stretches(_pieces(enrollment, parts))
+        for channel in _channels_of(
+            channels_by_site, enrollment.site_id, stretch[0].part.channel_kind
+        )
+    ]
+
+
 def compute_statement(
     *,
     participant_id: int,
@@ -440,30 +397,22 @@ def compute_statement(
     gaps: list[Gap],
     channels_by_site: dict[int, list[Channel]],
     readings: dict[int, ChannelData],
-    tariffs: TariffCache,
+    ratings: ChannelRatings,
 ) -> ComputedStatement:
     """Return the participant's export lines for the period (pure given its inputs).
 
-    Lines come in a fixed order: per site, per stretch of rule parts (date order), per
-    channel (meter order), the core's lines, then held and missing-data lines. A stretch
-    spanning several tariff versions is one billing period to the core: its fixed items and
-    its minimum/maximum bound apply once, not once per version.
+    Lines come in a fixed order: per site, per stretch of rule parts (date order, see
+    `stretches`), per channel (meter order), the core's lines, then held and missing-data
+    lines. A stretch spanning tariff versions is one billing period to the core: its fixed
+    items and minimum/maximum bound apply once, not once per version. Channels `ratings` has not
+    priced yet (see `channel_windows` and `ChannelRatings.price_together`) are priced alone.
     """
     statement = ComputedStatement(participant_id, [], DataQuality(), [])
     for enrollment in enrollments:
         site_prefix = f"{enrollment.site_label}: " if len(enrollments) > 1 else ""
-        overlapping = [
-            Piece(part, max(part.start, enrollment.start), min(part.end, enrollment.end))
-            for part in parts
-            if part.start < enrollment.end and part.end > enrollment.start
-        ]
-        for stretch in stretches(overlapping):
-            kind = stretch.first.channel_kind
-            channels = [
-                channel
-                for channel in channels_by_site.get(enrollment.site_id, [])
-                if channel.kind == kind
-            ]
+        for stretch in stretches(_pieces(enrollment, parts)):
+            kind = stretch[0].part.channel_kind
+            channels = _channels_of(channels_by_site, enrollment.site_id, kind)
             if not channels:
                 statement.lines.append(
                     _not_settleable(
@@ -476,7 +425,10 @@ def compute_statement(
                 prefix = site_prefix
                 if len(channels) > 1:
                     prefix += f"{channel.meter_id}: "
-                _price_channel(_Context(statement, tariffs, prefix), stretch, readings[channel.pk])
+                _price_channel(
+                    _Context(statement, ratings, prefix),
+                    ChannelWindow(stretch, readings[channel.pk]),
+                )
         for gap in gaps:
             if gap.start < enrollment.end and gap.end > enrollment.start:
                 statement.lines.append(

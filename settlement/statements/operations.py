@@ -26,6 +26,7 @@ from settlement.statements import (
     roles,
     statement_queries,
 )
+from settlement.statements.channel_rating import ChannelRatings
 from settlement.statements.export_rules import export_rule_parts
 from settlement.statements.models import (
     RunChunk,
@@ -365,7 +366,19 @@ def _settle_participants(
     readings = inputs.readings_of_channels(channels=all_channels, period=period)
     booked = _booked(run, participant_ids)
     settings = statement_queries.settlement_settings(program=program)
-    tariffs = computation.TariffCache()
+    # The chunk's channels are priced together, one rating-core call per tariff version and
+    # dates, before each statement is put together from its channels' results.
+    ratings = ChannelRatings()
+    ratings.price_together(
+        window
+        for participant_id in participant_ids
+        for window in computation.channel_windows(
+            enrollments=enrollments.get(participant_id, []),
+            parts=parts,
+            channels_by_site=channels_by_site,
+            readings=readings,
+        )
+    )
     used_versions: set[int] = set()
     chunk_lineage: dict[str, object] = {}
     pending: list[_Pending] = []
@@ -377,7 +390,7 @@ def _settle_participants(
             gaps=gaps,
             channels_by_site=channels_by_site,
             readings=readings,
-            tariffs=tariffs,
+            ratings=ratings,
         )
         used_versions.update(
             line.tariff_version_id for line in computed.lines if line.tariff_version_id

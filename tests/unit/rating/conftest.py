@@ -10,4 +10,4 @@ def no_cached_offset_tables() -> None:
     # A table cached by an earlier test would let this one pass without running the code
     # that builds it; under `make mutation` the cache would even hold the tables of the
     # unmutated run the mutant's process was forked from.
-    local_time._cached_offset_table.cache_clear()
+    local_time.clear_offset_tables()

@@ -192,7 +192,8 @@ class RunReproduceView(APIView):
     permission_classes = (IsStaff,)
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="reproduction verdict")},
+        # 409: the run did not complete, or predates recorded reading revisions.
+        responses={200: OpenApiResponse(description="reproduction verdict"), 409: ErrorOutput},
         operation_id="staff_run_reproduce",
     )
     def get(self, request: Request, run_id: int) -> Response:

@@ -17,12 +17,15 @@ from django.db.models import Max, Sum
 from accounts.models import Program, User
 from settlement.errors import DomainError
 from settlement.programs import operations as program_operations
+from settlement.programs import queries as program_queries
 from settlement.statements import (
     checks,
     computation,
     differences,
+    event_lines,
     inputs,
     lineage,
+    paid_rules,
     roles,
     statement_queries,
 )
@@ -164,6 +167,8 @@ def start_run(
     if run_type not in SettlementRun.Type.values:
         raise RunNotAllowed(f"unknown run type {run_type!r}", details={"field": "type"})
     _check_zones(program, period)
+    # Event results are measured from the current readings and rules before they are paid.
+    event_lines.measure_period_events(program=program, period=period, now=now)
     participant_ids = inputs.participants_in_period(program=program, period=period)
     try:
         with transaction.atomic():
@@ -366,7 +371,13 @@ def _settle_participants(
     booked = _booked(run, participant_ids)
     settings = statement_queries.settlement_settings(program=program)
     tariffs = computation.TariffCache()
+    rule_inputs = paid_rules.load(
+        program=program, period=period, participant_ids=participant_ids, enrollments=enrollments
+    )
     used_versions: set[int] = set()
+    used_rule_sets: set[int] = set()
+    rule_versions: set[str] = set()
+    event_results: list[dict[str, object]] = []
     chunk_lineage: dict[str, object] = {}
     pending: list[_Pending] = []
     for participant_id in participant_ids:
@@ -382,6 +393,16 @@ def _settle_participants(
         used_versions.update(
             line.tariff_version_id for line in computed.lines if line.tariff_version_id
         )
+        paid = paid_rules.lines_for(
+            participant_id=participant_id,
+            enrollments=enrollments.get(participant_id, []),
+            inputs=rule_inputs,
+        )
+        computed.lines.extend(paid.lines)
+        computed.readings.extend(paid.readings)
+        used_rule_sets |= paid.rule_sets
+        rule_versions |= paid.rule_versions
+        event_results.extend(paid.event_results)
         booked_rows = booked.rows.get(participant_id)
         lines = computed.lines
         if booked_rows:
@@ -411,16 +432,16 @@ def _settle_participants(
     # Lock what was used, in the transaction that stores the statements priced with it.
     for version in TariffVersion.objects.filter(pk__in=sorted(used_versions)).order_by("pk"):
         tariff_operations.lock_version(version=version, through=period.end, now=now)
-    used_rule_sets = sorted(
-        {part.rule_set_id for part in parts if part.version.pk in used_versions}
-    )
-    for rule_set_id in used_rule_sets:
+    used_rule_sets |= {part.rule_set_id for part in parts if part.version.pk in used_versions}
+    for rule_set_id in sorted(used_rule_sets):
         program_operations.lock_version(rule_set_id=rule_set_id, through=period.end, now=now)
+    rule_versions |= {part.rule_version for part in parts if part.rule_version}
     return {
         "participants": chunk_lineage,
         "tariff_versions": sorted(used_versions),
-        "rule_versions": sorted({part.rule_version for part in parts if part.rule_version}),
-        "rule_sets": used_rule_sets,
+        "rule_versions": sorted(rule_versions),
+        "rule_sets": sorted(used_rule_sets),
+        "event_results": sorted(event_results, key=lambda result: str(result["delivery_id"])),
     }
 
 
@@ -455,10 +476,17 @@ def _complete(run: SettlementRun, now: datetime) -> None:
     participants: dict[str, object] = {}
     versions: set[int] = set()
     rules: set[str] = set()
+    rule_set_ids: set[int] = set()
+    results: dict[int, dict[str, object]] = {}
     for chunk in run.chunks.order_by("index"):
         participants.update(chunk.lineage.get("participants", {}))
         versions.update(chunk.lineage.get("tariff_versions", []))
         rules.update(chunk.lineage.get("rule_versions", []))
+        rule_set_ids.update(chunk.lineage.get("rule_sets", []))
+        for result in chunk.lineage.get("event_results", []):
+            results[int(result["delivery_id"])] = result
+    event_results = [results[key] for key in sorted(results)]
+    rule_sets = program_queries.rule_set_fingerprints(rule_set_ids=sorted(rule_set_ids))
     tariff_versions = [
         {
             "id": version.pk,
@@ -477,14 +505,16 @@ def _complete(run: SettlementRun, now: datetime) -> None:
         "type": run.type,
         "tariff_versions": tariff_versions,
         "rule_versions": sorted(rules),
-        "event_results": [],
+        "rule_sets": rule_sets,
+        "event_results": event_results,
         "participants": participants,
     }
     run.inputs_sha256 = lineage.sha256_of(
         {
             "tariff_versions": tariff_versions,
             "rule_versions": sorted(rules),
-            "event_results": [],
+            "rule_sets": rule_sets,
+            "event_results": event_results,
             "readings": {key: value["readings_sha256"] for key, value in participants.items()},  # type: ignore[index]
         }
     )

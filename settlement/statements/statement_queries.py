@@ -14,6 +14,7 @@ from settlement.statements.models import (
     Statement,
     StatementLine,
 )
+from settlement.statements.rule_lines import plain
 
 
 class ProgramNotFound(NotFound):
@@ -164,19 +165,9 @@ def _line_dict(line: StatementLine) -> dict[str, object]:
 def describe_line(*, line: StatementLine) -> str:
     """Return the line in plain words for an owner ("Exported 41.2 kWh during Peak at ...")."""
     if line.kind == "EXPORT_ENERGY" and line.price is not None:
-        kwh, price = _plain(line.kwh, 1), _plain(line.price, 2)
+        kwh, price = plain(line.kwh, 1), plain(line.price, 2)
         return f"Exported {kwh} kWh during {line.label} at ${price}/kWh"
     return line.label
-
-
-def _plain(value: Decimal, places: int) -> str:
-    """Return `value` without trailing zeros beyond `places` decimals (0.30000 -> 0.30)."""
-    text = f"{value:f}"
-    if "." not in text:
-        return f"{text}.{'0' * places}"
-    whole, fraction = text.split(".")
-    fraction = fraction.rstrip("0").ljust(places, "0")
-    return f"{whole}.{fraction}"
 
 
 def difference_from_previous(*, statement: Statement) -> dict[str, object] | None:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import Program
 from accounts.timezones import is_valid_timezone
+from settlement import version_locks
 from settlement.errors import DomainError, NotFound
 from settlement.outcomes import Outcome
 from settlement.rating import holiday_calendars
@@ -404,10 +405,4 @@ def lock_version(*, version: TariffVersion, through: date, now: datetime) -> Tar
 
     The first lock records `now`; later locks only extend `locked_through`.
     """
-    with transaction.atomic():
-        version = TariffVersion.objects.select_for_update().get(pk=version.pk)
-        version.locked_at = version.locked_at or now
-        if version.locked_through is None or through > version.locked_through:
-            version.locked_through = through
-        version.save(update_fields=["locked_at", "locked_through"])
-        return version
+    return version_locks.lock_through(TariffVersion, pk=version.pk, through=through, now=now)

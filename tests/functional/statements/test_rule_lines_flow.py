@@ -49,6 +49,7 @@ from settlement.statements import drilldown, exports, operations, periods, revie
 from settlement.statements.models import ProgramSettlementSettings, Statement
 from settlement.tariffs import definitions
 from settlement.tariffs.models import TariffPlan, TariffVersion
+from tests.clients import signed_in
 from tests.event_fixtures import Owner, add_hours, dispatch, local_hour
 from tests.factories import ProgramFactory, UserFactory
 from tests.settlement_fixtures import CREATED, LA, ingest_rows, tou_tariff
@@ -265,6 +266,12 @@ def test_every_rule_is_paid_then_a_revised_reading_books_exactly_the_difference(
     assert [(i.local_label, i.revision, i.current) for i in eight] == [
         ("2025-07-15 17:00 PDT", 1, True)
     ]
+    # Staff drill down from the line to the readings and the event result.
+    page = signed_in(approver).get(f"/staff/settlement/statements/{mine.pk}/lines/{line.number}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'href="/staff/events/{event.pk}/offers/{delivery.offer_id}/"' in html
+    assert "2025-07-15 17:00 PDT" in html
     # The run records the event results and the rule versions, and locked the rule set.
     # Noah's declined offer pays nothing, but his delivery is what his capacity is made of.
     declined = Delivery.objects.get(offer__participant=noah.participant)
@@ -430,8 +437,10 @@ def test_accepted_offers_are_paid_up_to_the_commitment_less_any_shortfall(staff_
     assert offer_lines == {
         "olivia": [
             (
-                "Delivered 17.0 kWh during the 15 Jul grid event at $1.00/kWh, "
-                "paid up to your 10.0 kWh commitment",
+                (
+                    "Delivered 17.0 kWh during the 15 Jul grid event at $1.00/kWh, "
+                    "paid up to your 10.0 kWh commitment"
+                ),
                 Decimal("10.000"),
                 Decimal("1.00000"),
                 Decimal("10.00"),
@@ -440,8 +449,10 @@ def test_accepted_offers_are_paid_up_to_the_commitment_less_any_shortfall(staff_
         ],
         "noah": [
             (
-                "Delivered 3.0 kWh during the 15 Jul grid event at $1.00/kWh, "
-                "less $1.00 for 2.0 kWh short",
+                (
+                    "Delivered 3.0 kWh during the 15 Jul grid event at $1.00/kWh, "
+                    "less $1.00 for 2.0 kWh short"
+                ),
                 Decimal("3.000"),
                 Decimal("1.00000"),
                 Decimal("2.00"),
@@ -450,3 +461,31 @@ def test_accepted_offers_are_paid_up_to_the_commitment_less_any_shortfall(staff_
         ],
         "mia": [],
     }
+
+
+def test_a_program_that_pays_no_exports_does_not_call_its_statements_not_settleable(
+    staff_roles,
+):
+    """Rules with only a $50 enrollment incentive: Olivia (enrolled 1 July) gets $50.00 and
+    a clean statement, not a "no export tariff" line (the program pays no exports)."""
+    program = ProgramFactory(code="welcome-only", name="Welcome", timezone=LA)
+    program_operations.import_rules(
+        program_code=program.code,
+        document={
+            "effective_from": "2025-01-01",
+            "rules": [
+                {
+                    "name": "welcome",
+                    "kind": "ONE_OFF",
+                    "parameters": {"amount": "50.00", "trigger": "ENROLLMENT"},
+                }
+            ],
+        },
+    )
+    olivia = Owner(program, "olivia@example.com", starts_on=JULY)
+
+    run = _settle(program, "INITIAL")
+
+    statement = Statement.objects.get(run=run, participant=olivia.participant)
+    assert _lines(statement) == [("ONE_OFF", "", Decimal("0.000"), Decimal("50.00"))]
+    assert (statement.total, statement.flags, statement.state) == (Decimal("50.00"), [], "DRAFT")

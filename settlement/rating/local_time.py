@@ -113,6 +113,11 @@ def _cached_offset_table(zone: str, start_utc: int, end_utc: int) -> OffsetTable
     return OffsetTable(zone=zone, starts_utc=_frozen(starts), offsets_s=_frozen(offsets))
 
 
+def clear_offset_tables() -> None:
+    """Forget every cached offset table (the benchmarks time a call that builds its own)."""
+    _cached_offset_table.cache_clear()
+
+
 def _frozen(values: list[int]) -> Int64Array:
     # A cached table is shared by every caller: nobody may write into it.
     array = np.array(values, dtype=np.int64)

@@ -8,29 +8,28 @@ missing hours. A site with no readings at all gets a "not settleable" line with 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from accounts.models import Channel
 from settlement.rating.errors import RatingInputError
-from settlement.rating.intervals import Int64Array, IntervalArrays
-from settlement.rating.result import NO_BUCKET, RatingResult
-from settlement.rating.tariff import TouTariff
-from settlement.rating.tou import price_tou
-from settlement.rating.vector import price_vector
+from settlement.rating.intervals import Int64Array
+from settlement.rating.result import NO_BUCKET
 from settlement.statements import lineage
+from settlement.statements.channel_rating import (
+    ChannelRatings,
+    ChannelWindow,
+    paid_mask,
+    rows_in,
+)
 from settlement.statements.export_rules import ExportRulePart, Gap
 from settlement.statements.inputs import QUALITY_CODE, ChannelData, SiteEnrollment
 from settlement.statements.lineage import Run
-from settlement.tariffs import definitions
-from settlement.tariffs import queries as tariff_queries
 
 ZERO_KWH = Decimal("0.000")
 ZERO_AMOUNT = Decimal("0.00")
-_PAID = np.array([QUALITY_CODE[name] for name in ("ACTUAL", "EDITED", "DERIVED")], dtype=np.int64)
 _ESTIMATED = QUALITY_CODE["ESTIMATED"]
 _MISSING = QUALITY_CODE["MISSING"]
 _KIND_OF_COMPONENT = {
@@ -106,37 +105,6 @@ class ComputedStatement:
         return sum((line.amount for line in self.lines), ZERO_AMOUNT)
 
 
-class TariffCache:
-    """Rating tariffs by (version, local dates): a chunk parses each version once."""
-
-    def __init__(self) -> None:
-        self._tariffs: dict[tuple[int, date, date], definitions.Tariff] = {}
-
-    def get(self, part: ExportRulePart, start: date, end: date) -> definitions.Tariff:
-        """Return the version's rating tariff for [start, end) with holidays layered on."""
-        key = (part.version.pk, start, end)
-        if key not in self._tariffs:
-            self._tariffs[key] = tariff_queries.rating_tariff(
-                version=part.version, start=start, end=end
-            )
-        return self._tariffs[key]
-
-
-def _midnight(day: date, zone: str) -> int:
-    moment = datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
-    return int(moment.astimezone(UTC).timestamp())
-
-
-def _rate(
-    tariff: definitions.Tariff, intervals: IntervalArrays, start_utc: int, end_utc: int
-) -> RatingResult:
-    start = datetime.fromtimestamp(start_utc, tz=UTC)
-    end = datetime.fromtimestamp(end_utc, tz=UTC)
-    if isinstance(tariff, TouTariff):
-        return price_tou(intervals, tariff, period_start_utc=start, period_end_utc=end)
-    return price_vector(intervals, tariff, period_start_utc=start, period_end_utc=end)
-
-
 def _hours(seconds: int) -> str:
     return f"{Decimal(seconds) / 3600:.2f}".rstrip("0").rstrip(".")
 
@@ -167,7 +135,7 @@ class _Context:
     """What pricing one channel under one rule part needs, and where its output goes."""
 
     statement: ComputedStatement
-    tariffs: TariffCache
+    ratings: ChannelRatings
     prefix: str
 
 
@@ -183,12 +151,12 @@ def _not_settleable(key: str, reason: str) -> ComputedLine:
     )
 
 
-def _price_channel(
-    context: _Context, part: ExportRulePart, data: ChannelData, start: date, end: date
-) -> None:
+def _price_channel(context: _Context, channel_window: ChannelWindow) -> None:
+    part, data = channel_window.part, channel_window.data
+    start, end = channel_window.dates
     statement, lines = context.statement, context.statement.lines
-    start_utc, end_utc = _midnight(start, part.plan.timezone), _midnight(end, part.plan.timezone)
-    rows = np.flatnonzero((data.start_utc >= start_utc) & (data.start_utc < end_utc))
+    start_utc, end_utc = channel_window.utc_bounds()
+    rows = rows_in(data, start_utc, end_utc)
     active_s = end_utc - start_utc
     statement.quality.active_s += active_s
     statement.readings.extend(
@@ -208,9 +176,9 @@ def _price_channel(
         )
         return
     quality = data.quality[rows]
-    paid_mask = np.isin(quality, _PAID) | ((quality == _ESTIMATED) & part.pay_estimated)
+    paid_rows = paid_mask(quality, part)
     missing_mask = quality == _MISSING
-    held_mask = ~paid_mask & ~missing_mask
+    held_mask = ~paid_rows & ~missing_mask
     statement.quality.self_reported |= bool(data.self_reported[rows][~missing_mask].any())
     present = rows[~missing_mask]
     ends = np.minimum(data.start_utc[present] + data.duration_s[present], end_utc)
@@ -219,16 +187,14 @@ def _price_channel(
     estimated = rows[quality == _ESTIMATED]
     statement.quality.estimated_s += int(data.duration_s[estimated].sum())
     key = f"export:{part.version.pk}:{data.channel_id}"
-    paid = rows[paid_mask]
+    paid = rows[paid_rows]
     if paid.size == 0 and not held_mask.any():
         lines.append(_not_settleable(key, f"every reading of {window} is missing"))
         return
     if paid.size:
-        tariff = context.tariffs.get(part, start, end)
-        try:
-            result = _rate(tariff, data.take(paid), start_utc, end_utc)
-        except RatingInputError as exc:
-            lines.append(_not_settleable(key, f"{window}: {exc}"))
+        result = context.ratings.outcome(channel_window)
+        if isinstance(result, RatingInputError):
+            lines.append(_not_settleable(key, f"{window}: {result}"))
             return
         attribution = result.attribution
         for number, line in enumerate(result.lines):
@@ -314,6 +280,39 @@ def _price_channel(
         )
 
 
+def _overlapping(
+    enrollment: SiteEnrollment, parts: list[ExportRulePart]
+) -> list[tuple[ExportRulePart, date, date]]:
+    # The rule parts in force while the site is enrolled, each cut to those dates.
+    return [
+        (part, max(part.start, enrollment.start), min(part.end, enrollment.end))
+        for part in parts
+        if part.start < enrollment.end and part.end > enrollment.start
+    ]
+
+
+def _channels_of(
+    channels_by_site: dict[int, list[Channel]], site_id: int, kind: str
+) -> list[Channel]:
+    return [channel for channel in channels_by_site.get(site_id, []) if channel.kind == kind]
+
+
+def channel_windows(
+    *,
+    enrollments: list[SiteEnrollment],
+    parts: list[ExportRulePart],
+    channels_by_site: dict[int, list[Channel]],
+    readings: dict[int, ChannelData],
+) -> list[ChannelWindow]:
+    """Return every channel window `compute_statement` prices for these enrollments."""
+    return [
+        ChannelWindow(part, readings[channel.pk], start, end)
+        for enrollment in enrollments
+        for part, start, end in _overlapping(enrollment, parts)
+        for channel in _channels_of(channels_by_site, enrollment.site_id, part.channel_kind)
+    ]
+
+
 def compute_statement(
     *,
     participant_id: int,
@@ -322,26 +321,20 @@ def compute_statement(
     gaps: list[Gap],
     channels_by_site: dict[int, list[Channel]],
     readings: dict[int, ChannelData],
-    tariffs: TariffCache,
+    ratings: ChannelRatings,
 ) -> ComputedStatement:
     """Return the participant's export lines for the period (pure given its inputs).
 
     Lines come in a fixed order: per site, per rule part (date order), per channel (meter
-    order), the core's lines, then held and missing-data lines.
+    order), the core's lines, then held and missing-data lines. Channels `ratings` has not
+    priced yet (see `channel_windows` and `ChannelRatings.price_together`) are priced alone.
     """
     statement = ComputedStatement(participant_id, [], DataQuality(), [])
     for enrollment in enrollments:
         site_prefix = f"{enrollment.site_label}: " if len(enrollments) > 1 else ""
-        overlapping = [
-            part for part in parts if part.start < enrollment.end and part.end > enrollment.start
-        ]
-        for part in overlapping:
-            start, end = max(part.start, enrollment.start), min(part.end, enrollment.end)
-            channels = [
-                channel
-                for channel in channels_by_site.get(enrollment.site_id, [])
-                if channel.kind == part.channel_kind
-            ]
+        overlapping = _overlapping(enrollment, parts)
+        for part, start, end in overlapping:
+            channels = _channels_of(channels_by_site, enrollment.site_id, part.channel_kind)
             if not channels:
                 statement.lines.append(
                     _not_settleable(
@@ -357,7 +350,8 @@ def compute_statement(
                 if len(overlapping) > 1:
                     prefix += f"v{part.version.version} "
                 _price_channel(
-                    _Context(statement, tariffs, prefix), part, readings[channel.pk], start, end
+                    _Context(statement, ratings, prefix),
+                    ChannelWindow(part, readings[channel.pk], start, end),
                 )
         for gap in gaps:
             if gap.start < enrollment.end and gap.end > enrollment.start:

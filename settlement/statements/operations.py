@@ -29,6 +29,7 @@ from settlement.statements import (
     roles,
     statement_queries,
 )
+from settlement.statements.channel_rating import ChannelRatings
 from settlement.statements.export_rules import export_rule_parts
 from settlement.statements.models import (
     RunChunk,
@@ -370,9 +371,21 @@ def _settle_participants(
     readings = inputs.readings_of_channels(channels=all_channels, period=period)
     booked = _booked(run, participant_ids)
     settings = statement_queries.settlement_settings(program=program)
-    tariffs = computation.TariffCache()
     rule_inputs = paid_rules.load(
         program=program, period=period, participant_ids=participant_ids, enrollments=enrollments
+    )
+    # The chunk's channels are priced together, one rating-core call per tariff version and
+    # dates, before each statement is put together from its channels' results.
+    ratings = ChannelRatings()
+    ratings.price_together(
+        window
+        for participant_id in participant_ids
+        for window in computation.channel_windows(
+            enrollments=enrollments.get(participant_id, []),
+            parts=parts,
+            channels_by_site=channels_by_site,
+            readings=readings,
+        )
     )
     used_versions: set[int] = set()
     used_rule_sets: set[int] = set()
@@ -388,7 +401,7 @@ def _settle_participants(
             gaps=gaps,
             channels_by_site=channels_by_site,
             readings=readings,
-            tariffs=tariffs,
+            ratings=ratings,
         )
         used_versions.update(
             line.tariff_version_id for line in computed.lines if line.tariff_version_id

@@ -113,3 +113,14 @@ def test_cached_offsets_equal_zoneinfo_whatever_the_zone_and_span(zone, start, d
     changes = table.starts_utc[1:].tolist()
     for instant in instants + changes + [change - 1 for change in changes]:
         assert table_offset(table, instant) == zoneinfo_offset(zone, instant)
+
+
+def test_clearing_the_cache_builds_an_equal_table_anew():
+    before = local_time.offset_table(LOS_ANGELES, **YEAR_2025)
+
+    local_time.clear_offset_tables()
+    after = local_time.offset_table(LOS_ANGELES, **YEAR_2025)
+
+    assert after is not before
+    assert after.starts_utc.tolist() == before.starts_utc.tolist()
+    assert after.offsets_s.tolist() == before.offsets_s.tolist()

@@ -203,3 +203,18 @@ def rule_set_fingerprints(*, rule_set_ids: list[int]) -> list[dict[str, object]]
             }
         )
     return sorted(found, key=lambda entry: int(str(entry["id"])))
+
+
+def rule_fingerprints(*, program: Program) -> dict[int, str]:
+    """Return, by rule id, a short sha256 of each rule's kind and parameters.
+
+    Two versions of a rule with the same text have the same fingerprint, so settlement
+    matches their lines; a corrected rule has a new one.
+    """
+    found = {}
+    for pk, kind, parameters in Rule.objects.filter(rule_set__program=program).values_list(
+        "pk", "kind", "parameters"
+    ):
+        text = json.dumps([kind, parameters], sort_keys=True, separators=(",", ":"))
+        found[pk] = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return found

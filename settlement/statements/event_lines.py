@@ -65,6 +65,7 @@ class EventInputs:
     # Offers of each season's events, by (season year, participant).
     season_offers: dict[tuple[int, int], list[Offer]]
     durations: dict[tuple[int, int], int]
+    fingerprints: dict[int, str]
 
 
 def measure_period_events(*, program: Program, period: Period, now: datetime) -> None:
@@ -133,6 +134,7 @@ def load(
     stretches: list[program_queries.RulesInForce],
     period: Period,
     participant_ids: list[int],
+    fingerprints: dict[int, str],
 ) -> EventInputs:
     """Return the offers, current deliveries and seasons the chunk's event lines need."""
     zone = ZoneInfo(program.timezone)
@@ -156,7 +158,7 @@ def load(
     every = [o for found in offers.values() for o in found] + [
         o for found in season_offers.values() for o in found
     ]
-    return EventInputs(zone, offers, seasons, season_offers, _durations(every))
+    return EventInputs(zone, offers, seasons, season_offers, _durations(every), fingerprints)
 
 
 def _reading_keys(delivery: Delivery) -> list[tuple[int, int, int]]:
@@ -292,7 +294,13 @@ def _offer_line(
         ComputedLine(
             kind=rule.kind.value,
             label=f"{prefix}{label}",
-            match_key=match_key(rule.kind.value, rule, f"event{offer.event_id}", f"site{site}"),
+            match_key=match_key(
+                rule.kind.value,
+                rule.name,
+                inputs.fingerprints[rule.rule_id],
+                f"event{offer.event_id}",
+                f"site{site}",
+            ),
             kwh=kwh,
             price=price,
             amount=delivery.amount,
@@ -329,7 +337,13 @@ def _capacity_line(
 ) -> None:
     rule = season.rule
     site = offers[0].enrollment.site_id
-    key = match_key("CAPACITY", rule, f"season{season.year}", f"site{site}")
+    key = match_key(
+        "CAPACITY",
+        rule.name,
+        inputs.fingerprints[rule.rule_id],
+        f"season{season.year}",
+        f"site{site}",
+    )
     version = rule_version(rule_id=rule.rule_id, version=rule.version)
     hours: list[performance.EventHours] = []
     keys: list[tuple[int, int, int]] = []

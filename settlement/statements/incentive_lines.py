@@ -78,6 +78,7 @@ class IncentiveInputs:
     enrollment_dates: dict[int, tuple[date, date | None]]
     # How many times each (participant, rule name) one-off was paid in other periods.
     one_offs_paid: dict[tuple[int, str], int]
+    fingerprints: dict[int, str]
 
 
 def _next_month(day: date) -> date:
@@ -165,6 +166,7 @@ def load(
     period: Period,
     participant_ids: list[int],
     enrollments: dict[int, list[SiteEnrollment]],
+    fingerprints: dict[int, str],
 ) -> IncentiveInputs:
     """Return what the chunk's availability and one-off lines need, in a few queries."""
     zone = ZoneInfo(program.timezone)
@@ -183,6 +185,7 @@ def load(
             )
         },
         one_offs_paid=_one_offs_paid(program, period, participant_ids),
+        fingerprints=fingerprints,
     )
 
 
@@ -276,7 +279,11 @@ def _availability(
             f"in {month_name}: {outcome}"
         ),
         match_key=match_key(
-            "AVAILABILITY", rule, f"{month.first:%Y-%m}", f"site{enrollment.site_id}"
+            "AVAILABILITY",
+            rule.name,
+            inputs.fingerprints[rule.rule_id],
+            f"{month.first:%Y-%m}",
+            f"site{enrollment.site_id}",
         ),
         kwh=ZERO_KWH,
         price=None,
@@ -328,7 +335,11 @@ def _one_offs(
                 kind="ONE_OFF",
                 label=label,
                 match_key=match_key(
-                    "ONE_OFF", rule, f"site{enrollment.site_id}", starts_on.isoformat()
+                    "ONE_OFF",
+                    rule.name,
+                    inputs.fingerprints[rule.rule_id],
+                    f"site{enrollment.site_id}",
+                    starts_on.isoformat(),
                 ),
                 kwh=ZERO_KWH,
                 price=None,

@@ -221,12 +221,12 @@ def period_of(run: SettlementRun) -> Period:
 
 @dataclass
 class _Booked:
-    rows: dict[int, list[tuple[str, str, str, str, Decimal, Decimal]]]
+    rows: dict[int, list[differences.BookedRow]]
     averages: dict[int, Decimal]
 
 
 def _booked(run: SettlementRun, participant_ids: list[int]) -> _Booked:
-    rows: dict[int, list[tuple[str, str, str, str, Decimal, Decimal]]] = defaultdict(list)
+    rows: dict[int, list[differences.BookedRow]] = defaultdict(list)
     if run.type != SettlementRun.Type.INITIAL:
         for line in (
             StatementLine.objects.filter(
@@ -245,6 +245,8 @@ def _booked(run: SettlementRun, participant_ids: list[int]) -> _Booked:
                 "label",
                 "kwh",
                 "amount",
+                "rule_version",
+                "event_result",
             )
         ):
             rows[line[0]].append(line[1:])

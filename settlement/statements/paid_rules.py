@@ -33,10 +33,15 @@ def load(
 ) -> PaidRuleInputs:
     """Return the rules in force, offers, deliveries and charger data the chunk needs."""
     stretches = program_queries.rules_in_force(program=program, start=period.start, end=period.end)
+    fingerprints = program_queries.rule_fingerprints(program=program)
     return PaidRuleInputs(
         period=period,
         events=event_lines.load(
-            program=program, stretches=stretches, period=period, participant_ids=participant_ids
+            program=program,
+            stretches=stretches,
+            period=period,
+            participant_ids=participant_ids,
+            fingerprints=fingerprints,
         ),
         incentives=incentive_lines.load(
             program=program,
@@ -44,6 +49,7 @@ def load(
             period=period,
             participant_ids=participant_ids,
             enrollments=enrollments,
+            fingerprints=fingerprints,
         ),
     )
 

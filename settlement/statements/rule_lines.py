@@ -45,13 +45,14 @@ def rule_version(*, rule_id: int, version: int) -> str:
     return f"rule {rule_id} of rules v{version}"
 
 
-def match_key(kind: str, rule: program_queries.RuleInForce, *bucket: object) -> str:
-    """Return the key a recalculation matches the line by: kind, rule name, version, bucket.
+def match_key(kind: str, name: str, fingerprint: str, *bucket: object) -> str:
+    """Return the key a recalculation matches the line by: kind, rule, its text, bucket.
 
-    The rule's name and its set's version (not the row ids) identify it, so the same rule
-    text settles to the same keys.
+    The rule's name and the fingerprint of its text (`programs.queries.rule_fingerprints`)
+    stand for the rule version, so a new rule set version that leaves a rule as it was
+    books nothing for it, and a corrected rule reverses the old line and books the new.
     """
-    return ":".join([kind.lower(), rule.name, f"v{rule.version}", *map(str, bucket)])
+    return ":".join([kind.lower(), name, fingerprint, *map(str, bucket)])
 
 
 def stretch_on(stretches: list[program_queries.RulesInForce], day: date):  # type: ignore[no-untyped-def]

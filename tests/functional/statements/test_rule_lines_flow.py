@@ -34,6 +34,8 @@ Then Olivia's 18:00 export is corrected to 6000 Wh (revision 2). Recalculation:
 """
 
 import datetime as dt
+import hashlib
+import json
 from decimal import Decimal
 
 import pytest
@@ -255,9 +257,16 @@ def test_every_rule_is_paid_then_a_revised_reading_books_exactly_the_difference(
     assert line.event_result == (
         f"event {event.pk}, offer {delivery.offer_id}, delivery {delivery.pk}"
     )
-    assert (
-        line.match_key
-        == f"event_incremental:event-incremental:v1:event{event.pk}:site{olivia.export.site_id}"
+    # Matched by rule (name and the sha256 of its text), event and site, never by label.
+    text = json.dumps(
+        ["EVENT_INCREMENTAL", _rules("elrp-all-tou")["rules"][1]["parameters"]],
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    fingerprint = hashlib.sha256(text.encode()).hexdigest()[:12]
+    assert line.match_key == (
+        f"event_incremental:event-incremental:{fingerprint}:event{event.pk}"
+        f":site{olivia.export.site_id}"
     )
     intervals = drilldown.line_intervals(line=line, time_zone=LA)
     # Ten days of lookback and the event day, both channels, every hour read for the result.
@@ -489,3 +498,52 @@ def test_a_program_that_pays_no_exports_does_not_call_its_statements_not_settlea
     statement = Statement.objects.get(run=run, participant=olivia.participant)
     assert _lines(statement) == [("ONE_OFF", "", Decimal("0.000"), Decimal("50.00"))]
     assert (statement.total, statement.flags, statement.state) == (Decimal("50.00"), [], "DRAFT")
+
+
+def test_a_corrected_rule_version_books_only_the_corrected_rules_difference(scenario):
+    """July is settled and approved; then rules v2 (from 2025-01-01, so in force in July)
+    raise the event price to $2.50/kWh and keep every other rule as it was. The
+    recalculation re-measures the event under v2: 20.5 kWh x $2.50 = $51.25. Only the
+    event line changes: the v1 line (-$41.00) is reversed and the v2 line (+$51.25) booked,
+    +$10.25 in all; exports, capacity, availability and the one-off have the same text and
+    book nothing. Noah's declined offer is still owed nothing."""
+    program, olivia, _, _, approver = scenario
+    run = _settle(program, "INITIAL")
+    for statement in Statement.objects.filter(run=run):
+        review.approve(statement=statement, actor=approver, reason="checked", now=NOW)
+    corrected = _rules("elrp-all-tou")
+    corrected["rules"][1]["parameters"]["price_per_kwh"] = "2.50"
+    summary = program_operations.import_rules(program_code=program.code, document=corrected)
+    assert (summary.as_dict()["version"], summary.as_dict()["outcome"]) == (2, "created")
+
+    recalculation = _settle(program, "RECALCULATION")
+
+    adjustment = Statement.objects.get(run=recalculation)
+    assert adjustment.participant_id == olivia.participant.pk
+    v1, v2 = RuleSet.objects.filter(program=program).order_by("version")
+    old_rule = v1.rules.get(kind="EVENT_INCREMENTAL")
+    new_rule = v2.rules.get(kind="EVENT_INCREMENTAL")
+    assert [
+        (line.kind, line.adjusts_kind, line.kwh, line.amount, line.rule_version)
+        for line in adjustment.lines.order_by("number")
+        if line.kind == "ADJUSTMENT"
+    ] == [
+        (
+            "ADJUSTMENT",
+            "EVENT_INCREMENTAL",
+            Decimal("20.500"),
+            Decimal("51.25"),
+            f"rule {new_rule.pk} of rules v2",
+        ),
+        (
+            "ADJUSTMENT",
+            "EVENT_INCREMENTAL",
+            Decimal("-20.500"),
+            Decimal("-41.00"),
+            f"rule {old_rule.pk} of rules v1",
+        ),
+    ]
+    assert adjustment.total == Decimal("10.25")
+    assert {entry["id"] for entry in recalculation.inputs["rule_sets"]} == {v2.pk}
+    v2.refresh_from_db()
+    assert v2.locked_at is not None

@@ -53,6 +53,10 @@ def price_batches(
             continue
         together.append(number)
     try:
+        if isinstance(tariff, HourlyVectorTariff) and tariff.by_utc_hour:
+            # Each UTC hour keeps its own price inside a line's key, so a line's amount rests
+            # on the batch's own hours: such a vector is priced batch by batch.
+            raise RatingInputError("absolute-hour vectors are priced batch by batch")
         priced = _priced_together([batches[number] for number in together], tariff, period)
     except RatingInputError:
         priced = [

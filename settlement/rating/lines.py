@@ -23,20 +23,35 @@ _FAR_PAST = np.iinfo(np.int64).min
 
 LinePart = tuple[str, Component, Decimal]
 DescribeBucket = Callable[[int], Sequence[LinePart]]
+# The exact (unrounded) value of each of a bucket's line parts, in `describe` order, or
+# None when each part is simply kWh x its price.
+BucketValues = Callable[[int], Sequence[Decimal] | None]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class EnergyPricing:
-    """Energy attributed to buckets, and how to describe each bucket's lines."""
+    """Energy attributed to buckets, and how to describe each bucket's lines.
+
+    `values` is given when a bucket's price varies inside it (an absolute-hour vector
+    grouped by month, day type and hour): each line's amount is then its exact value
+    (the sum of each hour's kWh x that hour's price), rounded once, and the part's price
+    only states the energy-weighted average. Without it, amount = kWh x price.
+    """
 
     attribution: Attribution
     bucket_count: int
     describe: DescribeBucket
+    values: BucketValues | None = None
 
 
 def kwh_of(wh: int) -> Decimal:
     """Return integer Wh as an exact kWh Decimal with three places (1234 -> 1.234)."""
     return Decimal(wh).scaleb(-3)
+
+
+def exact_value(quantity: Decimal, price: Decimal) -> Decimal:
+    """Return quantity x price computed exactly (no rounding)."""
+    return _EXACT.multiply(quantity, price)
 
 
 def priced(quantity: Decimal, price: Decimal) -> Decimal:
@@ -76,24 +91,36 @@ def bucket_sums(
 
 
 def energy_lines(
-    attribution: Attribution, *, bucket_count: int, zone: str, describe: DescribeBucket
+    attribution: Attribution,
+    *,
+    bucket_count: int,
+    zone: str,
+    describe: DescribeBucket,
+    values: BucketValues | None = None,
 ) -> list[Line]:
     """Return the energy lines of every bucket that holds attributed energy, bucket order.
 
     `describe(bucket)` gives the (label, component, price) of each line of that bucket: one
-    for a TOU period or tier, two (generation, delivery) for a price-vector key.
+    for a TOU period or tier, two (generation, delivery) for a price-vector key. `values`:
+    see `EnergyPricing`.
     """
     sums = bucket_sums(
         attribution.bucket, attribution.wh, attribution.start_utc, key_count=bucket_count
     )
-    return lines_of_sums(sums, zone=zone, describe=describe)
+    return lines_of_sums(sums, zone=zone, describe=describe, values=values)
 
 
 def _local(utc: int, info: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(utc, tz=UTC).astimezone(info)
 
 
-def lines_of_sums(sums: BucketSums, *, zone: str, describe: DescribeBucket) -> list[Line]:
+def lines_of_sums(
+    sums: BucketSums,
+    *,
+    zone: str,
+    describe: DescribeBucket,
+    values: BucketValues | None = None,
+) -> list[Line]:
     """Return the energy lines of the used buckets of `sums`, in bucket order."""
     info = zone_info(zone)
     lines = []
@@ -101,7 +128,9 @@ def lines_of_sums(sums: BucketSums, *, zone: str, describe: DescribeBucket) -> l
         kwh = kwh_of(int(sums.wh[bucket]))
         first_local = _local(int(sums.first_start_utc[bucket]), info)
         last_local = _local(int(sums.last_start_utc[bucket]), info)
-        for label, component, price in describe(bucket):
+        exact = values(bucket) if values is not None else None
+        for number, (label, component, price) in enumerate(describe(bucket)):
+            amount = priced(kwh, price) if exact is None else round_to_cents(exact[number])
             lines.append(
                 Line(
                     label=label,
@@ -110,7 +139,7 @@ def lines_of_sums(sums: BucketSums, *, zone: str, describe: DescribeBucket) -> l
                     quantity=kwh,
                     kwh=kwh,
                     price=price,
-                    amount=priced(kwh, price),
+                    amount=amount,
                     bucket=bucket,
                     first_local_start=first_local,
                     last_local_start=last_local,
@@ -209,7 +238,11 @@ def result_of(
 ) -> RatingResult:
     """Return the result: energy lines, then `fixed`, then any minimum/maximum bound line."""
     lines = energy_lines(
-        energy.attribution, bucket_count=energy.bucket_count, zone=zone, describe=energy.describe
+        energy.attribution,
+        bucket_count=energy.bucket_count,
+        zone=zone,
+        describe=energy.describe,
+        values=energy.values,
     )
     return result_with(
         lines, energy.attribution, zone=zone, fixed=fixed, minimum=minimum, maximum=maximum

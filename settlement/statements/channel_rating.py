@@ -16,6 +16,7 @@ import numpy as np
 from settlement.rating.batches import Outcome, price_batches
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import Int64Array
+from settlement.rating.pricing import TariffSpan, price_period
 from settlement.statements.export_rules import ExportRulePart
 from settlement.statements.inputs import QUALITY_CODE, ChannelData
 from settlement.tariffs import definitions
@@ -58,18 +59,46 @@ def paid_mask(quality: Int64Array, part: ExportRulePart) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ChannelWindow:
-    """A channel whose readings a rule part prices over local dates [start, end)."""
+class Piece:
+    """A rule part clipped to an enrollment: its version prices local dates [start, end)."""
 
     part: ExportRulePart
-    data: ChannelData
     start: date
     end: date
 
+
+@dataclass(frozen=True)
+class ChannelWindow:
+    """A channel whose readings consecutive rule parts price over local dates [start, end).
+
+    The pieces pay one channel kind the same way; however many tariff versions they span,
+    the window is one billing period to the core, so fixed items and the minimum/maximum
+    bound apply once to it (`settlement.rating.pricing.price_period`).
+    """
+
+    pieces: tuple[Piece, ...]
+    data: ChannelData
+
     @property
-    def key(self) -> tuple[int, bool, int, date, date]:
-        """Return what identifies the pricing: version, estimate rule, channel and dates."""
-        return (self.part.version.pk, self.part.pay_estimated, self.data.channel_id, *self.dates)
+    def part(self) -> ExportRulePart:
+        """Return the rule part in force at the window's start (its bound applies)."""
+        return self.pieces[0].part
+
+    @property
+    def start(self) -> date:
+        """Return the window's first local date."""
+        return self.pieces[0].start
+
+    @property
+    def end(self) -> date:
+        """Return the local date after the window."""
+        return self.pieces[-1].end
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Return what identifies the pricing: versions and dates, estimate rule, channel."""
+        versions = tuple((piece.part.version.pk, piece.start, piece.end) for piece in self.pieces)
+        return (versions, self.part.pay_estimated, self.data.channel_id)
 
     @property
     def dates(self) -> tuple[date, date]:
@@ -80,6 +109,11 @@ class ChannelWindow:
         """Return the window as epoch seconds [start, end) in the plan's zone."""
         zone = self.part.plan.timezone
         return midnight_utc(self.start, zone), midnight_utc(self.end, zone)
+
+    def piece_starts_utc(self) -> list[int]:
+        """Return the epoch second each piece begins, in order."""
+        zone = self.part.plan.timezone
+        return [midnight_utc(piece.start, zone) for piece in self.pieces]
 
     def paid_rows(self) -> Int64Array:
         """Return the indices of the readings in the window the part pays, in start order."""
@@ -92,12 +126,44 @@ class ChannelRatings:
 
     def __init__(self, tariffs: TariffCache | None = None) -> None:
         self.tariffs = tariffs or TariffCache()
-        self._outcomes: dict[tuple[int, bool, int, date, date], Outcome] = {}
+        self._outcomes: dict[tuple[object, ...], Outcome] = {}
+
+    def _price_across_versions(self, window: ChannelWindow) -> None:
+        # Rare (a version change inside the period): priced alone, as one billing period.
+        paid = window.paid_rows()
+        if not paid.size:
+            return
+        several = len(window.pieces) > 1
+        zone = window.part.plan.timezone
+        spans = [
+            TariffSpan(
+                tariff=self.tariffs.get(piece.part, piece.start, piece.end),
+                start=datetime.fromtimestamp(midnight_utc(piece.start, zone), tz=UTC),
+                end=datetime.fromtimestamp(midnight_utc(piece.end, zone), tz=UTC),
+                label=f"v{piece.part.version.version}" if several else "",
+            )
+            for piece in window.pieces
+        ]
+        try:
+            self._outcomes[window.key] = price_period(
+                window.data.take(paid),
+                spans=spans,
+                period_start_utc=spans[0].start,
+                period_end_utc=spans[-1].end,
+            )
+        except RatingInputError as error:
+            self._outcomes[window.key] = error
 
     def price_together(self, windows: Iterable[ChannelWindow]) -> None:
-        """Price the windows' paid readings: one core call per tariff version and dates."""
+        """Price the windows' paid readings: one core call per tariff version and dates.
+
+        A window spanning several versions is priced alone, across them.
+        """
         by_tariff: dict[tuple[int, date, date], list[ChannelWindow]] = defaultdict(list)
         for window in windows:
+            if len(window.pieces) > 1:
+                self._price_across_versions(window)
+                continue
             by_tariff[(window.part.version.pk, *window.dates)].append(window)
         for group in by_tariff.values():
             ready, arrays = [], []

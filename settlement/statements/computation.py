@@ -8,7 +8,7 @@ missing hours. A site with no readings at all gets a "not settleable" line with 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import numpy as np
@@ -16,11 +16,12 @@ import numpy as np
 from accounts.models import Channel
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import Int64Array
-from settlement.rating.result import NO_BUCKET
-from settlement.statements import lineage
+from settlement.rating.result import NO_BUCKET, Line, RatingResult
+from settlement.statements import line_labels, lineage
 from settlement.statements.channel_rating import (
     ChannelRatings,
     ChannelWindow,
+    Piece,
     paid_mask,
     rows_in,
 )
@@ -151,6 +152,89 @@ def _not_settleable(key: str, reason: str) -> ComputedLine:
     )
 
 
+def _piece_of(context: _Context, window: ChannelWindow, result: RatingResult, number: int) -> int:
+    # Which piece (tariff version) a core line belongs to: an energy line by where its energy
+    # lies, a fixed line by the first version that has the item, a bound line is the first's.
+    line = result.lines[number]
+    if line.bucket != NO_BUCKET:
+        rows = result.attribution.bucket == line.bucket
+        first = int(result.attribution.start_utc[rows].min())
+        return int(np.searchsorted(window.piece_starts_utc(), first, side="right")) - 1
+    if line.component == "fixed":
+        for index, piece in enumerate(window.pieces):
+            tariff = context.ratings.tariffs.get(piece.part, piece.start, piece.end)
+            if any(
+                (item.label, item.amount, item.per) == (line.label, line.price, line.unit)
+                for item in tariff.fixed_items
+            ):
+                return index
+    return 0
+
+
+def _bucket_name(context: _Context, piece: Piece, line: Line) -> str:
+    # Stable across runs, so a recalculation matches the line: energy by bucket, a fixed
+    # item by its place in its version, the bound as the one bound.
+    if line.bucket != NO_BUCKET:
+        return str(line.bucket)
+    if line.component == "fixed":
+        tariff = context.ratings.tariffs.get(piece.part, piece.start, piece.end)
+        for index, item in enumerate(tariff.fixed_items):
+            if (item.label, item.amount, item.per) == (line.label, line.price, line.unit):
+                return f"item{index}"
+    return line.component
+
+
+def _priced_lines(
+    context: _Context,
+    *,
+    window: ChannelWindow,
+    paid: Int64Array,
+    result: RatingResult,
+) -> list[ComputedLine]:
+    # The core's lines as statement lines, each naming the version that priced it and the
+    # readings (`paid` indexes the channel's arrays) its bucket's energy came from.
+    attribution, data = result.attribution, window.data
+    lines = []
+    for number, line in enumerate(result.lines):
+        piece = window.pieces[_piece_of(context, window, result, number)]
+        backing = np.zeros(0, dtype=np.int64)
+        if line.bucket != NO_BUCKET:
+            backing = paid[np.unique(attribution.interval[attribution.bucket == line.bucket])]
+        detail: dict[str, object] = {
+            "component": line.component,
+            "unit": line.unit,
+            "quantity": str(line.quantity),
+        }
+        label = f"{context.prefix}{line.label}"
+        subject = line_labels.vector_subject(line.label)
+        if subject is not None:
+            sentence = line_labels.exported_sentence(subject, line.kwh, line.price)
+            label = f"{context.prefix}{sentence}"
+            detail["subject"] = f"{context.prefix}{subject}"
+        key = f"export:{piece.part.version.pk}:{data.channel_id}"
+        lines.append(
+            ComputedLine(
+                kind=_KIND_OF_COMPONENT[line.component],
+                label=label,
+                match_key=f"{key}:{line.component}:{_bucket_name(context, piece, line)}",
+                kwh=line.kwh,
+                price=line.price,
+                amount=line.amount,
+                tariff_version_id=piece.part.version.pk,
+                rule_version=piece.part.rule_version,
+                lineage=lineage.reading_runs(
+                    channel_id=data.channel_id,
+                    start_utc=data.start_utc,
+                    duration_s=data.duration_s,
+                    revision=data.revision,
+                    indices=backing,
+                ),
+                detail=detail,
+            )
+        )
+    return lines
+
+
 def _price_channel(context: _Context, channel_window: ChannelWindow) -> None:
     part, data = channel_window.part, channel_window.data
     start, end = channel_window.dates
@@ -196,36 +280,7 @@ def _price_channel(context: _Context, channel_window: ChannelWindow) -> None:
         if isinstance(result, RatingInputError):
             lines.append(_not_settleable(key, f"{window}: {result}"))
             return
-        attribution = result.attribution
-        for number, line in enumerate(result.lines):
-            backing = np.zeros(0, dtype=np.int64)
-            if line.bucket != NO_BUCKET:
-                backing = paid[np.unique(attribution.interval[attribution.bucket == line.bucket])]
-            bucket = line.bucket if line.bucket != NO_BUCKET else f"n{number}"
-            lines.append(
-                ComputedLine(
-                    kind=_KIND_OF_COMPONENT[line.component],
-                    label=f"{context.prefix}{line.label}",
-                    match_key=f"{key}:{line.component}:{bucket}",
-                    kwh=line.kwh,
-                    price=line.price,
-                    amount=line.amount,
-                    tariff_version_id=part.version.pk,
-                    rule_version=part.rule_version,
-                    lineage=lineage.reading_runs(
-                        channel_id=data.channel_id,
-                        start_utc=data.start_utc,
-                        duration_s=data.duration_s,
-                        revision=data.revision,
-                        indices=backing,
-                    ),
-                    detail={
-                        "component": line.component,
-                        "unit": line.unit,
-                        "quantity": str(line.quantity),
-                    },
-                )
-            )
+        lines.extend(_priced_lines(context, window=channel_window, paid=paid, result=result))
     held = rows[held_mask]
     if held.size:
         held_kwh = Decimal(int(data.wh[held].sum())).scaleb(-3)
@@ -280,15 +335,34 @@ def _price_channel(context: _Context, channel_window: ChannelWindow) -> None:
         )
 
 
-def _overlapping(
-    enrollment: SiteEnrollment, parts: list[ExportRulePart]
-) -> list[tuple[ExportRulePart, date, date]]:
+def _pieces(enrollment: SiteEnrollment, parts: list[ExportRulePart]) -> list[Piece]:
     # The rule parts in force while the site is enrolled, each cut to those dates.
     return [
-        (part, max(part.start, enrollment.start), min(part.end, enrollment.end))
+        Piece(part, max(part.start, enrollment.start), min(part.end, enrollment.end))
         for part in parts
         if part.start < enrollment.end and part.end > enrollment.start
     ]
+
+
+def stretches(pieces: list[Piece]) -> list[tuple[Piece, ...]]:
+    """Return `pieces` (in date order) joined into runs priced as one billing period each.
+
+    A new run starts where dates are not contiguous (no rule in force between) or where
+    the channel kind or the estimate rule changes; a tariff version change does not.
+    """
+    found: list[list[Piece]] = []
+    for piece in pieces:
+        last = found[-1][-1] if found else None
+        if (
+            last is not None
+            and last.end == piece.start
+            and last.part.channel_kind == piece.part.channel_kind
+            and last.part.pay_estimated == piece.part.pay_estimated
+        ):
+            found[-1].append(piece)
+        else:
+            found.append([piece])
+    return [tuple(group) for group in found]
 
 
 def _channels_of(
@@ -306,10 +380,12 @@ def channel_windows(
 ) -> list[ChannelWindow]:
     """Return every channel window `compute_statement` prices for these enrollments."""
     return [
-        ChannelWindow(part, readings[channel.pk], start, end)
+        ChannelWindow(stretch, readings[channel.pk])
         for enrollment in enrollments
-        for part, start, end in _overlapping(enrollment, parts)
-        for channel in _channels_of(channels_by_site, enrollment.site_id, part.channel_kind)
+        for stretch in stretches(_pieces(enrollment, parts))
+        for channel in _channels_of(
+            channels_by_site, enrollment.site_id, stretch[0].part.channel_kind
+        )
     ]
 
 
@@ -325,21 +401,23 @@ def compute_statement(
 ) -> ComputedStatement:
     """Return the participant's export lines for the period (pure given its inputs).
 
-    Lines come in a fixed order: per site, per rule part (date order), per channel (meter
-    order), the core's lines, then held and missing-data lines. Channels `ratings` has not
+    Lines come in a fixed order: per site, per stretch of rule parts (date order, see
+    `stretches`), per channel (meter order), the core's lines, then held and missing-data
+    lines. A stretch spanning tariff versions is one billing period to the core: its fixed
+    items and minimum/maximum bound apply once, not once per version. Channels `ratings` has not
     priced yet (see `channel_windows` and `ChannelRatings.price_together`) are priced alone.
     """
     statement = ComputedStatement(participant_id, [], DataQuality(), [])
     for enrollment in enrollments:
         site_prefix = f"{enrollment.site_label}: " if len(enrollments) > 1 else ""
-        overlapping = _overlapping(enrollment, parts)
-        for part, start, end in overlapping:
-            channels = _channels_of(channels_by_site, enrollment.site_id, part.channel_kind)
+        for stretch in stretches(_pieces(enrollment, parts)):
+            kind = stretch[0].part.channel_kind
+            channels = _channels_of(channels_by_site, enrollment.site_id, kind)
             if not channels:
                 statement.lines.append(
                     _not_settleable(
-                        f"{enrollment.site_id}:{part.channel_kind}",
-                        f"site {enrollment.site_label} has no {part.channel_kind} channel",
+                        f"{enrollment.site_id}:{kind}",
+                        f"site {enrollment.site_label} has no {kind} channel",
                     )
                 )
                 continue
@@ -347,11 +425,9 @@ def compute_statement(
                 prefix = site_prefix
                 if len(channels) > 1:
                     prefix += f"{channel.meter_id}: "
-                if len(overlapping) > 1:
-                    prefix += f"v{part.version.version} "
                 _price_channel(
                     _Context(statement, ratings, prefix),
-                    ChannelWindow(part, readings[channel.pk], start, end),
+                    ChannelWindow(stretch, readings[channel.pk]),
                 )
         for gap in gaps:
             if gap.start < enrollment.end and gap.end > enrollment.start:

@@ -27,6 +27,7 @@ from settlement.rating import performance
 from settlement.rating.local_time import epoch_seconds
 from settlement.statements.computation import ZERO_AMOUNT, ZERO_KWH, ComputedLine
 from settlement.statements.inputs import SiteEnrollment
+from settlement.statements.line_labels import plain_number as plain
 from settlement.statements.periods import Period
 from settlement.statements.rule_lines import (
     RuleLines,
@@ -34,7 +35,6 @@ from settlement.statements.rule_lines import (
     kwh_of_wh,
     match_key,
     money,
-    plain,
     rule_version,
     runs_from_keys,
     stretch_on,
@@ -84,8 +84,17 @@ def _events(program_id: int, start: datetime, end: datetime):  # type: ignore[no
     ).select_related("program")
 
 
-def _offers(events, participant_ids: list[int]) -> dict[int, list[Offer]]:  # type: ignore[no-untyped-def]
+def _offers(  # type: ignore[no-untyped-def]
+    events, participant_ids: list[int], delivery_ids: list[int] | None
+) -> dict[int, list[Offer]]:
+    """Return the offers with their current deliveries, or those of `delivery_ids` (the ones
+    a run recorded, when it is reproduced)."""
     found: dict[int, list[Offer]] = defaultdict(list)
+    deliveries = (
+        Delivery.objects.filter(superseded_at__isnull=True)
+        if delivery_ids is None
+        else Delivery.objects.filter(pk__in=delivery_ids)
+    )
     offers = (
         Offer.objects.filter(event__in=events, participant_id__in=participant_ids)
         .exclude(status=Offer.Status.CANCELLED)
@@ -93,7 +102,7 @@ def _offers(events, participant_ids: list[int]) -> dict[int, list[Offer]]:  # ty
         .prefetch_related(
             Prefetch(
                 "deliveries",
-                queryset=Delivery.objects.filter(superseded_at__isnull=True),
+                queryset=deliveries,
                 to_attr="current_deliveries",
             )
         )
@@ -135,11 +144,17 @@ def load(
     period: Period,
     participant_ids: list[int],
     fingerprints: dict[int, str],
+    delivery_ids: list[int] | None = None,
 ) -> EventInputs:
-    """Return the offers, current deliveries and seasons the chunk's event lines need."""
+    """Return the offers, current deliveries and seasons the chunk's event lines need.
+
+    With `delivery_ids`, those deliveries stand for the current ones (a run reproduced).
+    """
     zone = ZoneInfo(program.timezone)
     program_id = program.pk
-    offers = _offers(_events(program_id, period.start_utc, period.end_utc), participant_ids)
+    offers = _offers(
+        _events(program_id, period.start_utc, period.end_utc), participant_ids, delivery_ids
+    )
     seasons = _seasons(stretches, period)
     season_offers: dict[tuple[int, int], list[Offer]] = {}
     for season in seasons:
@@ -153,7 +168,7 @@ def load(
             if event.starts_at.astimezone(zone).month in season.parameters.season_months
             and (season.parameters.pay_test_events or event.kind != DispatchEvent.Kind.TEST)
         ]
-        for participant_id, found in _offers(events, participant_ids).items():
+        for participant_id, found in _offers(events, participant_ids, delivery_ids).items():
             season_offers[(season.year, participant_id)] = found
     every = [o for found in offers.values() for o in found] + [
         o for found in season_offers.values() for o in found

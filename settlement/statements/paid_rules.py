@@ -30,8 +30,13 @@ def load(
     period: Period,
     participant_ids: list[int],
     enrollments: dict[int, list[SiteEnrollment]],
+    delivery_ids: list[int] | None = None,
 ) -> PaidRuleInputs:
-    """Return the rules in force, offers, deliveries and charger data the chunk needs."""
+    """Return the rules in force, offers, deliveries and charger data the chunk needs.
+
+    `delivery_ids`: the event results a run recorded, read instead of the current ones
+    when the run is reproduced.
+    """
     stretches = program_queries.rules_in_force(program=program, start=period.start, end=period.end)
     fingerprints = program_queries.rule_fingerprints(program=program)
     return PaidRuleInputs(
@@ -42,6 +47,7 @@ def load(
             period=period,
             participant_ids=participant_ids,
             fingerprints=fingerprints,
+            delivery_ids=delivery_ids,
         ),
         incentives=incentive_lines.load(
             program=program,

@@ -68,14 +68,6 @@ def kwh_of_wh(wh: Decimal | int) -> Decimal:
     return (Decimal(wh) / 1000).quantize(KWH, rounding=ROUND_HALF_UP)
 
 
-def plain(value: Decimal, places: int) -> str:
-    """Return `value` without trailing zeros beyond `places` decimals (0.30000 -> 0.30)."""
-    text = f"{value:f}"
-    whole, _, fraction = text.partition(".")
-    fraction = fraction.rstrip("0").ljust(places, "0")
-    return f"{whole}.{fraction}" if fraction else whole
-
-
 def money(value: Decimal) -> str:
     """Return "$1.00", "-$3.75"."""
     cents = round_to_cents(value)

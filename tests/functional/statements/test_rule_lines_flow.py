@@ -47,7 +47,15 @@ from settlement.events.models import Delivery
 from settlement.ledger import queries as ledger_queries
 from settlement.programs import operations as program_operations
 from settlement.programs.models import RuleSet
-from settlement.statements import drilldown, exports, operations, periods, review, statement_queries
+from settlement.statements import (
+    drilldown,
+    exports,
+    operations,
+    periods,
+    reproduction,
+    review,
+    statement_queries,
+)
 from settlement.statements.models import ProgramSettlementSettings, Statement
 from settlement.tariffs import definitions
 from settlement.tariffs.models import TariffPlan, TariffVersion
@@ -302,6 +310,10 @@ def test_every_rule_is_paid_then_a_revised_reading_books_exactly_the_difference(
     rule_set.refresh_from_db()
     assert rule_set.locked_at is not None
 
+    # The run comes out the same again from what it recorded.
+    verdict = reproduction.reproduce_run(run=run)
+    assert verdict.reproduced, verdict.as_dict()
+
     # Owners read the same lines in plain words; the export has one row per line.
     for statement in (mine, theirs):
         review.approve(statement=statement, actor=approver, reason="checked", now=NOW)
@@ -351,6 +363,9 @@ def test_every_rule_is_paid_then_a_revised_reading_books_exactly_the_difference(
     line = adjustment.lines.get(adjusts_kind="EVENT_INCREMENTAL")
     assert line.event_result.endswith(f"delivery {new.pk}")
     review.approve(statement=adjustment, actor=approver, reason="corrected", now=NOW)
+    # The recalculation comes out the same again from what it recorded.
+    verdict = reproduction.reproduce_run(run=recalculation)
+    assert verdict.reproduced, verdict.as_dict()
     assert (
         ledger_queries.participant_net_payable_cents(participant=olivia.participant, currency="USD")
         == 27610 - 3690

@@ -78,7 +78,9 @@ class UploadSummaryOutput(serializers.Serializer[Any]):
     estimated = serializers.IntegerField()
     gaps = serializers.IntegerField()
     rejection = RejectionOutput(allow_null=True, help_text="Set when REJECTED or FAILED.")
-    errors = ProblemOutput(many=True, help_text="The first rejected rows.")
+    # DRF's metaclass takes declared fields out of the class, so `errors` (the summary's
+    # key) stays the serializer's own property at run time; only the type checker sees both.
+    errors = ProblemOutput(many=True, help_text="The first rejected rows.")  # type: ignore[assignment]
     problem_groups = ProblemGroupOutput(many=True)
     channels = ChannelTallyOutput(many=True, help_text="What the upload stored, per channel.")
     progress = ProgressOutput()

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -15,11 +15,13 @@ from rest_framework.views import APIView
 from accounts import queries as account_queries
 from accounts.models import User
 from settlement.api.permissions import IsStaff
+from settlement.api.schema import ErrorOutput
 from settlement.statements import (
     access,
     exports,
     operations,
     periods,
+    reproduction,
     review,
     statement_queries,
     tasks,
@@ -71,7 +73,12 @@ class RunListView(APIView):
 
     @extend_schema(
         request=RunInput,
-        responses={202: OpenApiResponse(description="run summary")},
+        # 404: no such program; 409: a run of the period is in progress, or not allowed yet.
+        responses={
+            202: OpenApiResponse(description="run summary"),
+            404: ErrorOutput,
+            409: ErrorOutput,
+        },
         operation_id="staff_run_start",
     )
     def post(self, request: Request) -> Response:
@@ -112,12 +119,27 @@ class RunDetailView(APIView):
         return Response(summary)
 
 
+class RunReproduceView(APIView):
+    """The run computed again from exactly its recorded inputs, compared byte for byte."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="reproduction verdict")},
+        operation_id="staff_run_reproduce",
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        return Response(reproduction.reproduce_run(run=run).as_dict())
+
+
 class RunExportView(APIView):
     """The run's lines for the utility's billing system, as CSV or JSON (staff)."""
 
     permission_classes = (IsStaff,)
 
     @extend_schema(
+        parameters=[OpenApiParameter("file", str, enum=list(exports.FORMATS), default="csv")],
         responses={200: OpenApiResponse(description="CSV or JSON file")},
         operation_id="staff_run_export",
     )
@@ -216,7 +238,11 @@ class ApproveView(_DecisionView):
 
     @extend_schema(
         request=ReasonInput,
-        responses={200: OpenApiResponse(description="the statement after the decision")},
+        # 409: the statement's state does not allow this decision (or maker-checker).
+        responses={
+            200: OpenApiResponse(description="the statement after the decision"),
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_approve",
     )
     def post(self, request: Request, statement_id: int) -> Response:
@@ -230,7 +256,11 @@ class HoldView(_DecisionView):
 
     @extend_schema(
         request=ReasonInput,
-        responses={200: OpenApiResponse(description="the statement after the decision")},
+        # 409: the statement's state does not allow this decision (or maker-checker).
+        responses={
+            200: OpenApiResponse(description="the statement after the decision"),
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_hold",
     )
     def post(self, request: Request, statement_id: int) -> Response:
@@ -244,7 +274,11 @@ class VoidView(_DecisionView):
 
     @extend_schema(
         request=ReasonInput,
-        responses={200: OpenApiResponse(description="the statement after the decision")},
+        # 409: the statement's state does not allow this decision (or maker-checker).
+        responses={
+            200: OpenApiResponse(description="the statement after the decision"),
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_void",
     )
     def post(self, request: Request, statement_id: int) -> Response:
@@ -258,7 +292,11 @@ class ReleaseView(_DecisionView):
 
     @extend_schema(
         request=ReasonInput,
-        responses={200: OpenApiResponse(description="the statement after the decision")},
+        # 409: the statement's state does not allow this decision (or maker-checker).
+        responses={
+            200: OpenApiResponse(description="the statement after the decision"),
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_release",
     )
     def post(self, request: Request, statement_id: int) -> Response:
@@ -272,7 +310,12 @@ class ApproveCleanView(APIView):
 
     @extend_schema(
         request=BulkApproveInput,
-        responses={200: OpenApiResponse(description="ids of the approved statements")},
+        # 404: no such run; 409: the run has not completed.
+        responses={
+            200: OpenApiResponse(description="ids of the approved statements"),
+            404: ErrorOutput,
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_approve_clean",
     )
     def post(self, request: Request) -> Response:

@@ -106,6 +106,11 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
         },
         "logins": [login.__dict__ for login in logins],
         "settlement": settlement_demo.settle_demo_month(program_code=EXPORT_PROGRAM, now=now),
+        "event_settlement": settlement_demo.settle_demo_month(
+            program_code=EVENT_PROGRAM,
+            now=now,
+            reason="Demo: both July events measured against a full baseline",
+        ),
     }
 
 

@@ -1,9 +1,11 @@
-"""Demo data for settlement: July 2025 of the export program settled and partly approved.
+"""Demo data for settlement: July 2025 of both demo programs settled and partly approved.
 
-The reviewer starts the run (so maker-checker lets the approver, not the reviewer, approve);
-the approver approves the first owner's statement, which posts it to the ledger and shows
-it in that owner's portal. The others stay in the review queue, flagged for the days of
-July the demo has no readings for.
+The reviewer starts each run (so maker-checker lets the approver, not the reviewer,
+approve); the approver approves the first owner's statement, which posts it to the ledger
+and shows it in that owner's portal. In the export program the others stay in the review
+queue, flagged for the days of July the demo has no readings for; in the event program each
+statement pays the owner's accepted offers of the two July events (event incremental
+energy against the baseline).
 """
 
 import datetime as dt
@@ -19,7 +21,12 @@ APPROVER: Final = "approver@utility.example.com"
 APPROVED_OWNER: Final = "owner01@example.com"
 
 
-def settle_demo_month(*, program_code: str, now: dt.datetime) -> dict[str, object]:
+def settle_demo_month(
+    *,
+    program_code: str,
+    now: dt.datetime,
+    reason: str = "Demo: the week of readings matches the meter; the rest of July is missing",
+) -> dict[str, object]:
     """Settle the program's July 2025 once and approve one statement; return a summary."""
     program = Program.objects.get(code=program_code)
     period = periods.month(PERIOD, time_zone=program.timezone)
@@ -40,7 +47,7 @@ def settle_demo_month(*, program_code: str, now: dt.datetime) -> dict[str, objec
             review.approve(
                 statement=statement,
                 actor=User.objects.get(email=APPROVER),
-                reason="Demo: the week of readings matches the meter; the rest of July is missing",
+                reason=reason,
                 now=now,
             )
     return {"run_id": run.pk, "statements": run.statements.count()}

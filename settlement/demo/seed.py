@@ -92,7 +92,9 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
         format="canonical-csv",
     )
     events = demo_events.seed_events(program_code=EVENT_PROGRAM, now=now)
-    payouts = seed_payouts(program_code=EXPORT_PROGRAM, fleet_email=FLEET_EMAIL, now=now)
+    # Settled before the payouts: the payout pays the statement July's run released.
+    settlement = settlement_demo.settle_demo_month(program_code=EXPORT_PROGRAM, now=now)
+    payouts = seed_payouts(now=now)
     return {
         "payouts": payouts,
         "programs": [EXPORT_PROGRAM, EVENT_PROGRAM],
@@ -105,7 +107,7 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
             "accepted": exports.upload.accepted,
         },
         "logins": [login.__dict__ for login in logins],
-        "settlement": settlement_demo.settle_demo_month(program_code=EXPORT_PROGRAM, now=now),
+        "settlement": settlement,
     }
 
 

@@ -2,8 +2,8 @@
 
 The reviewer starts the run (so maker-checker lets the approver, not the reviewer, approve);
 the approver approves the first owner's statement, which posts it to the ledger and shows
-it in that owner's portal. The others stay in the review queue, flagged for the days of
-July the demo has no readings for.
+it in that owner's portal, and releases it to payouts (the payouts demo pays it). The
+others stay in the review queue, flagged for the days of July the demo has no readings for.
 """
 
 import datetime as dt
@@ -20,7 +20,7 @@ APPROVED_OWNER: Final = "owner01@example.com"
 
 
 def settle_demo_month(*, program_code: str, now: dt.datetime) -> dict[str, object]:
-    """Settle the program's July 2025 once and approve one statement; return a summary."""
+    """Settle the program's July 2025 once, approve and release one statement; return a summary."""
     program = Program.objects.get(code=program_code)
     period = periods.month(PERIOD, time_zone=program.timezone)
     run = SettlementRun.objects.filter(
@@ -37,10 +37,17 @@ def settle_demo_month(*, program_code: str, now: dt.datetime) -> dict[str, objec
         run = operations.settle_inline(run=run, now=now)
         statement = Statement.objects.filter(run=run, participant__email=APPROVED_OWNER).first()
         if statement is not None:
+            approver = User.objects.get(email=APPROVER)
             review.approve(
                 statement=statement,
-                actor=User.objects.get(email=APPROVER),
+                actor=approver,
                 reason="Demo: the week of readings matches the meter; the rest of July is missing",
+                now=now,
+            )
+            review.release(
+                statement=statement,
+                actor=approver,
+                reason="Demo: approved for July; released to the next payout",
                 now=now,
             )
     return {"run_id": run.pk, "statements": run.statements.count()}

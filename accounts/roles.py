@@ -31,13 +31,12 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
             for model in ("participant", "site", "charger", "channel", "program", "enrollment")
             for action in ("add", "change", "view")
         ),
-        # Which tariff a program pays by, and how its meter data is validated. Tariff
+        # Tariff plans, and how a program's meter data is validated. Tariff
         # versions themselves are only imported (never edited), so only viewed here.
         *(
             (app_label, f"{action}_{model}")
             for app_label, model in (
                 ("tariffs", "tariffplan"),
-                ("tariffs", "programtariff"),
                 ("metering", "programmeteringsettings"),
                 ("metering", "aggregator"),
             )

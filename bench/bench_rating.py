@@ -33,7 +33,7 @@ PERIOD_START = datetime(2025, 1, 1, 8, tzinfo=UTC)  # 2025-01-01 00:00 PST
 PERIOD_END = datetime(2026, 1, 1, 8, tzinfo=UTC)
 QUARTER_HOURS_PER_YEAR = 365 * 96
 BASE_INTERVALS = 10_000_000
-HOLIDAYS = holiday_calendars.holiday_dates("pge", [2025])
+HOLIDAYS = holiday_calendars.holiday_dates("PGE", [2025])
 
 
 def readings(count: int) -> IntervalArrays:

@@ -1,5 +1,6 @@
 """Settings for V2G Settlement, read from the environment with safe embedded defaults."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -216,6 +217,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Kombu's Redis transport delivers a task again when it was not acknowledged within
+# visibility_timeout (default 3600 s, longer than any load): a worker killed mid-task.
+# JSON, e.g. {"visibility_timeout": 5} in the redelivery test's workers.
+CELERY_BROKER_TRANSPORT_OPTIONS = json.loads(
+    os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS", "{}")
+)
 
 # Meter data: the largest file accepted (a bigger one is rejected, and kept truncated with
 # its report), and the size above which API and staff uploads are processed by a worker.

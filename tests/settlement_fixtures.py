@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from accounts.models import Channel, Participant, Program
 from settlement.programs import operations as program_operations
-from settlement.rating.tariff import TouPeriod, TouTariff
+from settlement.rating.tariff import HourlyVectorTariff, TouPeriod, TouTariff
 from settlement.tariffs import definitions
 from settlement.tariffs.models import TariffPlan, TariffVersion
 from tests.factories import ChannelFactory, EnrollmentFactory, ProgramFactory, SiteFactory
@@ -44,7 +44,7 @@ def make_program(
     timezone: str = LA,
     *,
     pay_estimated: bool = False,
-    tariff: TouTariff | None = None,
+    tariff: TouTariff | HourlyVectorTariff | None = None,
 ) -> Program:
     program = ProgramFactory(code=code, timezone=timezone)
     plan = TariffPlan.objects.create(
@@ -53,7 +53,7 @@ def make_program(
     TariffVersion.objects.create(
         plan=plan,
         version=1,
-        kind="TOU",
+        kind=definitions.kind_of(tariff or tou_tariff()),
         definition=definitions.to_json(tariff or tou_tariff()),
         effective_from=dt.date(2025, 1, 1),
         source_format="URDB",

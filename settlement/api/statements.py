@@ -20,6 +20,7 @@ from settlement.statements import (
     exports,
     operations,
     periods,
+    reproduction,
     review,
     statement_queries,
     tasks,
@@ -110,6 +111,20 @@ class RunDetailView(APIView):
         summary = statement_queries.run_summary(run=run)
         summary["inputs"] = run.inputs
         return Response(summary)
+
+
+class RunReproduceView(APIView):
+    """The run computed again from exactly its recorded inputs, compared byte for byte."""
+
+    permission_classes = (IsStaff,)
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="reproduction verdict")},
+        operation_id="staff_run_reproduce",
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        return Response(reproduction.reproduce_run(run=run).as_dict())
 
 
 class RunExportView(APIView):

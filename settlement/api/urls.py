@@ -56,6 +56,11 @@ urlpatterns = [
     path("staff/runs/", statements.RunListView.as_view(), name="staff-runs"),
     path("staff/runs/<int:run_id>/", statements.RunDetailView.as_view(), name="staff-run"),
     path(
+        "staff/runs/<int:run_id>/reproduce/",
+        statements.RunReproduceView.as_view(),
+        name="staff-run-reproduce",
+    ),
+    path(
         "staff/runs/<int:run_id>/export/",
         statements.RunExportView.as_view(),
         name="staff-run-export",

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from settlement.metering import locks
-from settlement.metering.models import Upload
+from settlement.metering.models import Reading, Upload
 from settlement.metering.store import Outranked, Refusal, Seal, StoreCounts
 from settlement.metering.vee import Accepted
 
@@ -31,6 +31,12 @@ PIPELINE_DEPTH = 2
 HANDOVER_POLL_S = 1.0
 
 _STAGED_CHANNELS = "SELECT DISTINCT channel_id FROM {stage}"
+# The deferrable foreign key of a table's column, by the name the migrations gave it.
+_DEFERRABLE_FK = """
+SELECT c.conname FROM pg_constraint c
+JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+WHERE c.conrelid = %s::regclass AND c.contype = 'f' AND c.condeferrable AND a.attname = %s
+"""
 # Per channel, the sources ranked above the upload's, comma-separated.
 _RANKS = "INSERT INTO {stage}_ranks SELECT * FROM unnest(%s::bigint[], %s::text[])"
 
@@ -109,6 +115,22 @@ def _create_stage(cursor: CursorWrapper, stage: str) -> None:
         "duration_s integer, wh bigint, quality text, estimated boolean, location text)"
     )
     cursor.execute(f"CREATE TEMP TABLE {stage}_ranks (channel_id bigint, stronger text)")
+
+
+def _check_channels_per_statement(cursor: CursorWrapper) -> None:
+    """Check the reading->channel foreign key as each merge statement ends, not at COMMIT.
+
+    Django makes every foreign key DEFERRABLE INITIALLY DEFERRED, so a load's million
+    checks would otherwise run one after another at COMMIT, after parsing has ended;
+    checked per chunk they run on the merge thread while the next chunk is parsed. Nothing
+    in a load relies on the deferral (its channels are committed before it starts). Only
+    this constraint, by name: other deferred checks (the ledger's balance triggers) must
+    stay deferred in any transaction they share with this one.
+    """
+    channel = Reading._meta.get_field("channel")
+    cursor.execute(_DEFERRABLE_FK, [Reading._meta.db_table, channel.column])
+    for (name,) in cursor.fetchall():
+        cursor.execute(f"SET CONSTRAINTS {connection.ops.quote_name(name)} IMMEDIATE")
 
 
 def _copy(cursor: CursorWrapper, stage: str, data: str) -> None:
@@ -213,6 +235,7 @@ class PostgresStore:
         """Merge the staged readings and seal the upload in one transaction; return counts."""
         self._copy()
         with transaction.atomic(), connection.cursor() as cursor:
+            _check_channels_per_statement(cursor)
             counts = _merge(
                 cursor,
                 stage=self._stage,
@@ -269,6 +292,7 @@ class _MergeThread(threading.Thread):
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 _create_stage(cursor, self._stage)
+                _check_channels_per_statement(cursor)
                 while (chunk := self.chunks.get()) is not None:
                     data, regular, outranked = chunk
                     _copy(cursor, self._stage, data)

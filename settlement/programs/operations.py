@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import Program
+from settlement import version_locks
 from settlement.errors import DomainError
 from settlement.outcomes import Outcome
 from settlement.programs import rules
@@ -382,13 +383,7 @@ def lock_rule_set(*, rule_set: RuleSet, through: date, now: datetime) -> RuleSet
 
     The first lock records `now`; later locks only extend `locked_through`.
     """
-    with transaction.atomic():
-        rule_set = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
-        rule_set.locked_at = rule_set.locked_at or now
-        if rule_set.locked_through is None or through > rule_set.locked_through:
-            rule_set.locked_through = through
-        rule_set.save(update_fields=["locked_at", "locked_through"])
-        return rule_set
+    return version_locks.lock_through(RuleSet, pk=rule_set.pk, through=through, now=now)
 
 
 def lock_version(*, rule_set_id: int, through: date, now: datetime) -> RuleSet:

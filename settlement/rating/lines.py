@@ -4,10 +4,13 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
+from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from settlement.rating.billing_period import BillingPeriod
+from settlement.rating.intervals import Int64Array
 from settlement.rating.local_time import zone_info
 from settlement.rating.money import round_to_cents
 from settlement.rating.result import Attribution, Component, Line, RatingResult
@@ -20,15 +23,25 @@ _FAR_PAST = np.iinfo(np.int64).min
 
 LinePart = tuple[str, Component, Decimal]
 DescribeBucket = Callable[[int], Sequence[LinePart]]
+# The exact (unrounded) value of each of a bucket's line parts, in `describe` order, or
+# None when each part is simply kWh x its price.
+BucketValues = Callable[[int], Sequence[Decimal] | None]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class EnergyPricing:
-    """Energy attributed to buckets, and how to describe each bucket's lines."""
+    """Energy attributed to buckets, and how to describe each bucket's lines.
+
+    `values` is given when a bucket's price varies inside it (an absolute-hour vector
+    grouped by month, day type and hour): each line's amount is then its exact value
+    (the sum of each hour's kWh x that hour's price), rounded once, and the part's price
+    only states the energy-weighted average. Without it, amount = kWh x price.
+    """
 
     attribution: Attribution
     bucket_count: int
     describe: DescribeBucket
+    values: BucketValues | None = None
 
 
 def kwh_of(wh: int) -> Decimal:
@@ -36,33 +49,88 @@ def kwh_of(wh: int) -> Decimal:
     return Decimal(wh).scaleb(-3)
 
 
+def exact_value(quantity: Decimal, price: Decimal) -> Decimal:
+    """Return quantity x price computed exactly (no rounding)."""
+    return _EXACT.multiply(quantity, price)
+
+
 def priced(quantity: Decimal, price: Decimal) -> Decimal:
     """Return quantity x price computed exactly and rounded half-up to cents once."""
     return round_to_cents(_EXACT.multiply(quantity, price))
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class BucketSums:
+    """Per bucket: the Wh attributed to it, whether any row is, and its first and last start."""
+
+    wh: Int64Array
+    used: npt.NDArray[np.bool_]
+    first_start_utc: Int64Array
+    last_start_utc: Int64Array
+
+    def row(self, number: int, bucket_count: int) -> "BucketSums":
+        """Return the sums of block `number` when keys were `block x bucket_count + bucket`."""
+        part = slice(number * bucket_count, (number + 1) * bucket_count)
+        return BucketSums(
+            self.wh[part], self.used[part], self.first_start_utc[part], self.last_start_utc[part]
+        )
+
+
+def bucket_sums(
+    key: Int64Array, wh: Int64Array, start_utc: Int64Array, *, key_count: int
+) -> BucketSums:
+    """Return the sums of attribution rows by `key` (0 to `key_count` - 1)."""
+    total = np.zeros(key_count, dtype=np.int64)
+    np.add.at(total, key, wh)
+    used = np.bincount(key, minlength=key_count) > 0
+    first = np.full(key_count, _FAR_FUTURE, dtype=np.int64)
+    np.minimum.at(first, key, start_utc)
+    last = np.full(key_count, _FAR_PAST, dtype=np.int64)
+    np.maximum.at(last, key, start_utc)
+    return BucketSums(total, used, first, last)
+
+
 def energy_lines(
-    attribution: Attribution, *, bucket_count: int, zone: str, describe: DescribeBucket
+    attribution: Attribution,
+    *,
+    bucket_count: int,
+    zone: str,
+    describe: DescribeBucket,
+    values: BucketValues | None = None,
 ) -> list[Line]:
     """Return the energy lines of every bucket that holds attributed energy, bucket order.
 
     `describe(bucket)` gives the (label, component, price) of each line of that bucket: one
-    for a TOU period or tier, two (generation, delivery) for a price-vector key.
+    for a TOU period or tier, two (generation, delivery) for a price-vector key. `values`:
+    see `EnergyPricing`.
     """
-    wh = np.zeros(bucket_count, dtype=np.int64)
-    np.add.at(wh, attribution.bucket, attribution.wh)
-    used = np.bincount(attribution.bucket, minlength=bucket_count) > 0
-    first = np.full(bucket_count, _FAR_FUTURE, dtype=np.int64)
-    np.minimum.at(first, attribution.bucket, attribution.start_utc)
-    last = np.full(bucket_count, _FAR_PAST, dtype=np.int64)
-    np.maximum.at(last, attribution.bucket, attribution.start_utc)
+    sums = bucket_sums(
+        attribution.bucket, attribution.wh, attribution.start_utc, key_count=bucket_count
+    )
+    return lines_of_sums(sums, zone=zone, describe=describe, values=values)
+
+
+def _local(utc: int, info: ZoneInfo) -> datetime:
+    return datetime.fromtimestamp(utc, tz=UTC).astimezone(info)
+
+
+def lines_of_sums(
+    sums: BucketSums,
+    *,
+    zone: str,
+    describe: DescribeBucket,
+    values: BucketValues | None = None,
+) -> list[Line]:
+    """Return the energy lines of the used buckets of `sums`, in bucket order."""
     info = zone_info(zone)
     lines = []
-    for bucket in np.flatnonzero(used).tolist():
-        kwh = kwh_of(int(wh[bucket]))
-        first_local = datetime.fromtimestamp(int(first[bucket]), tz=UTC).astimezone(info)
-        last_local = datetime.fromtimestamp(int(last[bucket]), tz=UTC).astimezone(info)
-        for label, component, price in describe(bucket):
+    for bucket in np.flatnonzero(sums.used).tolist():
+        kwh = kwh_of(int(sums.wh[bucket]))
+        first_local = _local(int(sums.first_start_utc[bucket]), info)
+        last_local = _local(int(sums.last_start_utc[bucket]), info)
+        exact = values(bucket) if values is not None else None
+        for number, (label, component, price) in enumerate(describe(bucket)):
+            amount = priced(kwh, price) if exact is None else round_to_cents(exact[number])
             lines.append(
                 Line(
                     label=label,
@@ -71,7 +139,7 @@ def energy_lines(
                     quantity=kwh,
                     kwh=kwh,
                     price=price,
-                    amount=priced(kwh, price),
+                    amount=amount,
                     bucket=bucket,
                     first_local_start=first_local,
                     last_local_start=last_local,
@@ -169,16 +237,35 @@ def result_of(
     maximum: Decimal | None,
 ) -> RatingResult:
     """Return the result: energy lines, then `fixed`, then any minimum/maximum bound line."""
-    result_lines = energy_lines(
-        energy.attribution, bucket_count=energy.bucket_count, zone=zone, describe=energy.describe
+    lines = energy_lines(
+        energy.attribution,
+        bucket_count=energy.bucket_count,
+        zone=zone,
+        describe=energy.describe,
+        values=energy.values,
     )
-    result_lines += fixed
+    return result_with(
+        lines, energy.attribution, zone=zone, fixed=fixed, minimum=minimum, maximum=maximum
+    )
+
+
+def result_with(
+    energy: Sequence[Line],
+    attribution: Attribution,
+    *,
+    zone: str,
+    fixed: Sequence[Line],
+    minimum: Decimal | None,
+    maximum: Decimal | None,
+) -> RatingResult:
+    """Return the result of energy lines already built: them, `fixed`, then any bound line."""
+    result_lines = [*energy, *fixed]
     result_lines += bound_line(result_lines, minimum=minimum, maximum=maximum)
     return RatingResult(
         time_zone=zone,
         lines=tuple(result_lines),
         total=total_of(result_lines),
-        attribution=energy.attribution,
+        attribution=attribution,
     )
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -19,6 +20,8 @@ _SAMPLE_STEP_S = 6 * SECONDS_PER_HOUR
 _MARGIN_S = 2 * SECONDS_PER_DAY
 _FAR_PAST = np.iinfo(np.int64).min
 _FAR_FUTURE = np.iinfo(np.int64).max
+# Distinct (zone, span) tables kept: a settlement run or a benchmark asks for a handful.
+_CACHED_TABLES = 256
 
 
 def zone_info(name: str) -> ZoneInfo:
@@ -76,8 +79,15 @@ def offset_table(zone: str, *, start_utc: int, end_utc: int) -> OffsetTable:
     """Return the offsets of `zone` from `start_utc` to `end_utc` (two days of margin each side).
 
     Samples the zone every 6 hours and bisects each change to the exact second, so the cost is
-    proportional to the span, never to the number of intervals.
+    proportional to the span, never to the number of intervals. Tables are cached per zone and
+    span (their arrays are read-only): building one takes some 1,500 zoneinfo calls a year,
+    most of a small pricing call's cost, and every channel of a period asks for the same one.
     """
+    return _cached_offset_table(zone, int(start_utc), int(end_utc))
+
+
+@lru_cache(maxsize=_CACHED_TABLES)
+def _cached_offset_table(zone: str, start_utc: int, end_utc: int) -> OffsetTable:
     info = zone_info(zone)
     low = start_utc - _MARGIN_S
     high = end_utc + _MARGIN_S
@@ -100,11 +110,19 @@ def offset_table(zone: str, *, start_utc: int, end_utc: int) -> OffsetTable:
         starts.append(after)
         offsets.append(offset_seconds(info, after))
         cursor = after
-    return OffsetTable(
-        zone=zone,
-        starts_utc=np.array(starts, dtype=np.int64),
-        offsets_s=np.array(offsets, dtype=np.int64),
-    )
+    return OffsetTable(zone=zone, starts_utc=_frozen(starts), offsets_s=_frozen(offsets))
+
+
+def clear_offset_tables() -> None:
+    """Forget every cached offset table (the benchmarks time a call that builds its own)."""
+    _cached_offset_table.cache_clear()
+
+
+def _frozen(values: list[int]) -> Int64Array:
+    # A cached table is shared by every caller: nobody may write into it.
+    array = np.array(values, dtype=np.int64)
+    array.setflags(write=False)
+    return array
 
 
 @dataclass(frozen=True, eq=False)

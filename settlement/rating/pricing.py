@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import numpy as np
 
@@ -81,7 +82,7 @@ def _labelled(energy: EnergyPricing, label: str) -> EnergyPricing:
             for text, component, price in energy.describe(bucket)
         ]
 
-    return EnergyPricing(energy.attribution, energy.bucket_count, describe)
+    return EnergyPricing(energy.attribution, energy.bucket_count, describe, energy.values)
 
 
 def _joined(energies: Sequence[EnergyPricing], origins: Sequence[Int64Array]) -> EnergyPricing:
@@ -92,6 +93,11 @@ def _joined(energies: Sequence[EnergyPricing], origins: Sequence[Int64Array]) ->
     def describe(bucket: int) -> Sequence[LinePart]:
         number = int(np.searchsorted(bases, bucket, side="right")) - 1
         return energies[number].describe(bucket - int(bases[number]))
+
+    def values(bucket: int) -> Sequence[Decimal] | None:
+        number = int(np.searchsorted(bases, bucket, side="right")) - 1
+        energy = energies[number]
+        return None if energy.values is None else energy.values(bucket - int(bases[number]))
 
     attribution = Attribution(
         interval=np.concatenate(
@@ -109,7 +115,8 @@ def _joined(energies: Sequence[EnergyPricing], origins: Sequence[Int64Array]) ->
         wh=np.concatenate([energy.attribution.wh for energy in energies]),
         start_utc=np.concatenate([energy.attribution.start_utc for energy in energies]),
     )
-    return EnergyPricing(attribution, int(bases[-1]), describe)
+    mixed = any(energy.values is not None for energy in energies)
+    return EnergyPricing(attribution, int(bases[-1]), describe, values if mixed else None)
 
 
 def price_period(

@@ -48,10 +48,15 @@ def _tier_windows(local_s: Int64Array, basis: str) -> Int64Array:
 
 
 def _attribute_tiers(
-    energy: KeyedEnergy, tariff: TouTariff, bucket_base: Int64Array, period_count: int
+    energy: KeyedEnergy,
+    tariff: TouTariff,
+    bucket_base: Int64Array,
+    period_count: int,
+    batch: Int64Array | None,
 ) -> Attribution:
     # Keys are window x period_count + period (see `tou_energy`), so the parts of a reading in
     # two days or months stay apart and each counts against its own window's ceilings.
+    # Batches (channels priced in one call) fill their tiers apart, as if priced alone.
     energy_period = energy.key % period_count
     tiered = np.array([bool(period.tiers) for period in tariff.periods])
     flat = ~tiered[energy_period]
@@ -67,19 +72,23 @@ def _attribute_tiers(
     period, wh, start = energy_period[rows], energy.wh[rows], energy.start_utc[rows]
     interval = energy.interval[rows]
     window = energy.key[rows] // period_count
-    # Energy fills tiers in time order within (period, window); equal starts (several
+    owner = np.zeros(rows.shape[0], dtype=np.int64) if batch is None else batch[interval]
+    # Energy fills tiers in time order within (batch, period, window); equal starts (several
     # channels) break ties by interval index so the outcome is deterministic.
-    order = np.lexsort((interval, start, window, period))
-    period, wh, start, interval, window = (
+    order = np.lexsort((interval, start, window, period, owner))
+    period, wh, start, interval, window, owner = (
         period[order],
         wh[order],
         start[order],
         interval[order],
         window[order],
+        owner[order],
     )
     running = np.cumsum(wh)
     new_group = np.ones(period.shape[0], dtype=bool)
-    new_group[1:] = (period[1:] != period[:-1]) | (window[1:] != window[:-1])
+    new_group[1:] = (
+        (period[1:] != period[:-1]) | (window[1:] != window[:-1]) | (owner[1:] != owner[:-1])
+    )
     before_group = np.where(new_group, running - wh, 0)
     cumulative_end = running - np.maximum.accumulate(before_group)
     cumulative_start = cumulative_end - wh
@@ -106,14 +115,20 @@ def _attribute_tiers(
 
 
 def tou_energy(
-    intervals: IntervalArrays, tariff: TouTariff, period: BillingPeriod
+    intervals: IntervalArrays,
+    tariff: TouTariff,
+    period: BillingPeriod,
+    *,
+    batch: Int64Array | None = None,
 ) -> line_building.EnergyPricing:
     """Return the energy of `intervals` attributed to `tariff`'s periods and tiers.
 
     Each interval's period comes from its local start in the tariff's zone; an interval that
     crosses an hour start, local midnight or an offset change is split there in proportion to
     time (largest remainder, exact Wh). Tiers fill in time order per period within each local
-    day or month. The intervals must lie inside `period` (checked by the caller).
+    day or month, and apart for each `batch` number when given (one per interval: the
+    channels of a chunk priced in one call). The intervals must lie inside `period` (checked
+    by the caller).
     """
     table = offset_table(tariff.time_zone, start_utc=period.start_utc, end_utc=period.end_utc)
     keys = month_day_type_hour_keys(period, table, tariff.holidays)
@@ -133,7 +148,7 @@ def tou_energy(
     tier_counts = _tier_counts(tariff)
     bucket_base = np.cumsum(tier_counts) - tier_counts
     if tiered:
-        attribution = _attribute_tiers(energy, tariff, bucket_base, period_count)
+        attribution = _attribute_tiers(energy, tariff, bucket_base, period_count, batch)
     else:
         attribution = Attribution(
             energy.interval, bucket_base[energy.key], energy.wh, energy.start_utc

@@ -8,29 +8,29 @@ missing hours. A site with no readings at all gets a "not settleable" line with 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from accounts.models import Channel
 from settlement.rating.errors import RatingInputError
-from settlement.rating.intervals import Int64Array, IntervalArrays
-from settlement.rating.result import NO_BUCKET, RatingResult
-from settlement.rating.tariff import TouTariff
-from settlement.rating.tou import price_tou
-from settlement.rating.vector import price_vector
-from settlement.statements import lineage
+from settlement.rating.intervals import Int64Array
+from settlement.rating.result import NO_BUCKET, Line, RatingResult
+from settlement.statements import line_labels, lineage
+from settlement.statements.channel_rating import (
+    ChannelRatings,
+    ChannelWindow,
+    Piece,
+    paid_mask,
+    rows_in,
+)
 from settlement.statements.export_rules import ExportRulePart, Gap
 from settlement.statements.inputs import QUALITY_CODE, ChannelData, SiteEnrollment
 from settlement.statements.lineage import Run
-from settlement.tariffs import definitions
-from settlement.tariffs import queries as tariff_queries
 
 ZERO_KWH = Decimal("0.000")
 ZERO_AMOUNT = Decimal("0.00")
-_PAID = np.array([QUALITY_CODE[name] for name in ("ACTUAL", "EDITED", "DERIVED")], dtype=np.int64)
 _ESTIMATED = QUALITY_CODE["ESTIMATED"]
 _MISSING = QUALITY_CODE["MISSING"]
 _KIND_OF_COMPONENT = {
@@ -106,37 +106,6 @@ class ComputedStatement:
         return sum((line.amount for line in self.lines), ZERO_AMOUNT)
 
 
-class TariffCache:
-    """Rating tariffs by (version, local dates): a chunk parses each version once."""
-
-    def __init__(self) -> None:
-        self._tariffs: dict[tuple[int, date, date], definitions.Tariff] = {}
-
-    def get(self, part: ExportRulePart, start: date, end: date) -> definitions.Tariff:
-        """Return the version's rating tariff for [start, end) with holidays layered on."""
-        key = (part.version.pk, start, end)
-        if key not in self._tariffs:
-            self._tariffs[key] = tariff_queries.rating_tariff(
-                version=part.version, start=start, end=end
-            )
-        return self._tariffs[key]
-
-
-def _midnight(day: date, zone: str) -> int:
-    moment = datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
-    return int(moment.astimezone(UTC).timestamp())
-
-
-def _rate(
-    tariff: definitions.Tariff, intervals: IntervalArrays, start_utc: int, end_utc: int
-) -> RatingResult:
-    start = datetime.fromtimestamp(start_utc, tz=UTC)
-    end = datetime.fromtimestamp(end_utc, tz=UTC)
-    if isinstance(tariff, TouTariff):
-        return price_tou(intervals, tariff, period_start_utc=start, period_end_utc=end)
-    return price_vector(intervals, tariff, period_start_utc=start, period_end_utc=end)
-
-
 def _hours(seconds: int) -> str:
     return f"{Decimal(seconds) / 3600:.2f}".rstrip("0").rstrip(".")
 
@@ -167,7 +136,7 @@ class _Context:
     """What pricing one channel under one rule part needs, and where its output goes."""
 
     statement: ComputedStatement
-    tariffs: TariffCache
+    ratings: ChannelRatings
     prefix: str
 
 
@@ -183,12 +152,95 @@ def _not_settleable(key: str, reason: str) -> ComputedLine:
     )
 
 
-def _price_channel(
-    context: _Context, part: ExportRulePart, data: ChannelData, start: date, end: date
-) -> None:
+def _piece_of(context: _Context, window: ChannelWindow, result: RatingResult, number: int) -> int:
+    # Which piece (tariff version) a core line belongs to: an energy line by where its energy
+    # lies, a fixed line by the first version that has the item, a bound line is the first's.
+    line = result.lines[number]
+    if line.bucket != NO_BUCKET:
+        rows = result.attribution.bucket == line.bucket
+        first = int(result.attribution.start_utc[rows].min())
+        return int(np.searchsorted(window.piece_starts_utc(), first, side="right")) - 1
+    if line.component == "fixed":
+        for index, piece in enumerate(window.pieces):
+            tariff = context.ratings.tariffs.get(piece.part, piece.start, piece.end)
+            if any(
+                (item.label, item.amount, item.per) == (line.label, line.price, line.unit)
+                for item in tariff.fixed_items
+            ):
+                return index
+    return 0
+
+
+def _bucket_name(context: _Context, piece: Piece, line: Line) -> str:
+    # Stable across runs, so a recalculation matches the line: energy by bucket, a fixed
+    # item by its place in its version, the bound as the one bound.
+    if line.bucket != NO_BUCKET:
+        return str(line.bucket)
+    if line.component == "fixed":
+        tariff = context.ratings.tariffs.get(piece.part, piece.start, piece.end)
+        for index, item in enumerate(tariff.fixed_items):
+            if (item.label, item.amount, item.per) == (line.label, line.price, line.unit):
+                return f"item{index}"
+    return line.component
+
+
+def _priced_lines(
+    context: _Context,
+    *,
+    window: ChannelWindow,
+    paid: Int64Array,
+    result: RatingResult,
+) -> list[ComputedLine]:
+    # The core's lines as statement lines, each naming the version that priced it and the
+    # readings (`paid` indexes the channel's arrays) its bucket's energy came from.
+    attribution, data = result.attribution, window.data
+    lines = []
+    for number, line in enumerate(result.lines):
+        piece = window.pieces[_piece_of(context, window, result, number)]
+        backing = np.zeros(0, dtype=np.int64)
+        if line.bucket != NO_BUCKET:
+            backing = paid[np.unique(attribution.interval[attribution.bucket == line.bucket])]
+        detail: dict[str, object] = {
+            "component": line.component,
+            "unit": line.unit,
+            "quantity": str(line.quantity),
+        }
+        label = f"{context.prefix}{line.label}"
+        subject = line_labels.vector_subject(line.label)
+        if subject is not None:
+            sentence = line_labels.exported_sentence(subject, line.kwh, line.price)
+            label = f"{context.prefix}{sentence}"
+            detail["subject"] = f"{context.prefix}{subject}"
+        key = f"export:{piece.part.version.pk}:{data.channel_id}"
+        lines.append(
+            ComputedLine(
+                kind=_KIND_OF_COMPONENT[line.component],
+                label=label,
+                match_key=f"{key}:{line.component}:{_bucket_name(context, piece, line)}",
+                kwh=line.kwh,
+                price=line.price,
+                amount=line.amount,
+                tariff_version_id=piece.part.version.pk,
+                rule_version=piece.part.rule_version,
+                lineage=lineage.reading_runs(
+                    channel_id=data.channel_id,
+                    start_utc=data.start_utc,
+                    duration_s=data.duration_s,
+                    revision=data.revision,
+                    indices=backing,
+                ),
+                detail=detail,
+            )
+        )
+    return lines
+
+
+def _price_channel(context: _Context, channel_window: ChannelWindow) -> None:
+    part, data = channel_window.part, channel_window.data
+    start, end = channel_window.dates
     statement, lines = context.statement, context.statement.lines
-    start_utc, end_utc = _midnight(start, part.plan.timezone), _midnight(end, part.plan.timezone)
-    rows = np.flatnonzero((data.start_utc >= start_utc) & (data.start_utc < end_utc))
+    start_utc, end_utc = channel_window.utc_bounds()
+    rows = rows_in(data, start_utc, end_utc)
     active_s = end_utc - start_utc
     statement.quality.active_s += active_s
     statement.readings.extend(
@@ -208,9 +260,9 @@ def _price_channel(
         )
         return
     quality = data.quality[rows]
-    paid_mask = np.isin(quality, _PAID) | ((quality == _ESTIMATED) & part.pay_estimated)
+    paid_rows = paid_mask(quality, part)
     missing_mask = quality == _MISSING
-    held_mask = ~paid_mask & ~missing_mask
+    held_mask = ~paid_rows & ~missing_mask
     statement.quality.self_reported |= bool(data.self_reported[rows][~missing_mask].any())
     present = rows[~missing_mask]
     ends = np.minimum(data.start_utc[present] + data.duration_s[present], end_utc)
@@ -219,47 +271,16 @@ def _price_channel(
     estimated = rows[quality == _ESTIMATED]
     statement.quality.estimated_s += int(data.duration_s[estimated].sum())
     key = f"export:{part.version.pk}:{data.channel_id}"
-    paid = rows[paid_mask]
+    paid = rows[paid_rows]
     if paid.size == 0 and not held_mask.any():
         lines.append(_not_settleable(key, f"every reading of {window} is missing"))
         return
     if paid.size:
-        tariff = context.tariffs.get(part, start, end)
-        try:
-            result = _rate(tariff, data.take(paid), start_utc, end_utc)
-        except RatingInputError as exc:
-            lines.append(_not_settleable(key, f"{window}: {exc}"))
+        result = context.ratings.outcome(channel_window)
+        if isinstance(result, RatingInputError):
+            lines.append(_not_settleable(key, f"{window}: {result}"))
             return
-        attribution = result.attribution
-        for number, line in enumerate(result.lines):
-            backing = np.zeros(0, dtype=np.int64)
-            if line.bucket != NO_BUCKET:
-                backing = paid[np.unique(attribution.interval[attribution.bucket == line.bucket])]
-            bucket = line.bucket if line.bucket != NO_BUCKET else f"n{number}"
-            lines.append(
-                ComputedLine(
-                    kind=_KIND_OF_COMPONENT[line.component],
-                    label=f"{context.prefix}{line.label}",
-                    match_key=f"{key}:{line.component}:{bucket}",
-                    kwh=line.kwh,
-                    price=line.price,
-                    amount=line.amount,
-                    tariff_version_id=part.version.pk,
-                    rule_version=part.rule_version,
-                    lineage=lineage.reading_runs(
-                        channel_id=data.channel_id,
-                        start_utc=data.start_utc,
-                        duration_s=data.duration_s,
-                        revision=data.revision,
-                        indices=backing,
-                    ),
-                    detail={
-                        "component": line.component,
-                        "unit": line.unit,
-                        "quantity": str(line.quantity),
-                    },
-                )
-            )
+        lines.extend(_priced_lines(context, window=channel_window, paid=paid, result=result))
     held = rows[held_mask]
     if held.size:
         held_kwh = Decimal(int(data.wh[held].sum())).scaleb(-3)
@@ -314,6 +335,60 @@ def _price_channel(
         )
 
 
+def _pieces(enrollment: SiteEnrollment, parts: list[ExportRulePart]) -> list[Piece]:
+    # The rule parts in force while the site is enrolled, each cut to those dates.
+    return [
+        Piece(part, max(part.start, enrollment.start), min(part.end, enrollment.end))
+        for part in parts
+        if part.start < enrollment.end and part.end > enrollment.start
+    ]
+
+
+def stretches(pieces: list[Piece]) -> list[tuple[Piece, ...]]:
+    """Return `pieces` (in date order) joined into runs priced as one billing period each.
+
+    A new run starts where dates are not contiguous (no rule in force between) or where
+    the channel kind or the estimate rule changes; a tariff version change does not.
+    """
+    found: list[list[Piece]] = []
+    for piece in pieces:
+        last = found[-1][-1] if found else None
+        if (
+            last is not None
+            and last.end == piece.start
+            and last.part.channel_kind == piece.part.channel_kind
+            and last.part.pay_estimated == piece.part.pay_estimated
+        ):
+            found[-1].append(piece)
+        else:
+            found.append([piece])
+    return [tuple(group) for group in found]
+
+
+def _channels_of(
+    channels_by_site: dict[int, list[Channel]], site_id: int, kind: str
+) -> list[Channel]:
+    return [channel for channel in channels_by_site.get(site_id, []) if channel.kind == kind]
+
+
+def channel_windows(
+    *,
+    enrollments: list[SiteEnrollment],
+    parts: list[ExportRulePart],
+    channels_by_site: dict[int, list[Channel]],
+    readings: dict[int, ChannelData],
+) -> list[ChannelWindow]:
+    """Return every channel window `compute_statement` prices for these enrollments."""
+    return [
+        ChannelWindow(stretch, readings[channel.pk])
+        for enrollment in enrollments
+        for stretch in stretches(_pieces(enrollment, parts))
+        for channel in _channels_of(
+            channels_by_site, enrollment.site_id, stretch[0].part.channel_kind
+        )
+    ]
+
+
 def compute_statement(
     *,
     participant_id: int,
@@ -322,31 +397,27 @@ def compute_statement(
     gaps: list[Gap],
     channels_by_site: dict[int, list[Channel]],
     readings: dict[int, ChannelData],
-    tariffs: TariffCache,
+    ratings: ChannelRatings,
 ) -> ComputedStatement:
     """Return the participant's export lines for the period (pure given its inputs).
 
-    Lines come in a fixed order: per site, per rule part (date order), per channel (meter
-    order), the core's lines, then held and missing-data lines.
+    Lines come in a fixed order: per site, per stretch of rule parts (date order, see
+    `stretches`), per channel (meter order), the core's lines, then held and missing-data
+    lines. A stretch spanning tariff versions is one billing period to the core: its fixed
+    items and minimum/maximum bound apply once, not once per version. Channels `ratings` has not
+    priced yet (see `channel_windows` and `ChannelRatings.price_together`) are priced alone.
     """
     statement = ComputedStatement(participant_id, [], DataQuality(), [])
     for enrollment in enrollments:
         site_prefix = f"{enrollment.site_label}: " if len(enrollments) > 1 else ""
-        overlapping = [
-            part for part in parts if part.start < enrollment.end and part.end > enrollment.start
-        ]
-        for part in overlapping:
-            start, end = max(part.start, enrollment.start), min(part.end, enrollment.end)
-            channels = [
-                channel
-                for channel in channels_by_site.get(enrollment.site_id, [])
-                if channel.kind == part.channel_kind
-            ]
+        for stretch in stretches(_pieces(enrollment, parts)):
+            kind = stretch[0].part.channel_kind
+            channels = _channels_of(channels_by_site, enrollment.site_id, kind)
             if not channels:
                 statement.lines.append(
                     _not_settleable(
-                        f"{enrollment.site_id}:{part.channel_kind}",
-                        f"site {enrollment.site_label} has no {part.channel_kind} channel",
+                        f"{enrollment.site_id}:{kind}",
+                        f"site {enrollment.site_label} has no {kind} channel",
                     )
                 )
                 continue
@@ -354,10 +425,9 @@ def compute_statement(
                 prefix = site_prefix
                 if len(channels) > 1:
                     prefix += f"{channel.meter_id}: "
-                if len(overlapping) > 1:
-                    prefix += f"v{part.version.version} "
                 _price_channel(
-                    _Context(statement, tariffs, prefix), part, readings[channel.pk], start, end
+                    _Context(statement, ratings, prefix),
+                    ChannelWindow(stretch, readings[channel.pk]),
                 )
         for gap in gaps:
             if gap.start < enrollment.end and gap.end > enrollment.start:

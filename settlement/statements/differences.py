@@ -68,7 +68,8 @@ def difference_lines(fresh: list[ComputedLine], booked: dict[str, Booked]) -> li
         was_amount = was.amount if was else ZERO_AMOUNT
         if now_kwh == was_kwh and now_amount == was_amount:
             continue
-        label = now.label if now else (was.label if was else key)
+        # A vector line's label states its kWh; the adjustment names what it prices instead.
+        label = str(now.detail.get("subject", now.label)) if now else (was.label if was else key)
         kind = now.kind if now else (was.kind if was else "EXPORT_ENERGY")
         adjustments.append(
             ComputedLine(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 
-from accounts.models import Program, User
+from accounts.models import Channel, Program, User
 from settlement.errors import DomainError
 from settlement.programs import operations as program_operations
 from settlement.statements import (
@@ -26,7 +26,8 @@ from settlement.statements import (
     roles,
     statement_queries,
 )
-from settlement.statements.export_rules import export_rule_parts
+from settlement.statements.channel_rating import ChannelRatings
+from settlement.statements.export_rules import ExportRulePart, export_rule_parts
 from settlement.statements.models import (
     RunChunk,
     SettlementRun,
@@ -228,6 +229,9 @@ def _booked(run: SettlementRun, participant_ids: list[int]) -> _Booked:
                 statement__run__program=run.program,
                 statement__run__period_start=run.period_start,
                 statement__run__period_end=run.period_end,
+                # Only runs before this one: at run time the same thing (its own statements
+                # are not booked yet), and what a later reproduction of it must see.
+                statement__run__sequence__lt=run.sequence,
                 statement__state__in=BOOKED_STATES,
             )
             .order_by("statement__run__sequence", "number")
@@ -263,9 +267,10 @@ def _booked(run: SettlementRun, participant_ids: list[int]) -> _Booked:
     return _Booked(rows=dict(rows), averages=averages)
 
 
-def _document(
+def statement_document(
     participant_id: int, currency: str, lines: list[computation.ComputedLine]
 ) -> dict[str, object]:
+    """Return the statement as the canonical document its content sha256 is taken of."""
     total = sum((line.amount for line in lines), computation.ZERO_AMOUNT)
     return {
         "participant_id": participant_id,
@@ -291,7 +296,7 @@ def _statement(
     flags: list[str],
     now: datetime,
 ) -> _Pending:
-    document = _document(participant_id, run.program.currency, lines)
+    document = statement_document(participant_id, run.program.currency, lines)
     return _Pending(
         Statement(
             run=run,
@@ -346,67 +351,138 @@ def _store(pending: list[_Pending], now: datetime) -> None:
     )
 
 
-def _settle_participants(
-    run: SettlementRun, participant_ids: list[int], now: datetime
-) -> dict[str, object]:
+@dataclass(frozen=True)
+class ChunkInputs:
+    """What a chunk's statements are computed from, besides rules and tariff versions."""
+
+    enrollments: dict[int, list[inputs.SiteEnrollment]]
+    channels_by_site: dict[int, list[Channel]]
+    readings: dict[int, inputs.ChannelData]
+
+
+def current_inputs(run: SettlementRun, participant_ids: list[int]) -> ChunkInputs:
+    """Return the participants' enrollments, channels and current readings in the period."""
     period = period_of(run)
-    program = run.program
     enrollments = inputs.enrollments_in_period(
-        program=program, period=period, participant_ids=participant_ids
+        program=run.program, period=period, participant_ids=participant_ids
     )
-    parts, gaps = export_rule_parts(program=program, start=period.start, end=period.end)
+    parts, _ = export_rule_parts(program=run.program, start=period.start, end=period.end)
     site_ids = sorted({e.site_id for found in enrollments.values() for e in found})
-    kinds = sorted({part.channel_kind for part in parts})
-    channels_by_site: dict[int, list] = defaultdict(list)
-    for kind in kinds:
+    channels_by_site: dict[int, list[Channel]] = defaultdict(list)
+    for kind in sorted({part.channel_kind for part in parts}):
         for site_id, channels in inputs.channels_of_sites(site_ids=site_ids, kind=kind).items():
             channels_by_site[site_id].extend(channels)
     all_channels = [channel for channels in channels_by_site.values() for channel in channels]
     readings = inputs.readings_of_channels(channels=all_channels, period=period)
+    return ChunkInputs(enrollments, dict(channels_by_site), readings)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A participant's statement as computed: its lines (None: nothing to book) and inputs."""
+
+    participant_id: int
+    computed: computation.ComputedStatement
+    lines: list[computation.ComputedLine] | None
+
+    def recorded(self, given: ChunkInputs) -> dict[str, object]:
+        """Return what the run records of this participant's inputs (its lineage entry)."""
+        enrollments = given.enrollments.get(self.participant_id, [])
+        return {
+            "readings_sha256": lineage.sha256_of(self.computed.readings),
+            # The exact reading revisions, enrollments and channels read, so the run can be
+            # computed again from them (`reproduction`), whatever arrived since.
+            "readings": self.computed.readings,
+            "enrollments": [
+                [e.enrollment_id, e.site_id, e.start.isoformat(), e.end.isoformat()]
+                for e in enrollments
+            ],
+            "channels": [
+                [e.site_id, channel.pk]
+                for e in enrollments
+                for channel in given.channels_by_site.get(e.site_id, [])
+            ],
+        }
+
+
+def compute_participants(
+    run: SettlementRun, participant_ids: list[int], given: ChunkInputs
+) -> tuple[list[Computed], list[ExportRulePart], _Booked]:
+    """Return each participant's computed statement (pure given the inputs and booked lines).
+
+    A recalculation's lines are the differences from what runs before it booked.
+    """
+    period = period_of(run)
+    parts, gaps = export_rule_parts(program=run.program, start=period.start, end=period.end)
     booked = _booked(run, participant_ids)
-    settings = statement_queries.settlement_settings(program=program)
-    tariffs = computation.TariffCache()
-    used_versions: set[int] = set()
-    chunk_lineage: dict[str, object] = {}
-    pending: list[_Pending] = []
+    # The chunk's channels are priced together, one rating-core call per tariff version and
+    # dates, before each statement is put together from its channels' results.
+    ratings = ChannelRatings()
+    ratings.price_together(
+        window
+        for participant_id in participant_ids
+        for window in computation.channel_windows(
+            enrollments=given.enrollments.get(participant_id, []),
+            parts=parts,
+            channels_by_site=given.channels_by_site,
+            readings=given.readings,
+        )
+    )
+    results = []
     for participant_id in participant_ids:
         computed = computation.compute_statement(
             participant_id=participant_id,
-            enrollments=enrollments.get(participant_id, []),
+            enrollments=given.enrollments.get(participant_id, []),
             parts=parts,
             gaps=gaps,
-            channels_by_site=channels_by_site,
-            readings=readings,
-            tariffs=tariffs,
-        )
-        used_versions.update(
-            line.tariff_version_id for line in computed.lines if line.tariff_version_id
+            channels_by_site=given.channels_by_site,
+            readings=given.readings,
+            ratings=ratings,
         )
         booked_rows = booked.rows.get(participant_id)
-        lines = computed.lines
+        lines: list[computation.ComputedLine] | None = computed.lines
         if booked_rows:
             lines = differences.difference_lines(
                 computed.lines, differences.booked_by_key(booked_rows)
             )
             if not any(line.kind == "ADJUSTMENT" for line in lines):
-                chunk_lineage[str(participant_id)] = {
-                    "readings_sha256": lineage.sha256_of(computed.readings),
-                    "statement": None,
-                }
-                continue
+                lines = None
+        results.append(Computed(participant_id, computed, lines))
+    return results, parts, booked
+
+
+def _settle_participants(
+    run: SettlementRun, participant_ids: list[int], now: datetime
+) -> dict[str, object]:
+    period = period_of(run)
+    given = current_inputs(run, participant_ids)
+    results, parts, booked = compute_participants(run, participant_ids, given)
+    settings = statement_queries.settlement_settings(program=run.program)
+    used_versions: set[int] = set()
+    chunk_lineage: dict[str, dict[str, object]] = {}
+    pending: list[_Pending] = []
+    for result in results:
+        computed, lines = result.computed, result.lines
+        used_versions.update(
+            line.tariff_version_id for line in computed.lines if line.tariff_version_id
+        )
+        recorded = result.recorded(given)
+        chunk_lineage[str(result.participant_id)] = recorded
+        if lines is None:
+            recorded["statement"] = None
+            continue
         total = sum((line.amount for line in lines), computation.ZERO_AMOUNT)
         flags = checks.flags_for(
             computed=computed,
             total=total,
             settings=settings,
-            previous_average=booked.averages.get(participant_id),
+            previous_average=booked.averages.get(result.participant_id),
         )
-        item = _statement(run=run, participant_id=participant_id, lines=lines, flags=flags, now=now)
+        item = _statement(
+            run=run, participant_id=result.participant_id, lines=lines, flags=flags, now=now
+        )
         pending.append(item)
-        chunk_lineage[str(participant_id)] = {
-            "readings_sha256": lineage.sha256_of(computed.readings),
-            "statement": item.statement.content_sha256,
-        }
+        recorded["statement"] = item.statement.content_sha256
     _store(pending, now)
     # Lock what was used, in the transaction that stores the statements priced with it.
     for version in TariffVersion.objects.filter(pk__in=sorted(used_versions)).order_by("pk"):
@@ -451,25 +527,52 @@ def settle_chunk(*, run_id: int, chunk_index: int, now: datetime) -> RunChunk:
         return chunk
 
 
-def _complete(run: SettlementRun, now: datetime) -> None:
-    participants: dict[str, object] = {}
-    versions: set[int] = set()
-    rules: set[str] = set()
-    for chunk in run.chunks.order_by("index"):
-        participants.update(chunk.lineage.get("participants", {}))
-        versions.update(chunk.lineage.get("tariff_versions", []))
-        rules.update(chunk.lineage.get("rule_versions", []))
-    tariff_versions = [
+def tariff_versions_used(version_ids: set[int]) -> list[dict[str, object]]:
+    """Return how a run records the tariff versions it used (definition sha256 included)."""
+    return [
         {
             "id": version.pk,
             "plan": version.plan.code,
             "version": version.version,
             "definition_sha256": lineage.sha256_of(version.definition),
         }
-        for version in TariffVersion.objects.filter(pk__in=versions)
+        for version in TariffVersion.objects.filter(pk__in=version_ids)
         .select_related("plan")
         .order_by("pk")
     ]
+
+
+def inputs_sha256(
+    *,
+    tariff_versions: list[dict[str, object]],
+    rule_versions: list[str],
+    participants: dict[str, dict[str, object]],
+) -> str:
+    """Return the hash of a run's inputs: versions, rules, event results, readings read."""
+    return lineage.sha256_of(
+        {
+            "tariff_versions": tariff_versions,
+            "rule_versions": rule_versions,
+            "event_results": [],
+            "readings": {key: value["readings_sha256"] for key, value in participants.items()},
+        }
+    )
+
+
+def result_sha256(participants: dict[str, dict[str, object]]) -> str:
+    """Return the hash of a run's statements (each participant's content sha256, or None)."""
+    return lineage.sha256_of({key: value["statement"] for key, value in participants.items()})
+
+
+def _complete(run: SettlementRun, now: datetime) -> None:
+    participants: dict[str, dict[str, object]] = {}
+    versions: set[int] = set()
+    rules: set[str] = set()
+    for chunk in run.chunks.order_by("index"):
+        participants.update(chunk.lineage.get("participants", {}))
+        versions.update(chunk.lineage.get("tariff_versions", []))
+        rules.update(chunk.lineage.get("rule_versions", []))
+    tariff_versions = tariff_versions_used(versions)
     run.inputs = {
         "program": run.program.code,
         "period_start": run.period_start.isoformat(),
@@ -480,17 +583,10 @@ def _complete(run: SettlementRun, now: datetime) -> None:
         "event_results": [],
         "participants": participants,
     }
-    run.inputs_sha256 = lineage.sha256_of(
-        {
-            "tariff_versions": tariff_versions,
-            "rule_versions": sorted(rules),
-            "event_results": [],
-            "readings": {key: value["readings_sha256"] for key, value in participants.items()},  # type: ignore[index]
-        }
+    run.inputs_sha256 = inputs_sha256(
+        tariff_versions=tariff_versions, rule_versions=sorted(rules), participants=participants
     )
-    run.result_sha256 = lineage.sha256_of(
-        {key: value["statement"] for key, value in participants.items()}  # type: ignore[index]
-    )
+    run.result_sha256 = result_sha256(participants)
     run.status = SettlementRun.Status.COMPLETED
     run.completed_at = now
     run.save(update_fields=["inputs", "inputs_sha256", "result_sha256", "status", "completed_at"])

@@ -69,6 +69,24 @@ def _locked(statement: Statement) -> Statement:
     return locked
 
 
+# The states each decision may start from; anything else is refused with the verb in words.
+_DECIDABLE = (Statement.State.DRAFT, Statement.State.NEEDS_REVIEW, Statement.State.HELD)
+_ALLOWED_FROM = {
+    "approved": _DECIDABLE,
+    "held": (Statement.State.DRAFT, Statement.State.NEEDS_REVIEW),
+    "voided": _DECIDABLE,
+    "released": (Statement.State.APPROVED,),
+}
+
+
+def _require_state(statement: Statement, becomes: str) -> None:
+    if statement.state not in _ALLOWED_FROM[becomes]:
+        raise TransitionNotAllowed(
+            f"statement {statement.pk} is {statement.state.lower()}; it cannot be {becomes}",
+            details={"state": statement.state},
+        )
+
+
 def _move(
     statement: Statement, *, action: str, to_state: str, actor: User, reason: str, now: datetime
 ) -> None:
@@ -152,15 +170,7 @@ def approve(*, statement: Statement, actor: User, reason: str, now: datetime) ->
     with transaction.atomic():
         statement = _locked(statement)
         _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        if statement.state not in (
-            Statement.State.DRAFT,
-            Statement.State.NEEDS_REVIEW,
-            Statement.State.HELD,
-        ):
-            raise TransitionNotAllowed(
-                f"statement {statement.pk} is {statement.state.lower()}; it cannot be approved",
-                details={"state": statement.state},
-            )
+        _require_state(statement, "approved")
         if statement.run.started_by_id == actor.pk:
             raise MakerCheckerViolation(
                 "the person who started the run cannot approve its statements",
@@ -192,11 +202,7 @@ def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> St
             permission=roles.REVIEW_PERMISSION,
             approver=roles.APPROVE_PERMISSION,
         )
-        if statement.state not in (Statement.State.DRAFT, Statement.State.NEEDS_REVIEW):
-            raise TransitionNotAllowed(
-                f"statement {statement.pk} is {statement.state.lower()}; it cannot be held",
-                details={"state": statement.state},
-            )
+        _require_state(statement, "held")
         _move(statement, action="HOLD", to_state="HELD", actor=actor, reason=text, now=now)
         return statement
 
@@ -207,15 +213,7 @@ def void(*, statement: Statement, actor: User, reason: str, now: datetime) -> St
     with transaction.atomic():
         statement = _locked(statement)
         _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        if statement.state not in (
-            Statement.State.DRAFT,
-            Statement.State.NEEDS_REVIEW,
-            Statement.State.HELD,
-        ):
-            raise TransitionNotAllowed(
-                f"statement {statement.pk} is {statement.state.lower()}; it cannot be voided",
-                details={"state": statement.state},
-            )
+        _require_state(statement, "voided")
         _move(statement, action="VOID", to_state="VOIDED", actor=actor, reason=text, now=now)
         return statement
 
@@ -226,12 +224,7 @@ def release(*, statement: Statement, actor: User, reason: str, now: datetime) ->
     with transaction.atomic():
         statement = _locked(statement)
         _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        if statement.state != Statement.State.APPROVED:
-            raise TransitionNotAllowed(
-                f"statement {statement.pk} is {statement.state.lower()}; only an approved "
-                "statement can be released",
-                details={"state": statement.state},
-            )
+        _require_state(statement, "released")
         _move(statement, action="RELEASE", to_state="RELEASED", actor=actor, reason=text, now=now)
         return statement
 

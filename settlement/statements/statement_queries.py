@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from accounts.models import Participant, Program, User
 from settlement.errors import NotFound
 from settlement.rating.money import CENT
+from settlement.statements.line_labels import plain_number
 from settlement.statements.models import (
     ProgramSettlementSettings,
     SettlementRun,
@@ -163,20 +164,11 @@ def _line_dict(line: StatementLine) -> dict[str, object]:
 
 def describe_line(*, line: StatementLine) -> str:
     """Return the line in plain words for an owner ("Exported 41.2 kWh during Peak at ...")."""
-    if line.kind == "EXPORT_ENERGY" and line.price is not None:
-        kwh, price = _plain(line.kwh, 1), _plain(line.price, 2)
+    if line.kind == "EXPORT_ENERGY" and line.price is not None and "subject" not in line.detail:
+        # Vector lines (with a subject) are already a sentence: see `line_labels`.
+        kwh, price = plain_number(line.kwh, 1), plain_number(line.price, 2)
         return f"Exported {kwh} kWh during {line.label} at ${price}/kWh"
     return line.label
-
-
-def _plain(value: Decimal, places: int) -> str:
-    """Return `value` without trailing zeros beyond `places` decimals (0.30000 -> 0.30)."""
-    text = f"{value:f}"
-    if "." not in text:
-        return f"{text}.{'0' * places}"
-    whole, fraction = text.split(".")
-    fraction = fraction.rstrip("0").ljust(places, "0")
-    return f"{whole}.{fraction}"
 
 
 def difference_from_previous(*, statement: Statement) -> dict[str, object] | None:

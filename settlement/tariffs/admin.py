@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from accounts.admin_stamps import StampedAdmin
-from settlement.tariffs.models import ProgramTariff, TariffPlan, TariffVersion
+from settlement.tariffs.models import TariffPlan, TariffVersion
 
 
 class TariffVersionInline(admin.TabularInline[TariffVersion, TariffPlan]):
@@ -80,11 +80,3 @@ class TariffVersionAdmin(admin.ModelAdmin[TariffVersion]):
 
     def has_delete_permission(self, request: HttpRequest, obj: TariffVersion | None = None) -> bool:
         return False
-
-
-@admin.register(ProgramTariff)
-class ProgramTariffAdmin(StampedAdmin):
-    list_display = ("program", "plan", "effective_from", "effective_to")
-    list_filter = ("program", "plan")
-    list_select_related = ("program", "plan")
-    autocomplete_fields = ("program",)

@@ -5,7 +5,6 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import F, Q
 
-from accounts.models import Program
 from accounts.timezones import validate_timezone
 from settlement.rating import holiday_calendars
 
@@ -107,27 +106,3 @@ class TariffVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.code} v{self.version}"
-
-
-class ProgramTariff(models.Model):
-    """The export-credit plan a program pays by over half-open local dates."""
-
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tariffs")
-    plan = models.ForeignKey(TariffPlan, on_delete=models.PROTECT, related_name="programs")
-    effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(editable=False)
-
-    class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["program", "effective_from"], name="program_tariff_one_per_start"
-            ),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gt=F("effective_from")),
-                name="program_tariff_period_half_open",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.program.code} pays by {self.plan.code} from {self.effective_from}"

@@ -1,4 +1,4 @@
-"""Writes for tariffs: importing a file as a version, locking versions, program attachments."""
+"""Writes for tariffs: importing a file as a version, revising and locking versions."""
 
 import hashlib
 from dataclasses import dataclass
@@ -8,11 +8,12 @@ from django.db import transaction
 
 from accounts.models import Program
 from accounts.timezones import is_valid_timezone
+from settlement import version_locks
 from settlement.errors import DomainError, NotFound
 from settlement.outcomes import Outcome
 from settlement.rating import holiday_calendars
 from settlement.tariffs import definitions, sources
-from settlement.tariffs.models import ProgramTariff, TariffPlan, TariffVersion
+from settlement.tariffs.models import TariffPlan, TariffVersion
 
 
 class ProgramNotFound(NotFound):
@@ -54,13 +55,6 @@ class VersionLocked(DomainError):
     http_status = 409
 
 
-class ProgramTariffConflict(DomainError):
-    """The program already pays by another plan from that date or later."""
-
-    code = "program_tariff_conflict"
-    http_status = 409
-
-
 def _fields(field: str, reason: str) -> dict[str, object]:
     return {"field": field, "reason": reason}
 
@@ -90,7 +84,6 @@ class TariffImport:
 
     versions: tuple[ImportedVersion, ...]
     warnings: tuple[str, ...]
-    program_tariff: ProgramTariff | None
 
     @property
     def version(self) -> TariffVersion:
@@ -236,10 +229,11 @@ def import_tariff(
     A file that prices several calendar years becomes one version per year, all created in
     one transaction; the same file again finds them all. The plan (created on first import)
     is in `timezone`, else the program's zone. A new version ends the plan's open-ended
-    version it supersedes. With `program_code` the plan
-    becomes the program's export-credit plan from the version's start. Raises
+    version it supersedes. `program_code` only lends its zone here: making the plan what the
+    program pays by is its EXPORT_TARIFF rule (`programs.operations.import_program_tariff`),
+    the one record of it. Raises
     TariffFileError (malformed file), TimeZoneRequired, InvalidImportOption,
-    ProgramNotFound, PlanConflict, VersionOverlap, VersionLocked or ProgramTariffConflict;
+    ProgramNotFound, PlanConflict, VersionOverlap or VersionLocked;
     nothing is stored then.
     """
     if holidays is not None and holidays not in holiday_calendars.CALENDAR_NAMES:
@@ -274,17 +268,7 @@ def import_tariff(
             )
             for part in tariff_file.parts
         )
-        program_tariff = None
-        if program is not None:
-            program_tariff, _ = attach_plan(
-                program=program,
-                plan=plan,
-                effective_from=versions[0].version.effective_from,
-                now=now,
-            )
-    return TariffImport(
-        versions=versions, warnings=tariff_file.warnings, program_tariff=program_tariff
-    )
+    return TariffImport(versions=versions, warnings=tariff_file.warnings)
 
 
 def _version_of_part(
@@ -325,41 +309,6 @@ def _version_of_part(
         created_at=now,
     )
     return ImportedVersion(version=version, outcome=Outcome.CREATED, periods=periods)
-
-
-def attach_plan(
-    *, program: Program, plan: TariffPlan, effective_from: date, now: datetime
-) -> tuple[ProgramTariff, Outcome]:
-    """Return the program's attachment to `plan` in force from `effective_from`.
-
-    The attachment in force at that date ends there, unless it already names `plan` (then it
-    is returned unchanged). Raises ProgramTariffConflict when another attachment starts on
-    or after that date.
-    """
-    with transaction.atomic():
-        Program.objects.select_for_update().get(pk=program.pk)
-        attachments = ProgramTariff.objects.filter(program=program).select_related("plan")
-        current = (
-            attachments.filter(effective_from__lte=effective_from)
-            .exclude(effective_to__isnull=False, effective_to__lte=effective_from)
-            .first()
-        )
-        if current is not None and current.plan_id == plan.pk:
-            return current, Outcome.UNCHANGED
-        later = attachments.filter(effective_from__gte=effective_from).first()
-        if later is not None:
-            reason = (
-                f"program {program.code} already pays by plan {later.plan.code} from "
-                f"{later.effective_from}, so plan {plan.code} cannot start on {effective_from}"
-            )
-            raise ProgramTariffConflict(f"program: {reason}", details=_fields("program", reason))
-        if current is not None:
-            current.effective_to = effective_from
-            current.save(update_fields=["effective_to"])
-        attachment = ProgramTariff.objects.create(
-            program=program, plan=plan, effective_from=effective_from, created_at=now
-        )
-        return attachment, Outcome.CREATED
 
 
 def revise_version(
@@ -404,10 +353,4 @@ def lock_version(*, version: TariffVersion, through: date, now: datetime) -> Tar
 
     The first lock records `now`; later locks only extend `locked_through`.
     """
-    with transaction.atomic():
-        version = TariffVersion.objects.select_for_update().get(pk=version.pk)
-        version.locked_at = version.locked_at or now
-        if version.locked_through is None or through > version.locked_through:
-            version.locked_through = through
-        version.save(update_fields=["locked_at", "locked_through"])
-        return version
+    return version_locks.lock_through(TariffVersion, pk=version.pk, through=through, now=now)

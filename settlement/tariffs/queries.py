@@ -5,11 +5,10 @@ from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Program
 from settlement.errors import NotFound
 from settlement.rating import holiday_calendars
 from settlement.tariffs import definitions
-from settlement.tariffs.models import ProgramTariff, TariffPlan, TariffVersion
+from settlement.tariffs.models import TariffPlan, TariffVersion
 
 
 class TariffPlanNotFound(NotFound):
@@ -53,15 +52,6 @@ def rating_tariff(*, version: TariffVersion, start: date, end: date) -> definiti
         version.plan.holiday_calendar, range(start.year, last.year + 1)
     )
     return dataclasses.replace(tariff, holidays=tariff.holidays | calendar)
-
-
-def program_tariffs_of(*, program: Program) -> QuerySet[ProgramTariff]:
-    """Return the plans `program` pays by over time, oldest first."""
-    return (
-        ProgramTariff.objects.filter(program=program)
-        .select_related("plan")
-        .order_by("effective_from")
-    )
 
 
 def plans() -> QuerySet[TariffPlan]:

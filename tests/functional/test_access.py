@@ -93,7 +93,7 @@ EXPECTED_PERMISSIONS = {
     roles.PROGRAM_ADMINISTRATOR: {
         "accounts.administer_program",
         *_crud("accounts", "participant", "site", "charger", "channel", "program", "enrollment"),
-        *_crud("tariffs", "tariffplan", "programtariff"),
+        *_crud("tariffs", "tariffplan"),
         *_crud("metering", "programmeteringsettings", "aggregator"),
         "tariffs.view_tariffversion",
         "metering.view_upload",

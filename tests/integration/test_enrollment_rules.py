@@ -12,7 +12,7 @@ from accounts import operations, rules
 from accounts.models import Enrollment, Program
 from settlement.metering.models import Reading
 from settlement.outcomes import Outcome
-from settlement.tariffs.models import ProgramTariff
+from settlement.programs.models import Rule
 from tests.factories import EnrollmentFactory, ProgramFactory, SiteFactory
 
 NOW = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
@@ -240,7 +240,9 @@ def test_seed_demo_is_idempotent():
         ("pde-tou-export", 1, "unchanged")
     ]
     assert list(
-        ProgramTariff.objects.values_list("program__code", "plan__code", "effective_from")
+        Rule.objects.filter(kind="EXPORT_TARIFF").values_list(
+            "rule_set__program__code", "parameters__plan", "rule_set__effective_from"
+        )
     ) == [("nbt-export", "pde-tou-export", dt.date(2025, 1, 1))]
     # A week of quarter-hours on 25 revenue meters: 25 x 7 x 96 = 16,800 readings, once.
     readings = json.loads(first.getvalue())["readings"]

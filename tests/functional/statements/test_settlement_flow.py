@@ -282,3 +282,23 @@ def test_the_export_writes_one_row_per_line(scenario):
         f"olivia@example.com,{statement_id},EXPORT_ENERGY,Off-peak,58.900,0.05000,2.95",
         f"olivia@example.com,{statement_id},EXPORT_ENERGY,Peak,310.000,0.30000,93.00",
     ]
+
+
+def test_staff_reproduce_a_run_and_others_cannot(scenario):
+    starter = signed_in(scenario["starter"])
+    summary = _start(starter)
+
+    response = starter.get(f"/api/v1/staff/runs/{summary['run_id']}/reproduce/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "run_id": summary["run_id"],
+        "reproduced": True,
+        "inputs_sha256_recorded": summary["inputs_sha256"],
+        "inputs_sha256_recomputed": summary["inputs_sha256"],
+        "result_sha256_recorded": summary["result_sha256"],
+        "result_sha256_recomputed": summary["result_sha256"],
+        "first_difference": None,
+    }
+    owner = signed_in(scenario["owner"])
+    assert owner.get(f"/api/v1/staff/runs/{summary['run_id']}/reproduce/").status_code in (403, 404)

@@ -10,7 +10,7 @@ from settlement.programs.models import RuleSet
 from settlement.statements import preview
 from tests.factories import ChannelFactory, ChargerFactory, ProgramFactory, SiteFactory
 from tests.integration.programs.helpers import rule_file
-from tests.tariff_imports import LOS_ANGELES, URDB_FILE, import_tariff
+from tests.tariff_imports import LOS_ANGELES, SCE_FILE, URDB_FILE, import_tariff
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,28 @@ def test_import_tariff_with_a_program_creates_its_export_tariff_rule_on_site_exp
     assert rule.parameters == rules.ExportTariffRule(plan="etou", channel_kind="SITE_EXPORT")
     # The version starts 2025-01-01 (URDB startdate, local midnight PST).
     assert (in_force.version, in_force.start) == (1, dt.date(2025, 1, 1))
+
+
+def test_a_later_plan_takes_over_from_its_start_and_the_earlier_one_pays_until_then():
+    program = ProgramFactory(code="nbt-export", timezone=LOS_ANGELES)
+    import_tariff(URDB_FILE, "--format", "urdb", "--code", "etou", "--program", "nbt-export")
+
+    code, _ = import_tariff(
+        SCE_FILE, "--format", "sce-export-credits", "--code", "sce-nbt24",
+        "--program", "nbt-export", "--effective-from", "2025-06-01",
+    )  # fmt: skip
+
+    assert code == 0
+
+    def plan_on(day: dt.date) -> str:
+        in_force = queries.rule_set_on(program=program, on=day)
+        assert in_force is not None
+        rule = in_force.one(rules.RuleKind.EXPORT_TARIFF)
+        assert rule is not None
+        return rule.parameters.plan
+
+    assert (plan_on(dt.date(2025, 1, 1)), plan_on(dt.date(2025, 5, 31))) == ("etou", "etou")
+    assert (plan_on(dt.date(2025, 6, 1)), plan_on(dt.date(2030, 1, 1))) == ("sce-nbt24",) * 2
 
 
 def test_importing_the_same_tariff_again_leaves_the_rule_set_alone():

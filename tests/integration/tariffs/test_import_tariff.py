@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from settlement.tariffs.models import ProgramTariff, TariffPlan, TariffVersion
+from settlement.tariffs.models import TariffPlan, TariffVersion
 from tests.factories import ProgramFactory
 from tests.tariff_imports import (
     LOS_ANGELES,
@@ -328,38 +328,6 @@ def test_a_fixed_offset_is_not_a_time_zone():
     assert code == 2
     assert summary["error"]["details"]["field"] == "timezone"
     assert not TariffPlan.objects.exists()
-
-
-def test_program_attaches_the_plan_from_the_version_start_and_ends_the_previous_one():
-    program = ProgramFactory(code="nbt-export", timezone=LOS_ANGELES)
-    import_tariff(URDB_FILE, "--format", "urdb", "--code", "etou", "--program", "nbt-export")
-
-    code, summary = import_tariff(
-        SCE_FILE, "--format", "sce-export-credits", "--code", "sce-nbt24",
-        "--program", "nbt-export", "--effective-from", "2025-06-01",
-    )  # fmt: skip
-
-    assert code == 0
-    assert (summary["effective_from"], summary["effective_to"]) == ("2025-06-01", "2035-01-01")
-    assert summary["versions"][0]["effective_to"] == "2026-01-01"
-    assert list(
-        ProgramTariff.objects.filter(program=program)
-        .order_by("effective_from")
-        .values_list("plan__code", "effective_from", "effective_to")
-    ) == [
-        ("etou", date(2025, 1, 1), date(2025, 6, 1)),
-        ("sce-nbt24", date(2025, 6, 1), None),
-    ]
-
-
-def test_reimporting_with_program_does_not_attach_twice():
-    ProgramFactory(code="nbt-export", timezone=LOS_ANGELES)
-    args = ("--format", "urdb", "--code", "etou", "--program", "nbt-export")
-    import_tariff(URDB_FILE, *args)
-
-    import_tariff(URDB_FILE, *args)
-
-    assert ProgramTariff.objects.count() == 1
 
 
 def test_an_unknown_program_is_refused_and_nothing_stored():

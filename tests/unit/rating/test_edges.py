@@ -274,7 +274,8 @@ def test_the_sum_of_all_readings_must_fit_exactly():
 
 
 def test_utc_hour_vectors_price_each_utc_hour_and_name_a_missing_one():
-    # Two UTC hours priced; a reading in a third is refused naming its hour.
+    # Two UTC hours priced; a reading in a third is refused naming its hour. Each hour is
+    # labelled by the (month, day type, local hour) of its start: a Tuesday in July.
     first = int(utc(2025, 7, 15, 10).timestamp())
     tariff = HourlyVectorTariff(
         time_zone=LOS_ANGELES,
@@ -288,10 +289,10 @@ def test_utc_hour_vectors_price_each_utc_hour_and_name_a_missing_one():
     result = vector.price_vector(readings((utc(2025, 7, 15, 10, 30), 60, 1000)), tariff, **period)
 
     assert summary(result) == [
-        ("2025-07-15 03:00 PDT generation", Decimal("0.500"), Decimal("0.05")),
-        ("2025-07-15 03:00 PDT delivery", Decimal("0.500"), Decimal("0.01")),
-        ("2025-07-15 04:00 PDT generation", Decimal("0.500"), Decimal("0.10")),
-        ("2025-07-15 04:00 PDT delivery", Decimal("0.500"), Decimal("0.01")),
+        ("Jul weekday 03:00-04:00 generation", Decimal("0.500"), Decimal("0.05")),
+        ("Jul weekday 03:00-04:00 delivery", Decimal("0.500"), Decimal("0.01")),
+        ("Jul weekday 04:00-05:00 generation", Decimal("0.500"), Decimal("0.10")),
+        ("Jul weekday 04:00-05:00 delivery", Decimal("0.500"), Decimal("0.01")),
     ]
     for hour in (9, 12):
         with pytest.raises(

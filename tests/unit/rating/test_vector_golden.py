@@ -1,6 +1,8 @@
 """Golden cases for hourly price vectors; expected values worked out by hand."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -74,9 +76,11 @@ def test_a_holiday_reads_the_weekend_row():
     ]
 
 
-def test_an_absolute_hour_table_prices_both_1_am_hours_of_fall_back_apart():
+def test_an_absolute_hour_table_prices_both_1_am_hours_of_fall_back_apart_in_one_line():
     # 08:00 UTC = 01:00 PDT at $0.20 + $0.01; 09:00 UTC = 01:00 PST at $0.30 + $0.02.
-    # 2 kWh each: 0.40 + 0.02, then 0.60 + 0.04: total $1.06.
+    # Both are "Nov weekend/holiday 01:00-02:00" (a Sunday), so one line per component, each
+    # hour at its own price, rounded once: generation 2 x 0.20 + 2 x 0.30 = $1.00 over
+    # 4 kWh (shown at the average $0.25), delivery 2 x 0.01 + 2 x 0.02 = $0.06 ($0.015).
     tariff = HourlyVectorTariff(
         time_zone=LOS_ANGELES,
         by_utc_hour={
@@ -92,13 +96,70 @@ def test_an_absolute_hour_table_prices_both_1_am_hours_of_fall_back_apart():
         period_end_utc=utc(2025, 11, 3, 8),
     )
 
-    assert [(line.label, line.amount) for line in result.lines] == [
-        ("2025-11-02 01:00 PDT generation", Decimal("0.40")),
-        ("2025-11-02 01:00 PDT delivery", Decimal("0.02")),
-        ("2025-11-02 01:00 PST generation", Decimal("0.60")),
-        ("2025-11-02 01:00 PST delivery", Decimal("0.04")),
+    assert summary(result) == [
+        (
+            "Nov weekend/holiday 01:00-02:00 generation",
+            Decimal("4.000"),
+            Decimal("0.25000"),
+            Decimal("1.00"),
+        ),
+        (
+            "Nov weekend/holiday 01:00-02:00 delivery",
+            Decimal("4.000"),
+            Decimal("0.01500"),
+            Decimal("0.06"),
+        ),
     ]
     assert result.total == Decimal("1.06")
+
+
+def test_an_absolute_hour_month_is_rounded_once_per_month_day_type_and_hour():
+    # July 2025 in Los Angeles, every UTC hour at generation $0.123 and delivery $0.001,
+    # except 19:00 PDT (02:00 UTC the next day) on weekdays: $0.61 + $0.002. One reading of
+    # 0.135 kWh at the start of every local hour. July 2025 has 23 weekdays and 8 weekend
+    # days (July 4 is a weekday here: the tariff names no holidays).
+    # Weekday 19:00: 23 x 0.135 = 3.105 kWh x 0.61 = 1.89405 -> $1.89 (hour by hour it
+    #   would be 23 x round(0.08235) = 23 x 0.08 = $1.84); delivery 3.105 x 0.002 = $0.01.
+    # Weekend 19:00: 8 x 0.135 = 1.080 kWh x 0.123 = 0.13284 -> $0.13.
+    # Every other weekday hour: 3.105 x 0.123 = 0.381915 -> $0.38; weekend 0.13284 -> $0.13.
+    # Delivery elsewhere: weekday 3.105 x 0.001 -> $0.00 (0.003105), weekend $0.00.
+    july = range(epoch(utc(2025, 7, 1, 7)), epoch(utc(2025, 8, 1, 7)), 3600)
+    prices = {}
+    for hour_start in july:
+        local = datetime.fromtimestamp(hour_start, tz=UTC).astimezone(ZoneInfo(LOS_ANGELES))
+        peak = local.hour == 19 and local.weekday() < 5
+        prices[hour_start] = (
+            VectorPrice(Decimal("0.61"), Decimal("0.002"))
+            if peak
+            else VectorPrice(Decimal("0.123"), Decimal("0.001"))
+        )
+    tariff = HourlyVectorTariff(time_zone=LOS_ANGELES, by_utc_hour=prices)
+    start, end = month_of_july_2025()
+
+    result = vector.price_vector(
+        readings(*[(datetime.fromtimestamp(h, tz=UTC), 60, 135) for h in july]),
+        tariff,
+        period_start_utc=start,
+        period_end_utc=end,
+    )
+
+    assert len(result.lines) == 2 * 24 * 2
+    by_label = {line.label: (line.kwh, line.price, line.amount) for line in result.lines}
+    assert by_label["Jul weekday 19:00-20:00 generation"] == (
+        Decimal("3.105"),
+        Decimal("0.61"),
+        Decimal("1.89"),
+    )
+    assert by_label["Jul weekday 19:00-20:00 delivery"][2] == Decimal("0.01")
+    assert by_label["Jul weekend/holiday 19:00-20:00 generation"] == (
+        Decimal("1.080"),
+        Decimal("0.123"),
+        Decimal("0.13"),
+    )
+    assert by_label["Jul weekday 03:00-04:00 generation"][2] == Decimal("0.38")
+    # 23 other weekday hours x $0.38 + $1.89 + 24 weekend hours x $0.13 + $0.01 delivery:
+    # 8.74 + 1.89 + 3.12 + 0.01.
+    assert result.total == Decimal("13.76")
 
 
 def test_an_hour_without_a_price_is_an_error_not_zero():

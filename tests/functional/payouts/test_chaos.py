@@ -294,7 +294,7 @@ def test_chaos_with_a_real_worker_killed_mid_transfer(
             ):
                 tasks.send_payout.apply_async(kwargs={"payout_id": payout_id})
             settle(
-                120 + count,
+                120 + 2 * count,
                 tick=worker.tick,
                 run_every_s=5,
                 queue_drained=lambda: _queued_tasks(queue) == 0,

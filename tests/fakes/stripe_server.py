@@ -41,6 +41,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -127,6 +128,9 @@ class FakeStripe:
     def __init__(self, *, webhook_url: str = "", webhook_secret: str = "") -> None:
         self.state = FakeState(webhook_url=webhook_url, webhook_secret=webhook_secret)
         self.lock = threading.RLock()
+        # Called (in the request's thread) when an answer starts being held, so a test in
+        # the same process can act while the client waits, e.g. kill it.
+        self.on_hold: Callable[[], None] | None = None
         self.ids = itertools.count(1)
         self.base_url = ""
 
@@ -595,6 +599,8 @@ class Handler(BaseHTTPRequestHandler):
             with self.fake.lock:
                 self.fake.state.hanging += 1
                 self.fake.state.hangs_started += hang.seconds > 0
+            if hang.seconds > 0 and self.fake.on_hold is not None:
+                self.fake.on_hold()
             try:
                 time.sleep(hang.seconds)
             finally:

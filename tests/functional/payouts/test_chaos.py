@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -167,14 +168,16 @@ class ChaosWorker:
     """
 
     def __init__(self, fake_stripe, queue, env, log_dir):
-        self.fake_stripe = fake_stripe
         self.queue = queue
         self.env = {**env, "CHAOS_PAYOUT_QUEUE": queue}
         self.log_dir = log_dir
         self.started = 0
         self.kills = 0
-        self.hangs_seen = 0
+        # The fake calls back in its request thread; the test's loop checks on the worker.
+        self.lock = threading.Lock()
         self.process = self._start()
+        self.fake = fake_stripe.fake
+        self.fake.on_hold = self.kill_and_restart
 
     def _start(self):
         self.started += 1
@@ -207,25 +210,30 @@ class ChaosWorker:
                 stderr=subprocess.STDOUT,
             )
 
-    def tick(self):
-        """Kill the worker once for every answer the fake started to hold; fail if it died."""
-        if self.process.poll() is not None:
-            raise AssertionError(
-                f"the chaos worker exited with {self.process.returncode}:\n"
-                + self.log.read_text()[-3000:]
-            )
-        hangs = self.fake_stripe.counters()["hangs_started"]
-        if hangs > self.hangs_seen:
-            self.hangs_seen = hangs
+    def kill_and_restart(self):
+        """SIGKILL the worker while the fake holds its answer, and start a new one."""
+        with self.lock:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
             self.kills += 1
             self.process = self._start()
 
+    def tick(self):
+        """Fail at once, with its log, if a worker died of anything but our kill."""
+        with self.lock:
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"the chaos worker exited with {self.process.returncode}:\n"
+                    + self.log.read_text()[-3000:]
+                )
+
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
+        self.fake.on_hold = None
+        with self.lock:
+            process = self.process
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=60)
 
 
 def _queued_tasks(queue):

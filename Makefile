@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgres check lint format typecheck layers migrations-check \
-        worker beat bench browser-deps clean fake-stripe chaos mutation
+        worker beat bench browser-deps clean fake-stripe chaos mutation fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -91,6 +91,11 @@ CHAOS_PAYOUTS ?= 1000
 chaos: install
 	CHAOS_WORKER=1 CHAOS_PAYOUTS=$(CHAOS_PAYOUTS) $(BIN)/pytest tests/functional/payouts/test_chaos.py \
 	  -k real_worker -s -q --timeout=0
+
+# Schemathesis against the live API schema as an owner, a staff member and an aggregator;
+# needs PostgreSQL (DATABASE_URL, DATABASE_TEST_NAME; docs/testing.md).
+fuzz: install
+	$(BIN)/pytest tests/functional/test_api_schema_fuzz.py -m fuzz -s -q
 
 # Mutation testing of the rating core and VEE against their unit tests ([tool.mutmut] in
 # pyproject.toml); prints the score per module and in all, and lists the survivors.

@@ -1,7 +1,9 @@
 """Benchmark the pure rating engine: 15-minute intervals/s under a TOU plan and a price vector.
 
 Builds 10,000,000 quarter-hour readings (scaled by BENCH_SCALE): one local year, 2025, for as
-many meters as it takes. Prints one JSON object on stdout; details go to stderr.
+many meters as it takes. Then a settlement chunk's worth of small calls: 100 channels x July
+in quarter hours, priced one call each (`price_tou`) and in one call (`price_batches`), best
+of five. Prints one JSON object on stdout; details go to stderr.
 """
 
 import json
@@ -17,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from settlement.rating import holiday_calendars, tou, vector
+from settlement.rating import batches, holiday_calendars, tou, vector
 from settlement.rating.intervals import IntervalArrays
 from settlement.rating.result import RatingResult
 from settlement.rating.tariff import (
@@ -97,6 +99,51 @@ def best_rate(run: Callable[[], RatingResult], count: int) -> tuple[float, Ratin
     return count / best, result
 
 
+JULY_START = datetime(2025, 7, 1, 7, tzinfo=UTC)  # 2025-07-01 00:00 PDT
+JULY_END = datetime(2025, 8, 1, 7, tzinfo=UTC)
+CHUNK_CHANNELS = 100
+
+
+def chunk_of_channels() -> list[IntervalArrays]:
+    quarters = 31 * 96
+    starts = int(JULY_START.timestamp()) + 900 * np.arange(quarters, dtype=np.int64)
+    rng = np.random.default_rng(7)
+    return [
+        IntervalArrays(
+            start_utc=starts,
+            duration_s=np.full(quarters, 900, dtype=np.int64),
+            wh=rng.integers(0, 3_000, quarters, dtype=np.int64),
+        )
+        for _ in range(CHUNK_CHANNELS)
+    ]
+
+
+def best_ms(run: Callable[[], object], repeats: int = 5) -> float:
+    best = float("inf")
+    run()
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best * 1e3
+
+
+def chunk_figures(plan: TouTariff) -> dict[str, float]:
+    chunk = chunk_of_channels()
+    period = {"period_start_utc": JULY_START, "period_end_utc": JULY_END}
+    each_ms = best_ms(lambda: [tou.price_tou(channel, plan, **period) for channel in chunk])
+    together_ms = best_ms(lambda: batches.price_batches(chunk, plan, **period))
+    print(
+        f"a chunk of {CHUNK_CHANNELS} channels x July (2,976 quarter hours each): one call "
+        f"each {each_ms:.1f} ms, one call for the chunk {together_ms:.1f} ms",
+        file=sys.stderr,
+    )
+    return {
+        "rating_chunk_one_call_each_ms": round(each_ms, 1),
+        "rating_chunk_one_call_ms": round(together_ms, 1),
+    }
+
+
 def main() -> None:
     count = max(1, round(BASE_INTERVALS * float(os.environ.get("BENCH_SCALE", "1.0"))))
     intervals = readings(count)
@@ -123,6 +170,7 @@ def main() -> None:
             {
                 "rating_tou_intervals_per_s": round(tou_rate),
                 "rating_vector_intervals_per_s": round(vector_rate),
+                **chunk_figures(plan),
             }
         )
     )

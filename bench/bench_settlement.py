@@ -7,9 +7,9 @@ per-participant TOU energy sums (Peak 16:00-21:00 local, Off-peak otherwise) ove
 rows, in the same process run. Prints `settle_seconds`, `settle_sql_seconds`,
 `settle_vs_sql_time_ratio` and `settle_readings`.
 
-Database: `v2g_bench_settlement` on DATABASE_URL's PostgreSQL server (default
-127.0.0.1:5432), dropped and created anew and migrated here: never the database DATABASE_URL
-names.
+Database: `v2g_bench_settlement` (or BENCH_DATABASE) on DATABASE_URL's PostgreSQL server
+(default 127.0.0.1:5432), dropped and created anew and migrated here: never the database
+DATABASE_URL names.
 """
 
 import datetime as dt
@@ -33,7 +33,9 @@ def _database_url() -> str:
     if not url.startswith(("postgres://", "postgresql://")):
         url = DEFAULT_URL
     base = url.rsplit("/", 1)[0]
-    name = DEFAULT_URL.rsplit("/", 1)[1]
+    # BENCH_DATABASE names another database to drop and make anew (a shared machine's
+    # engineers each have their own).
+    name = os.environ.get("BENCH_DATABASE") or DEFAULT_URL.rsplit("/", 1)[1]
     url = f"{base}/{name}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()

@@ -11,15 +11,15 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from settlement.api.permissions import IsStaff
+from settlement.api.schema import ErrorOutput
 from settlement.events import operations, queries
 from settlement.events.models import DispatchEvent
 from settlement.programs import queries as program_queries
 
 
-class EventInput(serializers.Serializer[Any]):
+class EventTermsInput(serializers.Serializer[Any]):
     """Event terms; times are ISO 8601, without an offset they are the program's local time."""
 
-    program = serializers.CharField(max_length=40)
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     deadline = serializers.DateTimeField()
@@ -31,6 +31,12 @@ class EventInput(serializers.Serializer[Any]):
     signal = serializers.ChoiceField(
         choices=DispatchEvent.Signal.values, default=DispatchEvent.Signal.EXPORT_PRICE
     )
+
+
+class EventInput(EventTermsInput):
+    """A new event: its program and its terms."""
+
+    program = serializers.CharField(max_length=40)
 
 
 class EventOutput(serializers.Serializer[Any]):
@@ -94,7 +100,10 @@ class EventListView(APIView):
         return Response(EventOutput(events, many=True, context={"now": timezone.now()}).data)
 
     @extend_schema(
-        request=EventInput, responses={201: EventOutput}, operation_id="staff_events_create"
+        # 404: no such program.
+        request=EventInput,
+        responses={201: EventOutput, 404: ErrorOutput},
+        operation_id="staff_events_create",
     )
     def post(self, request: Request) -> Response:
         queries.require_program_administrator(user=_user(request))
@@ -130,12 +139,16 @@ class EventModifyView(APIView):
     permission_classes = (IsStaff,)
 
     @extend_schema(
-        request=EventInput, responses={200: EventOutput}, operation_id="staff_events_modify"
+        # 409: the event has started or was cancelled.
+        request=EventTermsInput,
+        responses={200: EventOutput, 409: ErrorOutput},
+        operation_id="staff_events_modify",
     )
     def post(self, request: Request, event_id: int) -> Response:
         queries.require_program_administrator(user=_user(request))
         event = queries.access_event_for_staff(user=_user(request), event_id=event_id)
-        given = EventInput(data={"program": event.program.code, **request.data})
+        # The terms only: an event stays in its program.
+        given = EventTermsInput(data=request.data)
         given.is_valid(raise_exception=True)
         now = timezone.now()
         event = operations.modify_event(
@@ -151,7 +164,11 @@ class EventCancelView(APIView):
 
     permission_classes = (IsStaff,)
 
-    @extend_schema(request=None, responses={200: EventOutput}, operation_id="staff_events_cancel")
+    @extend_schema(
+        request=None,
+        responses={200: EventOutput, 409: ErrorOutput},
+        operation_id="staff_events_cancel",
+    )
     def post(self, request: Request, event_id: int) -> Response:
         queries.require_program_administrator(user=_user(request))
         event = queries.access_event_for_staff(user=_user(request), event_id=event_id)

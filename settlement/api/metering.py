@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from settlement import safe_csv
 from settlement.api import parsers
+from settlement.api.schema import ErrorOutput
 from settlement.metering import batch, operations, queries
 from settlement.metering.formats.base import MAX_ABS_WH, Flow, RowError
 from settlement.metering.formats.quality import CANONICAL
@@ -50,7 +51,11 @@ class UploadListView(APIView):
     permission_classes = (IsAuthenticated,)
     parser_classes = (MultiPartParser, FormParser)
 
-    @extend_schema(request=UploadInput, responses={200: dict, 201: dict, 202: dict})
+    @extend_schema(
+        request=UploadInput,
+        # 404: the site or meter named is not one the caller may upload for.
+        responses={200: dict, 201: dict, 202: dict, 404: ErrorOutput},
+    )
     def post(self, request: Request) -> Response:
         data = UploadInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -174,7 +179,11 @@ class BatchView(APIView):
     permission_classes = (IsAuthenticated,)
     parser_classes = (parsers.JSONParser,)
 
-    @extend_schema(request=BatchInput, responses={200: dict, 201: dict})
+    @extend_schema(
+        request=BatchInput,
+        # 409: the idempotency key already names a different batch.
+        responses={200: dict, 201: dict, 409: ErrorOutput},
+    )
     def post(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
         aggregator = queries.access_aggregator_for_user(user=user)

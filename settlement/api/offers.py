@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from settlement.api.schema import ErrorOutput
 from settlement.events import operations, queries
 from settlement.events.models import Offer
 
@@ -118,7 +119,12 @@ class OfferAcceptView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=AcceptInput, responses={200: OfferOutput}, operation_id="offers_accept")
+    # 409: the offer is closed (deadline passed, event cancelled) or already answered.
+    @extend_schema(
+        request=AcceptInput,
+        responses={200: OfferOutput, 409: ErrorOutput},
+        operation_id="offers_accept",
+    )
     def post(self, request: Request, offer_id: int) -> Response:
         offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
         given = AcceptInput(data=request.data)
@@ -139,7 +145,11 @@ class OfferDeclineView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=None, responses={200: OfferOutput}, operation_id="offers_decline")
+    @extend_schema(
+        request=None,
+        responses={200: OfferOutput, 409: ErrorOutput},
+        operation_id="offers_decline",
+    )
     def post(self, request: Request, offer_id: int) -> Response:
         offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
         now = timezone.now()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from settlement.api.schema import ErrorOutput
 from settlement.payouts import gateway, queries, webhooks
 
 
@@ -23,7 +24,8 @@ class StripeWebhookView(APIView):
     # The raw bytes are what Stripe signed; DRF must not parse them first.
     parser_classes = ()
 
-    @extend_schema(request=None, responses={200: dict[str, Any]})
+    # 409: no webhook secret is configured, so no event can be verified.
+    @extend_schema(request=None, responses={200: dict[str, Any], 409: ErrorOutput})
     def post(self, request: Request) -> Response:
         event = gateway.verified_event(
             payload=request.body, signature_header=request.headers.get("Stripe-Signature", "")
@@ -56,6 +58,15 @@ class PayoutOutput(serializers.Serializer[Any]):
         return [statement.pk for statement in queries.statements_paid_by(payout=payout)]
 
 
+class PayoutPageOutput(serializers.Serializer[Any]):
+    """One page of payouts (`limit`, `offset`), with the links to the pages around it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = PayoutOutput(many=True)
+
+
 class PayoutListView(APIView):
     """List payouts: an owner's own, or all of them for staff (filters: status, method,
     program, participant)."""
@@ -68,8 +79,11 @@ class PayoutListView(APIView):
             OpenApiParameter("method", str),
             OpenApiParameter("program", str),
             OpenApiParameter("participant", int),
+            OpenApiParameter("limit", int, description="Payouts per page (default 100)."),
+            OpenApiParameter("offset", int, description="Payouts to skip."),
         ],
-        responses={200: PayoutOutput(many=True)},
+        responses={200: PayoutPageOutput},
+        operation_id="v1_payouts_list",
     )
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]

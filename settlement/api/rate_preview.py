@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Channel
 from settlement.api.permissions import IsStaff
+from settlement.api.schema import ErrorOutput
 from settlement.statements import preview
 from settlement.statements.serializers import RatePreviewOutput
 
@@ -31,7 +32,8 @@ class RatePreviewView(APIView):
 
     @extend_schema(
         parameters=[RatePreviewInput],
-        responses={200: RatePreviewOutput},
+        # 404: no such tariff or meter.
+        responses={200: RatePreviewOutput, 404: ErrorOutput},
         operation_id="staff_rate_preview",
     )
     def get(self, request: Request) -> Response:

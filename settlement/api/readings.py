@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Channel, User
 from settlement.api.permissions import IsStaff
+from settlement.api.schema import ErrorOutput
 from settlement.metering import reading_history
 
 
@@ -44,7 +45,10 @@ class ReadingHistoryView(APIView):
 
     permission_classes = (IsStaff,)
 
-    @extend_schema(parameters=[ReadingQuery], responses={200: ReadingHistoryOutput})
+    # 404: no reading of that meter, kind and start.
+    @extend_schema(
+        parameters=[ReadingQuery], responses={200: ReadingHistoryOutput, 404: ErrorOutput}
+    )
     def get(self, request: Request) -> Response:
         query = ReadingQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -1,5 +1,6 @@
 """Exchange email and password for an API token, throttled per account and per address."""
 
+import hashlib
 from typing import Any
 
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -26,8 +27,11 @@ class SignInAccountThrottle(SimpleRateThrottle):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not isinstance(username, str) or not username.strip():
             return None  # nothing to guess a password for; the address throttle still counts
-        # Emails are case-insensitive here: `Ana@X` and `ana@x` are one account to guess.
-        return self.cache_format % {"scope": self.scope, "ident": username.strip().lower()}
+        # Emails are case-insensitive here: `Ana@X` and `ana@x` are one account to guess. The
+        # key holds a digest, not the name: a name is any text the caller sends (spaces,
+        # control characters, kilobytes), and a cache key must stay short and plain.
+        account = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": account}
 
 
 class TokenView(ObtainAuthToken):

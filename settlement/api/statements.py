@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts import queries as account_queries
 from accounts.models import User
 from settlement.api.permissions import IsStaff
+from settlement.api.schema import ErrorOutput
 from settlement.statements import (
     access,
     exports,
@@ -72,7 +73,12 @@ class RunListView(APIView):
 
     @extend_schema(
         request=RunInput,
-        responses={202: OpenApiResponse(description="run summary")},
+        # 404: no such program; 409: a run of the period is in progress, or not allowed yet.
+        responses={
+            202: OpenApiResponse(description="run summary"),
+            404: ErrorOutput,
+            409: ErrorOutput,
+        },
         operation_id="staff_run_start",
     )
     def post(self, request: Request) -> Response:
@@ -133,6 +139,7 @@ class RunExportView(APIView):
     permission_classes = (IsStaff,)
 
     @extend_schema(
+        parameters=[OpenApiParameter("file", str, enum=list(exports.FORMATS), default="csv")],
         responses={200: OpenApiResponse(description="CSV or JSON file")},
         operation_id="staff_run_export",
     )
@@ -231,7 +238,11 @@ class ApproveView(_DecisionView):
 
     @extend_schema(
         request=ReasonInput,
-        responses={200: OpenApiResponse(description="the statement after the decision")},
+        # 409: the statement's state does not allow this decision (or maker-checker).
+        responses={
+            200: OpenApiResponse(description="the statement after the decision"),
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_approve",
     )
     def post(self, request: Request, statement_id: int) -> Response:
@@ -245,7 +256,11 @@ class HoldView(_DecisionView):
 
     @extend_schema(
         request=ReasonInput,
-        responses={200: OpenApiResponse(description="the statement after the decision")},
+        # 409: the statement's state does not allow this decision (or maker-checker).
+        responses={
+            200: OpenApiResponse(description="the statement after the decision"),
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_hold",
     )
     def post(self, request: Request, statement_id: int) -> Response:
@@ -259,7 +274,11 @@ class VoidView(_DecisionView):
 
     @extend_schema(
         request=ReasonInput,
-        responses={200: OpenApiResponse(description="the statement after the decision")},
+        # 409: the statement's state does not allow this decision (or maker-checker).
+        responses={
+            200: OpenApiResponse(description="the statement after the decision"),
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_void",
     )
     def post(self, request: Request, statement_id: int) -> Response:
@@ -273,7 +292,11 @@ class ReleaseView(_DecisionView):
 
     @extend_schema(
         request=ReasonInput,
-        responses={200: OpenApiResponse(description="the statement after the decision")},
+        # 409: the statement's state does not allow this decision (or maker-checker).
+        responses={
+            200: OpenApiResponse(description="the statement after the decision"),
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_release",
     )
     def post(self, request: Request, statement_id: int) -> Response:
@@ -287,7 +310,12 @@ class ApproveCleanView(APIView):
 
     @extend_schema(
         request=BulkApproveInput,
-        responses={200: OpenApiResponse(description="ids of the approved statements")},
+        # 404: no such run; 409: the run has not completed.
+        responses={
+            200: OpenApiResponse(description="ids of the approved statements"),
+            404: ErrorOutput,
+            409: ErrorOutput,
+        },
         operation_id="staff_statement_approve_clean",
     )
     def post(self, request: Request) -> Response:

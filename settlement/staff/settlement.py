@@ -20,6 +20,7 @@ from settlement.statements import (
     exports,
     operations,
     periods,
+    reproduction,
     review,
     statement_queries,
     tasks,
@@ -219,3 +220,22 @@ def export(request: HttpRequest, run_id: int) -> HttpResponse:
         f'attachment; filename="run-{run.pk}-statements.{export_format}"'
     )
     return response
+
+
+@staff_access.staff_required
+def reproduce(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Compute a run again from its recorded inputs and show whether it comes out the same."""
+    try:
+        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+    except NotFound:
+        raise Http404("No such run.") from None
+    verdict, error = None, ""
+    try:
+        verdict = reproduction.reproduce_run(run=run).as_dict()
+    except DomainError as exc:
+        error = exc.message
+    return render(
+        request,
+        "staff/settlement_reproduce.html",
+        {"run": run, "verdict": verdict, "error": error},
+    )

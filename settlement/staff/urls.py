@@ -19,6 +19,11 @@ urlpatterns = [
     path("programs/<slug:code>/rules/", events.program_rules, name="program-rules"),
     path("settlement/runs/", settlement.runs, name="settlement-runs"),
     path("settlement/runs/<int:run_id>/export/", settlement.export, name="settlement-export"),
+    path(
+        "settlement/runs/<int:run_id>/reproduce/",
+        settlement.reproduce,
+        name="settlement-reproduce",
+    ),
     path("settlement/statements/", settlement.queue, name="settlement-queue"),
     path(
         "settlement/statements/<int:statement_id>/",

@@ -10,8 +10,12 @@ from datetime import date
 
 import numpy as np
 import numpy.typing as npt
+import psycopg
 from django.db import connection
 from django.db.models import Q
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
+from psycopg.pq import Format
 
 from accounts.models import Channel, Enrollment, Program
 from settlement.metering.models import Reading
@@ -101,22 +105,47 @@ def channels_of_sites(*, site_ids: list[int], kind: str) -> dict[int, list[Chann
 _POSTGRES_READINGS = """
     SELECT channel_id,
            array_agg(EXTRACT(EPOCH FROM start)::bigint),
-           array_agg(duration_s),
+           array_agg(duration_s::bigint),
            array_agg(wh),
-           array_agg(revision),
-           array_agg(array_position(%(qualities)s::text[], quality::text) - 1),
-           array_agg(source = 'OWNER')
+           array_agg(revision::bigint),
+           array_agg((array_position(%(qualities)s::text[], quality::text) - 1)::bigint),
+           array_agg((source = 'OWNER')::int::bigint)
     FROM metering_reading
     WHERE channel_id = ANY(%(channels)s) AND start >= %(start)s AND start < %(end)s
     GROUP BY channel_id
 """
+# A binary bigint[] is a header (dimensions, null flag, element type, then size and lower
+# bound per dimension) and, per element, its length (always 8) and big-endian value.
+_INT8_ARRAY_OID = 1016
+_ARRAY_ELEMENT = np.dtype([("length", ">i4"), ("value", ">i8")])
 
 
-def _rows_postgres(channel_ids: list[int], period: Period) -> dict[int, tuple[list[int], ...]]:
+class _Int8ArrayLoader(Loader):
+    """Reads a binary bigint[] straight into a NumPy array, no Python int per element."""
+
+    format = Format.BINARY
+
+    def load(self, data: Buffer) -> Int64Array:
+        header = bytes(data[:12])
+        dimensions = int.from_bytes(header[0:4], "big")
+        if dimensions == 0:
+            return np.zeros(0, dtype=np.int64)
+        if dimensions != 1 or int.from_bytes(header[4:8], "big") != 0:
+            raise ValueError("a reading aggregate is not a one-dimensional array without NULLs")
+        elements = np.frombuffer(data, dtype=_ARRAY_ELEMENT, offset=12 + 8 * dimensions)
+        return elements["value"].astype(np.int64)
+
+
+def _rows_postgres(channel_ids: list[int], period: Period) -> dict[int, tuple[Int64Array, ...]]:
     # One row per channel with its readings as arrays: the database does the per-reading
-    # work (epoch seconds, quality codes), and psycopg hands over whole arrays. They are put
-    # in start order here (a sort inside each aggregate costs the database more).
-    with connection.cursor() as cursor:
+    # work (epoch seconds, quality codes) and sends the arrays in binary, which NumPy reads
+    # whole (Django's cursors bind parameters on the client, which allows no binary results,
+    # so this one query uses a server-binding cursor on the same connection and transaction).
+    # The caller puts them in start order (a sort inside each aggregate costs the database
+    # more).
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.adapters.register_loader(_INT8_ARRAY_OID, _Int8ArrayLoader)
         cursor.execute(
             _POSTGRES_READINGS,
             {
@@ -125,11 +154,12 @@ def _rows_postgres(channel_ids: list[int], period: Period) -> dict[int, tuple[li
                 "start": period.start_utc,
                 "end": period.end_utc,
             },
+            binary=True,
         )
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
 
 
-def _rows_portable(channel_ids: list[int], period: Period) -> dict[int, tuple[list[int], ...]]:
+def _rows_portable(channel_ids: list[int], period: Period) -> dict[int, tuple[Int64Array, ...]]:
     columns: dict[int, tuple[list[int], ...]] = {}
     for channel_id, start, duration, wh, revision, quality, source in (
         Reading.objects.filter(
@@ -145,33 +175,36 @@ def _rows_portable(channel_ids: list[int], period: Period) -> dict[int, tuple[li
         found[3].append(revision)
         found[4].append(QUALITY_CODE[quality])
         found[5].append(int(source == "OWNER"))
-    return columns
+    return {
+        channel_id: tuple(np.array(values, dtype=np.int64) for values in found)
+        for channel_id, found in columns.items()
+    }
 
 
 def readings_of_channels(*, channels: list[Channel], period: Period) -> dict[int, ChannelData]:
     """Return each channel's current readings starting inside the period, by channel id.
 
-    On PostgreSQL one aggregate query per chunk; elsewhere the ORM. Both give the same arrays.
+    On PostgreSQL one aggregate query per chunk, its arrays read in binary; elsewhere the ORM.
+    Both give the same arrays.
     """
     channel_ids = [channel.pk for channel in channels]
     if connection.vendor == "postgresql":
         rows = _rows_postgres(channel_ids, period)
     else:
         rows = _rows_portable(channel_ids, period)
-    empty: tuple[list[int], ...] = ([], [], [], [], [], [])
+    empty = tuple(np.zeros(0, dtype=np.int64) for _ in range(6))
     found = {}
     for channel in channels:
         starts, durations, wh, revisions, qualities, own = rows.get(channel.pk, empty)
-        start_utc = np.array(starts, dtype=np.int64)
-        order = np.argsort(start_utc, kind="stable")
+        order = np.argsort(starts, kind="stable")
         found[channel.pk] = ChannelData(
             channel_id=channel.pk,
             label=f"{channel.meter_id}/{channel.kind}",
-            start_utc=start_utc[order],
-            duration_s=np.array(durations, dtype=np.int64)[order],
-            wh=np.array(wh, dtype=np.int64)[order],
-            revision=np.array(revisions, dtype=np.int64)[order],
-            quality=np.array(qualities, dtype=np.int64)[order],
-            self_reported=np.array(own, dtype=bool)[order],
+            start_utc=starts[order],
+            duration_s=durations[order],
+            wh=wh[order],
+            revision=revisions[order],
+            quality=qualities[order],
+            self_reported=own[order].astype(bool),
         )
     return found

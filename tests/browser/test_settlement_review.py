@@ -94,3 +94,26 @@ def test_review_a_flagged_statement_down_to_its_intervals(
     assert olivia.inner_text("#total") == "$92.85"
     assert "Exported 300.0 kWh during Peak at $0.30/kWh" in olivia.inner_text("#lines")
     screenshot(olivia, "settlement-owner-statement")
+
+
+def test_staff_reproduce_a_run_from_the_runs_page(live_server, browser, screenshot, tmp_path):
+    program = make_program()
+    enroll(program, "olivia@example.com", "RM-1")
+    ingest_rows(tmp_path, hourly_rows("RM-1", dt.date(2025, 7, 1), 3, peak_or_off_peak(2000, 100)))
+    groups = account_operations.ensure_staff_roles()
+    starter = UserFactory(email="riley@utility.example.com", is_staff=True)
+    starter.groups.add(groups[roles.REVIEWER])
+
+    riley = _sign_in(browser, live_server, starter.email)
+    riley.goto(f"{live_server.url}/staff/settlement/runs/")
+    riley.fill("#id_program", "nbt-export")
+    riley.fill("#id_period", "2025-07")
+    riley.select_option("#id_type", "initial")
+    riley.click("button:has-text('Start run')")
+    riley.goto(f"{live_server.url}/staff/settlement/runs/")
+    screenshot(riley, "settlement-runs")
+    riley.click("#runs a:has-text('Reproduce')")
+
+    assert "Reproduced" in riley.inner_text("#verdict")
+    assert "byte for byte" in riley.inner_text("#verdict")
+    screenshot(riley, "settlement-run-reproduced")

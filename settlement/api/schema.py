@@ -1,0 +1,74 @@
+"""The OpenAPI schema documents every error an operation can answer, in the one error shape.
+
+drf-spectacular documents only the success responses a view names. The errors that follow
+from how a view is built are added here, once for every operation, so the schema cannot
+forget them: 400 for an operation that takes a body or query parameters, 415 for a body
+in a media type the view does not parse, 401 for one that needs a signed-in caller, 403
+for one behind a permission beyond that (or a CSRF check of a signed-in browser), 404 for
+an operation on an object named in its path, 429 for a throttled one. Errors a domain
+operation raises (409 for a conflict, 403 for a role the caller lacks) are named by the
+view itself: `@extend_schema(responses={..., 409: ErrorOutput})`.
+"""
+
+from typing import Any
+
+from drf_spectacular import openapi
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ErrorOutput(serializers.Serializer[Any]):
+    """The one error envelope (`settlement.errors.error_body`)."""
+
+    class ErrorFields(serializers.Serializer[Any]):
+        code = serializers.CharField(help_text="Stable, e.g. `invalid`, `not_found`.")
+        message = serializers.CharField(help_text="A sentence for a person.")
+        details = serializers.DictField(
+            help_text="Field errors (`field -> [messages]`) for `invalid`; context otherwise."
+        )
+
+    error = ErrorFields()
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, with the errors each operation can answer."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        for status_code, description in self._error_statuses(operation).items():
+            if str(status_code) not in responses:
+                response = self._get_response_for_code(ErrorOutput, str(status_code))
+                response["description"] = description
+                responses[str(status_code)] = response
+        return operation
+
+    def _error_statuses(self, operation: dict[str, Any]) -> dict[int, str]:
+        view = self.view
+        places = {parameter["in"] for parameter in operation.get("parameters", [])}
+        takes_body = "requestBody" in operation or self.method not in SAFE_METHODS
+        permissions = view.get_permissions()
+        needs_sign_in = not all(isinstance(p, AllowAny) for p in permissions)
+        statuses: dict[int, str] = {}
+        if takes_body or "query" in places:
+            statuses[400] = "The request is not valid (`details` names each field at fault)."
+        if needs_sign_in:
+            statuses[401] = "No valid token or session."
+        checks_more = any(not isinstance(p, (IsAuthenticated, AllowAny)) for p in permissions)
+        csrf = takes_body and any(
+            isinstance(a, SessionAuthentication) for a in view.get_authenticators()
+        )
+        if checks_more or csrf:
+            statuses[403] = "The caller may not do this (or a session request without CSRF)."
+        if "path" in places:
+            statuses[404] = "No such object, or not one the caller may see."
+        if takes_body and view.get_parsers():
+            statuses[415] = "The body is not in a media type this operation reads."
+        if view.get_throttles():
+            statuses[429] = "Too many requests; `Retry-After` says when to try again."
+        return statuses

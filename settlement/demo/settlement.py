@@ -1,9 +1,12 @@
-"""Demo data for settlement: July 2025 of the export program settled and partly approved.
+"""Demo data for settlement: July 2025 of both demo programs settled and partly approved.
 
-The reviewer starts the run (so maker-checker lets the approver, not the reviewer, approve);
-the approver approves the first owner's statement, which posts it to the ledger and shows
-it in that owner's portal, and releases it to payouts (the payouts demo pays it). The
-others stay in the review queue, flagged for the days of July the demo has no readings for.
+The reviewer starts each run (so maker-checker lets the approver, not the reviewer,
+approve); the approver approves the first owner's statement, which posts it to the ledger
+and shows it in that owner's portal. In the export program the others stay in the review
+queue, flagged for the days of July the demo has no readings for; in the event program each
+statement pays the owner's accepted offers of the two July events (event incremental
+energy against the baseline). The export program's approved statement is also released to
+payouts (the payouts demo pays it); the event program's waits for release.
 """
 
 import datetime as dt
@@ -19,8 +22,15 @@ APPROVER: Final = "approver@utility.example.com"
 APPROVED_OWNER: Final = "owner01@example.com"
 
 
-def settle_demo_month(*, program_code: str, now: dt.datetime) -> dict[str, object]:
-    """Settle the program's July 2025 once, approve and release one statement; return a summary."""
+def settle_demo_month(
+    *,
+    program_code: str,
+    now: dt.datetime,
+    reason: str = "Demo: the week of readings matches the meter; the rest of July is missing",
+    release: bool = False,
+) -> dict[str, object]:
+    """Settle the program's July 2025 once and approve one statement (and release it, with
+    `release`); return a summary."""
     program = Program.objects.get(code=program_code)
     period = periods.month(PERIOD, time_zone=program.timezone)
     run = SettlementRun.objects.filter(
@@ -41,13 +51,14 @@ def settle_demo_month(*, program_code: str, now: dt.datetime) -> dict[str, objec
             review.approve(
                 statement=statement,
                 actor=approver,
-                reason="Demo: the week of readings matches the meter; the rest of July is missing",
+                reason=reason,
                 now=now,
             )
-            review.release(
-                statement=statement,
-                actor=approver,
-                reason="Demo: approved for July; released to the next payout",
-                now=now,
-            )
+            if release:
+                review.release(
+                    statement=statement,
+                    actor=approver,
+                    reason="Demo: approved for July; released to the next payout",
+                    now=now,
+                )
     return {"run_id": run.pk, "statements": run.statements.count()}

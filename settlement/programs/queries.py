@@ -5,7 +5,9 @@ dates, the typed parameters of every rule with the ids of the rule and its versi
 statement line can name the rule version it was computed with.
 """
 
+import hashlib
 import itertools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -185,3 +187,34 @@ def export_channel_kind(*, plan: TariffPlan, on: date) -> str | None:
         if isinstance(parameters, rule_types.ExportTariffRule) and parameters.plan == plan.code:
             kinds.add(parameters.channel_kind)
     return kinds.pop() if len(kinds) == 1 else None
+
+
+def rule_set_fingerprints(*, rule_set_ids: list[int]) -> list[dict[str, object]]:
+    """Return id, version and the sha256 of the rules of each rule set (what a run used)."""
+    found = []
+    for rule_set in RuleSet.objects.filter(pk__in=rule_set_ids).prefetch_related("rules"):
+        rules = sorted([rule.kind, rule.name, rule.parameters] for rule in rule_set.rules.all())
+        text = json.dumps(rules, sort_keys=True, separators=(",", ":"))
+        found.append(
+            {
+                "id": rule_set.pk,
+                "version": rule_set.version,
+                "rules_sha256": hashlib.sha256(text.encode()).hexdigest(),
+            }
+        )
+    return sorted(found, key=lambda entry: int(str(entry["id"])))
+
+
+def rule_fingerprints(*, program: Program) -> dict[int, str]:
+    """Return, by rule id, a short sha256 of each rule's kind and parameters.
+
+    Two versions of a rule with the same text have the same fingerprint, so settlement
+    matches their lines; a corrected rule has a new one.
+    """
+    found = {}
+    for pk, kind, parameters in Rule.objects.filter(rule_set__program=program).values_list(
+        "pk", "kind", "parameters"
+    ):
+        text = json.dumps([kind, parameters], sort_keys=True, separators=(",", ":"))
+        found[pk] = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return found

@@ -27,12 +27,19 @@ class Booked:
     label: str
     kwh: Decimal = ZERO_KWH
     amount: Decimal = ZERO_AMOUNT
+    # The rule version and event result of the latest line booked under the key.
+    rule_version: str = ""
+    event_result: str = ""
 
 
-def booked_by_key(rows: Iterable[tuple[str, str, str, str, Decimal, Decimal]]) -> dict[str, Booked]:
-    """Return booked sums by match key from (key, kind, adjusts_kind, label, kwh, amount) rows."""
+# (key, kind, adjusts_kind, label, kwh, amount, rule_version, event_result) of a booked line.
+BookedRow = tuple[str, str, str, str, Decimal, Decimal, str, str]
+
+
+def booked_by_key(rows: Iterable[BookedRow]) -> dict[str, Booked]:
+    """Return booked sums by match key from booked lines, in booking order."""
     booked: dict[str, Booked] = {}
-    for key, kind, adjusts_kind, label, kwh, amount in rows:
+    for key, kind, adjusts_kind, label, kwh, amount, rule_version, event_result in rows:
         original_kind = adjusts_kind or kind
         if original_kind in INFORMATION_KINDS:
             continue
@@ -41,6 +48,8 @@ def booked_by_key(rows: Iterable[tuple[str, str, str, str, Decimal, Decimal]]) -
             entry.label = label
         entry.kwh += kwh
         entry.amount += amount
+        entry.rule_version = rule_version or entry.rule_version
+        entry.event_result = event_result or entry.event_result
     return booked
 
 
@@ -84,8 +93,8 @@ def difference_lines(fresh: list[ComputedLine], booked: dict[str, Booked]) -> li
                 price=now.price if now else None,
                 amount=now_amount - was_amount,
                 tariff_version_id=now.tariff_version_id if now else None,
-                rule_version=now.rule_version if now else "",
-                event_result=now.event_result if now else "",
+                rule_version=now.rule_version if now else (was.rule_version if was else ""),
+                event_result=now.event_result if now else (was.event_result if was else ""),
                 lineage=now.lineage if now else [],
                 detail={"was_kwh": str(was_kwh), "was_amount": str(was_amount)},
             )

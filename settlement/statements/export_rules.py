@@ -44,11 +44,14 @@ def export_rule_parts(
 ) -> tuple[list[ExportRulePart], list[Gap]]:
     """Return the export rule parts covering [start, end), and the dates none covers."""
     parts: list[ExportRulePart] = []
+    # Dates whose rules pay no exports at all: nothing is missing there.
+    unpaid: list[tuple[date, date]] = []
     for stretch in program_queries.rules_in_force(program=program, start=start, end=end):
         rule = stretch.one(program_rules.RuleKind.EXPORT_TARIFF)
-        if rule is None or not isinstance(rule.parameters, program_rules.ExportTariffRule):
-            continue
         stretch_end = stretch.end or end
+        if rule is None or not isinstance(rule.parameters, program_rules.ExportTariffRule):
+            unpaid.append((stretch.start, stretch_end))
+            continue
         plan = tariff_queries.plan_by_code(code=rule.parameters.plan)
         for version in tariff_queries.versions_overlapping(
             plan=plan, start=stretch.start, end=stretch_end
@@ -69,16 +72,22 @@ def export_rule_parts(
                     )
                 )
     parts.sort(key=lambda part: part.start)
-    return parts, _gaps(parts, start, end, program)
+    return parts, _gaps(parts, unpaid, start, end, program)
 
 
-def _gaps(parts: list[ExportRulePart], start: date, end: date, program: Program) -> list[Gap]:
+def _gaps(
+    parts: list[ExportRulePart],
+    unpaid: list[tuple[date, date]],
+    start: date,
+    end: date,
+    program: Program,
+) -> list[Gap]:
     gaps = []
     cursor = start
-    for part in parts:
-        if part.start > cursor:
-            gaps.append(Gap(cursor, part.start, _no_price(program, cursor)))
-        cursor = max(cursor, part.end)
+    for part_start, part_end in sorted([(p.start, p.end) for p in parts] + unpaid):
+        if part_start > cursor:
+            gaps.append(Gap(cursor, part_start, _no_price(program, cursor)))
+        cursor = max(cursor, part_end)
     if cursor < end:
         gaps.append(Gap(cursor, end, _no_price(program, cursor)))
     return gaps

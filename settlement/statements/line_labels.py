@@ -34,13 +34,11 @@ _VECTOR_KEY = re.compile(
 
 
 def plain_number(value: Decimal, places: int) -> str:
-    """Return `value` without trailing zeros beyond `places` decimals (0.30000 -> 0.30)."""
-    text = f"{value:f}"
-    if "." not in text:
-        return f"{text}.{'0' * places}"
-    whole, fraction = text.split(".")
+    """Return `value` without trailing zeros beyond `places` decimals (0.30000 -> 0.30, and
+    2.000 -> 2 with no places)."""
+    whole, _, fraction = f"{value:f}".partition(".")
     fraction = fraction.rstrip("0").ljust(places, "0")
-    return f"{whole}.{fraction}"
+    return f"{whole}.{fraction}" if fraction else whole
 
 
 @dataclass(frozen=True)

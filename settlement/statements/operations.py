@@ -7,7 +7,7 @@ the run: it merges the lineage and hashes. A chunk that fails fails the run.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,12 +17,15 @@ from django.db.models import Max, Sum
 from accounts.models import Channel, Program, User
 from settlement.errors import DomainError
 from settlement.programs import operations as program_operations
+from settlement.programs import queries as program_queries
 from settlement.statements import (
     checks,
     computation,
     differences,
+    event_lines,
     inputs,
     lineage,
+    paid_rules,
     roles,
     statement_queries,
 )
@@ -36,6 +39,7 @@ from settlement.statements.models import (
     StatementTransition,
 )
 from settlement.statements.periods import Period
+from settlement.statements.rule_lines import RuleLines
 from settlement.tariffs import operations as tariff_operations
 from settlement.tariffs.models import TariffVersion
 
@@ -165,6 +169,8 @@ def start_run(
     if run_type not in SettlementRun.Type.values:
         raise RunNotAllowed(f"unknown run type {run_type!r}", details={"field": "type"})
     _check_zones(program, period)
+    # Event results are measured from the current readings and rules before they are paid.
+    event_lines.measure_period_events(program=program, period=period, now=now)
     participant_ids = inputs.participants_in_period(program=program, period=period)
     try:
         with transaction.atomic():
@@ -216,12 +222,12 @@ def period_of(run: SettlementRun) -> Period:
 
 @dataclass
 class _Booked:
-    rows: dict[int, list[tuple[str, str, str, str, Decimal, Decimal]]]
+    rows: dict[int, list[differences.BookedRow]]
     averages: dict[int, Decimal]
 
 
 def _booked(run: SettlementRun, participant_ids: list[int]) -> _Booked:
-    rows: dict[int, list[tuple[str, str, str, str, Decimal, Decimal]]] = defaultdict(list)
+    rows: dict[int, list[differences.BookedRow]] = defaultdict(list)
     if run.type != SettlementRun.Type.INITIAL:
         for line in (
             StatementLine.objects.filter(
@@ -243,6 +249,8 @@ def _booked(run: SettlementRun, participant_ids: list[int]) -> _Booked:
                 "label",
                 "kwh",
                 "amount",
+                "rule_version",
+                "event_result",
             )
         ):
             rows[line[0]].append(line[1:])
@@ -358,6 +366,8 @@ class ChunkInputs:
     enrollments: dict[int, list[inputs.SiteEnrollment]]
     channels_by_site: dict[int, list[Channel]]
     readings: dict[int, inputs.ChannelData]
+    # Offers, deliveries and charger data of the other program rules (None: none paid).
+    paid: paid_rules.PaidRuleInputs | None = None
 
 
 def current_inputs(run: SettlementRun, participant_ids: list[int]) -> ChunkInputs:
@@ -374,7 +384,10 @@ def current_inputs(run: SettlementRun, participant_ids: list[int]) -> ChunkInput
             channels_by_site[site_id].extend(channels)
     all_channels = [channel for channels in channels_by_site.values() for channel in channels]
     readings = inputs.readings_of_channels(channels=all_channels, period=period)
-    return ChunkInputs(enrollments, dict(channels_by_site), readings)
+    paid = paid_rules.load(
+        program=run.program, period=period, participant_ids=participant_ids, enrollments=enrollments
+    )
+    return ChunkInputs(enrollments, dict(channels_by_site), readings, paid)
 
 
 @dataclass(frozen=True)
@@ -384,6 +397,8 @@ class Computed:
     participant_id: int
     computed: computation.ComputedStatement
     lines: list[computation.ComputedLine] | None
+    # The lines of the other program rules, with the rule sets and event results behind them.
+    rules: RuleLines = field(default_factory=RuleLines)
 
     def recorded(self, given: ChunkInputs) -> dict[str, object]:
         """Return what the run records of this participant's inputs (its lineage entry)."""
@@ -439,6 +454,15 @@ def compute_participants(
             readings=given.readings,
             ratings=ratings,
         )
+        rules = RuleLines()
+        if given.paid is not None:
+            rules = paid_rules.lines_for(
+                participant_id=participant_id,
+                enrollments=given.enrollments.get(participant_id, []),
+                inputs=given.paid,
+            )
+            computed.lines.extend(rules.lines)
+            computed.readings.extend(rules.readings)
         booked_rows = booked.rows.get(participant_id)
         lines: list[computation.ComputedLine] | None = computed.lines
         if booked_rows:
@@ -447,7 +471,7 @@ def compute_participants(
             )
             if not any(line.kind == "ADJUSTMENT" for line in lines):
                 lines = None
-        results.append(Computed(participant_id, computed, lines))
+        results.append(Computed(participant_id, computed, lines, rules))
     return results, parts, booked
 
 
@@ -459,6 +483,9 @@ def _settle_participants(
     results, parts, booked = compute_participants(run, participant_ids, given)
     settings = statement_queries.settlement_settings(program=run.program)
     used_versions: set[int] = set()
+    used_rule_sets: set[int] = set()
+    rule_versions: set[str] = set()
+    event_results: dict[int, dict[str, object]] = {}
     chunk_lineage: dict[str, dict[str, object]] = {}
     pending: list[_Pending] = []
     for result in results:
@@ -466,6 +493,10 @@ def _settle_participants(
         used_versions.update(
             line.tariff_version_id for line in computed.lines if line.tariff_version_id
         )
+        used_rule_sets |= result.rules.rule_sets
+        rule_versions |= result.rules.rule_versions
+        for event_result in result.rules.event_results:
+            event_results[int(str(event_result["delivery_id"]))] = event_result
         recorded = result.recorded(given)
         chunk_lineage[str(result.participant_id)] = recorded
         if lines is None:
@@ -487,16 +518,16 @@ def _settle_participants(
     # Lock what was used, in the transaction that stores the statements priced with it.
     for version in TariffVersion.objects.filter(pk__in=sorted(used_versions)).order_by("pk"):
         tariff_operations.lock_version(version=version, through=period.end, now=now)
-    used_rule_sets = sorted(
-        {part.rule_set_id for part in parts if part.version.pk in used_versions}
-    )
-    for rule_set_id in used_rule_sets:
+    used_rule_sets |= {part.rule_set_id for part in parts if part.version.pk in used_versions}
+    for rule_set_id in sorted(used_rule_sets):
         program_operations.lock_version(rule_set_id=rule_set_id, through=period.end, now=now)
+    rule_versions |= {part.rule_version for part in parts if part.rule_version}
     return {
         "participants": chunk_lineage,
         "tariff_versions": sorted(used_versions),
-        "rule_versions": sorted({part.rule_version for part in parts if part.rule_version}),
-        "rule_sets": used_rule_sets,
+        "rule_versions": sorted(rule_versions),
+        "rule_sets": sorted(used_rule_sets),
+        "event_results": [event_results[key] for key in sorted(event_results)],
     }
 
 
@@ -547,13 +578,16 @@ def inputs_sha256(
     tariff_versions: list[dict[str, object]],
     rule_versions: list[str],
     participants: dict[str, dict[str, object]],
+    rule_sets: list[dict[str, object]],
+    event_results: list[dict[str, object]],
 ) -> str:
     """Return the hash of a run's inputs: versions, rules, event results, readings read."""
     return lineage.sha256_of(
         {
             "tariff_versions": tariff_versions,
             "rule_versions": rule_versions,
-            "event_results": [],
+            "rule_sets": rule_sets,
+            "event_results": event_results,
             "readings": {key: value["readings_sha256"] for key, value in participants.items()},
         }
     )
@@ -568,10 +602,17 @@ def _complete(run: SettlementRun, now: datetime) -> None:
     participants: dict[str, dict[str, object]] = {}
     versions: set[int] = set()
     rules: set[str] = set()
+    rule_set_ids: set[int] = set()
+    results: dict[int, dict[str, object]] = {}
     for chunk in run.chunks.order_by("index"):
         participants.update(chunk.lineage.get("participants", {}))
         versions.update(chunk.lineage.get("tariff_versions", []))
         rules.update(chunk.lineage.get("rule_versions", []))
+        rule_set_ids.update(chunk.lineage.get("rule_sets", []))
+        for result in chunk.lineage.get("event_results", []):
+            results[int(result["delivery_id"])] = result
+    event_results = [results[key] for key in sorted(results)]
+    rule_sets = program_queries.rule_set_fingerprints(rule_set_ids=sorted(rule_set_ids))
     tariff_versions = tariff_versions_used(versions)
     run.inputs = {
         "program": run.program.code,
@@ -580,11 +621,16 @@ def _complete(run: SettlementRun, now: datetime) -> None:
         "type": run.type,
         "tariff_versions": tariff_versions,
         "rule_versions": sorted(rules),
-        "event_results": [],
+        "rule_sets": rule_sets,
+        "event_results": event_results,
         "participants": participants,
     }
     run.inputs_sha256 = inputs_sha256(
-        tariff_versions=tariff_versions, rule_versions=sorted(rules), participants=participants
+        tariff_versions=tariff_versions,
+        rule_versions=sorted(rules),
+        participants=participants,
+        rule_sets=rule_sets,
+        event_results=event_results,
     )
     run.result_sha256 = result_sha256(participants)
     run.status = SettlementRun.Status.COMPLETED

@@ -24,8 +24,9 @@ import numpy as np
 from accounts.models import Channel, Site
 from settlement.errors import DomainError
 from settlement.metering.models import Reading, ReadingRevision, Source
+from settlement.programs import queries as program_queries
 from settlement.rating.local_time import epoch_seconds
-from settlement.statements import computation, inputs, lineage, operations
+from settlement.statements import computation, inputs, lineage, operations, paid_rules
 from settlement.statements.models import SettlementRun, Statement
 
 _KWH = Decimal("0.001")
@@ -314,7 +315,16 @@ def recorded_inputs(
         for found in channels_by_site.values()
         for channel in found
     }
-    return operations.ChunkInputs(enrollments, dict(channels_by_site), readings)
+    # The other rules' lines read the event results the run recorded (kept when superseded);
+    # charger data for availability is read as it is now.
+    paid = paid_rules.load(
+        program=run.program,
+        period=operations.period_of(run),
+        participant_ids=participant_ids,
+        enrollments=enrollments,
+        delivery_ids=[int(r["delivery_id"]) for r in run.inputs.get("event_results", [])],
+    )
+    return operations.ChunkInputs(enrollments, dict(channels_by_site), readings, paid)
 
 
 def reproduce_run(*, run: SettlementRun) -> Reproduction:
@@ -338,6 +348,8 @@ def reproduce_run(*, run: SettlementRun) -> Reproduction:
     participants: dict[str, dict[str, object]] = {}
     versions: set[int] = set()
     rules: set[str] = set()
+    rule_set_ids: set[int] = set()
+    event_results: dict[int, dict[str, object]] = {}
     first_difference = None
     for chunk in run.chunks.order_by("index"):
         ids = list(chunk.participant_ids)
@@ -345,7 +357,18 @@ def reproduce_run(*, run: SettlementRun) -> Reproduction:
             run, ids, recorded_inputs(run, ids, recorded)
         )
         rules.update(part.rule_version for part in parts if part.rule_version)
+        used_versions = {
+            line.tariff_version_id
+            for result in results
+            for line in result.computed.lines
+            if line.tariff_version_id
+        }
+        rule_set_ids.update(part.rule_set_id for part in parts if part.version.pk in used_versions)
         for result in results:
+            rules.update(result.rules.rule_versions)
+            rule_set_ids.update(result.rules.rule_sets)
+            for event_result in result.rules.event_results:
+                event_results[int(str(event_result["delivery_id"]))] = event_result
             versions.update(
                 line.tariff_version_id for line in result.computed.lines if line.tariff_version_id
             )
@@ -373,6 +396,8 @@ def reproduce_run(*, run: SettlementRun) -> Reproduction:
             tariff_versions=operations.tariff_versions_used(versions),
             rule_versions=sorted(rules),
             participants=participants,
+            rule_sets=program_queries.rule_set_fingerprints(rule_set_ids=sorted(rule_set_ids)),
+            event_results=[event_results[key] for key in sorted(event_results)],
         ),
         result_sha256_recorded=run.result_sha256,
         result_sha256_recomputed=operations.result_sha256(participants),

@@ -1,5 +1,9 @@
 """Property: whatever the readings, prices and revisions, the lines of every run of a period
-add up, key by key, to a fresh initial settlement of the final data."""
+add up, key by key, to a fresh initial settlement of the final data.
+
+Besides exports, both programs pay availability: $10.00 for a month with one 18:00-20:00
+window fully covered by the charger's readings, which get the same values and revisions
+as the revenue meter, so a revision can earn or lose the reward."""
 
 import datetime as dt
 from collections import defaultdict
@@ -7,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from accounts import operations as account_operations
@@ -15,7 +19,7 @@ from accounts import roles
 from settlement.metering.models import Reading, ReadingRevision, Upload
 from settlement.statements import operations, periods, review
 from settlement.statements.models import ProgramSettlementSettings, Statement, StatementLine
-from tests.factories import EnrollmentFactory, UserFactory
+from tests.factories import ChannelFactory, ChargerFactory, EnrollmentFactory, UserFactory
 from tests.settlement_fixtures import LA, ZONE, enroll, make_program, tou_tariff
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +42,19 @@ def _upload() -> Upload:
         sha256="0" * 64,
         target="property",
         received_at=NOW,
+    )
+
+
+def _pay_availability(program) -> None:
+    program.rule_sets.get().rules.create(
+        name="plugged-in",
+        kind="AVAILABILITY",
+        parameters={
+            "amount": "10.00",
+            "windows_per_month": 1,
+            "window_start": "18:00",
+            "window_end": "20:00",
+        },
     )
 
 
@@ -73,6 +90,7 @@ def test_all_runs_add_up_to_a_fresh_settlement_of_the_final_data(
     with transaction.atomic():
         tariff = tou_tariff(peak=peak, off_peak=off_peak)
         program = make_program("paid", pay_estimated=pay_estimated, tariff=tariff)
+        _pay_availability(program)
         ProgramSettlementSettings.objects.create(
             program=program, two_approver_amount=Decimal("1000000")
         )
@@ -82,10 +100,16 @@ def test_all_runs_add_up_to_a_fresh_settlement_of_the_final_data(
         channels = []
         for number, hours in enumerate(data):
             _, channel = enroll(program, f"p{number}@example.com", f"RM-{number}")
-            channels.append(channel)
+            charger = ChannelFactory(
+                site=channel.site,
+                meter_id=f"SM-{number}",
+                kind="EVSE_IMPORT",
+                charger=ChargerFactory(site=channel.site),
+            )
+            channels.append((channel, charger))
             Reading.objects.bulk_create(
                 Reading(
-                    channel=channel,
+                    channel=each,
                     start=FIRST_HOUR + dt.timedelta(hours=hour),
                     duration_s=3600,
                     wh=wh,
@@ -94,6 +118,7 @@ def test_all_runs_add_up_to_a_fresh_settlement_of_the_final_data(
                     received_at=NOW,
                 )
                 for hour, (wh, quality) in enumerate(hours)
+                for each in (channel, charger)
             )
         july = periods.month("2025-07", time_zone=LA)
         run = operations.start_run(
@@ -101,8 +126,10 @@ def test_all_runs_add_up_to_a_fresh_settlement_of_the_final_data(
         )
         _approve_all(operations.settle_inline(run=run, now=NOW), approver)
         for changes_by_channel in rounds:
-            for channel, changes in zip(channels, changes_by_channel, strict=False):
-                for hour, (wh, quality) in changes:
+            for pair, changes in zip(channels, changes_by_channel, strict=False):
+                for (hour, (wh, quality)), channel in (
+                    (change, each) for change in changes for each in pair
+                ):
                     reading = Reading.objects.get(
                         channel=channel, start=FIRST_HOUR + dt.timedelta(hours=hour)
                     )
@@ -129,15 +156,16 @@ def test_all_runs_add_up_to_a_fresh_settlement_of_the_final_data(
 
         # A second program paying by the same tariff version settles the final data afresh.
         fresh = make_program("fresh", pay_estimated=pay_estimated, tariff=tariff)
-        fresh.rule_sets.get().rules.update(
+        fresh.rule_sets.get().rules.filter(kind="EXPORT_TARIFF").update(
             parameters={
                 "plan": "paid-tou",
                 "channel_kind": "SITE_EXPORT",
                 "pay_estimated": pay_estimated,
             },
-            plan=program.rule_sets.get().rules.get().plan,
+            plan=program.rule_sets.get().rules.get(kind="EXPORT_TARIFF").plan,
         )
-        for channel in channels:
+        _pay_availability(fresh)
+        for channel, _ in channels:
             EnrollmentFactory(site=channel.site, program=fresh, starts_on=dt.date(2025, 1, 1))
         fresh_run = operations.start_run(
             program=fresh, period=july, run_type="INITIAL", started_by=None, now=NOW
@@ -145,4 +173,7 @@ def test_all_runs_add_up_to_a_fresh_settlement_of_the_final_data(
         _approve_all(operations.settle_inline(run=fresh_run, now=NOW), approver)
 
         assert _booked(program) == _booked(fresh)
+        # How often the reward was earned at the end (see --hypothesis-show-statistics).
+        paid = any(key.startswith("availability:") for _, key in _booked(fresh))
+        event(f"availability paid: {paid}")
         transaction.set_rollback(True)

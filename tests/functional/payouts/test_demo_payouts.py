@@ -43,7 +43,9 @@ def test_without_stripe_keys_the_released_statement_is_paid_manually_once(settin
 
     first, second = seed(), seed()
 
-    statement = Statement.objects.get(participant__email="owner01@example.com")
+    statement = Statement.objects.get(
+        participant__email="owner01@example.com", run__program__code="nbt-export"
+    )
     payout = Payout.objects.get()
     assert statement.state == Statement.State.RELEASED
     assert (payout.participant_id, payout.method, payout.status) == (
@@ -69,7 +71,9 @@ def test_with_the_fake_stripe_the_owner_connects_and_the_run_sends_the_statement
 
     assert seeded["payouts"]["created"] == 0
     assert seeded["payouts"]["skipped"] == ["no payout account connected yet"]
-    statement = Statement.objects.get(participant__email="owner01@example.com")
+    statement = Statement.objects.get(
+        participant__email="owner01@example.com", run__program__code="nbt-export"
+    )
     onboarding.start_onboarding(
         participant=statement.participant,
         refresh_url="http://testserver/payouts/refresh",

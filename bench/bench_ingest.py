@@ -3,7 +3,9 @@
 Generates BENCH_SCALE x 1,000,000 readings for BENCH_SCALE x 1,000 meters in the canonical
 CSV, ingests the file through `operations.ingest` twice on the same PostgreSQL database
 (once forcing the portable ORM store, once with the COPY store), and times a bare COPY of
-the same file into an unindexed table. Prints one JSON object on stdout.
+the same file into an unindexed table and a COPY of its readings into a table with the
+reading table's schema (same keys, checks and channel foreign key), both in the same run.
+Prints one JSON object on stdout.
 
 Database: DATABASE_URL if it is a PostgreSQL URL, else postgres://postgres@127.0.0.1:5432/
 v2g_bench, created and migrated here. Readings tables are emptied before each run.

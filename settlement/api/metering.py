@@ -26,6 +26,68 @@ from settlement.metering.models import Upload
 from settlement.rating.intervals import MAX_DURATION_S
 
 
+class ProblemOutput(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    location = serializers.CharField()
+    field = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ProblemGroupOutput(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    field = serializers.CharField()
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+    first_location = serializers.CharField()
+    last_location = serializers.CharField()
+    first_at = serializers.DateTimeField(allow_null=True)
+    last_at = serializers.DateTimeField(allow_null=True)
+    line = serializers.CharField()
+
+
+class ChannelTallyOutput(serializers.Serializer[Any]):
+    meter_id = serializers.CharField()
+    channel = serializers.CharField()
+    intervals = serializers.IntegerField()
+    wh = serializers.IntegerField()
+    first_start = serializers.DateTimeField()
+    last_end = serializers.DateTimeField()
+
+
+class RejectionOutput(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ProgressOutput(serializers.Serializer[Any]):
+    rows_done = serializers.IntegerField()
+    rows_total = serializers.IntegerField(allow_null=True, help_text="Estimated; null at first.")
+
+
+class UploadSummaryOutput(serializers.Serializer[Any]):
+    """An upload's summary (`queries.summary`): the schema fuzz run checks the two agree."""
+
+    upload_id = serializers.IntegerField()
+    format = serializers.CharField()
+    status = serializers.CharField(help_text="RECEIVED, PROCESSING, PROCESSED, REJECTED, FAILED")
+    duplicate_upload = serializers.BooleanField()
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    revised = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    estimated = serializers.IntegerField()
+    gaps = serializers.IntegerField()
+    rejection = RejectionOutput(allow_null=True, help_text="Set when REJECTED or FAILED.")
+    # DRF's metaclass takes declared fields out of the class, so `errors` (the summary's
+    # key) stays the serializer's own property at run time; only the type checker sees both.
+    errors = ProblemOutput(many=True, help_text="The first rejected rows.")  # type: ignore[assignment]
+    problem_groups = ProblemGroupOutput(many=True)
+    channels = ChannelTallyOutput(many=True, help_text="What the upload stored, per channel.")
+    progress = ProgressOutput()
+    sha256 = serializers.CharField()
+    size_bytes = serializers.IntegerField()
+
+
 class UploadInput(serializers.Serializer[Any]):
     # An empty file is accepted here so that it is kept and rejected with a report.
     file = serializers.FileField(allow_empty_file=True, help_text="The meter data file.")
@@ -54,7 +116,12 @@ class UploadListView(APIView):
     @extend_schema(
         request=UploadInput,
         # 404: the site or meter named is not one the caller may upload for.
-        responses={200: dict, 201: dict, 202: dict, 404: ErrorOutput},
+        responses={
+            200: UploadSummaryOutput,
+            201: UploadSummaryOutput,
+            202: UploadSummaryOutput,
+            404: ErrorOutput,
+        },
     )
     def post(self, request: Request) -> Response:
         data = UploadInput(data=request.data)
@@ -95,7 +162,7 @@ class UploadDetailView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: UploadSummaryOutput})
     def get(self, request: Request, upload_id: int) -> Response:
         user: User = request.user  # type: ignore[assignment]
         upload = queries.access_upload(user=user, upload_id=upload_id)
@@ -182,7 +249,7 @@ class BatchView(APIView):
     @extend_schema(
         request=BatchInput,
         # 409: the idempotency key already names a different batch.
-        responses={200: dict, 201: dict, 409: ErrorOutput},
+        responses={200: UploadSummaryOutput, 201: UploadSummaryOutput, 409: ErrorOutput},
     )
     def post(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]

@@ -62,6 +62,73 @@ class StatementFilter(serializers.Serializer[Any]):
     period = serializers.CharField(required=False)
 
 
+class RunSummaryOutput(serializers.Serializer[Any]):
+    """A run's summary (`statement_queries.run_summary`); the fuzz run checks they agree."""
+
+    run_id = serializers.IntegerField()
+    program = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    type = serializers.CharField()
+    status = serializers.CharField()
+    sequence = serializers.IntegerField()
+    statements = serializers.IntegerField()
+    total = serializers.CharField(help_text='A decimal amount, e.g. "19.82".')
+    flagged = serializers.IntegerField()
+    not_settleable = serializers.IntegerField()
+    chunks = serializers.IntegerField()
+    inputs_sha256 = serializers.CharField(allow_blank=True)
+    result_sha256 = serializers.CharField(allow_blank=True)
+    error = serializers.CharField(allow_blank=True)
+
+
+class RunDetailOutput(RunSummaryOutput):
+    inputs = serializers.JSONField(help_text="What the run was computed from.")
+
+
+class StatementRowOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    run = serializers.IntegerField()
+    program = serializers.CharField()
+    period_start = serializers.DateField()
+    participant = serializers.EmailField()
+    state = serializers.CharField()
+    total = serializers.CharField()
+    flags = serializers.ListField(child=serializers.CharField())
+
+
+class StatementListOutput(serializers.Serializer[Any]):
+    results = StatementRowOutput(many=True, help_text="At most 1,000.")
+
+
+class ApprovedOutput(serializers.Serializer[Any]):
+    approved = serializers.ListField(child=serializers.IntegerField())
+
+
+class OwnerLineOutput(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    kwh = serializers.CharField()
+    price = serializers.CharField(allow_null=True)
+    amount = serializers.CharField()
+
+
+class OwnerStatementOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    program = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    run_type = serializers.CharField()
+    state = serializers.CharField()
+    currency = serializers.CharField()
+    total = serializers.CharField()
+    lines = OwnerLineOutput(many=True)
+
+
+class OwnerStatementListOutput(serializers.Serializer[Any]):
+    results = OwnerStatementOutput(many=True)
+
+
 def _user(request: Request) -> User:
     return request.user  # type: ignore[return-value]
 
@@ -75,7 +142,7 @@ class RunListView(APIView):
         request=RunInput,
         # 404: no such program; 409: a run of the period is in progress, or not allowed yet.
         responses={
-            202: OpenApiResponse(description="run summary"),
+            202: RunSummaryOutput,
             404: ErrorOutput,
             409: ErrorOutput,
         },
@@ -109,7 +176,7 @@ class RunDetailView(APIView):
     permission_classes = (IsStaff,)
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="run summary")},
+        responses={200: RunDetailOutput},
         operation_id="staff_run_detail",
     )
     def get(self, request: Request, run_id: int) -> Response:
@@ -125,7 +192,8 @@ class RunReproduceView(APIView):
     permission_classes = (IsStaff,)
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="reproduction verdict")},
+        # 409: the run did not complete, or predates recorded reading revisions.
+        responses={200: OpenApiResponse(description="reproduction verdict"), 409: ErrorOutput},
         operation_id="staff_run_reproduce",
     )
     def get(self, request: Request, run_id: int) -> Response:
@@ -140,7 +208,10 @@ class RunExportView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("file", str, enum=list(exports.FORMATS), default="csv")],
-        responses={200: OpenApiResponse(description="CSV or JSON file")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(str, description="?file=csv (the default)"),
+            (200, "application/json"): OpenApiResponse(dict, description="?file=json"),
+        },
         operation_id="staff_run_export",
     )
     def get(self, request: Request, run_id: int) -> HttpResponse:
@@ -162,7 +233,7 @@ class StatementListView(APIView):
 
     @extend_schema(
         parameters=[StatementFilter],
-        responses={200: OpenApiResponse(description="statements")},
+        responses={200: StatementListOutput},
         operation_id="staff_statement_list",
     )
     def get(self, request: Request) -> Response:
@@ -312,7 +383,7 @@ class ApproveCleanView(APIView):
         request=BulkApproveInput,
         # 404: no such run; 409: the run has not completed.
         responses={
-            200: OpenApiResponse(description="ids of the approved statements"),
+            200: ApprovedOutput,
             404: ErrorOutput,
             409: ErrorOutput,
         },
@@ -337,7 +408,7 @@ class OwnerStatementListView(APIView):
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="the owner's statements")},
+        responses={200: OwnerStatementListOutput},
         operation_id="statement_list",
     )
     def get(self, request: Request) -> Response:
@@ -359,7 +430,7 @@ class OwnerStatementDetailView(APIView):
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="one of the owner's statements")},
+        responses={200: OwnerStatementOutput},
         operation_id="statement_detail",
     )
     def get(self, request: Request, statement_id: int) -> Response:

@@ -18,7 +18,12 @@ from accounts import roles
 from accounts.models import User
 from config.celery import app
 from settlement.ledger import queries as ledger_queries
-from settlement.statements.models import ProgramSettlementSettings, StaffProgramScope, Statement
+from settlement.statements.models import (
+    ProgramSettlementSettings,
+    SettlementRun,
+    StaffProgramScope,
+    Statement,
+)
 from tests.clients import signed_in
 from tests.factories import MembershipFactory, ProgramFactory, UserFactory
 from tests.settlement_fixtures import (
@@ -282,6 +287,26 @@ def test_the_export_writes_one_row_per_line(scenario):
         f"olivia@example.com,{statement_id},EXPORT_ENERGY,Off-peak,58.900,0.05000,2.95",
         f"olivia@example.com,{statement_id},EXPORT_ENERGY,Peak,310.000,0.30000,93.00",
     ]
+
+
+def test_reproducing_a_run_that_did_not_complete_is_a_documented_409(scenario):
+    # Found by the schema fuzz run: the 409 was not in the operation's schema.
+    starter = signed_in(scenario["starter"])
+    run_id = _start(starter)["run_id"]
+    SettlementRun.objects.filter(pk=run_id).update(status=SettlementRun.Status.FAILED)
+
+    response = starter.get(f"/api/v1/staff/runs/{run_id}/reproduce/")
+    documented = APIClient().get("/api/schema/?format=json").json()["paths"]
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "run_not_reproducible",
+            "message": f"run {run_id} is failed: only a completed run can be reproduced",
+            "details": {"field": "run"},
+        }
+    }
+    assert "409" in documented["/api/v1/staff/runs/{run_id}/reproduce/"]["get"]["responses"]
 
 
 def test_staff_reproduce_a_run_and_others_cannot(scenario):

@@ -1,7 +1,8 @@
 """The ingest task is acks_late: a real worker SIGKILLed mid-load, its task delivered again.
 
-A first worker takes the task and is killed while it is processing the upload (its merge
-waits on a channel lock this test holds, so the kill lands mid-load on any machine). The
+A first worker takes the task and is SIGKILLed mid-load: it has merged the file's first
+chunk, uncommitted, and its second chunk waits on a channel lock this test holds, so the
+kill lands mid-load on any machine. The
 task is also delivered a second time (a duplicated delivery). A second worker then runs
 both: the one the broker gives back once the killed worker's claim on it times out, and the
 duplicate. The upload ends PROCESSED once, with every reading and no revision.
@@ -34,11 +35,14 @@ from tests.metering_fixtures import canonical
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
-READINGS = 60_000
+# The first meter fills the first chunk (store_postgres.COPY_CHUNK); the second is the next.
+FIRST_METER_READINGS = 50_000
+SECOND_METER_READINGS = 10_000
+READINGS = FIRST_METER_READINGS + SECOND_METER_READINGS
 START = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
 # How long the broker waits for an acknowledgement before it delivers a task again.
 VISIBILITY_TIMEOUT_S = 5
-DEADLINE_S = 50
+DEADLINE_S = 58
 
 
 def wait_for(condition: Callable[[], bool], what: str, deadline: float, logs: list[Path]) -> None:
@@ -83,6 +87,12 @@ def task_ids(log: Path, event: str) -> set[str]:
     return set(re.findall(pattern, log.read_text(errors="replace")))
 
 
+def results_of(log: Path, task_id: str) -> set[str]:
+    """The statuses an ingest task returned, as its worker logged them."""
+    pattern = rf"\[{task_id}\] succeeded in [0-9.]+s: '(\w+)'"
+    return set(re.findall(pattern, log.read_text(errors="replace")))
+
+
 def merge_waits_on(channel_id: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -113,11 +123,13 @@ def test_a_task_redelivered_after_its_worker_was_killed_processes_the_upload_onc
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     site = SiteFactory(account_number="ACCT-REDELIVER", timezone="UTC")
     EnrollmentFactory(site=site, starts_on=dt.date(2024, 1, 1))
-    channel = ChannelFactory(site=site, meter_id="REDO-1", kind=Channel.Kind.SITE_EXPORT)
+    ChannelFactory(site=site, meter_id="REDO-1", kind=Channel.Kind.SITE_EXPORT)
+    channel = ChannelFactory(site=site, meter_id="REDO-2", kind=Channel.Kind.SITE_EXPORT)
     rows = [
-        f"REDO-1,{(START + dt.timedelta(minutes=5 * k)).isoformat()},"
+        f"{meter},{(START + dt.timedelta(minutes=5 * k)).isoformat()},"
         f"{(START + dt.timedelta(minutes=5 * (k + 1))).isoformat()},7,,"
-        for k in range(READINGS)
+        for meter, count in (("REDO-1", FIRST_METER_READINGS), ("REDO-2", SECOND_METER_READINGS))
+        for k in range(count)
     ]
     env = {
         **processes.environment(database=processes.database_url(), media=settings.MEDIA_ROOT),
@@ -140,7 +152,7 @@ def test_a_task_redelivered_after_its_worker_was_killed_processes_the_upload_onc
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
     workers: list[subprocess.Popen[bytes]] = []
     with connection.cursor() as cursor:
-        # A concurrent load, as far as the worker can tell: it holds the channel.
+        # A concurrent load, as far as the worker can tell: it holds the second meter.
         cursor.execute("SELECT pg_advisory_lock(%s, %s)", [locks.CHANNEL_NAMESPACE, channel.pk])
     try:
         upload = operations.ingest(
@@ -161,7 +173,7 @@ def test_a_task_redelivered_after_its_worker_was_killed_processes_the_upload_onc
         (killed_task,) = task_ids(first_log, "received")
         upload.refresh_from_db()
         assert upload.status == Upload.Status.PROCESSING
-        assert not Reading.objects.exists()
+        assert not Reading.objects.exists()  # the first chunk was merged, never committed
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_unlock(%s, %s)", [locks.CHANNEL_NAMESPACE, channel.pk]
@@ -181,10 +193,14 @@ def test_a_task_redelivered_after_its_worker_was_killed_processes_the_upload_onc
     finally:
         for worker in workers:
             if worker.poll() is None:
-                worker.terminate()
-                worker.wait(timeout=30)
+                worker.kill()
+                worker.wait()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock_all()")
         broker.delete(queue)
 
+    assert results_of(second_log, killed_task) == results_of(second_log, duplicate.id)
+    assert results_of(second_log, killed_task) == {"PROCESSED"}
     upload.refresh_from_db()
     assert (upload.status, upload.accepted, upload.duplicates, upload.revised) == (
         Upload.Status.PROCESSED,

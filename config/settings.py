@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PUBLIC": True,
     # Request bodies get their own components, so a file field is a binary part.
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"EventKindEnum": "settlement.api.events.EVENT_KINDS"},
 }
 
 # Celery: with no REDIS_URL the tasks run eagerly in-process, so `make run` needs no broker.

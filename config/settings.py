@@ -201,7 +201,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PUBLIC": True,
     # Request bodies get their own components, so a file field is a binary part.
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"EventKindEnum": "settlement.api.events.EVENT_KINDS"},
+    # Two `kind` fields (an event's, a participant's) would otherwise get hashed enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "EventKindEnum": "settlement.api.events.EVENT_KIND_CHOICES",
+        "ParticipantKindEnum": "accounts.models.Participant.Kind",
+    },
 }
 
 # Celery: with no REDIS_URL the tasks run eagerly in-process, so `make run` needs no broker.

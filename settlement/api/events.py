@@ -16,9 +16,8 @@ from settlement.events import operations, queries
 from settlement.events.models import DispatchEvent
 from settlement.programs import queries as program_queries
 
-# The event kinds as the API spells them; named in the schema (ENUM_NAME_OVERRIDES), since
-# two request components (a new event, modified terms) share them.
-EVENT_KINDS = [kind.lower() for kind in DispatchEvent.Kind.values]
+# The API spells event kinds in lower case; the schema names this enum EventKindEnum.
+EVENT_KIND_CHOICES = [kind.lower() for kind in DispatchEvent.Kind.values]
 
 
 class EventTermsInput(serializers.Serializer[Any]):
@@ -27,7 +26,7 @@ class EventTermsInput(serializers.Serializer[Any]):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     deadline = serializers.DateTimeField()
-    kind = serializers.ChoiceField(choices=EVENT_KINDS)
+    kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
     price = serializers.DecimalField(max_digits=12, decimal_places=5)
     target_kw = serializers.DecimalField(
         max_digits=10, decimal_places=3, required=False, allow_null=True

@@ -1,55 +1,34 @@
-"""Demo payouts: an owner paid manually (exported and confirmed), the fleet owed a payout."""
+"""Demo payouts: owner01's released July statement, paid by an ordinary payout run.
+
+`settle_demo_month` approves and releases that statement; the payout run here pays exactly
+its total, so lines = statement = ledger = payout. Without Stripe keys the program pays
+manually: the payout is exported and the export confirmed (PAID), as the program would.
+With keys (`make fake-stripe`), the run skips owner01 until they connect a payout account
+at `/payouts/`; `run_payouts` then sends the transfer.
+"""
 
 import datetime as dt
 
-from django.db import transaction
-
 from accounts.models import Participant, Program
 from settlement.payouts import bill_credits, operations
-from settlement.payouts.models import BillCreditFile, Payout
+from settlement.payouts.models import Payout
 
 DEMO_PAID_OWNER = "owner01@example.com"
-DEMO_PAID_CENTS = 1_992
-DEMO_FLEET_CENTS = 48_610
 
 
-def seed_payouts(*, program_code: str, fleet_email: str, now: dt.datetime) -> dict[str, object]:
-    """Give two demo participants balances and pay one of them; idempotent.
-
-    Without Stripe keys the program pays manually: the owner's payout is exported and
-    confirmed (PAID), the fleet's waits for the next export (PENDING).
-    """
-    program = Program.objects.get(code=program_code)
+def seed_payouts(*, now: dt.datetime) -> dict[str, object]:
+    """Pay owner01's released statements (idempotent); return what the run did."""
     owner = Participant.objects.get(email=DEMO_PAID_OWNER)
-    fleet = Participant.objects.get(email=fleet_email)
-    with transaction.atomic():
-        operations.credit_participant_payable(
-            participant=owner,
-            program=program,
-            currency=program.currency,
-            cents=DEMO_PAID_CENTS,
-            source_type="demo_statement",
-            source_id="owner01-2025-07",
-            now=now,
-        )
-    paid = operations.run_payouts(now=now, participant_ids=[owner.pk])
-    period = now.strftime("%Y-%m")
-    if not BillCreditFile.objects.filter(program=program).exists():
-        export = bill_credits.export_bill_credits(program=program, period=period, now=now)
+    run = operations.run_payouts(now=now, participant_ids=[owner.pk])
+    # Manual and bill-credit payouts are completed by their program's export and its
+    # confirmation; a Stripe payout is not exported (its transfer pays it).
+    programs = Program.objects.filter(payouts__pk__in=run.payout_ids).distinct()
+    for program in programs:
+        export = bill_credits.export_bill_credits(program=program, period=f"{now:%Y-%m}", now=now)
         if export.file is not None:
             bill_credits.confirm_bill_credit_file(file_id=export.file.pk, now=now)
-    with transaction.atomic():
-        operations.credit_participant_payable(
-            participant=fleet,
-            program=program,
-            currency=program.currency,
-            cents=DEMO_FLEET_CENTS,
-            source_type="demo_statement",
-            source_id="fleet-2025-07",
-            now=now,
-        )
-    owed = operations.run_payouts(now=now, participant_ids=[fleet.pk])
     return {
-        "created": paid.created + owed.created,
-        "payouts": Payout.objects.filter(participant__in=[owner, fleet]).count(),
+        "created": run.created,
+        "skipped": [skip.reason for skip in run.skips],
+        "payouts": Payout.objects.filter(participant=owner).count(),
     }

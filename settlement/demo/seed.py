@@ -92,7 +92,17 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
         format="canonical-csv",
     )
     events = demo_events.seed_events(program_code=EVENT_PROGRAM, now=now)
-    payouts = seed_payouts(program_code=EXPORT_PROGRAM, fleet_email=FLEET_EMAIL, now=now)
+    # Settled before the payouts: the payout pays the statement July's export run released
+    # (the event program's approved statement waits for its release).
+    settlement = settlement_demo.settle_demo_month(
+        program_code=EXPORT_PROGRAM, now=now, release=True
+    )
+    event_settlement = settlement_demo.settle_demo_month(
+        program_code=EVENT_PROGRAM,
+        now=now,
+        reason="Demo: both July events measured against a full baseline",
+    )
+    payouts = seed_payouts(now=now)
     return {
         "payouts": payouts,
         "programs": [EXPORT_PROGRAM, EVENT_PROGRAM],
@@ -105,12 +115,8 @@ def seed_demo(*, now: dt.datetime) -> dict[str, object]:
             "accepted": exports.upload.accepted,
         },
         "logins": [login.__dict__ for login in logins],
-        "settlement": settlement_demo.settle_demo_month(program_code=EXPORT_PROGRAM, now=now),
-        "event_settlement": settlement_demo.settle_demo_month(
-            program_code=EVENT_PROGRAM,
-            now=now,
-            reason="Demo: both July events measured against a full baseline",
-        ),
+        "settlement": settlement,
+        "event_settlement": event_settlement,
     }
 
 

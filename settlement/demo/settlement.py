@@ -5,7 +5,8 @@ approve); the approver approves the first owner's statement, which posts it to t
 and shows it in that owner's portal. In the export program the others stay in the review
 queue, flagged for the days of July the demo has no readings for; in the event program each
 statement pays the owner's accepted offers of the two July events (event incremental
-energy against the baseline).
+energy against the baseline). The export program's approved statement is also released to
+payouts (the payouts demo pays it); the event program's waits for release.
 """
 
 import datetime as dt
@@ -26,8 +27,10 @@ def settle_demo_month(
     program_code: str,
     now: dt.datetime,
     reason: str = "Demo: the week of readings matches the meter; the rest of July is missing",
+    release: bool = False,
 ) -> dict[str, object]:
-    """Settle the program's July 2025 once and approve one statement; return a summary."""
+    """Settle the program's July 2025 once and approve one statement (and release it, with
+    `release`); return a summary."""
     program = Program.objects.get(code=program_code)
     period = periods.month(PERIOD, time_zone=program.timezone)
     run = SettlementRun.objects.filter(
@@ -44,10 +47,18 @@ def settle_demo_month(
         run = operations.settle_inline(run=run, now=now)
         statement = Statement.objects.filter(run=run, participant__email=APPROVED_OWNER).first()
         if statement is not None:
+            approver = User.objects.get(email=APPROVER)
             review.approve(
                 statement=statement,
-                actor=User.objects.get(email=APPROVER),
+                actor=approver,
                 reason=reason,
                 now=now,
             )
+            if release:
+                review.release(
+                    statement=statement,
+                    actor=approver,
+                    reason="Demo: approved for July; released to the next payout",
+                    now=now,
+                )
     return {"run_id": run.pk, "statements": run.statements.count()}

@@ -112,13 +112,12 @@ class Validator:
             reading.source,
         )
         previous = self._previous.get(facts.channel_id)
+        if previous is not None and start < previous.end:
+            sequence = _sequence_problem(accepted, previous)
+            return (Problem("REJECTED", reading.source, "start", sequence),)
         self._previous[facts.channel_id] = accepted
         if previous is None or start == previous.end:
             return (accepted,)
-        sequence = _sequence_problem(accepted, previous)
-        if sequence is not None:
-            self._previous[facts.channel_id] = previous
-            return (Problem("REJECTED", reading.source, "start", sequence),)
         return (*self._gap(previous, accepted, facts), accepted)
 
     def _channel(self, reading: ParsedReading) -> ChannelFacts | Problem:
@@ -189,9 +188,7 @@ def is_aligned(start: datetime, duration_s: int, zone: ZoneInfo) -> bool:
         # second put 17:14:59.5 on the quarter hour).
         return False
     into_hour = local.minute * 60 + local.second
-    if duration_s <= SECONDS_PER_HOUR:
-        return into_hour % duration_s == 0
-    return into_hour == 0
+    return into_hour % min(duration_s, SECONDS_PER_HOUR) == 0
 
 
 def _row_rules(
@@ -249,35 +246,28 @@ def _enrolled_dates(facts: ChannelFacts) -> str:
     return "enrolled " + ", ".join(spans)
 
 
-def _sequence_problem(current: Accepted, previous: Accepted) -> str | None:
-    """Return why `current` cannot follow the channel's previous accepted reading, or None."""
-    if current.start == previous.start:
-        return f"duplicate of the interval at {previous.location}"
+def _sequence_problem(current: Accepted, previous: Accepted) -> str:
+    """Return why `current`, starting before `previous` ends, cannot follow it."""
+    if current.start > previous.start:
+        return f"overlaps the interval at {previous.location} (ends {previous.end.isoformat()})"
     if current.start < previous.start:
         return (
             f"out of order: starts before the interval at {previous.location} "
             f"({previous.start.isoformat()}) of the same channel"
         )
-    if current.start < previous.end:
-        return f"overlaps the interval at {previous.location} (ends {previous.end.isoformat()})"
-    return None
+    return f"duplicate of the interval at {previous.location}"
 
 
 def interpolate(previous: Accepted, current: Accepted, *, up_to_s: int) -> list[Accepted]:
     """Return the readings that fill the gap between two, linearly, or none.
 
     Only a gap of at most `up_to_s` seconds between readings of the same length, a whole
-    number of intervals long, is filled; values are rounded half up to whole Wh.
+    number of intervals long, is filled; values are rounded half up to whole Wh. A limit of 0
+    fills nothing, and neither does a gap that is not positive (it holds no whole interval).
     """
     gap_s = int((current.start - previous.end).total_seconds())
     duration = previous.duration_s
-    if (
-        up_to_s <= 0
-        or gap_s <= 0
-        or gap_s > up_to_s
-        or duration != current.duration_s
-        or gap_s % duration
-    ):
+    if gap_s > up_to_s or duration != current.duration_s or gap_s % duration:
         return []
     count = gap_s // duration
     steps = count + 1

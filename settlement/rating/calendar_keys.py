@@ -50,14 +50,15 @@ def month_day_type_hour_keys(
     period: BillingPeriod, table: OffsetTable, holidays: frozenset[date]
 ) -> MonthDayTypeHourKeys:
     """Return the key function for every local day the billing period touches."""
-    bounds = table.local_seconds(np.array([period.start_utc, period.end_utc], dtype=np.int64))
-    first_day = int(bounds[0] // SECONDS_PER_DAY) - 1
-    last_day = int(bounds[1] // SECONDS_PER_DAY) + 1
+    # NumPy makes int64 arrays of Python integers (the bounds, the day numbers).
+    bounds = table.local_seconds(np.array([period.start_utc, period.end_utc]))
+    # One day of margin each side: a zone that turns its clock back over midnight puts an
+    # instant after the period's start on the local day before it.
+    first_day = int(bounds[0]) // SECONDS_PER_DAY - 1
+    last_day = int(bounds[1]) // SECONDS_PER_DAY + 1
     days = day_table(first_day, last_day)
-    holiday_days = np.array(
-        [holiday.toordinal() - EPOCH_ORDINAL for holiday in holidays], dtype=np.int64
-    )
-    epoch_days = np.arange(first_day, last_day + 1, dtype=np.int64)
+    holiday_days = [holiday.toordinal() - EPOCH_ORDINAL for holiday in holidays]
+    epoch_days = np.arange(first_day, last_day + 1)
     off_day = (days.weekday >= _SATURDAY) | np.isin(epoch_days, holiday_days)
     day_base = (off_day.astype(np.int64) * MONTHS + days.month - 1) * HOURS
     return MonthDayTypeHourKeys(first_day=first_day, day_base=day_base)

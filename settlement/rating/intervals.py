@@ -52,12 +52,13 @@ class IntervalArrays:
         _check_range(self.start_utc, "start_utc", MIN_START_UTC, MAX_START_UTC)
         _check_range(self.duration_s, "duration_s", 1, MAX_DURATION_S)
         _check_range(self.wh, "wh", 0, MAX_WH)
-        if int(self.wh.max()) * size > _INT64_MAX:
-            total = sum(self.wh.tolist())
-            if total > _INT64_MAX:
-                raise RatingInputError(
-                    f"wh: the intervals hold {total} Wh in all, more than the core sums exactly"
-                )
+        # The exact total without a Python integer per reading: the high and low 32 bits
+        # are summed apart (each sum fits int64 for up to 2^31 readings) and joined in Python.
+        total = (int((self.wh >> 32).sum()) << 32) + int((self.wh & 0xFFFF_FFFF).sum())
+        if total > _INT64_MAX:
+            raise RatingInputError(
+                f"wh: the intervals hold {total} Wh in all, more than the core sums exactly"
+            )
 
     def __len__(self) -> int:
         return int(self.start_utc.shape[0])

@@ -70,8 +70,9 @@ def utc_offset_table() -> OffsetTable:
     """Return the table of UTC itself (offset 0 forever), for keys that live in UTC hours."""
     return OffsetTable(
         zone="UTC",
-        starts_utc=np.array([_FAR_PAST], dtype=np.int64),
-        offsets_s=np.array([0], dtype=np.int64),
+        # NumPy makes int64 arrays of an int64 and of a Python integer.
+        starts_utc=np.array([_FAR_PAST]),
+        offsets_s=np.array([0]),
     )
 
 
@@ -86,8 +87,7 @@ def offset_table(zone: str, *, start_utc: int, end_utc: int) -> OffsetTable:
     return _cached_offset_table(zone, int(start_utc), int(end_utc))
 
 
-@lru_cache(maxsize=_CACHED_TABLES)
-def _cached_offset_table(zone: str, start_utc: int, end_utc: int) -> OffsetTable:
+def _build_offset_table(zone: str, start_utc: int, end_utc: int) -> OffsetTable:
     info = zone_info(zone)
     low = start_utc - _MARGIN_S
     high = end_utc + _MARGIN_S
@@ -111,6 +111,11 @@ def _cached_offset_table(zone: str, start_utc: int, end_utc: int) -> OffsetTable
         offsets.append(offset_seconds(info, after))
         cursor = after
     return OffsetTable(zone=zone, starts_utc=_frozen(starts), offsets_s=_frozen(offsets))
+
+
+# Wrapped rather than decorated: mutmut leaves decorated functions unmutated, and this is the
+# code that finds every offset change.
+_cached_offset_table = lru_cache(maxsize=_CACHED_TABLES)(_build_offset_table)
 
 
 def clear_offset_tables() -> None:
@@ -206,11 +211,11 @@ def to_local(utc: Int64Array, zone: str) -> LocalFields:
 
 def local_datetime(utc: int, zone: str) -> datetime:
     """Return the aware local datetime of epoch second `utc` in `zone`."""
-    return datetime.fromtimestamp(utc, tz=UTC).astimezone(zone_info(zone))
+    return datetime.fromtimestamp(utc, tz=zone_info(zone))
 
 
 def epoch_seconds(moment: datetime) -> int:
     """Return an aware datetime as whole epoch seconds; raises `RatingInputError` if naive."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    if moment.utcoffset() is None:  # naive, or a tzinfo that knows no offset
         raise RatingInputError(f"{moment.isoformat()}: must be timezone-aware")
     return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1)

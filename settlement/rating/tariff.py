@@ -85,15 +85,15 @@ def _check_tiers(tiers: tuple[Tier, ...], where: str) -> None:
         if tier.max_kwh is None:
             if not last:
                 raise RatingInputError(f"{where}.tiers[{number}]: only the last tier is open")
-            continue
-        _require_decimal(tier.max_kwh, f"{where}.tiers[{number}].max_kwh")
-        if last:
-            raise RatingInputError(f"{where}.tiers[{number}]: the last tier must be open")
-        if tier.max_kwh <= previous or (tier.max_kwh * 1000) % 1 != 0:
-            raise RatingInputError(
-                f"{where}.tiers[{number}].max_kwh: must increase and be a whole number of Wh"
-            )
-        previous = tier.max_kwh
+        else:
+            _require_decimal(tier.max_kwh, f"{where}.tiers[{number}].max_kwh")
+            if last:
+                raise RatingInputError(f"{where}.tiers[{number}]: the last tier must be open")
+            if tier.max_kwh <= previous or (tier.max_kwh * 1000) % 1 != 0:
+                raise RatingInputError(
+                    f"{where}.tiers[{number}].max_kwh: must increase and be a whole number of Wh"
+                )
+            previous = tier.max_kwh
 
 
 def _check_common(

@@ -23,8 +23,10 @@ def _tier_counts(tariff: TouTariff) -> Int64Array:
 
 def _tier_bounds(tariff: TouTariff, tier_count: int) -> tuple[Int64Array, Int64Array]:
     # lower[p, k] and upper[p, k] in Wh; tiers a period lacks get an empty [open, open) range.
-    lower = np.full((len(tariff.periods), tier_count), _OPEN, dtype=np.int64)
-    upper = np.full((len(tariff.periods), tier_count), _OPEN, dtype=np.int64)
+    # Filled with an int64, so int64 arrays. Periods without tiers are never read here: their
+    # energy is priced flat (see `_attribute_tiers`).
+    lower = np.full((len(tariff.periods), tier_count), _OPEN)
+    upper = np.full((len(tariff.periods), tier_count), _OPEN)
     for number, period in enumerate(tariff.periods):
         floor = 0
         for tier_number, tier in enumerate(period.tiers or ()):
@@ -32,8 +34,6 @@ def _tier_bounds(tariff: TouTariff, tier_count: int) -> tuple[Int64Array, Int64A
             ceiling = _OPEN if tier.max_kwh is None else min(int(tier.max_kwh * 1000), _OPEN)
             lower[number, tier_number], upper[number, tier_number] = floor, ceiling
             floor = ceiling
-        if not period.tiers:
-            lower[number, 0] = 0
     return lower, upper
 
 
@@ -43,8 +43,7 @@ def _tier_windows(local_s: Int64Array, basis: str) -> Int64Array:
     epoch_day = local_s // SECONDS_PER_DAY
     if basis == "daily":
         return epoch_day
-    months_since_1970 = epoch_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    return months_since_1970.astype(np.int64)
+    return epoch_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
 
 
 def _attribute_tiers(

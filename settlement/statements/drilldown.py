@@ -12,6 +12,7 @@ from settlement.statements import lineage
 from settlement.statements.models import Statement, StatementLine
 
 MAX_INTERVALS = 3000
+EXPORT_KINDS = ("SITE_EXPORT", "EVSE_EXPORT")
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,12 @@ def daily_exports(*, statement: Statement) -> list[tuple[date, int]]:
     start = datetime.combine(run.period_start, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(run.period_end, datetime.min.time(), tzinfo=zone)
     per_day: dict[date, int] = defaultdict(int)
+    # Event lines name the import channel too (net load); the chart is of exports only.
     for moment, wh in Reading.objects.filter(
-        channel_id__in=channel_ids, start__gte=start, start__lt=end
+        channel_id__in=channel_ids,
+        channel__kind__in=EXPORT_KINDS,
+        start__gte=start,
+        start__lt=end,
     ).values_list("start", "wh"):
         per_day[moment.astimezone(zone).date()] += wh
     days = (run.period_end - run.period_start).days

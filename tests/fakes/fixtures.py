@@ -38,6 +38,9 @@ class FakeStripeControl:
     def state(self) -> dict[str, Any]:
         return self.call("/_fake/state")
 
+    def counters(self) -> dict[str, Any]:
+        return self.call("/_fake/counters")
+
     def transfers(self) -> list[dict[str, Any]]:
         return self.state()["transfers"]
 

@@ -41,6 +41,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -95,7 +96,11 @@ class FakeState:
     held_events: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     request_log: list[dict[str, Any]] = field(default_factory=list)
+    # Faults consumed so far, by "op:kind"; answers held open now, and ever (a timeout with
+    # `hang_seconds` 0 is a reset, not held).
+    faults_taken: dict[str, int] = field(default_factory=dict)
     hanging: int = 0
+    hangs_started: int = 0
 
 
 def parse_form(body: str) -> dict[str, Any]:
@@ -123,6 +128,9 @@ class FakeStripe:
     def __init__(self, *, webhook_url: str = "", webhook_secret: str = "") -> None:
         self.state = FakeState(webhook_url=webhook_url, webhook_secret=webhook_secret)
         self.lock = threading.RLock()
+        # Called (in the request's thread) when an answer starts being held, so a test in
+        # the same process can act while the client waits, e.g. kill it.
+        self.on_hold: Callable[[], None] | None = None
         self.ids = itertools.count(1)
         self.base_url = ""
 
@@ -145,6 +153,8 @@ class FakeStripe:
                         del self.state.faults[index]
                     else:
                         fault["times"] -= 1
+                    name = f"{op}:{fault['kind']}"
+                    self.state.faults_taken[name] = self.state.faults_taken.get(name, 0) + 1
                     return dict(fault)
         return None
 
@@ -586,11 +596,16 @@ class Handler(BaseHTTPRequestHandler):
         except FakeStripeError as error:
             self.send_json(error.status, error.body)
         except HangUp as hang:
-            self.fake.state.hanging += 1
+            with self.fake.lock:
+                self.fake.state.hanging += 1
+                self.fake.state.hangs_started += hang.seconds > 0
+            if hang.seconds > 0 and self.fake.on_hold is not None:
+                self.fake.on_hold()
             try:
                 time.sleep(hang.seconds)
             finally:
-                self.fake.state.hanging -= 1
+                with self.fake.lock:
+                    self.fake.state.hanging -= 1
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
 
@@ -678,11 +693,25 @@ class Handler(BaseHTTPRequestHandler):
                     "deliveries": state.deliveries,
                     "requests": state.request_log,
                     "faults": state.faults,
+                    "faults_taken": dict(state.faults_taken),
                     "held_events": len(state.held_events),
                     "hanging": state.hanging,
+                    "hangs_started": state.hangs_started,
                     "idempotency_keys": len(state.idempotency),
                 }
             self.send_json(200, snapshot)
+        elif path == "/_fake/counters" and method == "GET":
+            # What a test polls while it runs: small, unlike the whole state.
+            with fake.lock:
+                counters = {
+                    "transfers": len(state.transfers),
+                    "faults_left": len(state.faults),
+                    "faults_taken": dict(state.faults_taken),
+                    "held_events": len(state.held_events),
+                    "hanging": state.hanging,
+                    "hangs_started": state.hangs_started,
+                }
+            self.send_json(200, counters)
         elif path == "/_fake/webhooks/release" and method == "POST":
             self.send_json(200, {"released": fake.release_held()})
         elif path == "/_fake/webhooks/redeliver" and method == "POST":

@@ -7,7 +7,7 @@ import pytest
 from accounts import roles
 from settlement.programs.models import RuleSet
 from tests.factories import ProgramFactory, UserFactory
-from tests.integration.programs.helpers import rule_file
+from tests.rule_files import rule_file
 
 pytestmark = pytest.mark.django_db
 

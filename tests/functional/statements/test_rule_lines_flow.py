@@ -310,6 +310,10 @@ def test_every_rule_is_paid_then_a_revised_reading_books_exactly_the_difference(
     rule_set.refresh_from_db()
     assert rule_set.locked_at is not None
 
+    # The review chart shows exports only, though the event line names the import channel.
+    assert [(day, wh) for day, wh in drilldown.daily_exports(statement=mine) if wh] == [
+        (EVENT_DAY, 17000)
+    ]
     # The run comes out the same again from what it recorded.
     verdict = reproduction.reproduce_run(run=run)
     assert verdict.reproduced, verdict.as_dict()

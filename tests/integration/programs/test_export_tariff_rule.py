@@ -9,7 +9,7 @@ from settlement.programs import operations, queries, rules
 from settlement.programs.models import RuleSet
 from settlement.statements import preview
 from tests.factories import ChannelFactory, ChargerFactory, ProgramFactory, SiteFactory
-from tests.integration.programs.helpers import rule_file
+from tests.rule_files import rule_file
 from tests.tariff_imports import LOS_ANGELES, SCE_FILE, URDB_FILE, import_tariff
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from settlement.programs import operations, queries, rules
 from settlement.programs.models import Rule, RuleSet
 from settlement.rating import baselines
 from tests.factories import ProgramFactory
-from tests.integration.programs.helpers import DEMO_RULES, import_rules, rule_file, write
+from tests.rule_files import DEMO_RULES, import_rules, rule_file, write
 
 pytestmark = pytest.mark.django_db
 

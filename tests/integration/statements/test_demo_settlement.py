@@ -1,4 +1,4 @@
-"""The demo data set includes a settled month: one statement approved and posted."""
+"""The demo data set includes a settled month: one statement approved, posted and released."""
 
 import json
 from decimal import Decimal
@@ -15,7 +15,7 @@ from tests.settlement_fixtures import run_command
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_settles_july_once_and_approves_owner_one():
+def test_the_demo_settles_july_once_and_approves_and_releases_owner_one():
     first, second = StringIO(), StringIO()
 
     call_command("seed_demo", stdout=first)
@@ -25,10 +25,10 @@ def test_the_demo_settles_july_once_and_approves_owner_one():
     run = SettlementRun.objects.get(program__code="nbt-export")
     # 20 owners are in the export program (every fifth is in the event program).
     assert (run.program.code, run.status, run.statements.count()) == ("nbt-export", "COMPLETED", 20)
-    approved = Statement.objects.get(run=run, state="APPROVED")
+    approved = Statement.objects.get(run=run, state="RELEASED")
     assert approved.participant.email == "owner01@example.com"
     assert approved.total > 0
-    # The approval posted the total (the payouts demo may have paid it out since).
+    # The approval posted the total (the payouts demo has paid it out since).
     assert ledger_queries.posted_cents_for_source(
         source_type="statement", source_id=str(approved.pk), account_kind="PROGRAM_EXPENSE"
     ) == to_cents(approved.total)

@@ -430,3 +430,49 @@ def test_a_one_second_reading_is_accepted():
     check, _ = validator()
 
     assert isinstance(only(check.check(reading(at(22, 17), duration_s=1))), vee.Accepted)
+
+
+def test_a_reading_longer_than_31_days_is_refused_and_31_days_accepted():
+    check, _ = validator()
+    # 2024-05-01 07:00Z is midnight in Los Angeles: a local-hour start for any length.
+    month = check.check(reading(at(1, 7), duration_s=31 * 86_400, wh=0))
+    longer = check.check(reading(at(1, 7), duration_s=31 * 86_400 + 1, wh=0))
+
+    assert isinstance(only(month), vee.Accepted)
+    assert rejection(longer) == (
+        "duration",
+        "duration 2678401 s is longer than 2678400 s (31 days)",
+    )
+
+
+def test_a_reading_ending_after_year_9999_is_refused_naming_its_start():
+    check, _ = validator()
+
+    late = reading(datetime(9999, 12, 31, 23, tzinfo=UTC), duration_s=7200)
+
+    assert rejection(check.check(late)) == ("start", "the interval ends after year 9999")
+
+
+def test_a_site_without_enrollments_is_named_not_enrolled():
+    check, _ = validator(facts(enrolled=()))
+
+    assert rejection(check.check(reading(at(22, 17)))) == (
+        "start",
+        "interval 2024-05-22T17:00:00+00:00 is outside every enrollment of the site (not enrolled)",
+    )
+
+
+def test_enrollment_dates_are_the_sites_local_dates_east_of_utc_too():
+    # Tokyo is UTC+9: its midnight of 2024-03-01 is 2024-02-29 15:00Z, and of 2024-05-01 is
+    # 2024-04-30 15:00Z. Named in UTC they would read 2024-02-29 and 2024-04-30.
+    tokyo = ZoneInfo("Asia/Tokyo")
+    window = (datetime(2024, 2, 29, 15, tzinfo=UTC), datetime(2024, 4, 30, 15, tzinfo=UTC))
+    check, _ = validator(facts(zone=tokyo, enrolled=(window,)))
+
+    assert rejection(check.check(reading(at(22, 15)))) == (
+        "start",
+        (
+            "interval 2024-05-22T15:00:00+00:00 is outside every enrollment of the site "
+            "(enrolled from 2024-03-01 until 2024-05-01)"
+        ),
+    )

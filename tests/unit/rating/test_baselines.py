@@ -171,6 +171,12 @@ def test_too_few_baseline_days_is_not_settleable_with_the_reason():
 
     assert result.settleable is False
     assert result.reason == "only 2 eligible weekday baseline days, 10 required"
+    assert (result.event_day, result.day_type, result.method, result.hours) == (
+        TUESDAY,
+        DayType.WEEKDAY,
+        Method.X_OF_Y,
+        (17,),
+    )
     assert result.hourly_wh == {}
     assert result.used_days == (date(2025, 7, 10), date(2025, 7, 14))
     assert result.skipped_days == (SkippedDay(date(2025, 7, 11), "event day"),)
@@ -323,3 +329,69 @@ def test_an_adjusted_baseline_scales_every_hour_including_exporting_ones():
         17: D(1400),
         18: D(-700),
     }
+
+
+def test_the_share_of_missing_data_is_named_in_whole_percent():
+    # 0.9 of the day missing, more than the method's 0.7: "90% ... (more than 70%)".
+    method = BaselineMethod(
+        method=Method.X_OF_Y,
+        weekday=PoolRule(1, 1, 1),
+        weekend_holiday=PoolRule(1, 1, 1),
+        max_incomplete_share=D("0.7"),
+    )
+    candidates = [
+        CandidateDay(date(2025, 7, 14), {17: D(5000)}, incomplete_share=D("0.9")),
+        day(date(2025, 7, 11), h17=300),
+    ]
+
+    result = baselines.compute_baseline(
+        event_day=TUESDAY, hours=[17], candidates=candidates, method=method
+    )
+
+    assert result.skipped_days == (
+        SkippedDay(date(2025, 7, 14), "90% of its data missing or estimated (more than 70%)"),
+    )
+    assert result.hourly_wh == {17: D(300)}
+
+
+def test_x_of_y_averages_all_y_days_whatever_x_says():
+    # The rule text: X-of-Y averages the same hours of the previous Y eligible days. With
+    # Y = 3 the three most recent weekdays count: (100 + 200 + 600) / 3 = 300.
+    method = BaselineMethod(
+        method=Method.X_OF_Y, weekday=PoolRule(1, 3, 3), weekend_holiday=PoolRule(1, 1, 1)
+    )
+    candidates = [
+        day(date(2025, 7, 14), h17=100),
+        day(date(2025, 7, 11), h17=200),
+        day(date(2025, 7, 10), h17=600),
+    ]
+
+    result = baselines.compute_baseline(
+        event_day=TUESDAY, hours=[17], candidates=candidates, method=method
+    )
+
+    assert result.hourly_wh == {17: D(300)}
+    assert result.used_days == (date(2025, 7, 10), date(2025, 7, 11), date(2025, 7, 14))
+
+
+def test_a_baseline_of_one_wh_still_gives_a_ratio():
+    # 1.2 Wh actual over a 1 Wh baseline: ratio 1.2, inside 1.00-1.40.
+    result = baselines.day_of_adjustment(
+        baseline_wh={15: D(1)}, actual_wh={15: D("1.2")}, hours=(15,), bounds=ELRP_BOUNDS
+    )
+
+    assert (result.ratio, result.factor) == (D("1.2"), D("1.2"))
+
+
+def test_an_event_at_midnight_has_no_adjustment_hours_and_factor_1():
+    # The hours before 00:00 belong to the previous day and are dropped: nothing to compare,
+    # so no ratio, factor 1 within 1.00-1.40, and Decimal zero on both sides.
+    hours = baselines.adjustment_hours(first_event_hour=0, bounds=ELRP_BOUNDS)
+
+    result = baselines.day_of_adjustment(
+        baseline_wh={}, actual_wh={}, hours=hours, bounds=ELRP_BOUNDS
+    )
+
+    assert hours == ()
+    assert (result.ratio, result.factor) == (None, D(1))
+    assert [(type(v), v) for v in (result.actual_wh, result.baseline_wh)] == [(Decimal, D(0))] * 2

@@ -119,6 +119,8 @@ def test_a_daily_tier_ceiling_counts_the_next_days_energy_on_the_next_day():
         ("Flat tier 1", Decimal("1.500"), Decimal("0.15")),
         ("Flat tier 2", Decimal("0.300"), Decimal("0.02")),
     ]
+    # The 1,000 Wh reading: 200 + 500 Wh in tier 1 (two days, one line), 300 Wh in tier 2.
+    assert result.lines_of_interval(1) == ((0, 700), (1, 300))
 
 
 def yearly_versions(first, second, start, end):
@@ -254,3 +256,45 @@ def test_a_reading_wholly_outside_the_period_is_refused_not_dropped():
             period_start_utc=start,
             period_end_utc=end,
         )
+
+
+def two_tiered_periods():
+    """Off-peak before 16:00 and Peak from 16:00 all year, each $0.10 to 1 kWh a month, $0.05 on."""
+    tiers = (Tier(Decimal("1"), Decimal("0.10")), Tier(None, Decimal("0.05")))
+    hours = tuple(tuple(0 if hour < 16 else 1 for hour in range(24)) for _ in range(12))
+    return TouTariff(
+        time_zone=LOS_ANGELES,
+        periods=(
+            TouPeriod("Off-peak", Decimal("0.10"), tiers=tiers),
+            TouPeriod("Peak", Decimal("0.10"), tiers=tiers),
+        ),
+        weekday_schedule=hours,
+        weekend_schedule=hours,
+    )
+
+
+def test_each_tiered_period_and_month_fills_its_own_ceiling_over_several_readings():
+    # Off-peak: Jan 500 Wh (tier 1). Peak: Jan 800 + 800 Wh = 1,600 -> 1,000 tier 1, 600
+    # tier 2; Feb 800 + 800 Wh -> 1,000 tier 1, 600 tier 2 again (a new month).
+    # Off-peak tier 1 0.500 x 0.10 = $0.05; Peak tier 1 2.000 x 0.10 = $0.20; Peak tier 2
+    # 1.200 x 0.05 = $0.06.
+    intervals = readings(
+        (utc(2026, 1, 5, 18), 60, 500),  # 10:00 PST
+        (utc(2026, 1, 6, 1), 60, 800),  # Jan 5 17:00 PST
+        (utc(2026, 1, 7, 1), 60, 800),
+        (utc(2026, 2, 3, 1), 60, 800),  # Feb 2 17:00 PST
+        (utc(2026, 2, 4, 1), 60, 800),
+    )
+
+    result = tou.price_tou(
+        intervals,
+        two_tiered_periods(),
+        period_start_utc=local(2026, 1, 1),
+        period_end_utc=local(2026, 3, 1),
+    )
+
+    assert summary(result) == [
+        ("Off-peak tier 1", Decimal("0.500"), Decimal("0.05")),
+        ("Peak tier 1", Decimal("2.000"), Decimal("0.20")),
+        ("Peak tier 2", Decimal("1.200"), Decimal("0.06")),
+    ]

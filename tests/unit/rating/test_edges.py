@@ -260,17 +260,22 @@ def test_intervals_must_be_parallel_int64_arrays():
 
 
 def test_the_sum_of_all_readings_must_fit_exactly():
-    # Ten thousand readings of 10^12 Wh fit (10^16 Wh); the count check alone would not do
-    # for 9.3 million of them, so the exact sum is checked then: here it passes.
-    count = 10_000
-    intervals = IntervalArrays.from_sequences(
-        start_utc=[0] * count, duration_s=[1] * count, wh=[10**12] * count
-    )
-    assert len(intervals) == count
-    huge = np.full(9_300_000, 10**12, dtype=np.int64)
-    ones = np.ones(huge.shape[0], dtype=np.int64)
-    with pytest.raises(RatingInputError, match="more than the core sums exactly"):
+    # 9.3 million readings: one of 10^12 Wh and the rest of 1 Wh sum to 10^12 + 9,299,999,
+    # far below 2^63 - 1 = 9,223,372,036,854,775,807, so they are accepted although the
+    # count times the largest reading is not below it. All of 10^12 Wh sum to 9.3 x 10^18,
+    # above it: refused, naming that exact total.
+    count = 9_300_000
+    # Read-only views of one value: the arrays the core sees without 75 MB each to fill.
+    ones = np.broadcast_to(np.int64(1), (count,))
+    mostly_small = np.ones(count, dtype=np.int64)
+    mostly_small[4_650_000] = 10**12
+    assert len(IntervalArrays(start_utc=ones, duration_s=ones, wh=mostly_small)) == count
+    huge = np.broadcast_to(np.int64(10**12), (count,))
+    with pytest.raises(RatingInputError) as refused:
         IntervalArrays(start_utc=ones, duration_s=ones, wh=huge)
+    assert str(refused.value) == (
+        "wh: the intervals hold 9300000000000000000 Wh in all, more than the core sums exactly"
+    )
 
 
 def test_utc_hour_vectors_price_each_utc_hour_and_name_a_missing_one():
@@ -311,6 +316,19 @@ def test_the_utc_table_has_offset_zero_forever():
         10**12,
     ]
     assert table.offsets_s.dtype == np.int64
+
+
+def test_a_billing_period_ending_at_local_noon_prices_that_mornings_reading():
+    # [2025-07-15 00:00 PDT, 12:00 PDT) = [07:00, 19:00) UTC; 10:00 PDT is Off-peak on the
+    # test plan: 1 kWh x $0.05 = $0.05.
+    result = tou.price_tou(
+        readings((utc(2025, 7, 15, 17), 60, 1_000)),
+        summer_winter_plan(),
+        period_start_utc=utc(2025, 7, 15, 7),
+        period_end_utc=utc(2025, 7, 15, 19),
+    )
+
+    assert summary(result) == [("Off-peak", Decimal("1.000"), Decimal("0.05"))]
 
 
 def test_local_datetime_is_the_zones_wall_clock():

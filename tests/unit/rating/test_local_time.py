@@ -1,5 +1,5 @@
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -21,6 +21,8 @@ def test_a_july_afternoon_reads_in_daylight_time_not_standard_time():
     fields = local_time.to_local(np.array([epoch(utc(2025, 7, 15, 23))]), LOS_ANGELES)
 
     assert fields.hour.tolist() == [16]
+    # Wall-clock seconds: the epoch seconds of 2025-07-15 16:00 read as if it were UTC.
+    assert fields.local_s.tolist() == [epoch(utc(2025, 7, 15, 16))]
     assert (fields.year.tolist(), fields.month.tolist(), fields.day.tolist()) == (
         [2025],
         [7],
@@ -140,3 +142,24 @@ def test_offsets_are_whole_seconds_and_changes_are_found_to_the_second():
     assert table.offsets_s.tolist() == [-8 * 3600, -7 * 3600]
     assert (table.starts_utc.dtype, table.offsets_s.dtype) == (np.int64, np.int64)
     assert local_time.offset_seconds(local_time.zone_info("Asia/Kolkata"), 0) == 19_800
+
+
+def test_epoch_seconds_are_whole_seconds_rounded_down():
+    # 2025-07-15 16:00:00 UTC is 20,284 days and 16 hours after 1970-01-01:
+    # 20,284 x 86,400 + 16 x 3,600 = 1,752,595,200; half a second later is still that second.
+    moment = datetime(2025, 7, 15, 16, 0, 0, 500_000, tzinfo=UTC)
+
+    seconds = local_time.epoch_seconds(moment)
+
+    assert (seconds, type(seconds)) == (1_752_595_200, int)
+    assert local_time.epoch_seconds(datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC)) == -1
+
+
+class _NoOffset(tzinfo):
+    def utcoffset(self, moment: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_a_time_zone_that_knows_no_offset_is_refused_like_a_naive_datetime():
+    with pytest.raises(RatingInputError, match=r"^2025-07-15T16:00:00: must be timezone-aware$"):
+        local_time.epoch_seconds(datetime(2025, 7, 15, 16, tzinfo=_NoOffset()))

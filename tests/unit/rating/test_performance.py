@@ -51,7 +51,9 @@ def test_offsetting_hours_still_floor_the_event_at_zero():
 
 
 def test_hours_and_values_must_line_up():
-    with pytest.raises(ValueError, match="one value per hour"):
+    with pytest.raises(
+        ValueError, match=r"^local_hours, baseline_wh and actual_wh must have one value per hour$"
+    ):
         performance.incremental_delivery(local_hours=[17, 18], baseline_wh=[D(1)], actual_wh=[D(1)])
 
 
@@ -324,3 +326,57 @@ def test_the_estimate_is_the_median_past_delivery_scaled_to_the_offer():
     # Median of 6 and 10 is 8: $32, above the $30 ceiling.
     assert (even.median_kwh_per_hour, even.amount) == (D(8), D(30))
     assert none == performance.Estimate(0, None, None, None)
+
+
+def test_an_event_with_no_hours_delivers_decimal_zeros():
+    # Energy is Decimal all the way to the amount: an empty event is Decimal 0, not int 0.
+    result = performance.incremental_delivery(local_hours=[], baseline_wh=[], actual_wh=[])
+
+    totals = (result.baseline_wh, result.actual_wh, result.incremental_wh, result.paid_wh)
+    assert [(type(total), total) for total in totals] == [(Decimal, D(0))] * 4
+
+
+def test_a_test_event_is_unpaid_unless_the_program_says_otherwise():
+    # pay_test_events is off by default: 5 kWh x $1 would be $5.00, a test event earns $0.00.
+    result = performance.event_amount(paid_wh=D(5000), price_per_kwh=D(1), test_event=True)
+
+    assert (result.amount, result.unrounded, result.reason) == (
+        D("0.00"),
+        D(0),
+        "test event: not paid",
+    )
+    assert type(result.unrounded) is Decimal
+
+
+def test_a_shortfall_needs_both_its_price_and_its_share():
+    # 12 kWh delivered of 15 committed at $0.80 = $9.60. A shortfall price without a share
+    # (or a share without a price) is no shortfall rule: nothing is charged, none counted.
+    price_only = performance.accepted_offer_amount(
+        delivered_wh=D(12000),
+        committed_wh=D(15000),
+        price_per_kwh=D("0.80"),
+        shortfall_price_per_kwh=D("0.25"),
+    )
+    share_only = performance.accepted_offer_amount(
+        delivered_wh=D(12000),
+        committed_wh=D(15000),
+        price_per_kwh=D("0.80"),
+        shortfall_below_share=D("0.9"),
+    )
+
+    for result in (price_only, share_only):
+        assert (result.delivered_wh, result.committed_wh) == (D(12000), D(15000))
+        assert (result.shortfall_wh, result.shortfall_charge, result.amount) == (
+            D(0),
+            D(0),
+            D("9.60"),
+        )
+
+
+def test_a_season_without_events_has_decimal_zero_hours_and_energy():
+    empty = performance.seasonal_capacity_amount(events=[], price_per_kw=D(225))
+
+    assert [(type(value), value) for value in (empty.event_hours, empty.delivered_wh)] == [
+        (Decimal, D(0)),
+        (Decimal, D(0)),
+    ]

@@ -127,8 +127,10 @@ def test_shifting_readings_by_whole_weeks_in_summer_leaves_prices_unchanged(offs
     assert before.total == after.total
 
 
-# What ingestion can store: Wh 0 .. MAX_WH (the core refuses more, naming the reading),
-# durations up to MAX_DURATION_S, starts anywhere near the billing year.
+# What ingestion can store: Wh >= 0 (VEE refuses negative energy) and durations up to
+# MAX_DURATION_S. A channel with a kW bound stores at most 99,999.999 kW x 31 days, about
+# 7.4 x 10^10 Wh, below MAX_WH; a site without one can store more, which the core refuses
+# naming the reading (the next test). So 0 .. MAX_WH is every amount the core prices.
 YEAR_START, YEAR_END = utc(2025, 1, 1, 8), utc(2026, 1, 1, 8)
 TIERED_PLAN = replace(
     PLAN,

@@ -1,5 +1,6 @@
 """Golden cases for hourly price vectors; expected values worked out by hand."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -8,7 +9,7 @@ import pytest
 
 from settlement.rating import holiday_calendars, vector
 from settlement.rating.errors import RatingInputError
-from settlement.rating.tariff import DayType, HourlyVectorTariff, VectorPrice
+from settlement.rating.tariff import DayType, FixedItem, HourlyVectorTariff, VectorPrice
 from tests.unit.rating.plans import LOS_ANGELES, epoch, month_of_july_2025, readings, utc
 
 BASE = VectorPrice(generation=Decimal("0.01000"), delivery=Decimal("0.00100"))
@@ -183,3 +184,18 @@ def test_a_float_price_is_refused():
             time_zone=LOS_ANGELES,
             by_utc_hour={0: VectorPrice(0.2, Decimal("0.01"))},  # type: ignore[arg-type]
         )
+
+
+def test_a_vector_tariffs_daily_item_counts_the_days_of_its_billing_period():
+    # July 2025 in Los Angeles has 31 local days: a $0.10 daily credit is 31 x 0.10 = $3.10.
+    tariff = replace(
+        month_table_tariff(), fixed_items=(FixedItem("Daily credit", Decimal("0.10"), "day"),)
+    )
+    start, end = month_of_july_2025()
+    empty = readings()
+
+    result = vector.price_vector(empty, tariff, period_start_utc=start, period_end_utc=end)
+
+    assert [(line.label, line.quantity, line.amount) for line in result.lines] == [
+        ("Daily credit", Decimal(31), Decimal("3.10"))
+    ]

@@ -1,4 +1,7 @@
-"""Running `import_rules` from tests, and a small valid rule file to vary."""
+"""Program rule files for tests: a small valid one to vary, writing it, running `import_rules`.
+
+Shared by integration and functional tests, so it lives at the top of `tests/`.
+"""
 
 import json
 from io import StringIO
@@ -7,7 +10,7 @@ from pathlib import Path
 from django.core.management import call_command
 
 DEMO_RULES = (
-    Path(__file__).resolve().parents[3] / "settlement" / "demo" / "data" / "elrp_v2g_rules.json"
+    Path(__file__).resolve().parents[1] / "settlement" / "demo" / "data" / "elrp_v2g_rules.json"
 )
 
 

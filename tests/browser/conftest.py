@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
+from config.celery import app
+from tests.factories import TEST_PASSWORD
 from tests.metering_fixtures import media_in_tmp, run_ingest, site  # noqa: F401 - fixtures
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -71,3 +73,22 @@ def screenshot() -> Callable[[object, str], list[Path]]:
         return paths
 
     return take
+
+
+@pytest.fixture
+def tasks_in_process() -> Iterator[None]:
+    """Run Celery tasks in the live server's process, where the test's database is."""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+def sign_in(browser: object, live_server: object, email: str) -> object:
+    """Return a new page of a new context, signed in as `email` (the factories' password)."""
+    page = browser.new_context().new_page()  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/accounts/login/")  # type: ignore[attr-defined]
+    page.fill("#id_username", email)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    return page

@@ -5,30 +5,16 @@ ones of tests/functional/statements/test_rule_lines_flow.py."""
 
 import pytest
 
-from config.celery import app
 from settlement.statements.models import Statement
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import sign_in
 from tests.functional.statements.test_rule_lines_flow import _settle, scenario  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("tasks_in_process"),
+]
 EVENT_LINE = "Delivered 20.5 kWh more than your usual use during the 15 Jul grid event at $2.00/kWh"
-
-
-@pytest.fixture(autouse=True)
-def tasks_in_process():
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
-
-
-def _sign_in(browser, live_server, email):
-    page = browser.new_context().new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    return page
 
 
 def test_review_an_event_line_down_to_its_readings_and_event_result(
@@ -41,7 +27,7 @@ def test_review_an_event_line_down_to_its_readings_and_event_result(
     run = _settle(program, "INITIAL")
     statement = Statement.objects.get(run=run, participant=olivia.participant)
 
-    avery = _sign_in(browser, live_server, approver.email)
+    avery = sign_in(browser, live_server, approver.email)
     avery.goto(f"{live_server.url}/staff/settlement/statements/{statement.pk}/")
     screenshot(avery, "settlement-statement-event-lines")
     row = avery.locator("#lines tbody tr").filter(has_text="EVENT_INCREMENTAL")
@@ -57,7 +43,7 @@ def test_review_an_event_line_down_to_its_readings_and_event_result(
     avery.click("button[value=approve]")
     assert avery.inner_text("#state") == "Approved"
 
-    owner = _sign_in(browser, live_server, "olivia@example.com")
+    owner = sign_in(browser, live_server, "olivia@example.com")
     owner.goto(f"{live_server.url}/statements/{statement.pk}/")
     assert owner.inner_text("#total") == "$276.10"
     assert EVENT_LINE in owner.inner_text("#lines")

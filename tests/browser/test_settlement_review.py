@@ -7,8 +7,8 @@ import pytest
 
 from accounts import operations as account_operations
 from accounts import roles
-from config.celery import app
-from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
+from tests.browser.conftest import sign_in
+from tests.factories import MembershipFactory, UserFactory
 from tests.settlement_fixtures import (
     enroll,
     hourly_rows,
@@ -17,24 +17,11 @@ from tests.settlement_fixtures import (
     peak_or_off_peak,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def tasks_in_process():
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
-
-
-def _sign_in(browser, live_server, email):
-    page = browser.new_context().new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    return page
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("tasks_in_process"),
+]
 
 
 def test_review_a_flagged_statement_down_to_its_intervals(
@@ -52,7 +39,7 @@ def test_review_a_flagged_statement_down_to_its_intervals(
     approver = UserFactory(email="avery@utility.example.com", is_staff=True)
     approver.groups.add(groups[roles.APPROVER])
 
-    riley = _sign_in(browser, live_server, starter.email)
+    riley = sign_in(browser, live_server, starter.email)
     riley.goto(f"{live_server.url}/staff/settlement/runs/")
     riley.fill("#id_program", "nbt-export")
     riley.fill("#id_period", "2025-07")
@@ -67,7 +54,7 @@ def test_review_a_flagged_statement_down_to_its_intervals(
     assert riley.inner_text("#state") == "Draft" or riley.inner_text("#state") == "Needs review"
     screenshot(riley, "settlement-starter-refused")
 
-    avery = _sign_in(browser, live_server, approver.email)
+    avery = sign_in(browser, live_server, approver.email)
     avery.goto(f"{live_server.url}/staff/settlement/statements/?flag=missing_data")
     screenshot(avery, "settlement-review-queue")
     avery.click("#statements a")
@@ -88,7 +75,7 @@ def test_review_a_flagged_statement_down_to_its_intervals(
     assert avery.inner_text("#state") == "Approved"
     assert "July 31 is missing at the meter; the rest matches" in avery.inner_text("#transitions")
 
-    olivia = _sign_in(browser, live_server, "olivia@example.com")
+    olivia = sign_in(browser, live_server, "olivia@example.com")
     olivia.goto(f"{live_server.url}/statements/")
     olivia.click("#statements a")
     assert olivia.inner_text("#total") == "$92.85"
@@ -104,7 +91,7 @@ def test_staff_reproduce_a_run_from_the_runs_page(live_server, browser, screensh
     starter = UserFactory(email="riley@utility.example.com", is_staff=True)
     starter.groups.add(groups[roles.REVIEWER])
 
-    riley = _sign_in(browser, live_server, starter.email)
+    riley = sign_in(browser, live_server, starter.email)
     riley.goto(f"{live_server.url}/staff/settlement/runs/")
     riley.fill("#id_program", "nbt-export")
     riley.fill("#id_period", "2025-07")

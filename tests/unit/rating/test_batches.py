@@ -255,9 +255,7 @@ def test_the_maximum_caps_each_channel_on_its_own_total():
 
     assert isinstance(first, RatingResult) and isinstance(second, RatingResult)
     assert first.time_zone == second.time_zone == LOS_ANGELES
-    assert [(line.label, line.amount) for line in first.lines] == [
-        ("Peak tier 1", Decimal("0.45"))
-    ]
+    assert [(line.label, line.amount) for line in first.lines] == [("Peak tier 1", Decimal("0.45"))]
     assert first.total == Decimal("0.45")
     assert [(line.label, line.amount) for line in second.lines] == [
         ("Peak tier 1", Decimal("0.60")),

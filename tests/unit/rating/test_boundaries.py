@@ -372,10 +372,11 @@ def test_the_minimum_of_the_version_in_force_at_the_start_tops_up_the_period_onc
 
 def test_an_absolute_hour_version_after_a_tou_version_keeps_each_hours_own_price():
     # v1 (flat $0.10) to Jan 1 2026 PST, v2 an absolute-hour vector after it. Dec 20 12:00
-    # PST, 2 kWh: v1 2.000 x 0.10 = $0.20. Mon Jan 5 and Tue Jan 6 10:00 PST (18:00 UTC), 1 and
-    # 3 kWh, share v2's key (Jan, weekday, 10:00) at each UTC hour's own price: generation
-    # 1 x 0.10 + 3 x 0.20 = $0.70 over 4 kWh, shown at 0.70 / 4 = 0.17500 $/kWh; delivery
-    # 1 x 0.01 + 3 x 0.02 = $0.07, shown at 0.01750. Total $0.97.
+    # PST, 2 kWh: v1 2.000 x 0.10 = $0.20. Mon Jan 5 and Tue Jan 6 10:00 PST (18:00 UTC),
+    # 1,000 and 2,000 kWh, share v2's key (Jan, weekday, 10:00) at each UTC hour's own price:
+    # generation 1,000 x 0.10 + 2,000 x 0.20 = $500.00 over 3,000 kWh, shown at 500 / 3,000
+    # = 0.16667 $/kWh (five places; 3,000 x 0.16667 would be $500.01); delivery 1,000 x 0.01
+    # + 2,000 x 0.02 = $50.00, shown at 0.01667. Total $550.20.
     monday, tuesday = utc(2026, 1, 5, 18), utc(2026, 1, 6, 18)
     second = HourlyVectorTariff(
         time_zone=LOS_ANGELES,
@@ -386,7 +387,7 @@ def test_an_absolute_hour_version_after_a_tou_version_keeps_each_hours_own_price
     )
     start, end = local(2025, 12, 1), local(2026, 2, 1)
     intervals = readings(
-        (utc(2025, 12, 20, 20), 60, 2_000), (monday, 60, 1_000), (tuesday, 60, 3_000)
+        (utc(2025, 12, 20, 20), 60, 2_000), (monday, 60, 1_000_000), (tuesday, 60, 2_000_000)
     )
 
     result = pricing.price_period(
@@ -400,16 +401,40 @@ def test_an_absolute_hour_version_after_a_tou_version_keeps_each_hours_own_price
         ("v1 Flat", Decimal("2.000"), Decimal("0.10"), Decimal("0.20")),
         (
             "v2 Jan weekday 10:00-11:00 generation",
-            Decimal("4.000"),
-            Decimal("0.17500"),
-            Decimal("0.70"),
+            Decimal("3000.000"),
+            Decimal("0.16667"),
+            Decimal("500.00"),
         ),
         (
             "v2 Jan weekday 10:00-11:00 delivery",
-            Decimal("4.000"),
-            Decimal("0.01750"),
-            Decimal("0.07"),
+            Decimal("3000.000"),
+            Decimal("0.01667"),
+            Decimal("50.00"),
         ),
     ]
-    assert result.total == Decimal("0.97")
-    assert result.lines_of_interval(2) == ((1, 3_000), (2, 3_000))
+    assert result.total == Decimal("550.20")
+    assert result.lines_of_interval(2) == ((1, 2_000_000), (2, 2_000_000))
+
+
+def test_one_second_in_the_old_version_is_priced_by_it():
+    # 3,600 Wh over one hour from Dec 31 23:59:59 PST: 1 s (1 Wh exactly) in v1, 3,599 s
+    # (3,599 Wh) in v2. v1: 0.001 x $0.10 = $0.0001 -> $0.00; v2: 3.599 x $0.20 = $0.7198
+    # -> $0.72.
+    start, end = local(2025, 12, 1), local(2026, 2, 1)
+    first_second = int(local(2025, 12, 31, 23, 59).timestamp()) + 59
+    intervals = IntervalArrays.from_sequences(
+        start_utc=[first_second], duration_s=[3600], wh=[3600]
+    )
+
+    result = pricing.price_period(
+        intervals,
+        spans=yearly_versions(flat("0.10"), flat("0.20"), start, end),
+        period_start_utc=start,
+        period_end_utc=end,
+    )
+
+    assert summary(result) == [
+        ("v1 Flat", Decimal("0.001"), Decimal("0.00")),
+        ("v2 Flat", Decimal("3.599"), Decimal("0.72")),
+    ]
+    assert result.lines_of_interval(0) == ((0, 1), (1, 3599))

@@ -360,8 +360,7 @@ def test_fixed_items_count_local_days_and_months_of_the_period():
     result = tou.price_tou(empty, plan, **JULY)
 
     assert [
-        (line.label, line.component, line.unit, line.quantity, line.amount)
-        for line in result.lines
+        (line.label, line.component, line.unit, line.quantity, line.amount) for line in result.lines
     ] == [
         ("Daily credit", "fixed", "day", Decimal(31), Decimal("3.10")),
         ("Meter fee", "fixed", "month", Decimal(1), Decimal("-1.00")),
@@ -591,4 +590,36 @@ def test_the_wh_left_over_goes_to_the_largest_remainder_not_the_largest_share():
     assert sorted((line.label, line.kwh) for line in result.lines) == [
         ("Mid-peak", Decimal("0.004")),
         ("Peak", Decimal("0.006")),
+    ]
+
+
+def test_an_energy_line_names_its_component_and_its_first_and_last_local_starts():
+    # Weekday Peak (16:00-20:59 PDT) readings on Tue Jul 15 16:00, Wed Jul 16 17:00 and Thu
+    # Jul 17 18:15 PDT: one "export" line whose energy starts first at 16:00 on the 15th and
+    # last at 18:15 on the 17th, local time (UTC-7).
+    intervals = readings(
+        (utc(2025, 7, 15, 23), 15, 100),
+        (utc(2025, 7, 17, 0), 15, 300),
+        (utc(2025, 7, 18, 1, 15), 15, 200),
+    )
+
+    result = tou.price_tou(intervals, summer_winter_plan(), **JULY)
+
+    assert [
+        (
+            line.label,
+            line.component,
+            line.kwh,
+            line.first_local_start.isoformat(),
+            line.last_local_start.isoformat(),
+        )
+        for line in result.lines
+    ] == [
+        (
+            "Peak",
+            "export",
+            Decimal("0.600"),
+            "2025-07-15T16:00:00-07:00",
+            "2025-07-17T18:15:00-07:00",
+        )
     ]

@@ -331,13 +331,18 @@ def test_each_span_refusal_names_what_is_wrong_in_full():
                 pricing.TariffSpan(flat("0.10"), start, dec_31),
                 pricing.TariffSpan(flat("0.10"), jan_1, end),
             ],
-            f"spans[1]: starts at {int(jan_1.timestamp())}, expected {int(dec_31.timestamp())}"
-            " (versions must cover the billing period without gap or overlap)",
+            (
+                f"spans[1]: starts at {int(jan_1.timestamp())}, expected "
+                f"{int(dec_31.timestamp())} (versions must cover the billing period without gap "
+                "or overlap)"
+            ),
         ),
         (
             [pricing.TariffSpan(flat("0.10"), start, jan_1)],
-            f"spans: end at {int(jan_1.timestamp())}, expected the billing period's end "
-            f"{int(end.timestamp())}",
+            (
+                f"spans: end at {int(jan_1.timestamp())}, expected the billing period's end "
+                f"{int(end.timestamp())}"
+            ),
         ),
     ]
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from accounts.models import Participant, Program
 from settlement.errors import DomainError
@@ -445,9 +445,7 @@ def send_payout(*, payout_id: int, now: datetime) -> SendOutcome:
             payout_id=payout.pk, attempt=payout.send_attempts, message=error.message, now=now
         )
     except gateway.GatewayNotConfigured as error:
-        return _back_off(
-            payout_id=payout.pk, attempt=payout.send_attempts, message=error.message, now=now
-        )
+        return _not_sent(payout_id=payout.pk, message=error.message, now=now)
     confirm_transfer(transfer=transfer, now=now)
     return SendOutcome(Payout.Status.PAID)
 
@@ -462,6 +460,22 @@ def _back_off(*, payout_id: int, attempt: int, message: str, now: datetime) -> S
     with transaction.atomic():
         updated = Payout.objects.filter(pk=payout_id, status=Payout.Status.SENDING).update(
             status=Payout.Status.PENDING,
+            next_attempt_at=now + timedelta(seconds=delay),
+            failure_message=message,
+            updated_at=now,
+        )
+    return SendOutcome(Payout.Status.PENDING, retry_in_s=delay if updated else None)
+
+
+def _not_sent(*, payout_id: int, message: str, now: datetime) -> SendOutcome:
+    # Nothing reached Stripe, so the outcome is known: the payout waits, PENDING, for a
+    # worker that has the key. It never becomes UNKNOWN (only a listing, which needs the key
+    # too, could clear that) and the try does not count against the send limit.
+    delay = _backoff_s(settings.PAYOUT_MAX_SEND_ATTEMPTS)
+    with transaction.atomic():
+        updated = Payout.objects.filter(pk=payout_id, status=Payout.Status.SENDING).update(
+            status=Payout.Status.PENDING,
+            send_attempts=F("send_attempts") - 1,
             next_attempt_at=now + timedelta(seconds=delay),
             failure_message=message,
             updated_at=now,

@@ -14,6 +14,7 @@
 
 import bisect
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -103,14 +104,60 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
+def _span(months: list[Month], zone: ZoneInfo) -> tuple[datetime, datetime]:
+    # An overnight window of the month's last day ends the day after.
+    return _midnight(months[0].first, zone), _midnight(
+        months[-1].following + timedelta(days=1), zone
+    )
+
+
 def _coverage(
-    site_ids: list[int], months: list[Month], zone: ZoneInfo
+    site_ids: list[int],
+    months: list[Month],
+    zone: ZoneInfo,
+    recorded: list[tuple[int, int, int, int, str]] | None,
 ) -> dict[int, list[Coverage]]:
     if not months:
         return {}
-    start = _midnight(months[0].first, zone)
-    # An overnight window of the month's last day ends the day after.
-    end = _midnight(months[-1].following + timedelta(days=1), zone)
+    start, end = _span(months, zone)
+    if recorded is not None:
+        first, last = epoch_seconds(start), epoch_seconds(end)
+        return charger_coverage(
+            site_ids,
+            (
+                (channel_id, seconds, duration, revision)
+                for channel_id, seconds, duration, revision, quality in sorted(recorded)
+                if first <= seconds < last and quality in PAID_QUALITIES
+            ),
+        )
+    rows = (
+        Reading.objects.filter(
+            channel__site_id__in=site_ids,
+            channel__kind__in=CHARGER_KINDS,
+            start__gte=start,
+            start__lt=end,
+            quality__in=PAID_QUALITIES,
+        )
+        .order_by("channel_id", "start")
+        .values_list("channel_id", "start", "duration_s", "revision")
+    )
+    return charger_coverage(
+        site_ids,
+        (
+            (channel_id, epoch_seconds(moment), duration, revision)
+            for channel_id, moment, duration, revision in rows
+        ),
+    )
+
+
+def charger_coverage(
+    site_ids: list[int], readings: Iterable[tuple[int, int, int, int]]
+) -> dict[int, list[Coverage]]:
+    """Return each site's charger channels with the given paid-quality readings.
+
+    `readings`: (channel id, start epoch s, duration s, revision) in channel and start order;
+    the rows of other channels are ignored.
+    """
     channels = Channel.objects.filter(site_id__in=site_ids, kind__in=CHARGER_KINDS).order_by(
         "site_id", "kind", "meter_id", "pk"
     )
@@ -120,23 +167,20 @@ def _coverage(
         coverage = Coverage(channel.pk, [], [], [], [])
         found[channel.site_id].append(coverage)
         by_channel[channel.pk] = coverage
-    for channel_id, moment, duration, revision in (
-        Reading.objects.filter(
-            channel_id__in=list(by_channel),
-            start__gte=start,
-            start__lt=end,
-            quality__in=PAID_QUALITIES,
-        )
-        .order_by("channel_id", "start")
-        .values_list("channel_id", "start", "duration_s", "revision")
-    ):
-        coverage = by_channel[channel_id]
-        seconds = epoch_seconds(moment)
-        coverage.starts.append(seconds)
-        coverage.ends.append(seconds + duration)
-        coverage.durations.append(duration)
-        coverage.revisions.append(revision)
+    for channel_id, seconds, duration, revision in readings:
+        judged = by_channel.get(channel_id)
+        if judged is None:
+            continue
+        judged.starts.append(seconds)
+        judged.ends.append(seconds + duration)
+        judged.durations.append(duration)
+        judged.revisions.append(revision)
     return dict(found)
+
+
+def every_reading(coverage: Coverage) -> list[Run]:
+    """Return lineage runs for all of a charger channel's readings that were judged."""
+    return _runs(coverage, list(range(len(coverage.starts))))
 
 
 def _one_offs_paid(program: Program, period: Period, participant_ids: list[int]) -> dict:
@@ -167,8 +211,14 @@ def load(
     participant_ids: list[int],
     enrollments: dict[int, list[SiteEnrollment]],
     fingerprints: dict[int, str],
+    recorded: list[tuple[int, int, int, int, str]] | None = None,
 ) -> IncentiveInputs:
-    """Return what the chunk's availability and one-off lines need, in a few queries."""
+    """Return what the chunk's availability and one-off lines need, in a few queries.
+
+    `recorded`: the readings a run recorded, (channel id, start epoch s, duration s,
+    revision, quality) at that revision; the charger readings among them are judged instead
+    of the current ones when the run is reproduced.
+    """
     zone = ZoneInfo(program.timezone)
     months = _months(stretches, period)
     site_ids = sorted({e.site_id for found in enrollments.values() for e in found})
@@ -177,7 +227,7 @@ def load(
         zone=zone,
         stretches=stretches,
         months=months,
-        chargers=_coverage(site_ids, months, zone),
+        chargers=_coverage(site_ids, months, zone, recorded),
         enrollment_dates={
             pk: (starts, ends)
             for pk, starts, ends in Enrollment.objects.filter(pk__in=ids).values_list(
@@ -366,6 +416,7 @@ def lines_for(
     """Return the participant's availability lines (per month, per site), then one-offs."""
     result = RuleLines()
     many_sites = len(enrollments) > 1
+    judged: set[int] = set()
     for month in inputs.months:
         for enrollment in enrollments:
             dates = inputs.enrollment_dates[enrollment.enrollment_id]
@@ -374,7 +425,12 @@ def lines_for(
             prefix = f"{enrollment.site_label}: " if many_sites else ""
             line = _availability(month, enrollment, inputs, prefix)
             result.add(line, rule_set_id=month.rule.rule_set_id)
-            result.readings.extend(line.lineage)
+            if enrollment.site_id not in judged:
+                # Every charger reading judged is recorded, not only the covering ones: a
+                # reproduction must see the same gaps as well as the same coverage.
+                judged.add(enrollment.site_id)
+                for coverage in inputs.chargers.get(enrollment.site_id, []):
+                    result.readings.extend(every_reading(coverage))
     paid_now: dict[str, int] = defaultdict(int)
     for enrollment in enrollments:
         prefix = f"{enrollment.site_label}: " if many_sites else ""

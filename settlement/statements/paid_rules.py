@@ -31,11 +31,13 @@ def load(
     participant_ids: list[int],
     enrollments: dict[int, list[SiteEnrollment]],
     delivery_ids: list[int] | None = None,
+    recorded_readings: list[tuple[int, int, int, int, str]] | None = None,
 ) -> PaidRuleInputs:
     """Return the rules in force, offers, deliveries and charger data the chunk needs.
 
-    `delivery_ids`: the event results a run recorded, read instead of the current ones
-    when the run is reproduced.
+    `delivery_ids` and `recorded_readings` (channel id, start epoch s, duration s, revision,
+    quality): the event results and readings a run recorded, read instead of the current
+    ones when the run is reproduced.
     """
     stretches = program_queries.rules_in_force(program=program, start=period.start, end=period.end)
     fingerprints = program_queries.rule_fingerprints(program=program)
@@ -56,6 +58,7 @@ def load(
             participant_ids=participant_ids,
             enrollments=enrollments,
             fingerprints=fingerprints,
+            recorded=recorded_readings,
         ),
     )
 

@@ -15,7 +15,7 @@ Readings revised or added after the run change nothing: they are not what it rea
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,13 @@ from settlement.errors import DomainError
 from settlement.metering.models import Reading, ReadingRevision, Source
 from settlement.programs import queries as program_queries
 from settlement.rating.local_time import epoch_seconds
-from settlement.statements import computation, inputs, lineage, operations, paid_rules
+from settlement.statements import (
+    computation,
+    inputs,
+    lineage,
+    operations,
+    paid_rules,
+)
 from settlement.statements.models import SettlementRun, Statement
 
 _KWH = Decimal("0.001")
@@ -245,15 +251,21 @@ def _channel_data(
 
 
 def _reading_values(
-    run: SettlementRun, keys: set[tuple[int, int, int]]
+    keys: set[tuple[int, int, int]],
 ) -> dict[tuple[int, int, int], tuple]:
     """Return (start, duration, Wh, revision, quality, source) by (channel, start, revision)."""
-    period = operations.period_of(run)
     channel_ids = sorted({key[0] for key in keys})
     values: dict[tuple[int, int, int], tuple] = {}
+    if not keys:
+        return values
+    # The keys' own span: availability judges charger readings past the period's end (an
+    # overnight window of its last day).
+    first, last = min(key[1] for key in keys), max(key[1] for key in keys)
     older: dict[int, tuple[int, int]] = {}
     for pk, channel_id, start, duration, wh, revision, quality, source in Reading.objects.filter(
-        channel_id__in=channel_ids, start__gte=period.start_utc, start__lt=period.end_utc
+        channel_id__in=channel_ids,
+        start__gte=datetime.fromtimestamp(first, tz=UTC),
+        start__lte=datetime.fromtimestamp(last, tz=UTC),
     ).values_list("pk", "channel_id", "start", "duration_s", "wh", "revision", "quality", "source"):
         start_s = epoch_seconds(start)
         values[(channel_id, start_s, revision)] = (start_s, duration, wh, revision, quality, source)
@@ -309,20 +321,26 @@ def recorded_inputs(
         for channel_id, found in keys_by_channel.items()
         for start, _, revision in found
     }
-    values = _reading_values(run, keys)
+    values = _reading_values(keys)
     readings = {
         channel.pk: _channel_data(channel, sorted(set(keys_by_channel.get(channel.pk, []))), values)
         for found in channels_by_site.values()
         for channel in found
     }
-    # The other rules' lines read the event results the run recorded (kept when superseded);
-    # charger data for availability is read as it is now.
+    # The other rules' lines read the event results (kept when superseded) and the charger
+    # readings the run recorded.
+    recorded_rows = sorted(
+        (channel_id, row[0], row[1], row[3], row[4])
+        for (channel_id, _, _), row in values.items()
+        if (channel_id, row[0], row[3]) in keys
+    )
     paid = paid_rules.load(
         program=run.program,
         period=operations.period_of(run),
         participant_ids=participant_ids,
         enrollments=enrollments,
         delivery_ids=[int(r["delivery_id"]) for r in run.inputs.get("event_results", [])],
+        recorded_readings=recorded_rows,
     )
     return operations.ChunkInputs(enrollments, dict(channels_by_site), readings, paid)
 

@@ -167,3 +167,33 @@ def test_manual_is_the_default_without_a_stripe_key(enrolled, settings):
     assert (summary.created, summary.sent) == (1, 0)
     assert (payout.method, payout.status) == (PayoutMethod.MANUAL, Payout.Status.PENDING)
     assert ledger_state(ana) == {"payable": 0, "in_transit": 1_000}
+
+
+def test_a_worker_without_a_stripe_key_leaves_the_payout_pending_never_unknown(
+    connected, fake_stripe, settings
+):
+    settings.PAYOUT_MAX_SEND_ATTEMPTS = 2
+    ana = connected("ana@example.com", cents=3_300)
+    fake_stripe.faults({"op": "create_transfer", "kind": "error_before"})
+    operations.run_payouts(now=NOW)
+    payout = Payout.objects.get(participant=ana)
+    assert payout.status == Payout.Status.PENDING
+    key = settings.STRIPE_SECRET_KEY
+
+    # A worker started without the key: nothing reaches Stripe, however often it tries.
+    settings.STRIPE_SECRET_KEY = ""
+    later = NOW
+    for _ in range(3):
+        later += dt.timedelta(hours=2)
+        outcome = operations.send_payout(payout_id=payout.pk, now=later)
+        payout.refresh_from_db()
+        assert (outcome.status, payout.status) == (Payout.Status.PENDING, Payout.Status.PENDING)
+        assert payout.failure_message == ("No Stripe secret key is configured (STRIPE_SECRET_KEY).")
+
+    # The first failure reached Stripe; the keyless tries did not count against the limit.
+    assert payout.send_attempts == 1
+    settings.STRIPE_SECRET_KEY = key
+    assert operations.send_payout(
+        payout_id=payout.pk, now=later + dt.timedelta(hours=2)
+    ).status == (Payout.Status.PAID)
+    assert len(fake_stripe.transfers()) == 1

@@ -367,8 +367,11 @@ def test_every_rule_is_paid_then_a_revised_reading_books_exactly_the_difference(
     line = adjustment.lines.get(adjusts_kind="EVENT_INCREMENTAL")
     assert line.event_result.endswith(f"delivery {new.pk}")
     review.approve(statement=adjustment, actor=approver, reason="corrected", now=NOW)
-    # The recalculation comes out the same again from what it recorded.
+    # The recalculation comes out the same again from what it recorded, and so does the
+    # initial run, though the charger reading its availability judged has been revised since.
     verdict = reproduction.reproduce_run(run=recalculation)
+    assert verdict.reproduced, verdict.as_dict()
+    verdict = reproduction.reproduce_run(run=run)
     assert verdict.reproduced, verdict.as_dict()
     assert (
         ledger_queries.participant_net_payable_cents(participant=olivia.participant, currency="USD")

@@ -33,7 +33,7 @@ from settlement.statements import (
     operations,
     paid_rules,
 )
-from settlement.statements.models import SettlementRun, Statement
+from settlement.statements.models import SettlementRun, Statement, StatementLine
 
 _KWH = Decimal("0.001")
 _PRICE = Decimal("0.00001")
@@ -85,35 +85,22 @@ def _decimal(value: Decimal | None, places: Decimal) -> str | None:
     return None if value is None else str(Decimal(value).quantize(places))
 
 
-def canonical_line(
-    *,
-    kind: str,
-    adjusts_kind: str,
-    label: str,
-    match_key: str,
-    kwh: Decimal,
-    price: Decimal | None,
-    amount: Decimal,
-    tariff_version_id: int | None,
-    rule_version: str,
-    event_result: str,
-    lineage_runs: Any,
-    detail: Any,
-) -> dict[str, object]:
-    """Return a line as stored: numbers at the columns' places, the label as long as kept."""
+def canonical_line(line: StatementLine | computation.ComputedLine) -> dict[str, object]:
+    """Return a line, stored or recomputed, as stored: numbers at the columns' places, the
+    label as long as kept."""
     return {
-        "kind": kind,
-        "adjusts_kind": adjusts_kind,
-        "label": label[:LABEL_LENGTH],
-        "match_key": match_key,
-        "kwh": _decimal(kwh, _KWH),
-        "price": _decimal(price, _PRICE),
-        "amount": _decimal(amount, _CENT),
-        "tariff_version_id": tariff_version_id,
-        "rule_version": rule_version,
-        "event_result": event_result,
-        "lineage": lineage_runs,
-        "detail": detail,
+        "kind": line.kind,
+        "adjusts_kind": line.adjusts_kind,
+        "label": line.label[:LABEL_LENGTH],
+        "match_key": line.match_key,
+        "kwh": _decimal(line.kwh, _KWH),
+        "price": _decimal(line.price, _PRICE),
+        "amount": _decimal(line.amount, _CENT),
+        "tariff_version_id": line.tariff_version_id,
+        "rule_version": line.rule_version,
+        "event_result": line.event_result,
+        "lineage": line.lineage,
+        "detail": line.detail,
     }
 
 
@@ -133,20 +120,7 @@ def _stored(run: SettlementRun) -> dict[int, tuple[int, dict[str, object]]]:
     found = {}
     for statement in Statement.objects.filter(run=run).prefetch_related("lines"):
         lines = [
-            canonical_line(
-                kind=line.kind,
-                adjusts_kind=line.adjusts_kind,
-                label=line.label,
-                match_key=line.match_key,
-                kwh=line.kwh,
-                price=line.price,
-                amount=line.amount,
-                tariff_version_id=line.tariff_version_id,
-                rule_version=line.rule_version,
-                event_result=line.event_result,
-                lineage_runs=line.lineage,
-                detail=line.detail,
-            )
+            canonical_line(line)
             for line in sorted(statement.lines.all(), key=lambda line: line.number)
         ]
         found[statement.participant_id] = (
@@ -165,23 +139,7 @@ def _recomputed(
         participant_id,
         currency,
         sum((line.amount for line in lines), computation.ZERO_AMOUNT),
-        [
-            canonical_line(
-                kind=line.kind,
-                adjusts_kind=line.adjusts_kind,
-                label=line.label,
-                match_key=line.match_key,
-                kwh=line.kwh,
-                price=line.price,
-                amount=line.amount,
-                tariff_version_id=line.tariff_version_id,
-                rule_version=line.rule_version,
-                event_result=line.event_result,
-                lineage_runs=line.lineage,
-                detail=line.detail,
-            )
-            for line in lines
-        ],
+        [canonical_line(line) for line in lines],
     )
 
 

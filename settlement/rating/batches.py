@@ -17,7 +17,7 @@ from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import IntervalArrays
 from settlement.rating.result import Attribution, RatingResult
 from settlement.rating.tariff import HourlyVectorTariff, TouTariff
-from settlement.rating.tou import price_tou, tou_energy
+from settlement.rating.tou import tou_energy
 from settlement.rating.vector import price_vector, vector_energy
 
 Outcome = RatingResult | RatingInputError
@@ -35,9 +35,9 @@ def price_batches(
     `outcomes[i]` equals `price_tou` (or `price_vector`) of `batches[i]` alone, line for
     line, total and attribution row for row (attribution indexes the batch's own intervals),
     or is the `RatingInputError` that call raises, with the same message. Tiers fill per
-    batch. When the batches cannot be priced together (a refusal that names no single batch,
-    such as a UTC hour without a price), each is priced alone, so a refusal is always the
-    batch's own.
+    batch. An absolute-hour vector is priced batch by batch: a UTC hour without a price is
+    the one refusal pricing together would raise for the chunk rather than for the batch
+    whose reading needs it (a keyed vector's missing key is refused line by line, per batch).
     """
     try:
         period = BillingPeriod.from_datetimes(start=period_start_utc, end=period_end_utc)
@@ -52,28 +52,22 @@ def price_batches(
             outcomes[number] = error
             continue
         together.append(number)
-    try:
-        if isinstance(tariff, HourlyVectorTariff) and tariff.by_utc_hour:
-            # Each UTC hour keeps its own price inside a line's key, so a line's amount rests
-            # on the batch's own hours: such a vector is priced batch by batch.
-            raise RatingInputError("absolute-hour vectors are priced batch by batch")
-        priced = _priced_together([batches[number] for number in together], tariff, period)
-    except RatingInputError:
+    if isinstance(tariff, HourlyVectorTariff) and tariff.by_utc_hour:
         priced = [
             _priced_alone(batches[number], tariff, period_start_utc, period_end_utc)
             for number in together
         ]
+    else:
+        priced = _priced_together([batches[number] for number in together], tariff, period)
     for number, outcome in zip(together, priced, strict=True):
         outcomes[number] = outcome
     return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _priced_alone(
-    batch: IntervalArrays, tariff: TouTariff | HourlyVectorTariff, start: datetime, end: datetime
+    batch: IntervalArrays, tariff: HourlyVectorTariff, start: datetime, end: datetime
 ) -> Outcome:
     try:
-        if isinstance(tariff, TouTariff):
-            return price_tou(batch, tariff, period_start_utc=start, period_end_utc=end)
         return price_vector(batch, tariff, period_start_utc=start, period_end_utc=end)
     except RatingInputError as error:
         return error

@@ -206,3 +206,60 @@ def test_no_channels_give_no_outcomes_and_empty_channels_get_fixed_lines_only():
         ("Minimum total top-up", Decimal("0.90")),
     ]
     assert outcome.attribution.interval.dtype == np.int64
+
+
+def test_a_channel_outside_the_period_is_refused_and_the_channels_after_it_are_priced():
+    # The first channel's reading starts at 23:00 PDT on Jul 31 and runs 2 hours, past the
+    # end of July (Aug 1 00:00 PDT = 07:00 UTC): refused, naming it; the second (1.5 kWh at
+    # 16:00 PDT on Tuesday Jul 15, weekday Peak, tier 1 at $0.30) is priced: $0.45.
+    late = epoch(utc(2025, 8, 1, 6))
+    outside = IntervalArrays.from_sequences(start_utc=[late], duration_s=[7200], wh=[10])
+    inside = readings((utc(2025, 7, 15, 23), 60, 1500))
+
+    first, second = batches.price_batches([outside, inside], tiered("monthly"), **JULY)
+
+    assert isinstance(first, RatingInputError)
+    assert str(first) == (
+        f"intervals[0]: [{late}, {late + 7200}) is not inside the billing period "
+        f"[{epoch(JULY_START)}, {epoch(JULY_END)}); 1 interval(s) outside"
+    )
+    assert isinstance(second, RatingResult)
+    assert [(line.label, line.amount) for line in second.lines] == [
+        ("Peak tier 1", Decimal("0.45"))
+    ]
+
+
+def test_a_channel_refused_line_by_line_does_not_stop_the_channels_after_it():
+    # As above with the unpriced channel first: 10:00 PDT has no price; 16:00 PDT, 1 kWh:
+    # 1 x 0.1234 = $0.12 and 1 x 0.0101 = $0.01.
+    unpriced = readings((utc(2025, 7, 15, 17), 60, 1000))
+    priced = readings((utc(2025, 7, 15, 23), 60, 1000))
+
+    first, second = batches.price_batches([unpriced, priced], AFTERNOON_VECTOR, **JULY)
+
+    assert isinstance(first, RatingInputError)
+    assert str(first) == "no price for Jul weekday hour 10"
+    assert isinstance(second, RatingResult)
+    assert [line.amount for line in second.lines] == [Decimal("0.12"), Decimal("0.01")]
+
+
+def test_the_maximum_caps_each_channel_on_its_own_total():
+    # Peak $0.30 up to 2 kWh a month, $0.10 above; maximum $0.50 a channel. At 16:00 PDT on
+    # Tuesday Jul 15: channel A 1.5 kWh -> $0.45, under the cap. Channel B 5 kWh -> 2 x 0.30
+    # + 3 x 0.10 = $0.90, capped by -$0.40 to $0.50.
+    plan = replace(tiered("monthly"), maximum_total=Decimal("0.50"))
+    small = readings((utc(2025, 7, 15, 23), 60, 1500))
+    large = readings((utc(2025, 7, 15, 23), 60, 5000))
+
+    first, second = batches.price_batches([small, large], plan, **JULY)
+
+    assert isinstance(first, RatingResult) and isinstance(second, RatingResult)
+    assert first.time_zone == second.time_zone == LOS_ANGELES
+    assert [(line.label, line.amount) for line in first.lines] == [("Peak tier 1", Decimal("0.45"))]
+    assert first.total == Decimal("0.45")
+    assert [(line.label, line.amount) for line in second.lines] == [
+        ("Peak tier 1", Decimal("0.60")),
+        ("Peak tier 2", Decimal("0.30")),
+        ("Maximum total cap", Decimal("-0.40")),
+    ]
+    assert second.total == Decimal("0.50")

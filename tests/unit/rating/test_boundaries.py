@@ -9,8 +9,15 @@ import pytest
 from settlement.rating import pricing, tou
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import MAX_DURATION_S, MAX_WH, IntervalArrays
-from settlement.rating.tariff import FixedItem, Tier, TouPeriod, TouTariff
-from tests.unit.rating.plans import LOS_ANGELES, readings, utc
+from settlement.rating.tariff import (
+    FixedItem,
+    HourlyVectorTariff,
+    Tier,
+    TouPeriod,
+    TouTariff,
+    VectorPrice,
+)
+from tests.unit.rating.plans import LOS_ANGELES, epoch, readings, utc
 
 LA = ZoneInfo(LOS_ANGELES)
 ALL_DAY = tuple(tuple(0 for _ in range(24)) for _ in range(12))
@@ -298,3 +305,141 @@ def test_each_tiered_period_and_month_fills_its_own_ceiling_over_several_reading
         ("Peak tier 1", Decimal("2.000"), Decimal("0.20")),
         ("Peak tier 2", Decimal("1.200"), Decimal("0.06")),
     ]
+
+
+def test_each_span_refusal_names_what_is_wrong_in_full():
+    # Epoch seconds of the instants named: Dec 1 00:00 PST = 08:00 UTC; the gap runs from
+    # Dec 31 00:00 PST to Jan 1 00:00 PST; the short spans end at Jan 1 00:00 PST while the
+    # period ends at Feb 1 00:00 PST.
+    start, end = local(2025, 12, 1), local(2026, 2, 1)
+    dec_31, jan_1 = local(2025, 12, 31), local(2026, 1, 1)
+    new_york = TouTariff(
+        time_zone="America/New_York",
+        periods=(TouPeriod("Flat", Decimal("0.10")),),
+        weekday_schedule=ALL_DAY,
+        weekend_schedule=ALL_DAY,
+    )
+    empty = IntervalArrays.from_sequences(start_utc=[], duration_s=[], wh=[])
+    cases = [
+        ([], "spans: at least one tariff version is required"),
+        (
+            yearly_versions(flat("0.10"), new_york, start, end),
+            "spans: versions in different zones (America/Los_Angeles, America/New_York)",
+        ),
+        (
+            [
+                pricing.TariffSpan(flat("0.10"), start, dec_31),
+                pricing.TariffSpan(flat("0.10"), jan_1, end),
+            ],
+            (
+                f"spans[1]: starts at {int(jan_1.timestamp())}, expected "
+                f"{int(dec_31.timestamp())} (versions must cover the billing period without gap "
+                "or overlap)"
+            ),
+        ),
+        (
+            [pricing.TariffSpan(flat("0.10"), start, jan_1)],
+            (
+                f"spans: end at {int(jan_1.timestamp())}, expected the billing period's end "
+                f"{int(end.timestamp())}"
+            ),
+        ),
+    ]
+
+    for spans, message in cases:
+        with pytest.raises(RatingInputError) as refusal:
+            pricing.price_period(empty, spans=spans, period_start_utc=start, period_end_utc=end)
+        assert str(refusal.value) == message
+
+
+def test_the_minimum_of_the_version_in_force_at_the_start_tops_up_the_period_once():
+    # v1 has a $1.00 minimum, v2 a $5.00 one. 2 kWh on Dec 20 at $0.10 = $0.20 and 3 kWh on
+    # Jan 10 at $0.20 = $0.60: $0.80 in all, topped up once by v1's bound to $1.00 (+$0.20).
+    first = flat("0.10", minimum_total=Decimal("1.00"))
+    second = flat("0.20", minimum_total=Decimal("5.00"))
+    start, end = local(2025, 12, 15), local(2026, 1, 15)
+    intervals = readings((utc(2025, 12, 20, 20), 60, 2_000), (utc(2026, 1, 10, 20), 60, 3_000))
+
+    result = pricing.price_period(
+        intervals,
+        spans=yearly_versions(first, second, start, end),
+        period_start_utc=start,
+        period_end_utc=end,
+    )
+
+    assert summary(result) == [
+        ("v1 Flat", Decimal("2.000"), Decimal("0.20")),
+        ("v2 Flat", Decimal("3.000"), Decimal("0.60")),
+        ("Minimum total top-up", Decimal("1"), Decimal("0.20")),
+    ]
+    assert result.total == Decimal("1.00")
+
+
+def test_an_absolute_hour_version_after_a_tou_version_keeps_each_hours_own_price():
+    # v1 (flat $0.10) to Jan 1 2026 PST, v2 an absolute-hour vector after it. Dec 20 12:00
+    # PST, 2 kWh: v1 2.000 x 0.10 = $0.20. Mon Jan 5 and Tue Jan 6 10:00 PST (18:00 UTC),
+    # 1,000 and 2,000 kWh, share v2's key (Jan, weekday, 10:00) at each UTC hour's own price:
+    # generation 1,000 x 0.10 + 2,000 x 0.20 = $500.00 over 3,000 kWh, shown at 500 / 3,000
+    # = 0.16667 $/kWh (five places; 3,000 x 0.16667 would be $500.01); delivery 1,000 x 0.01
+    # + 2,000 x 0.02 = $50.00, shown at 0.01667. Total $550.20.
+    monday, tuesday = utc(2026, 1, 5, 18), utc(2026, 1, 6, 18)
+    second = HourlyVectorTariff(
+        time_zone=LOS_ANGELES,
+        by_utc_hour={
+            epoch(monday): VectorPrice(Decimal("0.10"), Decimal("0.01")),
+            epoch(tuesday): VectorPrice(Decimal("0.20"), Decimal("0.02")),
+        },
+    )
+    start, end = local(2025, 12, 1), local(2026, 2, 1)
+    intervals = readings(
+        (utc(2025, 12, 20, 20), 60, 2_000), (monday, 60, 1_000_000), (tuesday, 60, 2_000_000)
+    )
+
+    result = pricing.price_period(
+        intervals,
+        spans=yearly_versions(flat("0.10"), second, start, end),
+        period_start_utc=start,
+        period_end_utc=end,
+    )
+
+    assert [(line.label, line.kwh, line.price, line.amount) for line in result.lines] == [
+        ("v1 Flat", Decimal("2.000"), Decimal("0.10"), Decimal("0.20")),
+        (
+            "v2 Jan weekday 10:00-11:00 generation",
+            Decimal("3000.000"),
+            Decimal("0.16667"),
+            Decimal("500.00"),
+        ),
+        (
+            "v2 Jan weekday 10:00-11:00 delivery",
+            Decimal("3000.000"),
+            Decimal("0.01667"),
+            Decimal("50.00"),
+        ),
+    ]
+    assert result.total == Decimal("550.20")
+    assert result.lines_of_interval(2) == ((1, 2_000_000), (2, 2_000_000))
+
+
+def test_one_second_in_the_old_version_is_priced_by_it():
+    # 3,600 Wh over one hour from Dec 31 23:59:59 PST: 1 s (1 Wh exactly) in v1, 3,599 s
+    # (3,599 Wh) in v2. v1: 0.001 x $0.10 = $0.0001 -> $0.00; v2: 3.599 x $0.20 = $0.7198
+    # -> $0.72.
+    start, end = local(2025, 12, 1), local(2026, 2, 1)
+    first_second = int(local(2025, 12, 31, 23, 59).timestamp()) + 59
+    intervals = IntervalArrays.from_sequences(
+        start_utc=[first_second], duration_s=[3600], wh=[3600]
+    )
+
+    result = pricing.price_period(
+        intervals,
+        spans=yearly_versions(flat("0.10"), flat("0.20"), start, end),
+        period_start_utc=start,
+        period_end_utc=end,
+    )
+
+    assert summary(result) == [
+        ("v1 Flat", Decimal("0.001"), Decimal("0.00")),
+        ("v2 Flat", Decimal("3.599"), Decimal("0.72")),
+    ]
+    assert result.lines_of_interval(0) == ((0, 1), (1, 3599))

@@ -359,9 +359,11 @@ def test_fixed_items_count_local_days_and_months_of_the_period():
 
     result = tou.price_tou(empty, plan, **JULY)
 
-    assert [(line.label, line.unit, line.quantity, line.amount) for line in result.lines] == [
-        ("Daily credit", "day", Decimal(31), Decimal("3.10")),
-        ("Meter fee", "month", Decimal(1), Decimal("-1.00")),
+    assert [
+        (line.label, line.component, line.unit, line.quantity, line.amount) for line in result.lines
+    ] == [
+        ("Daily credit", "fixed", "day", Decimal(31), Decimal("3.10")),
+        ("Meter fee", "fixed", "month", Decimal(1), Decimal("-1.00")),
     ]
     assert result.total == Decimal("2.10")
 
@@ -552,3 +554,72 @@ def test_as_dict_leaves_the_attribution_out_unless_asked():
 
     assert "attribution" not in result.as_dict()
     assert result.as_dict(with_attribution=True)["attribution"]["wh"] == [1000]
+
+
+def test_a_billing_period_that_ends_where_it_starts_is_refused_naming_both_ends():
+    start = utc(2025, 7, 1, 7)
+
+    with pytest.raises(RatingInputError) as refusal:
+        BillingPeriod.from_datetimes(start=start, end=start)
+
+    assert str(refusal.value) == (
+        "billing period: end 2025-07-01 07:00:00+00:00 must be after start "
+        "2025-07-01 07:00:00+00:00"
+    )
+    # One second is the shortest period.
+    assert BillingPeriod.from_datetimes(start=start, end=utc(2025, 7, 1, 7, 0).replace(second=1))
+
+
+def test_no_readings_and_no_fixed_items_total_zero_dollars_in_cents():
+    empty = IntervalArrays.from_sequences(start_utc=[], duration_s=[], wh=[])
+
+    result = tou.price_tou(empty, summer_winter_plan(), **JULY)
+
+    assert result.lines == ()
+    assert str(result.total) == "0.00"
+
+
+def test_the_wh_left_over_goes_to_the_largest_remainder_not_the_largest_share():
+    # 10 Wh over 100 min from 15:22 PDT on Tuesday 2025-07-15: 38 min Mid-peak (15:00 hour),
+    # 62 min Peak (16:00 on). Exact shares 3.8 and 6.2 Wh: floors 3 + 6, and the 1 Wh left
+    # goes to the larger remainder, Mid-peak's 0.8 (not to Peak, the larger share): 4 and 6.
+    intervals = readings((utc(2025, 7, 15, 22, 22), 100, 10))
+
+    result = tou.price_tou(intervals, summer_winter_plan(), **JULY)
+
+    assert sorted((line.label, line.kwh) for line in result.lines) == [
+        ("Mid-peak", Decimal("0.004")),
+        ("Peak", Decimal("0.006")),
+    ]
+
+
+def test_an_energy_line_names_its_component_and_its_first_and_last_local_starts():
+    # Weekday Peak (16:00-20:59 PDT) readings on Tue Jul 15 16:00, Wed Jul 16 17:00 and Thu
+    # Jul 17 18:15 PDT: one "export" line whose energy starts first at 16:00 on the 15th and
+    # last at 18:15 on the 17th, local time (UTC-7).
+    intervals = readings(
+        (utc(2025, 7, 15, 23), 15, 100),
+        (utc(2025, 7, 17, 0), 15, 300),
+        (utc(2025, 7, 18, 1, 15), 15, 200),
+    )
+
+    result = tou.price_tou(intervals, summer_winter_plan(), **JULY)
+
+    assert [
+        (
+            line.label,
+            line.component,
+            line.kwh,
+            line.first_local_start.isoformat(),
+            line.last_local_start.isoformat(),
+        )
+        for line in result.lines
+    ] == [
+        (
+            "Peak",
+            "export",
+            Decimal("0.600"),
+            "2025-07-15T16:00:00-07:00",
+            "2025-07-17T18:15:00-07:00",
+        )
+    ]

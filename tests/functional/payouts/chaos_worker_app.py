@@ -12,29 +12,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from config.celery import app
+from tests.celery_routing import route_tasks
 
 PAYOUT_TASKS = "payouts.*"
-
-
-def _route_payouts(routes: dict[str, dict[str, str]]) -> None:
-    app.conf.task_routes = routes
-    # The route table and router are built once and cached; rebuild them from the new routes.
-    app.amqp.flush_routes()
-    app.amqp.router = app.amqp.Router()
 
 
 @contextmanager
 def payouts_routed_to(queue: str) -> Iterator[None]:
     """Send payout tasks from this process to `queue` while the block runs."""
     saved = dict(app.conf.task_routes)
-    _route_payouts({**saved, PAYOUT_TASKS: {"queue": queue}})
+    route_tasks({**saved, PAYOUT_TASKS: {"queue": queue}})
     try:
         yield
     finally:
-        _route_payouts(saved)
+        route_tasks(saved)
 
 
 if os.environ.get("CHAOS_PAYOUT_QUEUE"):
-    _route_payouts(
-        {**app.conf.task_routes, PAYOUT_TASKS: {"queue": os.environ["CHAOS_PAYOUT_QUEUE"]}}
-    )
+    route_tasks({**app.conf.task_routes, PAYOUT_TASKS: {"queue": os.environ["CHAOS_PAYOUT_QUEUE"]}})

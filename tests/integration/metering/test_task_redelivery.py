@@ -29,6 +29,7 @@ from accounts.models import Channel
 from config.celery import app as celery_app
 from settlement.metering import locks, operations, tasks
 from settlement.metering.models import Reading, ReadingRevision, Upload
+from tests.celery_routing import route_tasks
 from tests.factories import ChannelFactory, EnrollmentFactory, SiteFactory
 from tests.integration.metering import processes
 from tests.metering_fixtures import canonical
@@ -112,14 +113,16 @@ def pending_deliveries(broker: redis.Redis, queue: str, ids: set[str]) -> int:
 
 
 def test_a_task_redelivered_after_its_worker_was_killed_processes_the_upload_once(
-    tmp_path, settings, monkeypatch
+    tmp_path, settings, monkeypatch, request
 ):
     if connection.vendor != "postgresql" or not django_settings.CELERY_BROKER_URL:
         pytest.skip("needs PostgreSQL and a broker (REDIS_URL)")
     deadline = time.monotonic() + DEADLINE_S
     queue = f"i7-redelivery-{os.getpid()}"
     # Our own queue and workers: the suite's shared worker must not take these tasks.
-    monkeypatch.setitem(celery_app.conf, "task_routes", {"metering.*": {"queue": queue}})
+    routes_before = dict(celery_app.conf.task_routes or {})
+    route_tasks({"metering.*": {"queue": queue}})
+    request.addfinalizer(lambda: route_tasks(routes_before))
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     site = SiteFactory(account_number="ACCT-REDELIVER", timezone="UTC")
     EnrollmentFactory(site=site, starts_on=dt.date(2024, 1, 1))

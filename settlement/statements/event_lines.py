@@ -25,7 +25,7 @@ from settlement.programs import queries as program_queries
 from settlement.programs import rules as program_rules
 from settlement.rating import performance
 from settlement.rating.local_time import epoch_seconds
-from settlement.statements.computation import ZERO_AMOUNT, ZERO_KWH, ComputedLine
+from settlement.statements.computation import ComputedLine
 from settlement.statements.inputs import SiteEnrollment
 from settlement.statements.line_labels import plain_number as plain
 from settlement.statements.periods import Period
@@ -35,6 +35,7 @@ from settlement.statements.rule_lines import (
     kwh_of_wh,
     match_key,
     money,
+    not_settleable,
     rule_version,
     runs_from_keys,
     stretch_on,
@@ -229,19 +230,6 @@ def _record(result: RuleLines, offer: Offer, delivery: Delivery) -> str:
     return f"event {offer.event_id}, offer {offer.pk}, delivery {delivery.pk}"
 
 
-def _not_settleable(key: str, label: str, reason: str, **extra: object) -> ComputedLine:
-    return ComputedLine(
-        kind="NOT_SETTLEABLE",
-        label=f"Not settleable: {label}: {reason}",
-        match_key=f"not_settleable:{key}",
-        kwh=ZERO_KWH,
-        price=None,
-        amount=ZERO_AMOUNT,
-        detail={"reason": reason},
-        **extra,  # type: ignore[arg-type]
-    )
-
-
 def _delivery_rule(delivery: Delivery) -> program_queries.RuleInForce:
     rule = delivery.inputs["rule"]
     return program_queries.RuleInForce(
@@ -274,7 +262,7 @@ def _offer_line(
     }
     if not delivery.settleable:
         result.add(
-            _not_settleable(
+            not_settleable(
                 f"event{offer.event_id}:site{site}",
                 f"{prefix}{name}",
                 delivery.reason,
@@ -336,7 +324,7 @@ def _event_lines(
         delivery = _current(offer)
         if delivery is None:
             result.add(
-                _not_settleable(
+                not_settleable(
                     f"event{offer.event_id}:site{offer.enrollment.site_id}",
                     f"{prefix}{_event_name(offer, inputs.zone)}",
                     "the delivery has not been measured yet",
@@ -369,7 +357,7 @@ def _capacity_line(
         if delivery is None or not delivery.settleable:
             reason = delivery.reason if delivery else "the delivery has not been measured yet"
             result.add(
-                _not_settleable(
+                not_settleable(
                     f"capacity:season{season.year}:site{site}",
                     f"{prefix}{season.year} season capacity",
                     f"{name}: {reason}",

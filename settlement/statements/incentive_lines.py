@@ -27,7 +27,7 @@ from settlement.programs import queries as program_queries
 from settlement.programs import rules as program_rules
 from settlement.rating import performance
 from settlement.rating.local_time import epoch_seconds
-from settlement.statements.computation import ZERO_AMOUNT, ZERO_KWH, ComputedLine
+from settlement.statements.computation import ZERO_KWH, ComputedLine
 from settlement.statements.inputs import SiteEnrollment
 from settlement.statements.lineage import Run
 from settlement.statements.models import StatementLine
@@ -36,6 +36,7 @@ from settlement.statements.rule_lines import (
     RuleLines,
     match_key,
     money,
+    not_settleable,
     rule_version,
     runs_from_keys,
     stretch_on,
@@ -292,15 +293,11 @@ def _availability(
         reason = (
             f"site {enrollment.site_label} has no charger channel to show when it was plugged in"
         )
-        return ComputedLine(
-            kind="NOT_SETTLEABLE",
-            label=f"Not settleable: {prefix}availability in {month_name}: {reason}",
-            match_key=f"not_settleable:availability:{month.first:%Y-%m}:site{enrollment.site_id}",
-            kwh=ZERO_KWH,
-            price=None,
-            amount=ZERO_AMOUNT,
+        return not_settleable(
+            f"availability:{month.first:%Y-%m}:site{enrollment.site_id}",
+            f"{prefix}availability in {month_name}",
+            reason,
             rule_version=version,
-            detail={"reason": reason},
         )
     windows = _windows(month, inputs.enrollment_dates[enrollment.enrollment_id], inputs.zone)
     lineage: list[Run] = []

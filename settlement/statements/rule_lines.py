@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from settlement.programs import queries as program_queries
 from settlement.rating.money import round_to_cents
-from settlement.statements.computation import ComputedLine
+from settlement.statements.computation import ZERO_AMOUNT, ZERO_KWH, ComputedLine
 from settlement.statements.lineage import Run
 
 KWH = Decimal("0.001")
@@ -105,3 +105,17 @@ def runs_from_keys(
             else:
                 runs.append([channel_id, start, duration, 1, revision])
     return runs
+
+
+def not_settleable(key: str, label: str, reason: str, **extra: object) -> ComputedLine:
+    """Return a rule's NOT_SETTLEABLE line: labelled with the reason, paying nothing."""
+    return ComputedLine(
+        kind="NOT_SETTLEABLE",
+        label=f"Not settleable: {label}: {reason}",
+        match_key=f"not_settleable:{key}",
+        kwh=ZERO_KWH,
+        price=None,
+        amount=ZERO_AMOUNT,
+        detail={"reason": reason},
+        **extra,  # type: ignore[arg-type]
+    )

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from accounts.models import Participant, Program, User
 from settlement.errors import NotFound
 from settlement.rating.money import CENT
-from settlement.statements.line_labels import plain_number
+from settlement.statements.lines.line_labels import plain_number
 from settlement.statements.models import (
     ProgramSettlementSettings,
     SettlementRun,

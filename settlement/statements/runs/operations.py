@@ -1,15 +1,18 @@
 """Settlement runs: start one, settle its chunks (idempotently), complete or fail it.
 
-A run is created with its chunks in one transaction; each chunk is settled by
-`settle_chunk` in its own transaction, which stores the chunk's statements, locks the
-tariff versions they used and marks the chunk done. The chunk that finishes last completes
-the run: it merges the lineage and hashes. A chunk that fails fails the run.
+A run is created with its chunks in one transaction: `start_run` sends a task per chunk
+when that transaction commits, `settle_in_process` settles them in this process instead
+(no broker). Each chunk is settled by `settle_chunk` in its own transaction, which stores
+the chunk's statements, locks the tariff versions they used and marks the chunk done. The
+chunk that finishes last completes the run: it merges the lineage and hashes. A chunk that
+fails fails the run.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
@@ -39,6 +42,7 @@ from settlement.statements.models import (
 from settlement.statements.periods import Period
 from settlement.statements.review import checks, roles
 from settlement.statements.review import queries as statement_queries
+from settlement.statements.runs import tasks
 from settlement.tariffs import operations as tariff_operations
 from settlement.tariffs.models import TariffVersion
 
@@ -73,6 +77,10 @@ class RunNotAllowed(DomainError):
     http_status = 409
 
 
+class InitialRunExists(RunNotAllowed):
+    """The period already has an initial run (working or completed): recalculate instead."""
+
+
 def _check_zones(program: Program, period: Period) -> None:
     parts, _ = export_rule_parts(program=program, start=period.start, end=period.end)
     problems = [
@@ -97,17 +105,31 @@ def _check_zones(program: Program, period: Period) -> None:
         )
 
 
+def _check_no_initial_run(program: Program, period: Period) -> None:
+    # A failed initial run leaves the period open for another; any other one closes it.
+    if (
+        SettlementRun.objects.filter(
+            program=program,
+            period_start=period.start,
+            period_end=period.end,
+            type=SettlementRun.Type.INITIAL,
+        )
+        .exclude(status=SettlementRun.Status.FAILED)
+        .exists()
+    ):
+        raise InitialRunExists(
+            f"{program.code} {period.label()} already has an initial run; "
+            "start a recalculation instead",
+            details={"field": "type"},
+        )
+
+
 def _check_type(program: Program, period: Period, run_type: str) -> None:
     runs = SettlementRun.objects.filter(
         program=program, period_start=period.start, period_end=period.end
     )
     if run_type == SettlementRun.Type.INITIAL:
-        if runs.filter(type=run_type).exclude(status=SettlementRun.Status.FAILED).exists():
-            raise RunNotAllowed(
-                f"{program.code} {period.label()} already has an initial run; "
-                "start a recalculation instead",
-                details={"field": "type"},
-            )
+        _check_no_initial_run(program, period)
         return
     if not runs.filter(
         type=SettlementRun.Type.INITIAL, status=SettlementRun.Status.COMPLETED
@@ -152,12 +174,63 @@ def start_run(
     now: datetime,
     chunk_size: int = CHUNK_SIZE,
 ) -> SettlementRun:
-    """Return a new run of `program` over `period`, with its chunks, ready to be settled.
+    """Return a new run of `program` over `period`, its chunks sent to the workers (one
+    `settle_chunk` task each) when the caller's transaction commits.
 
     A recalculation or final run voids the period's statements still awaiting review (their
-    differences are recomputed). Raises PeriodNotClosed, ZoneMismatch, RunNotAllowed or
-    RunInProgress.
+    differences are recomputed). Raises PeriodNotClosed, ZoneMismatch, RunNotAllowed (its
+    InitialRunExists for a second initial run) or RunInProgress.
     """
+    with transaction.atomic():
+        run = _create_run(
+            program=program,
+            period=period,
+            run_type=run_type,
+            started_by=started_by,
+            now=now,
+            chunk_size=chunk_size,
+        )
+        _send_chunks(run)
+    return run
+
+
+def settle_in_process(
+    *,
+    program: Program,
+    period: Period,
+    run_type: str,
+    started_by: User | None,
+    now: datetime,
+    chunk_size: int = CHUNK_SIZE,
+) -> SettlementRun:
+    """Return a new run of `program` over `period` settled chunk by chunk in this process,
+    with no broker (the `settle` command's and the demo's way): completed, or failed by
+    the chunk that could not be settled.
+
+    Raises what `start_run` raises.
+    """
+    with transaction.atomic():
+        run = _create_run(
+            program=program,
+            period=period,
+            run_type=run_type,
+            started_by=started_by,
+            now=now,
+            chunk_size=chunk_size,
+        )
+    # Each chunk commits on its own, after the run is visible, as a worker would settle it.
+    return settle_inline(run=run, now=now)
+
+
+def _create_run(
+    *,
+    program: Program,
+    period: Period,
+    run_type: str,
+    started_by: User | None,
+    now: datetime,
+    chunk_size: int,
+) -> SettlementRun:
     if started_by is not None:
         roles.require_role(user=started_by, program=program, permission=roles.REVIEW_PERMISSION)
     if period.end_utc > now:
@@ -167,6 +240,10 @@ def start_run(
         )
     if run_type not in SettlementRun.Type.values:
         raise RunNotAllowed(f"unknown run type {run_type!r}", details={"field": "type"})
+    if run_type == SettlementRun.Type.INITIAL:
+        # Refused before the zones are checked and events measured: the beat task asks every
+        # day for every program, and a month already settled must cost one query and no write.
+        _check_no_initial_run(program, period)
     _check_zones(program, period)
     # Event results are measured from the current readings and rules before they are paid.
     event_lines.measure_period_events(program=program, period=period, now=now)
@@ -175,6 +252,7 @@ def start_run(
         with transaction.atomic():
             # The program row serializes run creation, so sequence numbers never collide.
             Program.objects.select_for_update().get(pk=program.pk)
+            # Checked again under the lock: another process may have started one meanwhile.
             _check_type(program, period, run_type)
             sequence = (
                 SettlementRun.objects.filter(
@@ -212,6 +290,16 @@ def start_run(
             details={"field": "type"},
         ) from None
     return run
+
+
+def _send_chunks(run: SettlementRun) -> None:
+    for index in range(run.chunk_count):
+        # A task sent inside the transaction could run before the run and its chunks exist.
+        transaction.on_commit(partial(_send_chunk, run_id=run.pk, chunk_index=index))
+
+
+def _send_chunk(*, run_id: int, chunk_index: int) -> None:
+    tasks.settle_chunk.delay(run_id=run_id, chunk_index=chunk_index)
 
 
 def period_of(run: SettlementRun) -> Period:

@@ -6,7 +6,7 @@ name the exact readings behind them. One query per chunk, not per participant.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +19,7 @@ from psycopg.pq import Format
 
 from accounts.models import Channel, Enrollment, Program
 from settlement.metering.models import Reading
-from settlement.rating.intervals import Int64Array, IntervalArrays
+from settlement.rating.intervals import MAX_DURATION_S, Int64Array, IntervalArrays
 from settlement.rating.local_time import epoch_seconds
 from settlement.statements.periods import Period
 
@@ -102,6 +102,11 @@ def channels_of_sites(*, site_ids: list[int], kind: str) -> dict[int, list[Chann
     return dict(found)
 
 
+# A reading that starts before the period and reaches into it belongs to the period too
+# (its share is priced there); none is longer than the rating core accepts, so that far back
+# bounds the index range to scan.
+_LONGEST_READING = timedelta(seconds=MAX_DURATION_S)
+
 _POSTGRES_READINGS = """
     SELECT channel_id,
            array_agg(EXTRACT(EPOCH FROM start)::bigint),
@@ -111,7 +116,8 @@ _POSTGRES_READINGS = """
            array_agg((array_position(%(qualities)s::text[], quality::text) - 1)::bigint),
            array_agg((source = 'OWNER')::int::bigint)
     FROM metering_reading
-    WHERE channel_id = ANY(%(channels)s) AND start >= %(start)s AND start < %(end)s
+    WHERE channel_id = ANY(%(channels)s) AND start >= %(earliest)s AND start < %(end)s
+      AND start + duration_s * interval '1 second' > %(start)s
     GROUP BY channel_id
 """
 # A binary bigint[] is a header (dimensions, null flag, element type, then size and lower
@@ -151,6 +157,7 @@ def _rows_postgres(channel_ids: list[int], period: Period) -> dict[int, tuple[In
             {
                 "qualities": list(QUALITIES),
                 "channels": channel_ids,
+                "earliest": period.start_utc - _LONGEST_READING,
                 "start": period.start_utc,
                 "end": period.end_utc,
             },
@@ -163,11 +170,15 @@ def _rows_portable(channel_ids: list[int], period: Period) -> dict[int, tuple[In
     columns: dict[int, tuple[list[int], ...]] = {}
     for channel_id, start, duration, wh, revision, quality, source in (
         Reading.objects.filter(
-            channel_id__in=channel_ids, start__gte=period.start_utc, start__lt=period.end_utc
+            channel_id__in=channel_ids,
+            start__gte=period.start_utc - _LONGEST_READING,
+            start__lt=period.end_utc,
         )
         .order_by("channel_id", "start")
         .values_list("channel_id", "start", "duration_s", "wh", "revision", "quality", "source")
     ):
+        if start + timedelta(seconds=duration) <= period.start_utc:
+            continue
         found = columns.setdefault(channel_id, ([], [], [], [], [], []))
         found[0].append(epoch_seconds(start))
         found[1].append(duration)
@@ -182,7 +193,10 @@ def _rows_portable(channel_ids: list[int], period: Period) -> dict[int, tuple[In
 
 
 def readings_of_channels(*, channels: list[Channel], period: Period) -> dict[int, ChannelData]:
-    """Return each channel's current readings starting inside the period, by channel id.
+    """Return each channel's current readings overlapping the period, by channel id.
+
+    A reading that crosses an edge of the period is returned whole: pricing shares it by
+    time (`settlement.rating.billing_period.BillingPeriod.shares_inside`).
 
     On PostgreSQL one aggregate query per chunk, its arrays read in binary; elsewhere the ORM.
     Both give the same arrays.

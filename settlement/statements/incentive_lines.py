@@ -30,7 +30,7 @@ from settlement.rating.local_time import epoch_seconds
 from settlement.statements.computation import ZERO_KWH, ComputedLine
 from settlement.statements.inputs import SiteEnrollment
 from settlement.statements.lineage import Run
-from settlement.statements.models import StatementLine
+from settlement.statements.models import Statement, StatementLine
 from settlement.statements.periods import Period
 from settlement.statements.rule_lines import (
     RuleLines,
@@ -44,7 +44,6 @@ from settlement.statements.rule_lines import (
 
 CHARGER_KINDS = ("EVSE_EXPORT", "EVSE_IMPORT")
 PAID_QUALITIES = ("ACTUAL", "EDITED", "DERIVED")
-BOOKED_STATES = ("APPROVED", "RELEASED")
 
 
 @dataclass(frozen=True)
@@ -191,7 +190,7 @@ def _one_offs_paid(program: Program, period: Period, participant_ids: list[int])
             Q(kind="ONE_OFF") | Q(adjusts_kind="ONE_OFF"),
             statement__participant_id__in=participant_ids,
             statement__run__program=program,
-            statement__state__in=BOOKED_STATES,
+            statement__state__in=Statement.BOOKED_STATES,
         )
         .exclude(statement__run__period_start=period.start, statement__run__period_end=period.end)
         .values("statement__participant_id", "match_key")

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, Sum
 
 from accounts.models import Channel, Enrollment, Program
+from settlement.metering.formats import quality as quality_codes
 from settlement.metering.models import Reading
 from settlement.programs import queries as program_queries
 from settlement.programs import rules as program_rules
@@ -43,7 +44,6 @@ from settlement.statements.rule_lines import (
 )
 
 CHARGER_KINDS = ("EVSE_EXPORT", "EVSE_IMPORT")
-PAID_QUALITIES = ("ACTUAL", "EDITED", "DERIVED")
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _coverage(
             (
                 (channel_id, seconds, duration, revision)
                 for channel_id, seconds, duration, revision, quality in sorted(recorded)
-                if first <= seconds < last and quality in PAID_QUALITIES
+                if first <= seconds < last and quality in quality_codes.PAID
             ),
         )
     rows = (
@@ -136,7 +136,7 @@ def _coverage(
             channel__kind__in=CHARGER_KINDS,
             start__gte=start,
             start__lt=end,
-            quality__in=PAID_QUALITIES,
+            quality__in=quality_codes.PAID,
         )
         .order_by("channel_id", "start")
         .values_list("channel_id", "start", "duration_s", "revision")

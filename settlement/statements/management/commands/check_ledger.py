@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from settlement.statements import integrity
+from settlement.statements.review import integrity
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from settlement.errors import DomainError
-from settlement.statements import exports
 from settlement.statements.models import SettlementRun
+from settlement.statements.review import exports
 
 
 class Command(BaseCommand):

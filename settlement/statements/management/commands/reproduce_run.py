@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from settlement.errors import DomainError
-from settlement.statements import reproduction
 from settlement.statements.models import SettlementRun
+from settlement.statements.runs import reproduction
 
 
 class Command(BaseCommand):

@@ -9,7 +9,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from settlement.errors import DomainError
-from settlement.statements import operations, periods, statement_queries
+from settlement.statements import periods
+from settlement.statements.review import queries as statement_queries
+from settlement.statements.runs import operations
 
 
 class Command(BaseCommand):

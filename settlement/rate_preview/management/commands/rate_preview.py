@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand
 
 from accounts.models import Channel
 from settlement.errors import DomainError
-from settlement.statements import preview
-from settlement.statements.serializers import RatePreviewOutput
+from settlement.rate_preview import preview
+from settlement.rate_preview.serializers import RatePreviewOutput
 
 
 def _date(text: str) -> dt.date:

@@ -7,6 +7,7 @@ The approval that completes it posts its total to the ledger in the same transac
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -208,16 +209,62 @@ def release(*, statement: Statement, actor: User, reason: str, now: datetime) ->
         return statement
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A statement a bulk approval left as it was, and why (a code and a sentence)."""
+
+    statement: Statement
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BulkApproval:
+    """What a bulk approval did to each statement it was given."""
+
+    # Approved now (the approval that completed them was this one, and it was posted).
+    approved: list[Statement] = field(default_factory=list)
+    # This approval recorded, the statement still waits for a second, different approver.
+    awaiting_second: list[Statement] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
 def approve_clean(
     *, statements: Iterable[Statement], actor: User, reason: str, now: datetime
-) -> list[Statement]:
-    """Return the clean (unflagged draft) statements among `statements`, each approved.
+) -> BulkApproval:
+    """Return what approving each clean (unflagged draft) statement among `statements` did.
 
-    Flagged statements are skipped (they need a look); each approval is its own
-    transaction, and the first refusal (role, maker-checker) stops the batch.
+    Each approval is its own transaction and its own outcome: a statement the actor may not
+    approve (maker-checker, role, a state changed meanwhile) is skipped with its error's code
+    and message while the others are approved; a flagged or held statement is skipped as
+    "not_clean" (it needs a look); decided statements (approved, released, voided) are not
+    candidates and are not listed. Raises ReasonRequired before approving anything.
     """
-    approved = []
+    text = _reason(reason)
+    outcome = BulkApproval()
     for statement in statements:
-        if statement.state == Statement.State.DRAFT and not statement.flags:
-            approved.append(approve(statement=statement, actor=actor, reason=reason, now=now))
-    return approved
+        if statement.state in (
+            Statement.State.APPROVED,
+            Statement.State.RELEASED,
+            Statement.State.VOIDED,
+        ):
+            continue
+        if statement.state != Statement.State.DRAFT or statement.flags:
+            why = (
+                f"flagged ({', '.join(statement.flags)}): it needs a review"
+                if statement.flags
+                else f"it is {statement.state.lower()}"
+            )
+            outcome.skipped.append(Skipped(statement, "not_clean", why))
+            continue
+        try:
+            decided = approve(statement=statement, actor=actor, reason=text, now=now)
+        except (PermissionDenied, TransitionNotAllowed, RunNotCompleted) as refusal:
+            # One refusal is about one statement: the rest of the batch is still decided.
+            outcome.skipped.append(Skipped(statement, refusal.code, refusal.message))
+            continue
+        if decided.state == Statement.State.APPROVED:
+            outcome.approved.append(decided)
+        else:
+            outcome.awaiting_second.append(decided)
+    return outcome

@@ -327,3 +327,71 @@ def test_staff_reproduce_a_run_and_others_cannot(scenario):
     }
     owner = signed_in(scenario["owner"])
     assert owner.get(f"/api/v1/staff/runs/{summary['run_id']}/reproduce/").status_code in (403, 404)
+
+
+def _two_statement_run(scenario, tmp_path) -> tuple[int, int, int]:
+    # Olivia's statement is $95.95 (module docstring); Noah exports 100 Wh every hour of July:
+    # Peak 31 x 5 x 0.100 = 15.500 kWh x 0.30 = $4.65, Off-peak 31 x 19 x 0.100 = 58.900 kWh
+    # x 0.05 = $2.945 -> $2.95: $7.60. With two approvers from $50.00, Olivia's needs two.
+    ProgramSettlementSettings.objects.create(
+        program=scenario["program"], two_approver_amount=Decimal("50.00")
+    )
+    enroll(scenario["program"], "noah@example.com", "RM-2")
+    ingest_rows(tmp_path, hourly_rows("RM-2", JULY, 31, lambda local: 100), name="noah.csv")
+    starter = signed_in(scenario["starter"])
+    run_id = _start(starter)["run_id"]
+    totals = {
+        item["participant"]: (item["id"], item["total"])
+        for item in starter.get(f"/api/v1/staff/statements/?run={run_id}").json()["results"]
+    }
+    assert sorted(total for _, total in totals.values()) == ["7.60", "95.95"]
+    olivia = Statement.objects.get(run_id=run_id, participant=scenario["participant"]).pk
+    noah = Statement.objects.get(run_id=run_id, participant__email="noah@example.com").pk
+    return run_id, olivia, noah
+
+
+def test_bulk_approval_approves_what_it_may_and_reports_each_skipped_statement(scenario, tmp_path):
+    run_id, olivia, noah = _two_statement_run(scenario, tmp_path)
+    approver = signed_in(scenario["approver"])
+    # Avery approves Olivia's alone first: 1 of 2.
+    approver.post(f"/api/v1/staff/statements/{olivia}/approve/", {"reason": "checked"})
+
+    response = approver.post(
+        "/api/v1/staff/statements/approve-clean/", {"run": run_id, "reason": "clean run"}
+    )
+
+    # Noah's is approved; Olivia's is refused to Avery (a second approval must come from a
+    # different person) and reported, not a 403 for the whole request.
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        "approved": [noah],
+        "awaiting_second_approval": [],
+        "skipped": [
+            {
+                "id": olivia,
+                "code": "maker_checker",
+                "reason": "a second approval must come from a different person",
+            }
+        ],
+    }
+    assert Statement.objects.get(pk=noah).state == "APPROVED"
+    assert Statement.objects.get(pk=olivia).state == "DRAFT"
+    participant = scenario["participant"]
+    assert ledger_queries.participant_payable_cents(participant=participant, currency="USD") == 0
+
+
+def test_the_bulk_approval_page_counts_only_completed_approvals(scenario, tmp_path, client_for):
+    run_id, olivia, noah = _two_statement_run(scenario, tmp_path)
+    page = client_for(scenario["approver"])
+
+    response = page.post(
+        f"/staff/settlement/statements/?run={run_id}",
+        {"run": run_id, "reason": "clean run"},
+        follow=True,
+    )
+
+    # Noah's $7.60 is approved; Olivia's $95.95 has 1 of its 2 approvals.
+    text = response.content.decode()
+    assert "Approved 1 clean statement(s); 1 await a second approver (1 of 2)." in text
+    assert Statement.objects.get(pk=noah).state == "APPROVED"
+    assert Statement.objects.get(pk=olivia).state == "DRAFT"

@@ -111,14 +111,20 @@ def _move(
 
 
 def approvers_of(*, statement: Statement) -> list[int]:
-    """Return the ids of the people who approved the statement, in order."""
-    return list(
-        StatementTransition.objects.filter(
-            statement=statement, action=StatementTransition.Action.APPROVE
-        )
-        .order_by("at", "pk")
-        .values_list("actor_id", flat=True)
+    """Return the ids of the people whose approvals count, in order.
+
+    Only approvals after the latest HOLD count: a hold means something was found wrong, so
+    an approval given before it no longer vouches for the statement.
+    """
+    transitions = StatementTransition.objects.filter(statement=statement)
+    last_hold = (
+        transitions.filter(action=StatementTransition.Action.HOLD).order_by("-at", "-pk").first()
     )
+    approvals = transitions.filter(action=StatementTransition.Action.APPROVE)
+    if last_hold is not None:
+        # Transitions are appended under the statement's row lock, so pk orders them.
+        approvals = approvals.filter(pk__gt=last_hold.pk)
+    return list(approvals.order_by("at", "pk").values_list("actor_id", flat=True))
 
 
 def approvals_needed(*, statement: Statement) -> int:
@@ -171,7 +177,12 @@ def approve(*, statement: Statement, actor: User, reason: str, now: datetime) ->
 
 
 def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
-    """Return the statement held for investigation (not approvable until decided)."""
+    """Return the statement held for investigation.
+
+    Approvals given before the hold stop counting (`approvers_of`); the HOLD transition's
+    reason says how many were reset. Approving a held statement needs all its approvals
+    again; it stays HELD until the last one.
+    """
     text = _reason(reason)
     with transaction.atomic():
         statement = _locked(statement)
@@ -183,6 +194,13 @@ def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> St
             approver=roles.APPROVE_PERMISSION,
         )
         _require_state(statement, "held")
+        earlier = len(approvers_of(statement=statement))
+        if earlier:
+            # The audit trail says why the statement asks for its approvals again.
+            text = (
+                f"{text} (resets {earlier} approval{'s' if earlier > 1 else ''} given before "
+                "the hold: it needs its approvals again)"
+            )
         _move(statement, action="HOLD", to_state="HELD", actor=actor, reason=text, now=now)
         return statement
 

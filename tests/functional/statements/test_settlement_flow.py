@@ -395,3 +395,38 @@ def test_the_bulk_approval_page_counts_only_completed_approvals(scenario, tmp_pa
     assert "Approved 1 clean statement(s); 1 await a second approver (1 of 2)." in text
     assert Statement.objects.get(pk=noah).state == "APPROVED"
     assert Statement.objects.get(pk=olivia).state == "DRAFT"
+
+
+def test_an_approval_before_a_hold_does_not_count_after_it(scenario):
+    # $95.95 needs two approvers from $50.00. Avery approves (1 of 2), then holds it: the
+    # hold resets the approvals, so Blake's approval after it is again 1 of 2 and only
+    # Avery's new approval completes it (and posts 9595 cents).
+    ProgramSettlementSettings.objects.create(
+        program=scenario["program"], two_approver_amount=Decimal("50.00")
+    )
+    starter = signed_in(scenario["starter"])
+    statement_id = _only_statement(starter, _start(starter)["run_id"])["id"]
+    avery, blake = signed_in(scenario["approver"]), signed_in(scenario["second"])
+    participant = scenario["participant"]
+    avery.post(f"/api/v1/staff/statements/{statement_id}/approve/", {"reason": "first look"})
+    held = avery.post(f"/api/v1/staff/statements/{statement_id}/hold/", {"reason": "meter query"})
+    assert held.json()["transitions"][-1]["reason"] == (
+        "meter query (resets 1 approval given before the hold: it needs its approvals again)"
+    )
+
+    after_hold = blake.post(f"/api/v1/staff/statements/{statement_id}/approve/", {"reason": "ok"})
+
+    assert after_hold.status_code == 200
+    assert after_hold.json()["state"] == "HELD"
+    assert ledger_queries.participant_payable_cents(participant=participant, currency="USD") == 0
+
+    again = avery.post(f"/api/v1/staff/statements/{statement_id}/approve/", {"reason": "cleared"})
+    assert again.json()["state"] == "APPROVED"
+    assert ledger_queries.participant_payable_cents(participant=participant, currency="USD") == 9595
+    assert [(item["action"], item["actor"]) for item in again.json()["transitions"]] == [
+        ("CREATE", None),
+        ("APPROVE", "avery@utility.example.com"),
+        ("HOLD", "avery@utility.example.com"),
+        ("APPROVE", "blake@utility.example.com"),
+        ("APPROVE", "avery@utility.example.com"),
+    ]

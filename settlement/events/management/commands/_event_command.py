@@ -4,7 +4,10 @@ from argparse import ArgumentTypeError
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-KINDS = ("emergency", "economic", "test")
+from settlement.events import models
+
+# Typed in lower case at the command line; the stored kinds are upper case.
+KINDS = tuple(kind.lower() for kind in models.EventKind.values)
 
 
 def instant(text: str) -> datetime:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from settlement import commands
 from settlement.events import operations, queries
 from settlement.events.management.commands import _event_command as common
+from settlement.events.models import Offer
 
 
 class Command(commands.JsonCommand):
@@ -49,5 +50,7 @@ class Command(commands.JsonCommand):
             "event_id": event.pk,
             "modification": event.modification,
             "offers": event.offers.count(),
-            "needs_confirmation": event.offers.filter(status="NEEDS_CONFIRMATION").count(),
+            "needs_confirmation": event.offers.filter(
+                status=Offer.Status.NEEDS_CONFIRMATION
+            ).count(),
         }

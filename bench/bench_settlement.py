@@ -59,7 +59,8 @@ from django.db import connection  # noqa: E402
 
 from accounts.models import Channel, Enrollment, Participant, Site  # noqa: E402
 from settlement.metering.models import Upload  # noqa: E402
-from settlement.statements import operations, periods  # noqa: E402
+from settlement.statements import periods  # noqa: E402
+from settlement.statements.runs import operations  # noqa: E402
 from tests.settlement_fixtures import LA, make_program  # noqa: E402
 
 NOW = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)

@@ -56,3 +56,6 @@ app.conf.beat_schedule = {
 }
 
 app.autodiscover_tasks()
+# Settlement's tasks live in its run-lifecycle room, not at the app's top level where
+# autodiscovery looks.
+app.autodiscover_tasks(["settlement.statements.runs"])

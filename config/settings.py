@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "settlement.metering",
     "settlement.tariffs",
     "settlement.statements",
+    "settlement.rate_preview",
     "settlement.programs",
     "settlement.events",
     "pgtrigger",

@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 from accounts.models import Channel
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
-from settlement.statements import preview
-from settlement.statements.serializers import RatePreviewOutput
+from settlement.rate_preview import preview
+from settlement.rate_preview.serializers import RatePreviewOutput
 
 
 class RatePreviewInput(serializers.Serializer[Any]):

@@ -16,16 +16,10 @@ from accounts import queries as account_queries
 from accounts import signed_in
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
-from settlement.statements import (
-    access,
-    exports,
-    operations,
-    periods,
-    reproduction,
-    review,
-    statement_queries,
-    tasks,
-)
+from settlement.statements import periods
+from settlement.statements.review import access, decisions, exports
+from settlement.statements.review import queries as statement_queries
+from settlement.statements.runs import operations, reproduction, tasks
 
 
 class RunInput(serializers.Serializer[Any]):
@@ -281,7 +275,7 @@ class StatementDetailView(APIView):
 
 class _DecisionView(APIView):
     permission_classes = (IsStaff,)
-    decide = staticmethod(review.approve)
+    decide = staticmethod(decisions.approve)
 
     def decide_on(self, request: Request, statement_id: int) -> Response:
         given = ReasonInput(data=request.data)
@@ -301,7 +295,7 @@ class _DecisionView(APIView):
 class ApproveView(_DecisionView):
     """Approve a statement with a reason (maker-checker applies)."""
 
-    decide = staticmethod(review.approve)
+    decide = staticmethod(decisions.approve)
 
     @extend_schema(
         request=ReasonInput,
@@ -319,7 +313,7 @@ class ApproveView(_DecisionView):
 class HoldView(_DecisionView):
     """Hold a statement for investigation, with a reason."""
 
-    decide = staticmethod(review.hold)
+    decide = staticmethod(decisions.hold)
 
     @extend_schema(
         request=ReasonInput,
@@ -337,7 +331,7 @@ class HoldView(_DecisionView):
 class VoidView(_DecisionView):
     """Void a statement, with a reason."""
 
-    decide = staticmethod(review.void)
+    decide = staticmethod(decisions.void)
 
     @extend_schema(
         request=ReasonInput,
@@ -355,7 +349,7 @@ class VoidView(_DecisionView):
 class ReleaseView(_DecisionView):
     """Release an approved statement to payouts, with a reason."""
 
-    decide = staticmethod(review.release)
+    decide = staticmethod(decisions.release)
 
     @extend_schema(
         request=ReasonInput,
@@ -391,7 +385,7 @@ class ApproveCleanView(APIView):
         run = access.access_run_for_staff(
             user=signed_in.signed_in_user(request), run_id=given.validated_data["run"]
         )
-        approved = review.approve_clean(
+        approved = decisions.approve_clean(
             statements=statement_queries.review_queue(
                 user=signed_in.signed_in_user(request), run_id=run.pk
             ),

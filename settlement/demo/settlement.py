@@ -13,8 +13,10 @@ import datetime as dt
 from typing import Final
 
 from accounts.models import Program, User
-from settlement.statements import operations, periods, review
+from settlement.statements import periods
 from settlement.statements.models import SettlementRun, Statement
+from settlement.statements.review import decisions
+from settlement.statements.runs import operations
 
 PERIOD: Final = "2025-07"
 REVIEWER: Final = "reviewer@utility.example.com"
@@ -48,14 +50,14 @@ def settle_demo_month(
         statement = Statement.objects.filter(run=run, participant__email=APPROVED_OWNER).first()
         if statement is not None:
             approver = User.objects.get(email=APPROVER)
-            review.approve(
+            decisions.approve(
                 statement=statement,
                 actor=approver,
                 reason=reason,
                 now=now,
             )
             if release:
-                review.release(
+                decisions.release(
                     statement=statement,
                     actor=approver,
                     reason="Demo: approved for July; released to the next payout",

@@ -7,7 +7,8 @@ from django.shortcuts import render
 from accounts import queries as account_queries
 from accounts import signed_in
 from settlement.errors import NotFound
-from settlement.statements import access, statement_queries
+from settlement.statements.review import access
+from settlement.statements.review import queries as statement_queries
 
 
 @login_required

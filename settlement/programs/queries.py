@@ -86,14 +86,6 @@ def rule_sets_of(*, program: Program) -> Iterable[RuleSet]:
     )
 
 
-def rule_set_of(*, program: Program, rule_set_id: int) -> RuleSet:
-    """Return the program's rule set `rule_set_id`; raises RuleSetNotFound."""
-    found = next((rs for rs in rule_sets_of(program=program) if rs.pk == rule_set_id), None)
-    if found is None:
-        raise RuleSetNotFound(f"no rule set {rule_set_id} in {program.code}")
-    return found
-
-
 def typed_rules(rule_set: RuleSet) -> tuple[RuleInForce, ...]:
     """Return the rules of `rule_set` with their parameters parsed (as stored, validated)."""
     return tuple(

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from accounts import queries as account_queries
 from accounts.models import Channel
 from settlement.errors import DomainError
+from settlement.rate_preview import preview
 from settlement.staff import access
-from settlement.statements import preview
 from settlement.tariffs import queries as tariff_queries
 
 

@@ -13,25 +13,17 @@ from django.utils import timezone
 from accounts import signed_in
 from settlement.errors import DomainError, NotFound
 from settlement.staff import access as staff_access
-from settlement.statements import (
-    access,
-    checks,
-    drilldown,
-    exports,
-    operations,
-    periods,
-    reproduction,
-    review,
-    statement_queries,
-    tasks,
-)
+from settlement.statements import periods
 from settlement.statements.models import SettlementRun, Statement
+from settlement.statements.review import access, checks, decisions, drilldown, exports
+from settlement.statements.review import queries as statement_queries
+from settlement.statements.runs import operations, reproduction, tasks
 
 DECISIONS = {
-    "approve": review.approve,
-    "hold": review.hold,
-    "void": review.void,
-    "release": review.release,
+    "approve": decisions.approve,
+    "hold": decisions.hold,
+    "void": decisions.void,
+    "release": decisions.release,
 }
 
 
@@ -107,7 +99,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 user=signed_in.signed_in_user(request),
                 run_id=int(request.POST.get("run", "0") or 0),
             )
-            approved = review.approve_clean(
+            approved = decisions.approve_clean(
                 statements=statement_queries.review_queue(
                     user=signed_in.signed_in_user(request), run_id=run.pk
                 ),
@@ -185,8 +177,8 @@ def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
         "detail": detail,
         "flags": [(code, checks.FLAG_LABELS.get(code, code)) for code in found.flags],
         "chart": _chart(drilldown.daily_exports(statement=found)),
-        "approvers": review.approvers_of(statement=found),
-        "approvals_needed": review.approvals_needed(statement=found),
+        "approvers": decisions.approvers_of(statement=found),
+        "approvals_needed": decisions.approvals_needed(statement=found),
         "form": DecisionForm(),
     }
     return render(request, "staff/settlement_statement.html", context)

@@ -81,7 +81,7 @@ class SettlementRun(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     chunk_count = models.PositiveIntegerField(default=0)
     # Lineage: tariff and rule versions used, and the sha256 of every input and of the
-    # statements produced (see settlement.statements.lineage).
+    # statements produced (see settlement.statements.lines.lineage).
     inputs = models.JSONField(default=dict, blank=True)
     inputs_sha256 = models.CharField(max_length=64, blank=True)
     result_sha256 = models.CharField(max_length=64, blank=True)
@@ -200,7 +200,7 @@ class Statement(models.Model):
     currency = models.CharField(max_length=3)
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     total = models.DecimalField(max_digits=14, decimal_places=2)
-    # Codes of the automatic checks that asked for review (settlement.statements.checks).
+    # Codes of the automatic checks that asked for review (settlement.statements.review.checks).
     flags = models.JSONField(default=list, blank=True)
     # The sha256 of the statement's canonical JSON (lines and lineage).
     content_sha256 = models.CharField(max_length=64)

@@ -311,43 +311,6 @@ def _version_of_part(
     return ImportedVersion(version=version, outcome=Outcome.CREATED, periods=periods)
 
 
-def revise_version(
-    *,
-    version: TariffVersion,
-    tariff: definitions.Tariff,
-    effective_from: date,
-    effective_to: date | None,
-) -> TariffVersion:
-    """Return `version` with a new definition and dates; only before any statement used it.
-
-    Raises VersionLocked once the version is locked (a price change is then a new version),
-    VersionOverlap when the new dates overlap another version of the plan.
-    """
-    with transaction.atomic():
-        version = TariffVersion.objects.select_for_update().get(pk=version.pk)
-        if version.locked_at is not None:
-            raise VersionLocked(
-                f"{version} was used by a statement on {version.locked_at:%Y-%m-%d}; "
-                "import a new version instead",
-                details=_fields("version", f"{version} is locked"),
-            )
-        others = TariffVersion.objects.filter(plan_id=version.plan_id).exclude(pk=version.pk)
-        if effective_to is not None:
-            others = others.filter(effective_from__lt=effective_to)
-        clash = others.exclude(effective_to__isnull=False, effective_to__lte=effective_from).first()
-        if clash is not None:
-            raise VersionOverlap(
-                f"effective_from: v{clash.version} is in force over part of those dates",
-                details=_fields("effective_from", f"overlaps v{clash.version}"),
-            )
-        version.kind = definitions.kind_of(tariff)
-        version.definition = definitions.to_json(tariff)
-        version.effective_from = effective_from
-        version.effective_to = effective_to
-        version.save(update_fields=["kind", "definition", "effective_from", "effective_to"])
-        return version
-
-
 def lock_version(*, version: TariffVersion, through: date, now: datetime) -> TariffVersion:
     """Return `version` locked: a statement priced local dates before `through` with it.
 

@@ -35,11 +35,6 @@ def versions_overlapping(*, plan: TariffPlan, start: date, end: date) -> QuerySe
     )
 
 
-def version_in_force(*, plan: TariffPlan, on: date) -> TariffVersion | None:
-    """Return the plan's version in force on local date `on`, or None."""
-    return versions_overlapping(plan=plan, start=on, end=on + timedelta(days=1)).first()
-
-
 def rating_tariff(*, version: TariffVersion, start: date, end: date) -> definitions.Tariff:
     """Return the version's rating tariff for local dates [start, end), holidays layered on.
 

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 
+from settlement.metering.formats import quality as qualities
 from settlement.metering.formats import textio
 from settlement.metering.formats.base import (
     MAX_ABS_WH,
@@ -15,7 +16,6 @@ from settlement.metering.formats.base import (
     ParseNotes,
     RowError,
 )
-from settlement.metering.formats.quality import CANONICAL
 
 HEADER = ["meter_id", "start", "end", "export_wh", "import_wh", "quality"]
 _COLUMNS = len(HEADER)
@@ -98,7 +98,7 @@ def _rows(  # noqa: PLR0912, PLR0915
         if duration_s <= 0 or delta.microseconds:
             yield RowError(location, "end", f"end {end_text} is not whole seconds after start")
             continue
-        quality = CANONICAL.get(quality_text)
+        quality = qualities.from_canonical(quality_text)
         if quality is None:
             yield RowError(location, "quality", f"unknown quality {quality_text[:40]!r}")
             continue

@@ -43,16 +43,6 @@ _ESPI: dict[int, Quality] = {
     19: Quality.ACTUAL,
 }
 
-# IEEE 2030.5 qualityFlags bits, most doubtful first (same order as PRECEDENCE).
-_IEEE_2030_5_BITS: tuple[tuple[int, Quality], ...] = (
-    (1 << 6, Quality.FORECAST),
-    (1 << 4, Quality.SUSPECT),
-    (1 << 2, Quality.ESTIMATED),
-    (1 << 3, Quality.ESTIMATED),
-    (1 << 1, Quality.EDITED),
-    (1 << 5, Quality.DERIVED),
-)
-
 _UTILITY_TEXT: dict[str, Quality] = {
     "": Quality.ACTUAL,
     "actual": Quality.ACTUAL,
@@ -87,19 +77,6 @@ def worst(qualities: list[Quality]) -> Quality:
 def from_espi(code: int) -> Quality | None:
     """Return the quality for an ESPI ReadingQuality code, or None for an unknown code."""
     return _ESPI.get(code)
-
-
-def from_ieee_2030_5(flags: int) -> Quality | None:
-    """Return the quality for an IEEE 2030.5 qualityFlags bitmask, None if reserved bits set.
-
-    No bit set (or only bit0, valid) is ACTUAL; with several bits the most doubtful wins.
-    """
-    if not 0 <= flags < 1 << 7:
-        return None
-    for bit, quality in _IEEE_2030_5_BITS:
-        if flags & bit:
-            return quality
-    return Quality.ACTUAL
 
 
 def from_utility_text(text: str) -> Quality | None:

@@ -11,8 +11,8 @@ import pytest
 from accounts import roles
 from settlement.payouts import operations, queries
 from settlement.payouts.models import Payout
-from settlement.statements import review
 from settlement.statements.models import Statement
+from settlement.statements.review import decisions
 from tests.factories import UserFactory
 from tests.settlement_fixtures import (
     enroll,
@@ -39,13 +39,13 @@ def test_an_approved_statement_waits_for_release_then_is_paid_and_named(
     approver = UserFactory(email="avery@utility.example.com", is_staff=True)
     approver.groups.add(staff_roles[roles.APPROVER])
     statement = Statement.objects.get()
-    review.approve(statement=statement, actor=approver, reason="matches the meter", now=NOW)
+    decisions.approve(statement=statement, actor=approver, reason="matches the meter", now=NOW)
 
     held = operations.run_payouts(now=NOW)
 
     assert (held.created, Payout.objects.count()) == (0, 0)
 
-    review.release(
+    decisions.release(
         statement=Statement.objects.get(), actor=approver, reason="month closed", now=NOW
     )
     paid = operations.run_payouts(now=NOW)

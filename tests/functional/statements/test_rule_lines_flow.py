@@ -47,16 +47,11 @@ from settlement.events.models import Delivery
 from settlement.ledger import queries as ledger_queries
 from settlement.programs import operations as program_operations
 from settlement.programs.models import RuleSet
-from settlement.statements import (
-    drilldown,
-    exports,
-    operations,
-    periods,
-    reproduction,
-    review,
-    statement_queries,
-)
+from settlement.statements import periods
 from settlement.statements.models import ProgramSettlementSettings, Statement
+from settlement.statements.review import decisions, drilldown, exports
+from settlement.statements.review import queries as statement_queries
+from settlement.statements.runs import operations, reproduction
 from settlement.tariffs import definitions
 from settlement.tariffs.models import TariffPlan, TariffVersion
 from tests.clients import signed_in
@@ -320,7 +315,7 @@ def test_every_rule_is_paid_then_a_revised_reading_books_exactly_the_difference(
 
     # Owners read the same lines in plain words; the export has one row per line.
     for statement in (mine, theirs):
-        review.approve(statement=statement, actor=approver, reason="checked", now=NOW)
+        decisions.approve(statement=statement, actor=approver, reason="checked", now=NOW)
     owner_view = statement_queries.owner_statement(statement=Statement.objects.get(pk=mine.pk))
     assert owner_view["lines"][3]["description"] == labels["EVENT_INCREMENTAL"]
     rows = exports.rows(run=run)
@@ -366,7 +361,7 @@ def test_every_rule_is_paid_then_a_revised_reading_books_exactly_the_difference(
     )
     line = adjustment.lines.get(adjusts_kind="EVENT_INCREMENTAL")
     assert line.event_result.endswith(f"delivery {new.pk}")
-    review.approve(statement=adjustment, actor=approver, reason="corrected", now=NOW)
+    decisions.approve(statement=adjustment, actor=approver, reason="corrected", now=NOW)
     # The recalculation comes out the same again from what it recorded, and so does the
     # initial run, though the charger reading its availability judged has been revised since.
     verdict = reproduction.reproduce_run(run=recalculation)
@@ -532,7 +527,7 @@ def test_a_corrected_rule_version_books_only_the_corrected_rules_difference(scen
     program, olivia, _, _, approver = scenario
     run = _settle(program, "INITIAL")
     for statement in Statement.objects.filter(run=run):
-        review.approve(statement=statement, actor=approver, reason="checked", now=NOW)
+        decisions.approve(statement=statement, actor=approver, reason="checked", now=NOW)
     corrected = _rules("elrp-all-tou")
     corrected["rules"][1]["parameters"]["price_per_kwh"] = "2.50"
     summary = program_operations.import_rules(program_code=program.code, document=corrected)

@@ -7,7 +7,7 @@ import pytest
 
 from settlement.programs import operations, queries, rules
 from settlement.programs.models import RuleSet
-from settlement.statements import preview
+from settlement.rate_preview import preview
 from tests.factories import ChannelFactory, ChargerFactory, ProgramFactory, SiteFactory
 from tests.rule_files import rule_file
 from tests.tariff_imports import LOS_ANGELES, SCE_FILE, URDB_FILE, import_tariff

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app
-from settlement.statements import periods, tasks
+from settlement.statements import periods
 from settlement.statements.models import SettlementRun
+from settlement.statements.runs import tasks
 from tests.settlement_fixtures import LA, enroll, make_program
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from settlement.statements import checks
-from settlement.statements.computation import ComputedStatement, DataQuality
+from settlement.statements.lines.computation import ComputedStatement, DataQuality
 from settlement.statements.models import ProgramSettlementSettings
+from settlement.statements.review import checks
 
 SETTINGS = ProgramSettlementSettings(
     review_cap=Decimal("100.00"),

@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 
 from settlement.rating.tariff import Tier, TouPeriod, TouTariff
-from settlement.statements import channel_rating, computation, inputs, operations, periods
-from settlement.statements.export_rules import export_rule_parts
+from settlement.statements import periods
+from settlement.statements.lines import channel_rating, computation, inputs
+from settlement.statements.lines.export_rules import export_rule_parts
 from settlement.statements.models import Statement
+from settlement.statements.runs import operations
 from tests.factories import ChannelFactory, EnrollmentFactory, SiteFactory
 from tests.settlement_fixtures import (
     LA,

@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 
 from config.celery import app
-from settlement.statements import computation, operations, periods, tasks
+from settlement.statements import periods
+from settlement.statements.lines import computation
 from settlement.statements.models import RunChunk, SettlementRun, Statement
+from settlement.statements.runs import operations, tasks
 from tests.settlement_fixtures import (
     LA,
     enroll,

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from accounts import roles
-from settlement.statements import review
 from settlement.statements.models import Statement
+from settlement.statements.review import decisions
 from tests.factories import UserFactory
 from tests.settlement_fixtures import (
     PEAK_HOURS,
@@ -48,7 +48,7 @@ def test_held_estimates_are_paid_by_the_recalculation_that_sees_actuals(staff_ro
     assert "estimated_held" in initial.flags
     # Paid now: July 1 peak 10.000 kWh x 0.30 = 3.00; off-peak 2 x 19 x 0.1 x 0.05 = 0.19.
     assert initial.total == Decimal("3.19")
-    review.approve(statement=initial, actor=approver, reason="hold the estimates", now=NOW)
+    decisions.approve(statement=initial, actor=approver, reason="hold the estimates", now=NOW)
 
     # The actual values arrive: the same 2.000 kWh per hour, now ACTUAL.
     ingest_rows(

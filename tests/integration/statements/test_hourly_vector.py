@@ -20,8 +20,8 @@ import pytest
 
 from accounts import roles
 from settlement.rating.tariff import HourlyVectorTariff, VectorPrice
-from settlement.statements import review
 from settlement.statements.models import Statement
+from settlement.statements.review import decisions
 from settlement.tariffs.models import TariffVersion
 from tests.factories import UserFactory
 from tests.settlement_fixtures import LA, ZONE, enroll, hourly_rows, ingest_rows, make_program
@@ -111,7 +111,7 @@ def test_a_month_of_utc_hour_prices_is_one_line_per_day_type_hour_and_component(
 def test_a_revised_hour_is_booked_against_its_own_bucket(settled, staff_roles, tmp_path):
     approver = UserFactory(email="avery@utility.example.com", is_staff=True)
     approver.groups.add(staff_roles[roles.APPROVER])
-    review.approve(statement=Statement.objects.get(), actor=approver, reason="ok", now=NOW)
+    decisions.approve(statement=Statement.objects.get(), actor=approver, reason="ok", now=NOW)
     # Tuesday July 15 19:00 PDT goes from 0.135 to 0.235 kWh: weekday 19:00 generation is
     # 3.205 kWh x 0.61 = 1.95505 -> 1.96 (+0.07); delivery 3.205 x 0.002 = 0.00641 -> 0.01,
     # the same amount, but its kWh changed, so it is stated with $0.00.

@@ -6,8 +6,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from accounts import roles
-from settlement.statements import review
 from settlement.statements.models import Statement, StatementLine, StatementTransition
+from settlement.statements.review import decisions
 from tests.factories import UserFactory
 from tests.settlement_fixtures import (
     enroll,
@@ -35,7 +35,9 @@ def approved(staff_roles, tmp_path) -> Statement:
     run_command("settle", "--program", "nbt-export", "--period", "2025-07")
     approver = UserFactory(email="avery@utility.example.com", is_staff=True)
     approver.groups.add(staff_roles[roles.APPROVER])
-    return review.approve(statement=Statement.objects.get(), actor=approver, reason="ok", now=NOW)
+    return decisions.approve(
+        statement=Statement.objects.get(), actor=approver, reason="ok", now=NOW
+    )
 
 
 def _raw(sql: str, params: list) -> None:

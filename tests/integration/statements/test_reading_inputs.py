@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import Channel
-from settlement.statements import inputs, periods
+from settlement.statements import periods
+from settlement.statements.lines import inputs
 from tests.settlement_fixtures import (
     LA,
     PEAK_HOURS,

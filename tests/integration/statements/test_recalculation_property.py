@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 from accounts import operations as account_operations
 from accounts import roles
 from settlement.metering.models import Reading, ReadingRevision, Upload
-from settlement.statements import operations, periods, review
+from settlement.statements import periods
 from settlement.statements.models import ProgramSettlementSettings, Statement, StatementLine
+from settlement.statements.review import decisions
+from settlement.statements.runs import operations
 from tests.factories import ChannelFactory, ChargerFactory, EnrollmentFactory, UserFactory
 from tests.settlement_fixtures import LA, ZONE, enroll, make_program, tou_tariff
 
@@ -60,7 +62,7 @@ def _pay_availability(program) -> None:
 
 def _approve_all(run, approver) -> None:
     for statement in Statement.objects.filter(run=run).order_by("pk"):
-        review.approve(statement=statement, actor=approver, reason="property", now=NOW)
+        decisions.approve(statement=statement, actor=approver, reason="property", now=NOW)
 
 
 def _booked(program) -> dict[tuple[int, str], Decimal]:

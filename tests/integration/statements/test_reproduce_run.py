@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from accounts import roles
-from settlement.statements import review
 from settlement.statements.models import SettlementRun, Statement, StatementLine
+from settlement.statements.review import decisions
 from tests.factories import UserFactory
 from tests.settlement_fixtures import (
     enroll,
@@ -71,7 +71,7 @@ def test_later_revisions_do_not_change_what_the_run_read(initial_run, tmp_path, 
     approver = UserFactory(email="avery@utility.example.com", is_staff=True)
     approver.groups.add(staff_roles[roles.APPROVER])
     for statement in Statement.objects.filter(run=initial_run):
-        review.approve(statement=statement, actor=approver, reason="ok", now=NOW)
+        decisions.approve(statement=statement, actor=approver, reason="ok", now=NOW)
     _revise(tmp_path, 2500)
     code, summary = run_command(
         "settle", "--program", "nbt-export", "--period", "2025-07", "--type", "recalculation"
@@ -79,7 +79,7 @@ def test_later_revisions_do_not_change_what_the_run_read(initial_run, tmp_path, 
     assert code == 0, summary
     recalculation = SettlementRun.objects.get(pk=summary["run_id"])
     (adjustment,) = Statement.objects.filter(run=recalculation)
-    review.approve(statement=adjustment, actor=approver, reason="meter fix", now=NOW)
+    decisions.approve(statement=adjustment, actor=approver, reason="meter fix", now=NOW)
     _revise(tmp_path, 3000)
 
     _, first = run_command("reproduce_run", str(initial_run.pk))

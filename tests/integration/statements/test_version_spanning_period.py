@@ -13,9 +13,9 @@ import pytest
 
 from accounts.models import Program
 from settlement.rating.tariff import FixedItem, TouTariff
-from settlement.statements import operations
 from settlement.statements.models import Statement
 from settlement.statements.periods import Period
+from settlement.statements.runs import operations
 from settlement.tariffs import definitions
 from settlement.tariffs.models import TariffVersion
 from tests.settlement_fixtures import (

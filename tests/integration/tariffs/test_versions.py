@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from settlement.rating.tariff import HourlyVectorTariff, TouTariff
-from settlement.tariffs import definitions, operations, queries
+from settlement.tariffs import operations, queries
 from settlement.tariffs.models import TariffVersion
 from tests.tariff_imports import (
     LOS_ANGELES,
@@ -25,52 +25,6 @@ NOW = datetime(2025, 8, 5, 12, tzinfo=UTC)
 def version() -> TariffVersion:
     import_tariff(URDB_FILE, "--format", "urdb", "--code", "etou", "--timezone", LOS_ANGELES)
     return TariffVersion.objects.get(plan__code="etou", version=1)
-
-
-def test_an_unlocked_version_can_be_revised(version):
-    tariff = definitions.from_json(version.definition)
-
-    operations.revise_version(
-        version=version, tariff=tariff, effective_from=date(2025, 2, 1), effective_to=None
-    )
-
-    version.refresh_from_db()
-    assert (version.effective_from, version.effective_to) == (date(2025, 2, 1), None)
-
-
-def test_a_revision_may_not_overlap_another_version(version, tmp_path):
-    rate = urdb_rate()
-    # 2026-01-01 00:00 PST and 2027-01-01 00:00 PST: v2 follows v1 without a gap.
-    rate["startdate"], rate["enddate"] = 1767254400, 1767254400 + 365 * 86400
-    import_tariff(
-        write_json(tmp_path, "2026.json", rate),
-        "--format", "urdb", "--code", "etou", "--timezone", LOS_ANGELES,
-    )  # fmt: skip
-    tariff = definitions.from_json(version.definition)
-
-    with pytest.raises(operations.VersionOverlap):
-        operations.revise_version(
-            version=version, tariff=tariff, effective_from=date(2025, 1, 1), effective_to=None
-        )
-
-    version.refresh_from_db()
-    assert version.effective_to == date(2026, 1, 1)
-
-
-def test_a_locked_version_cannot_be_revised(version):
-    operations.lock_version(version=version, through=date(2025, 8, 1), now=NOW)
-    before = version.definition
-    tariff = definitions.from_json(version.definition)
-
-    with pytest.raises(operations.VersionLocked) as raised:
-        operations.revise_version(
-            version=version, tariff=tariff, effective_from=date(2025, 2, 1), effective_to=None
-        )
-
-    assert raised.value.http_status == 409
-    version.refresh_from_db()
-    assert (version.effective_from, version.definition) == (date(2025, 1, 1), before)
-    assert (version.locked_at, version.locked_through) == (NOW, date(2025, 8, 1))
 
 
 def test_a_later_lock_extends_the_locked_range_but_keeps_the_first_lock_time(version):
@@ -129,8 +83,3 @@ def test_a_urdb_plan_without_calendar_has_no_holidays(version):
     assert isinstance(tariff, TouTariff)
     assert tariff.holidays == frozenset()
     assert tariff.periods[1].export_price == Decimal("0.09217")
-
-
-def test_the_version_in_force_is_found_by_local_date(version):
-    assert queries.version_in_force(plan=version.plan, on=date(2025, 12, 31)) == version
-    assert queries.version_in_force(plan=version.plan, on=date(2026, 1, 1)) is None

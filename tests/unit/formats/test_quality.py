@@ -30,29 +30,6 @@ def test_an_unknown_espi_code_maps_to_none():
 
 
 @pytest.mark.parametrize(
-    ("flags", "expected"),
-    [
-        (0b0000000, Quality.ACTUAL),
-        (0b0000001, Quality.ACTUAL),
-        (0b0000011, Quality.EDITED),
-        (0b0000100, Quality.ESTIMATED),
-        (0b0001000, Quality.ESTIMATED),
-        (0b0010001, Quality.SUSPECT),
-        (0b0100000, Quality.DERIVED),
-        (0b1000000, Quality.FORECAST),
-        # Edited and questionable at once: the more doubtful flag wins.
-        (0b0010010, Quality.SUSPECT),
-    ],
-)
-def test_ieee_2030_5_quality_flags_map_to_the_most_doubtful_bit(flags, expected):
-    assert quality.from_ieee_2030_5(flags) is expected
-
-
-def test_ieee_2030_5_reserved_bits_map_to_none():
-    assert quality.from_ieee_2030_5(1 << 7) is None
-
-
-@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("", Quality.ACTUAL),

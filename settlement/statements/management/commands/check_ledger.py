@@ -8,7 +8,7 @@ statement's total equals its postings) needs both; the ledger's own checks are
 from typing import Any
 
 from settlement import commands
-from settlement.statements import integrity
+from settlement.statements.review import integrity
 
 
 class Command(commands.JsonCommand):

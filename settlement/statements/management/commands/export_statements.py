@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from settlement import commands
-from settlement.statements import access, exports
 from settlement.statements.models import SettlementRun
+from settlement.statements.review import access, exports
 
 
 class Command(commands.JsonCommand):

@@ -11,8 +11,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from settlement import commands
-from settlement.statements import access, reproduction
 from settlement.statements.models import SettlementRun
+from settlement.statements.review import access
+from settlement.statements.runs import reproduction
 
 
 class Command(commands.JsonCommand):

@@ -7,7 +7,9 @@ from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from settlement import commands
-from settlement.statements import operations, periods, statement_queries
+from settlement.statements import periods
+from settlement.statements.review import queries as statement_queries
+from settlement.statements.runs import operations
 
 
 class Command(commands.JsonCommand):

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from accounts.models import Program
 from settlement.programs import queries as program_queries
-from settlement.statements import event_lines, incentive_lines
-from settlement.statements.inputs import SiteEnrollment
+from settlement.statements.lines import event_lines, incentive_lines
+from settlement.statements.lines.inputs import SiteEnrollment
+from settlement.statements.lines.rule_lines import RuleLines
 from settlement.statements.periods import Period
-from settlement.statements.rule_lines import RuleLines
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from settlement.statements.computation import ComputedStatement
+from settlement.statements.lines.computation import ComputedStatement
 from settlement.statements.models import ProgramSettlementSettings
 
 NEGATIVE_TOTAL = "negative_total"

@@ -2,7 +2,7 @@
 
 from accounts.models import Program, User
 from settlement.errors import PermissionDenied
-from settlement.statements import statement_queries
+from settlement.statements.review import queries as statement_queries
 
 APPROVE_PERMISSION = "accounts.approve_settlement"
 REVIEW_PERMISSION = "accounts.review_settlement"

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import Channel
 from settlement.errors import DomainError
+from settlement.rate_preview import queries
 from settlement.rating.pricing import TariffSpan, price_period
 from settlement.rating.result import RatingResult
-from settlement.statements import queries
 from settlement.tariffs import queries as tariff_queries
 from settlement.tariffs.models import TariffPlan, TariffVersion
 

@@ -27,12 +27,10 @@ from settlement.programs import queries as program_queries
 from settlement.programs import rules as program_rules
 from settlement.rating import performance
 from settlement.rating.local_time import epoch_seconds
-from settlement.statements.computation import ZERO_KWH, ComputedLine
-from settlement.statements.inputs import SiteEnrollment
-from settlement.statements.lineage import Run
-from settlement.statements.models import StatementLine
-from settlement.statements.periods import Period
-from settlement.statements.rule_lines import (
+from settlement.statements.lines.computation import ZERO_KWH, ComputedLine
+from settlement.statements.lines.inputs import SiteEnrollment
+from settlement.statements.lines.lineage import Run
+from settlement.statements.lines.rule_lines import (
     RuleLines,
     match_key,
     money,
@@ -41,6 +39,8 @@ from settlement.statements.rule_lines import (
     runs_from_keys,
     stretch_on,
 )
+from settlement.statements.models import StatementLine
+from settlement.statements.periods import Period
 
 CHARGER_KINDS = ("EVSE_EXPORT", "EVSE_IMPORT")
 PAID_QUALITIES = ("ACTUAL", "EDITED", "DERIVED")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import Channel
 from settlement.metering.models import Reading, ReadingRevision
-from settlement.statements import lineage
+from settlement.statements.lines import lineage
 from settlement.statements.models import Statement, StatementLine
 
 MAX_INTERVALS = 3000

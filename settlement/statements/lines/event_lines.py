@@ -25,11 +25,10 @@ from settlement.programs import queries as program_queries
 from settlement.programs import rules as program_rules
 from settlement.rating import performance
 from settlement.rating.local_time import epoch_seconds
-from settlement.statements.computation import ComputedLine
-from settlement.statements.inputs import SiteEnrollment
-from settlement.statements.line_labels import plain_number as plain
-from settlement.statements.periods import Period
-from settlement.statements.rule_lines import (
+from settlement.statements.lines.computation import ComputedLine
+from settlement.statements.lines.inputs import SiteEnrollment
+from settlement.statements.lines.line_labels import plain_number as plain
+from settlement.statements.lines.rule_lines import (
     RuleLines,
     day_label,
     kwh_of_wh,
@@ -40,6 +39,7 @@ from settlement.statements.rule_lines import (
     runs_from_keys,
     stretch_on,
 )
+from settlement.statements.periods import Period
 
 PAID_KINDS = (program_rules.RuleKind.ACCEPTED_OFFER, program_rules.RuleKind.EVENT_INCREMENTAL)
 HOUR = timedelta(hours=1)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from settlement.statements.computation import (
+from settlement.statements.lines.computation import (
     INFORMATION_KINDS,
     ZERO_AMOUNT,
     ZERO_KWH,

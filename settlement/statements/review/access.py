@@ -3,8 +3,8 @@
 from accounts import queries as account_queries
 from accounts.models import User
 from settlement.errors import NotFound
-from settlement.statements import statement_queries
 from settlement.statements.models import SettlementRun, Statement
+from settlement.statements.review import queries as statement_queries
 
 
 class StatementNotFound(NotFound):

@@ -18,19 +18,17 @@ from accounts.models import Channel, Program, User
 from settlement.errors import DomainError
 from settlement.programs import operations as program_operations
 from settlement.programs import queries as program_queries
-from settlement.statements import (
-    checks,
+from settlement.statements.lines import (
     computation,
     differences,
     event_lines,
     inputs,
     lineage,
     paid_rules,
-    roles,
-    statement_queries,
 )
-from settlement.statements.channel_rating import ChannelRatings
-from settlement.statements.export_rules import ExportRulePart, export_rule_parts
+from settlement.statements.lines.channel_rating import ChannelRatings
+from settlement.statements.lines.export_rules import ExportRulePart, export_rule_parts
+from settlement.statements.lines.rule_lines import RuleLines
 from settlement.statements.models import (
     RunChunk,
     SettlementRun,
@@ -39,7 +37,8 @@ from settlement.statements.models import (
     StatementTransition,
 )
 from settlement.statements.periods import Period
-from settlement.statements.rule_lines import RuleLines
+from settlement.statements.review import checks, roles
+from settlement.statements.review import queries as statement_queries
 from settlement.tariffs import operations as tariff_operations
 from settlement.tariffs.models import TariffVersion
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.models import Program
 from settlement.errors import DomainError
-from settlement.statements import operations, periods
+from settlement.statements import periods
 from settlement.statements.models import RunChunk, SettlementRun
+from settlement.statements.runs import operations
 
 logger = logging.getLogger(__name__)
 

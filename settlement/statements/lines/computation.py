@@ -17,17 +17,17 @@ from accounts.models import Channel
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import Int64Array
 from settlement.rating.result import NO_BUCKET, Line, RatingResult
-from settlement.statements import line_labels, lineage
-from settlement.statements.channel_rating import (
+from settlement.statements.lines import line_labels, lineage
+from settlement.statements.lines.channel_rating import (
     ChannelRatings,
     ChannelWindow,
     Piece,
     paid_mask,
     rows_in,
 )
-from settlement.statements.export_rules import ExportRulePart, Gap
-from settlement.statements.inputs import QUALITY_CODE, ChannelData, SiteEnrollment
-from settlement.statements.lineage import Run
+from settlement.statements.lines.export_rules import ExportRulePart, Gap
+from settlement.statements.lines.inputs import QUALITY_CODE, ChannelData, SiteEnrollment
+from settlement.statements.lines.lineage import Run
 
 ZERO_KWH = Decimal("0.000")
 ZERO_AMOUNT = Decimal("0.00")

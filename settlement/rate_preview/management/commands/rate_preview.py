@@ -6,8 +6,8 @@ from typing import Any
 
 from accounts.models import Channel
 from settlement import commands
-from settlement.statements import preview
-from settlement.statements.serializers import RatePreviewOutput
+from settlement.rate_preview import preview
+from settlement.rate_preview.serializers import RatePreviewOutput
 
 
 def _date(text: str) -> dt.date:

@@ -15,8 +15,9 @@ from accounts.models import User
 from settlement.errors import DomainError, PermissionDenied
 from settlement.ledger import operations as ledger
 from settlement.rating.money import to_cents
-from settlement.statements import roles, statement_queries
 from settlement.statements.models import SettlementRun, Statement, StatementTransition
+from settlement.statements.review import queries as statement_queries
+from settlement.statements.review import roles
 
 
 class TransitionNotAllowed(DomainError):

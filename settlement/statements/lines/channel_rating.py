@@ -17,8 +17,8 @@ from settlement.rating.batches import Outcome, price_batches
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import Int64Array
 from settlement.rating.pricing import TariffSpan, price_period
-from settlement.statements.export_rules import ExportRulePart
-from settlement.statements.inputs import QUALITY_CODE, ChannelData
+from settlement.statements.lines.export_rules import ExportRulePart
+from settlement.statements.lines.inputs import QUALITY_CODE, ChannelData
 from settlement.tariffs import definitions
 from settlement.tariffs import queries as tariff_queries
 

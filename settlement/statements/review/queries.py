@@ -2,12 +2,12 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from accounts.models import Participant, Program, User
 from settlement.errors import NotFound
 from settlement.rating.money import CENT
-from settlement.statements.line_labels import plain_number
+from settlement.statements.lines.line_labels import plain_number
 from settlement.statements.models import (
     ProgramSettlementSettings,
     SettlementRun,
@@ -130,16 +130,6 @@ def statements_of_participant(*, participant: Participant) -> QuerySet[Statement
         .select_related("run__program")
         .order_by("-run__period_start", "-run__sequence")
     )
-
-
-def statement_counts_by_state(*, statements: QuerySet[Statement]) -> dict[str, int]:
-    """Return how many of `statements` are in each state."""
-    return dict(statements.values_list("state").annotate(count=Count("pk")).order_by("state"))
-
-
-def has_not_settleable(*, statement: Statement) -> bool:
-    """Return whether any line of the statement could not be settled."""
-    return statement.lines.filter(Q(kind="NOT_SETTLEABLE")).exists()
 
 
 def _line_dict(line: StatementLine) -> dict[str, object]:

@@ -13,9 +13,9 @@ from accounts import channel_kinds
 from accounts.models import Channel
 from settlement.errors import DomainError, NotFound
 from settlement.programs import queries as program_queries
+from settlement.rate_preview import period_rating
 from settlement.rating.pricing import TariffSpan
 from settlement.rating.tariff import TouTariff
-from settlement.statements import period_rating
 from settlement.tariffs import queries as tariff_queries
 from settlement.tariffs.models import TariffPlan
 

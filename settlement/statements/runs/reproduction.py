@@ -26,14 +26,9 @@ from settlement.errors import DomainError
 from settlement.metering.models import Reading, ReadingRevision, Source
 from settlement.programs import queries as program_queries
 from settlement.rating.local_time import epoch_seconds
-from settlement.statements import (
-    computation,
-    inputs,
-    lineage,
-    operations,
-    paid_rules,
-)
+from settlement.statements.lines import computation, inputs, lineage, paid_rules
 from settlement.statements.models import SettlementRun, Statement, StatementLine
+from settlement.statements.runs import operations
 
 _KWH = Decimal("0.001")
 _PRICE = Decimal("0.00001")

@@ -13,8 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from settlement.programs import queries as program_queries
 from settlement.rating.money import round_to_cents
-from settlement.statements.computation import ZERO_AMOUNT, ZERO_KWH, ComputedLine
-from settlement.statements.lineage import Run
+from settlement.statements.lines.computation import ZERO_AMOUNT, ZERO_KWH, ComputedLine
+from settlement.statements.lines.lineage import Run
 
 KWH = Decimal("0.001")
 

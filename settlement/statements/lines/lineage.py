@@ -54,11 +54,6 @@ def expand(runs: list[Run]) -> Iterator[tuple[int, int, int, int]]:
             yield channel_id, start + offset * duration, duration, revision
 
 
-def reading_count(runs: list[Run]) -> int:
-    """Return how many readings `runs` name."""
-    return sum(run[3] for run in runs)
-
-
 def canonical_json(document: Any) -> str:
     """Return `document` as compact JSON with sorted keys: the same data, the same bytes."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)

@@ -1,0 +1,1 @@
+"""Rate preview: one channel's readings priced with a tariff over local dates, for staff."""

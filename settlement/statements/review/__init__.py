@@ -1,0 +1,1 @@
+"""Review: maker-checker decisions on statements, who may take them, reads, exports, drill-down."""

@@ -1,0 +1,1 @@
+"""Runs: the settlement run lifecycle (start, chunks, complete, fail, reproduce) and its tasks."""

@@ -25,14 +25,13 @@ class Command(commands.JsonCommand):
     def run(self, **options: Any) -> object:
         program = statement_queries.program_by_code(code=options["program"])
         period = periods.month(options["period"], time_zone=program.timezone)
-        run = operations.start_run(
+        run = operations.settle_in_process(
             program=program,
             period=period,
             run_type=options["type"].upper(),
             started_by=None,
             now=timezone.now(),
         )
-        run = operations.settle_inline(run=run, now=timezone.now())
         # A run that FAILED failed the run's own checks of its inputs: the summary says
         # which, and the exit status lets a script stop.
         return commands.Checked(

@@ -182,7 +182,7 @@ def test_a_revised_reading_after_approval_books_exactly_the_difference(scenario,
     assert run_command("check_ledger")[1]["ok"] is True
 
 
-def test_a_negative_difference_becomes_a_receivable_not_a_clawback(scenario, tmp_path):
+def test_a_negative_difference_becomes_a_receivable_not_a_clawback(scenario, tmp_path, client_for):
     starter, approver = signed_in(scenario["starter"]), signed_in(scenario["approver"])
     initial = _only_statement(starter, _start(starter)["run_id"])
     approver.post(f"/api/v1/staff/statements/{initial['id']}/approve/", {"reason": "ok"})
@@ -205,6 +205,15 @@ def test_a_negative_difference_becomes_a_receivable_not_a_clawback(scenario, tmp
         == 9565
     )
     assert run_command("check_ledger")[1]["ok"] is True
+
+    # The owner's page says what a negative total means: $0.30 comes off the next payout.
+    page = client_for(scenario["owner"]).get(f"/statements/{adjustment['id']}/")
+    assert page.status_code == 200
+    text = " ".join(page.content.decode().split())
+    assert (
+        "This statement's total is negative: $0.30 is owed back. Nothing is charged to you: "
+        "it is netted against (taken off) your next payout."
+    ) in text
 
 
 def test_above_the_two_approver_amount_two_different_people_must_approve(scenario):

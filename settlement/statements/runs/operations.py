@@ -809,7 +809,7 @@ class _FailureRecorded:
     ) -> bool:
         if error is None:
             return False
-        logger.error("run %s failed", self._run.pk, exc_info=(kind, error, traceback))
+        logger.error("run %s failed", self._run.pk, exc_info=error)
         if not connection.in_atomic_block:
             # A lost connection is replaced so that the failure itself can be written.
             connection.close_if_unusable_or_obsolete()

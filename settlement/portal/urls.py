@@ -1,6 +1,6 @@
 """Routes of the owner portal."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from settlement.portal import offers, payouts, statements, views
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("offers/<int:offer_id>/decline/", offers.decline, name="offer-decline"),
     path("statements/", statements.statements, name="statements"),
     path("statements/<int:statement_id>/", statements.statement, name="statement"),
+    # Only the formats there are: any other extension is a page that does not exist.
+    re_path(
+        r"^statements/(?P<statement_id>[0-9]+)/download\.(?P<document_format>pdf|csv)$",
+        statements.download,
+        name="statement-download",
+    ),
     path("payouts/", payouts.payouts, name="payouts"),
     path("payouts/accounts/<int:participant_id>/", payouts.account_state, name="payout-account"),
     path("payouts/accounts/<int:participant_id>/connect/", payouts.connect, name="payout-connect"),

@@ -7,6 +7,7 @@ horizontal scroll at 390 px, and axe-core finding nothing serious or critical.
 
 import datetime as dt
 import io
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,12 +16,13 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from pypdf import PdfReader
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.portal_fixtures import owner_with_statements
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/shots")
+# Screenshots go with the run's artifacts, or where PORTAL_SCREENSHOTS names.
+SHOTS = Path(os.environ.get("PORTAL_SCREENSHOTS", str(ARTIFACTS)))
 WIDTHS = (390, 1280)
 # Records every violation the page reports; added before any page script runs.
 CSP_LISTENER = """

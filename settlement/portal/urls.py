@@ -2,12 +2,13 @@
 
 from django.urls import path, re_path
 
-from settlement.portal import offers, payouts, statements, views
+from settlement.portal import energy, offers, payouts, statements, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("energy/", energy.energy, name="energy"),
     path("offers/", offers.offers, name="offers"),
     path("offers/<int:offer_id>/accept/", offers.accept, name="offer-accept"),
     path("offers/<int:offer_id>/decline/", offers.decline, name="offer-decline"),

@@ -99,6 +99,7 @@ def test_every_portal_page_is_clean_at_both_widths(live_server, browser):
         "statements": "/statements/",
         "statement": f"/statements/{owner.last.pk}/",
         "statement-negative": f"/statements/{owner.correction.pk}/",
+        "energy": "/energy/",
         "offers": "/offers/",
         "payouts": "/payouts/",
     }

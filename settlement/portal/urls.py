@@ -2,13 +2,25 @@
 
 from django.urls import path, re_path
 
-from settlement.portal import energy, offers, payouts, statements, views
+from settlement.portal import energy, fleet, offers, payouts, statements, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("energy/", energy.energy, name="energy"),
+    path("fleet/<int:participant_id>/", fleet.fleet, name="fleet"),
+    path("fleet/<int:participant_id>/invite/", fleet.invite, name="fleet-invite"),
+    path(
+        "fleet/<int:participant_id>/members/<int:membership_id>/role/",
+        fleet.change_role,
+        name="fleet-role",
+    ),
+    path(
+        "fleet/<int:participant_id>/members/<int:membership_id>/remove/",
+        fleet.remove,
+        name="fleet-remove",
+    ),
     path("offers/", offers.offers, name="offers"),
     path("offers/<int:offer_id>/accept/", offers.accept, name="offer-accept"),
     path("offers/<int:offer_id>/decline/", offers.decline, name="offer-decline"),

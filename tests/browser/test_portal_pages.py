@@ -102,6 +102,7 @@ def test_every_portal_page_is_clean_at_both_widths(live_server, browser):
         "energy": "/energy/",
         "offers": "/offers/",
         "payouts": "/payouts/",
+        "fleet": f"/fleet/{owner.participant.pk}/",
     }
     for name, path in pages.items():
         problems += _check_page(page, f"{live_server.url}{path}", name)

@@ -206,14 +206,12 @@ def test_a_negative_difference_becomes_a_receivable_not_a_clawback(scenario, tmp
     )
     assert run_command("check_ledger")[1]["ok"] is True
 
-    # The owner's page says what a negative total means: $0.30 comes off the next payout.
+    # The owner's page says what a negative total means: $0.30 comes off the next payout
+    # (the portal's statement document words it since issue 20).
     page = client_for(scenario["owner"]).get(f"/statements/{adjustment['id']}/")
     assert page.status_code == 200
     text = " ".join(page.content.decode().split())
-    assert (
-        "This statement's total is negative: $0.30 is owed back. Nothing is charged to you: "
-        "it is netted against (taken off) your next payout."
-    ) in text
+    assert "You owe $0.30: it is netted against your next payout, not billed." in text
 
 
 def test_above_the_two_approver_amount_two_different_people_must_approve(scenario):

@@ -47,7 +47,7 @@ class RunNotCompleted(DomainError):
 
 
 def _require_role(user: User, statement: Statement, permission: str) -> None:
-    roles.require_role(user=user, program=statement.run.program, permission=permission)
+    roles.require_role(user=user, program=statement.run.program, permissions=(permission,))
 
 
 def _reason(reason: str) -> str:
@@ -169,43 +169,68 @@ def approve(*, statement: Statement, actor: User, reason: str, now: datetime) ->
         return statement
 
 
-def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
-    """Return the statement held for investigation (not approvable until decided)."""
+def _decide(
+    *,
+    statement: Statement,
+    actor: User,
+    reason: str,
+    now: datetime,
+    action: str,
+    becomes: str,
+    to_state: str,
+    permissions: tuple[str, ...],
+) -> Statement:
+    """Move one statement under its row lock, once `actor` holds one of `permissions`."""
     text = _reason(reason)
     with transaction.atomic():
         statement = _locked(statement)
-        # Reviewers and approvers both may stop a statement for a closer look.
-        roles.require_role(
-            user=actor,
-            program=statement.run.program,
-            permission=roles.REVIEW_PERMISSION,
-            approver=roles.APPROVE_PERMISSION,
-        )
-        _require_state(statement, "held")
-        _move(statement, action="HOLD", to_state="HELD", actor=actor, reason=text, now=now)
+        roles.require_role(user=actor, program=statement.run.program, permissions=permissions)
+        _require_state(statement, becomes)
+        _move(statement, action=action, to_state=to_state, actor=actor, reason=text, now=now)
         return statement
+
+
+def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
+    """Return the statement held for investigation (not approvable until decided)."""
+    # Reviewers and approvers both may stop a statement for a closer look.
+    return _decide(
+        statement=statement,
+        actor=actor,
+        reason=reason,
+        now=now,
+        action="HOLD",
+        becomes="held",
+        to_state="HELD",
+        permissions=(roles.REVIEW_PERMISSION, roles.APPROVE_PERMISSION),
+    )
 
 
 def void(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
     """Return the statement voided: it will never be paid (a recalculation replaces it)."""
-    text = _reason(reason)
-    with transaction.atomic():
-        statement = _locked(statement)
-        _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        _require_state(statement, "voided")
-        _move(statement, action="VOID", to_state="VOIDED", actor=actor, reason=text, now=now)
-        return statement
+    return _decide(
+        statement=statement,
+        actor=actor,
+        reason=reason,
+        now=now,
+        action="VOID",
+        becomes="voided",
+        to_state="VOIDED",
+        permissions=(roles.APPROVE_PERMISSION,),
+    )
 
 
 def release(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
     """Return the approved statement released to payouts."""
-    text = _reason(reason)
-    with transaction.atomic():
-        statement = _locked(statement)
-        _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        _require_state(statement, "released")
-        _move(statement, action="RELEASE", to_state="RELEASED", actor=actor, reason=text, now=now)
-        return statement
+    return _decide(
+        statement=statement,
+        actor=actor,
+        reason=reason,
+        now=now,
+        action="RELEASE",
+        becomes="released",
+        to_state="RELEASED",
+        permissions=(roles.APPROVE_PERMISSION,),
+    )
 
 
 def approve_clean(

@@ -7,6 +7,7 @@ The approval that completes it posts its total to the ledger in the same transac
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -169,68 +170,57 @@ def approve(*, statement: Statement, actor: User, reason: str, now: datetime) ->
         return statement
 
 
+@dataclass(frozen=True)
+class _Decision:
+    """A move that only records itself: its action, the state it leads to, who may make it."""
+
+    action: str
+    becomes: str
+    to_state: str
+    permissions: tuple[str, ...]
+
+
+# Reviewers and approvers both may stop a statement for a closer look.
+_HOLD = _Decision("HOLD", "held", "HELD", (roles.REVIEW_PERMISSION, roles.APPROVE_PERMISSION))
+_VOID = _Decision("VOID", "voided", "VOIDED", (roles.APPROVE_PERMISSION,))
+_RELEASE = _Decision("RELEASE", "released", "RELEASED", (roles.APPROVE_PERMISSION,))
+
+
 def _decide(
-    *,
-    statement: Statement,
-    actor: User,
-    reason: str,
-    now: datetime,
-    action: str,
-    becomes: str,
-    to_state: str,
-    permissions: tuple[str, ...],
+    decision: _Decision, *, statement: Statement, actor: User, reason: str, now: datetime
 ) -> Statement:
-    """Move one statement under its row lock, once `actor` holds one of `permissions`."""
+    """Move one statement under its row lock, once `actor` holds one of the roles."""
     text = _reason(reason)
     with transaction.atomic():
         statement = _locked(statement)
-        roles.require_role(user=actor, program=statement.run.program, permissions=permissions)
-        _require_state(statement, becomes)
-        _move(statement, action=action, to_state=to_state, actor=actor, reason=text, now=now)
+        roles.require_role(
+            user=actor, program=statement.run.program, permissions=decision.permissions
+        )
+        _require_state(statement, decision.becomes)
+        _move(
+            statement,
+            action=decision.action,
+            to_state=decision.to_state,
+            actor=actor,
+            reason=text,
+            now=now,
+        )
         return statement
 
 
 def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
     """Return the statement held for investigation (not approvable until decided)."""
-    # Reviewers and approvers both may stop a statement for a closer look.
-    return _decide(
-        statement=statement,
-        actor=actor,
-        reason=reason,
-        now=now,
-        action="HOLD",
-        becomes="held",
-        to_state="HELD",
-        permissions=(roles.REVIEW_PERMISSION, roles.APPROVE_PERMISSION),
-    )
+    return _decide(_HOLD, statement=statement, actor=actor, reason=reason, now=now)
 
 
 def void(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
     """Return the statement voided: it will never be paid (a recalculation replaces it)."""
-    return _decide(
-        statement=statement,
-        actor=actor,
-        reason=reason,
-        now=now,
-        action="VOID",
-        becomes="voided",
-        to_state="VOIDED",
-        permissions=(roles.APPROVE_PERMISSION,),
-    )
+    return _decide(_VOID, statement=statement, actor=actor, reason=reason, now=now)
 
 
 def release(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
     """Return the approved statement released to payouts."""
-    return _decide(
-        statement=statement,
-        actor=actor,
-        reason=reason,
-        now=now,
-        action="RELEASE",
-        becomes="released",
-        to_state="RELEASED",
-        permissions=(roles.APPROVE_PERMISSION,),
-    )
+    return _decide(_RELEASE, statement=statement, actor=actor, reason=reason, now=now)
 
 
 def approve_clean(

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 
+from accounts import access
 from accounts.models import Program, User
 from settlement.errors import DomainError
 from settlement.events import constraints, delivery, eligibility, notifications, queries
@@ -190,6 +191,9 @@ def _answer(
     user: User,
     now: datetime,
 ) -> Offer:
+    # Every answer, from the page, the API or anything later, commits the participant: only
+    # those who may act for it may give one (a viewer reads the offer, never answers it).
+    access.require_may_act_for(user=user, participant=offer.participant)
     with transaction.atomic():
         # The row lock serializes two answers sent at once; the unique (offer, modification)
         # constraint keeps one even without it.
@@ -253,8 +257,9 @@ def _answer(
 def accept_offer(*, offer: Offer, committed_kw: Decimal | None, user: User, now: datetime) -> Offer:
     """Return the offer accepted for the event's current modification.
 
-    Raises OfferClosed (cancelled or past the deadline), AlreadyAnswered or
-    CommitmentInvalid (not above 0, or above the charger's maximum).
+    Raises MayNotAct (403) unless `user` may act for the offer's participant, OfferClosed
+    (cancelled or past the deadline), AlreadyAnswered or CommitmentInvalid (not above 0, or
+    above the charger's maximum).
     """
     return _answer(
         offer=offer,
@@ -266,7 +271,7 @@ def accept_offer(*, offer: Offer, committed_kw: Decimal | None, user: User, now:
 
 
 def decline_offer(*, offer: Offer, user: User, now: datetime) -> Offer:
-    """Return the offer declined; raises OfferClosed or AlreadyAnswered."""
+    """Return the offer declined; raises MayNotAct, OfferClosed or AlreadyAnswered."""
     return _answer(
         offer=offer, answer=OfferResponse.Answer.DECLINE, committed_kw=None, user=user, now=now
     )

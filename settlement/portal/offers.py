@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from accounts.models import User
 from settlement.errors import DomainError
 from settlement.events import eligibility, operations, queries
@@ -24,6 +25,9 @@ def offers(request: HttpRequest) -> HttpResponse:
     """Show open offers (answerable now) and the history with deliveries and amounts."""
     now = timezone.now()
     mine = list(queries.offers_for_user(user=_user(request)))
+    acting_for = set(
+        access.participants_acted_for(user=_user(request)).values_list("pk", flat=True)
+    )
     open_ids = {
         offer.pk
         for offer in mine
@@ -33,6 +37,8 @@ def offers(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "open_offers": [offer for offer in mine if offer.pk in open_ids],
+        # A viewer sees the offer but no form to answer it (the operation would refuse).
+        "answerable_ids": {offer.pk for offer in mine if offer.participant_id in acting_for},
         "history": [
             {
                 "offer": offer,
@@ -71,18 +77,25 @@ def _committed_kw(text: str) -> Decimal | None:
         ) from None
 
 
-def _offer_or_404(request: HttpRequest, offer_id: int):  # type: ignore[no-untyped-def]
+def _offer_to_answer(request: HttpRequest, offer_id: int) -> Offer:
+    """Return the offer the user may answer: 404 for a stranger's, 403 (MayNotAct) for a viewer.
+
+    The role is checked here, before the answer, so a viewer gets the 403 page rather than
+    a message among the refusals an owner can act on.
+    """
     try:
-        return queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
     except queries.OfferNotFound:
         raise Http404("no such offer") from None
+    access.require_may_act_for(user=_user(request), participant=offer.participant)
+    return offer
 
 
 @login_required
 @require_POST
 def accept(request: HttpRequest, offer_id: int) -> HttpResponse:
     """Accept the offer, optionally with a committed kW; report why when refused."""
-    offer = _offer_or_404(request, offer_id)
+    offer = _offer_to_answer(request, offer_id)
     try:
         operations.accept_offer(
             offer=offer,
@@ -101,7 +114,7 @@ def accept(request: HttpRequest, offer_id: int) -> HttpResponse:
 @require_POST
 def decline(request: HttpRequest, offer_id: int) -> HttpResponse:
     """Decline the offer; report why when refused."""
-    offer = _offer_or_404(request, offer_id)
+    offer = _offer_to_answer(request, offer_id)
     try:
         operations.decline_offer(offer=offer, user=_user(request), now=timezone.now())
     except DomainError as exc:

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from accounts import access
 from accounts import queries as account_queries
 from accounts.models import Enrollment, Participant, Program, User
+from settlement import bounds
 from settlement.errors import NotFound
 from settlement.ledger.models import LedgerAccount
 from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod
@@ -185,8 +186,9 @@ def filter_payouts(
         payouts = payouts.filter(method=method.upper())
     if program:
         payouts = payouts.filter(program__code=program)
-    if participant.isdigit():
-        payouts = payouts.filter(participant_id=int(participant))
+    participant_id = bounds.id_from_text(participant)
+    if participant_id is not None:
+        payouts = payouts.filter(participant_id=participant_id)
     return payouts
 
 

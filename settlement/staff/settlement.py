@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from settlement import bounds
 from settlement.errors import DomainError, NotFound
 from settlement.staff import access as staff_access
 from settlement.statements import periods
@@ -95,7 +96,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             run = access.access_run_for_staff(
-                user=_user(request), run_id=int(request.POST.get("run", "0") or 0)
+                user=_user(request), run_id=bounds.id_from_text(request.POST.get("run", "")) or 0
             )
             approved = decisions.approve_clean(
                 statements=statement_queries.review_queue(user=_user(request), run_id=run.pk),
@@ -113,7 +114,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         period=filters["period"] or None,
         flag=filters["flag"] or None,
         state=filters["state"] or None,
-        run_id=int(filters["run"]) if filters["run"].isdigit() else None,
+        run_id=bounds.id_from_text(filters["run"]),
     )
     context = {
         "filters": filters,

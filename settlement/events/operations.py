@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
 from django.db import IntegrityError, transaction
 
@@ -42,9 +43,43 @@ class AlreadyAnswered(DomainError):
 
 
 class CommitmentInvalid(DomainError):
-    """The committed kW is not positive or is above the charger's maximum."""
+    """The committed kW is not a finite positive number of at most 3 decimals within the
+    charger's maximum."""
 
     code = "commitment_invalid"
+
+
+# What the column holds: 10 digits, 3 of them decimals.
+KW_STEP: Final = Decimal("0.001")
+LARGEST_KW: Final = Decimal("9999999.999")
+
+
+def validate_commitment(*, committed_kw: Decimal, max_kw: Decimal | None) -> Decimal:
+    """Return `committed_kw` if an offer may be accepted with it; raise CommitmentInvalid.
+
+    The one check of a commitment, whatever sent it (page, API): finite, above 0, at most
+    the charger's maximum, and at most 3 decimals. A finer value is refused, not rounded:
+    0.0005 kW stored as 0.001 kW would commit the owner to something they did not type.
+    """
+
+    def refuse(reason: str, **context: str) -> CommitmentInvalid:
+        return CommitmentInvalid(
+            f"committed_kw: {reason}", details={"field": "committed_kw", **context}
+        )
+
+    if not committed_kw.is_finite():
+        raise refuse(f"{committed_kw} is not a number of kW")
+    if committed_kw <= 0:
+        raise refuse("must be greater than 0")
+    ceiling = max_kw if max_kw is not None else LARGEST_KW
+    if committed_kw > ceiling:
+        raise refuse(
+            f"{committed_kw} is above the charger maximum {eligibility.kw_text(ceiling)} kW",
+            max_kw=str(ceiling),
+        )
+    if committed_kw != committed_kw.quantize(KW_STEP):
+        raise refuse(f"{committed_kw} has more than 3 decimals")
+    return committed_kw
 
 
 class EventNotCompleted(DomainError):
@@ -217,16 +252,7 @@ def _answer(
                 details={"field": "offer_id", "status": offer.status},
             )
         if committed_kw is not None:
-            if committed_kw <= 0:
-                raise CommitmentInvalid(
-                    "committed_kw must be greater than 0", details={"field": "committed_kw"}
-                )
-            if offer.max_kw is not None and committed_kw > offer.max_kw:
-                raise CommitmentInvalid(
-                    f"committed_kw {committed_kw} is above the charger maximum "
-                    f"{eligibility.kw_text(offer.max_kw)} kW",
-                    details={"field": "committed_kw", "max_kw": str(offer.max_kw)},
-                )
+            committed_kw = validate_commitment(committed_kw=committed_kw, max_kw=offer.max_kw)
         try:
             with transaction.atomic():
                 OfferResponse.objects.create(

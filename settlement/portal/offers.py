@@ -23,6 +23,13 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def offers(request: HttpRequest) -> HttpResponse:
     """Show open offers (answerable now) and the history with deliveries and amounts."""
+    return _offers_page(request)
+
+
+def _offers_page(
+    request: HttpRequest, *, refused: dict[str, object] | None = None, status: int = 200
+) -> HttpResponse:
+    """Render the offers page; `refused` keeps a refused answer's typed kW and its reason."""
     now = timezone.now()
     mine = list(queries.offers_for_user(user=_user(request)))
     acting_for = set(
@@ -51,8 +58,9 @@ def offers(request: HttpRequest) -> HttpResponse:
             if offer.pk not in open_ids
         ],
         "now": now,
+        "refused": refused or {},
     }
-    return render(request, "portal/offers.html", context)
+    return render(request, "portal/offers.html", context, status=status)
 
 
 def _answer_label(offer: Offer) -> str:
@@ -66,6 +74,8 @@ def _answer_label(offer: Offer) -> str:
 
 
 def _committed_kw(text: str) -> Decimal | None:
+    """Return the typed kW as a Decimal (None when blank); whether it may be committed is
+    the operation's check."""
     text = text.strip()
     if not text:
         return None
@@ -73,7 +83,7 @@ def _committed_kw(text: str) -> Decimal | None:
         return Decimal(text)
     except InvalidOperation:
         raise operations.CommitmentInvalid(
-            f"committed kW: {text!r} is not a number", details={"field": "committed_kw"}
+            f"committed_kw: {text[:40]!r} is not a number", details={"field": "committed_kw"}
         ) from None
 
 
@@ -96,13 +106,18 @@ def _offer_to_answer(request: HttpRequest, offer_id: int) -> Offer:
 def accept(request: HttpRequest, offer_id: int) -> HttpResponse:
     """Accept the offer, optionally with a committed kW; report why when refused."""
     offer = _offer_to_answer(request, offer_id)
+    typed = request.POST.get("committed_kw", "")
     try:
         operations.accept_offer(
             offer=offer,
-            committed_kw=_committed_kw(request.POST.get("committed_kw", "")),
+            committed_kw=_committed_kw(typed),
             user=_user(request),
             now=timezone.now(),
         )
+    except operations.CommitmentInvalid as exc:
+        # The form again, with what was typed and why it was refused, to correct it there.
+        refused = {"offer_id": offer.pk, "committed_kw": typed, "error": exc.message}
+        return _offers_page(request, refused=refused, status=400)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

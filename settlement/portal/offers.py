@@ -9,15 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import access
-from accounts.models import User
+from accounts import access, signed_in
 from settlement.errors import DomainError
 from settlement.events import eligibility, operations, queries
 from settlement.events.models import Offer
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 @login_required
@@ -31,9 +26,11 @@ def _offers_page(
 ) -> HttpResponse:
     """Render the offers page; `refused` keeps a refused answer's typed kW and its reason."""
     now = timezone.now()
-    mine = list(queries.offers_for_user(user=_user(request)))
+    mine = list(queries.offers_for_user(user=signed_in.signed_in_user(request)))
     acting_for = set(
-        access.participants_acted_for(user=_user(request)).values_list("pk", flat=True)
+        access.participants_acted_for(user=signed_in.signed_in_user(request)).values_list(
+            "pk", flat=True
+        )
     )
     open_ids = {
         offer.pk
@@ -94,10 +91,14 @@ def _offer_to_answer(request: HttpRequest, offer_id: int) -> Offer:
     a message among the refusals an owner can act on.
     """
     try:
-        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        offer = queries.access_offer_for_user(
+            user=signed_in.signed_in_user(request), offer_id=offer_id
+        )
     except queries.OfferNotFound:
         raise Http404("no such offer") from None
-    access.require_may_act_for(user=_user(request), participant=offer.participant)
+    access.require_may_act_for(
+        user=signed_in.signed_in_user(request), participant=offer.participant
+    )
     return offer
 
 
@@ -111,7 +112,7 @@ def accept(request: HttpRequest, offer_id: int) -> HttpResponse:
         operations.accept_offer(
             offer=offer,
             committed_kw=_committed_kw(typed),
-            user=_user(request),
+            user=signed_in.signed_in_user(request),
             now=timezone.now(),
         )
     except operations.CommitmentInvalid as exc:
@@ -131,7 +132,9 @@ def decline(request: HttpRequest, offer_id: int) -> HttpResponse:
     """Decline the offer; report why when refused."""
     offer = _offer_to_answer(request, offer_id)
     try:
-        operations.decline_offer(offer=offer, user=_user(request), now=timezone.now())
+        operations.decline_offer(
+            offer=offer, user=signed_in.signed_in_user(request), now=timezone.now()
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -8,15 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import access
+from accounts import access, signed_in
 from accounts import queries as account_queries
-from accounts.models import Participant, User
+from accounts.models import Participant
 from settlement.payouts import gateway, onboarding, queries
 
 
 def _participant(request: HttpRequest, participant_id: int) -> Participant:
     """Return a participant the user is a member of (any role); 404 for anyone else's."""
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     participant = account_queries.participants_of(user=user).filter(pk=participant_id).first()
     if participant is None:
         raise Http404("No such participant.")
@@ -26,15 +26,14 @@ def _participant(request: HttpRequest, participant_id: int) -> Participant:
 def _participant_to_act_for(request: HttpRequest, participant_id: int) -> Participant:
     """Return the participant whose payout account the user may change; 403 for a viewer."""
     participant = _participant(request, participant_id)
-    user: User = request.user  # type: ignore[assignment]
-    access.require_may_act_for(user=user, participant=participant)
+    access.require_may_act_for(user=signed_in.signed_in_user(request), participant=participant)
     return participant
 
 
 @login_required
 def payouts(request: HttpRequest) -> HttpResponse:
     """Show the owner's payout accounts (state, what is missing) and payout history."""
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     accounts = [
         {
             "participant": participant,
@@ -113,7 +112,7 @@ def onboarding_return(request: HttpRequest, participant_id: int) -> HttpResponse
 @login_required
 def account_state(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Show one participant's payout account state to its members (404 for anyone else's)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     participant = _participant(request, participant_id)
     account = queries.payout_account_of(participant=participant)
     context = {

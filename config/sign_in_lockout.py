@@ -11,7 +11,7 @@ stops, while nobody can lock another person out from an address they share.
 import hashlib
 from typing import Any
 
-from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.database import AxesDatabaseHandler  # type: ignore[import-untyped]
 from django.conf import settings
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle
@@ -52,7 +52,7 @@ def sign_in_name(request: HttpRequest, credentials: dict[str, Any] | None) -> st
     return name
 
 
-class PairThenAccountHandler(AxesDatabaseHandler):  # type: ignore[misc]
+class PairThenAccountHandler(AxesDatabaseHandler):
     """Axes' database handler with two limits: the (name, address) pair, then the name alone.
 
     Axes compares one failure count against one limit (`AXES_FAILURE_LIMIT`). The count

@@ -1,7 +1,7 @@
 """Staff API: dispatch events (program administrators), modify, cancel, read results."""
 
 from datetime import datetime
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -33,16 +33,11 @@ class ProgramTimeField(serializers.DateTimeField):
     staff page all say 17:00 program-local time.
     """
 
-    default_error_messages: ClassVar[dict[str, str]] = {
-        **serializers.DateTimeField.default_error_messages,
-        "year": f"must be in the years {FIRST_YEAR} to {LAST_YEAR}",
-    }
-
     def enforce_timezone(self, value: datetime) -> datetime:
         """Return `value` as given (aware or naive); refuse years no event can have."""
         # 9999 and year 1 overflow when an offset moves them across the calendar's edge.
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
-            self.fail("year")
+            raise serializers.ValidationError(f"must be in the years {FIRST_YEAR} to {LAST_YEAR}")
         return value
 
 

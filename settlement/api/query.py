@@ -17,7 +17,7 @@ class QueryParameters(serializers.Serializer[Any]):
         """Return the validated values; raise ValidationError naming each blank parameter."""
         blank = {
             name: ["This field may not be blank."]
-            for name in self.fields
+            for name in self.fields.keys()  # noqa: SIM118 - BindingDict iterates as Fields to mypy
             if hasattr(data, "get") and name in data and str(data.get(name)).strip() == ""
         }
         if blank:

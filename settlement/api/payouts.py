@@ -27,13 +27,19 @@ class StripeWebhookView(APIView):
     # The raw bytes are what Stripe signed; DRF must not parse them first.
     parser_classes = ()
 
+    # 400: unsigned, badly signed, stamped beyond the tolerance, or malformed (recorded).
     # 409: no webhook secret is configured, so no event can be verified.
-    @extend_schema(request=None, responses={200: dict[str, Any], 409: ErrorOutput})
+    @extend_schema(
+        request=None, responses={200: dict[str, Any], 400: ErrorOutput, 409: ErrorOutput}
+    )
     def post(self, request: Request) -> Response:
+        now = timezone.now()
         event = gateway.verified_event(
-            payload=request.body, signature_header=request.headers.get("Stripe-Signature", "")
+            payload=request.body,
+            signature_header=request.headers.get("Stripe-Signature", ""),
+            now=now,
         )
-        record, is_new = webhooks.receive_event(event=event, now=timezone.now())
+        record, is_new = webhooks.receive_event(event=event, now=now)
         return Response(
             {"received": record.event_id, "status": record.status, "duplicate": not is_new}
         )

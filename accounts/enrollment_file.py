@@ -10,6 +10,7 @@ from typing import BinaryIO, Final
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 
 from accounts import channel_kinds
 from accounts.models import Channel, Charger, Participant, Program, Site
@@ -193,21 +194,28 @@ def _check_required(values: dict[str, str]) -> Problem:
 
 # The column each text cell is stored in, so a cell longer than the column is a row problem
 # here rather than a database error that stopped the import (and skipped the rows after it).
-STORED_IN: Final = {
-    "participant_email": Participant._meta.get_field("email"),
-    "participant_name": Participant._meta.get_field("name"),
-    "program_code": Program._meta.get_field("code"),
-    "site_account": Site._meta.get_field("account_number"),
-    "site_timezone": Site._meta.get_field("timezone"),
-    "meter_id": Channel._meta.get_field("meter_id"),
-    "charger_id": Charger._meta.get_field("external_id"),
+def _longest(model: type[models.Model], name: str) -> int:
+    """Return the max_length of the text column `name` of `model`."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a text column with a max_length")
+    return int(field.max_length)
+
+
+LONGEST: Final = {
+    "participant_email": _longest(Participant, "email"),
+    "participant_name": _longest(Participant, "name"),
+    "program_code": _longest(Program, "code"),
+    "site_account": _longest(Site, "account_number"),
+    "site_timezone": _longest(Site, "timezone"),
+    "meter_id": _longest(Channel, "meter_id"),
+    "charger_id": _longest(Charger, "external_id"),
 }
 
 
 def _check_lengths(values: dict[str, str]) -> Problem:
-    for name, field in STORED_IN.items():
-        longest = field.max_length
-        if longest is not None and len(values[name]) > longest:
+    for name, longest in LONGEST.items():
+        if len(values[name]) > longest:
             return name, f"has {len(values[name])} characters, more than {longest}"
     return None
 

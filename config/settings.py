@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from csp import constants as csp_constants
+from django.core.exceptions import ImproperlyConfigured
 
 django_stubs_ext.monkeypatch()
 
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.private_pages.PrivatePages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A strict Content-Security-Policy on every response, DEBUG or not.
@@ -191,6 +193,12 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# How many proxies in front of the app append to X-Forwarded-For and are trusted to (0: none,
+# the header is ignored). One setting for sign-in lockouts and throttles (docs/operations.md).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -201,13 +209,21 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.exception_handler.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     # Token requests (password guesses): per client address and per account named.
-    "DEFAULT_THROTTLE_RATES": {"sign_in_address": "60/hour", "sign_in_account": "10/hour"},
+    "DEFAULT_THROTTLE_RATES": {
+        "sign_in_address": "60/hour",
+        "sign_in_account": "10/hour",
+        # "Forgot your password?": one address may ask 20 times an hour, one account 3.
+        "password_reset_address": "20/hour",
+        "password_reset_account": "3/hour",
+    },
     "DEFAULT_PARSER_CLASSES": [
         "settlement.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 100,
+    # The client address of throttles: X-Forwarded-For only behind trusted proxies.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "V2G Settlement API",
@@ -296,14 +312,20 @@ CACHES = {
     )
 }
 
-# django-axes: after 5 failed sign-ins for one account, or from one address, further tries
-# are refused for 15 minutes (429, Retry-After) on the sign-in page and the token endpoint.
+# django-axes (config/sign_in_lockout.py, docs/operations.md): 5 failed sign-ins for one
+# account from one address, or 20 for one account from anywhere, refuse further tries for
+# 15 minutes (429, Retry-After) on the sign-in page and the token endpoint. An address alone
+# never locks: behind the proxy many clients share one.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "config.sign_in_lockout.PairThenAccountHandler"
 AXES_FAILURE_LIMIT = 5
+AXES_ACCOUNT_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_CLIENT_IP_CALLABLE = "config.sign_in_lockout.client_address"
+AXES_USERNAME_CALLABLE = "config.sign_in_lockout.sign_in_name"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.error_pages.locked_out"

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "settlement.ledger",
     "settlement.payouts",
+    "settlement.openadr",
     "axes",
 ]
 
@@ -285,3 +286,17 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.error_pages.locked_out"
+
+# OpenADR 3.1.0 VTN (docs/openadr.md).
+OPENADR_TOKEN_SECONDS = int(os.environ.get("OPENADR_TOKEN_SECONDS", "3600"))
+# Subscription callbacks must start with one of these URL prefixes (scheme, host, port and
+# path); none configured refuses every callback.
+OPENADR_CALLBACK_ALLOWED_PREFIXES = _env_list("OPENADR_CALLBACK_ALLOWED_PREFIXES", default=[])
+OPENADR_WEBHOOK_SIGNING_KEY = os.environ.get("OPENADR_WEBHOOK_SIGNING_KEY", "") or (
+    "openadr-webhooks:" + SECRET_KEY
+)
+OPENADR_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OPENADR_WEBHOOK_TIMEOUT_SECONDS", "5"))
+OPENADR_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("OPENADR_WEBHOOK_MAX_ATTEMPTS", "6"))
+OPENADR_WEBHOOK_RETRY_BASE_SECONDS = float(
+    os.environ.get("OPENADR_WEBHOOK_RETRY_BASE_SECONDS", "10")
+)

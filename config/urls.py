@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/reset/<uidb64>/<token>/", passwords.confirm, name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("settlement.api.urls")),
+    path("openadr3/3.1.0/", include("settlement.openadr.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

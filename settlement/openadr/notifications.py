@@ -1,0 +1,133 @@
+"""Notifications to subscribers: which callbacks hear of an operation, signed deliveries.
+
+A notification is the spec's `notification` object: `objectType`, `operation`, `object`.
+Each delivery is signed with HMAC-SHA256 over `<timestamp>.<body>` (header
+`X-OpenADR-Signature: t=<unix seconds>,v1=<hex>`) and carries the subscription's bearer
+token as `Authorization: Bearer`, so the VEN can check both who sent it and that it is whole.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+from django.conf import settings
+
+from settlement.events.models import DispatchEvent
+from settlement.openadr import callbacks, present, queries, wire
+from settlement.openadr.models import EventNotice, Subscription
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One callback to call with one notification body."""
+
+    subscription_id: int
+    url: str
+    bearer_token: str | None
+    body: str
+
+
+class RetryableDeliveryError(Exception):
+    """The callback could not be reached, timed out, or answered 5xx: try again later."""
+
+
+class DeliveryRefused(Exception):
+    """The callback answered 4xx, or its URL is no longer allowed: do not try again."""
+
+
+def event_deliveries(*, event: DispatchEvent, operation: str) -> list[Delivery]:
+    """Return a delivery per callback subscribed to EVENT `operation` whose client may read
+    the event (of its program, when the subscription names one)."""
+    body = wire.dumps(
+        {"objectType": "EVENT", "operation": operation, "object": present.event(event)}
+    )
+    found = []
+    subscriptions = Subscription.objects.select_related("client", "client__aggregator").filter(
+        client__is_active=True
+    )
+    for subscription in subscriptions.order_by("pk"):
+        if subscription.program_id not in (None, event.program_id):
+            continue
+        if not queries.may_see_event(client=subscription.client, event=event):
+            continue
+        for item in subscription.object_operations:
+            if "EVENT" in item["objects"] and operation in item["operations"]:
+                found.append(
+                    Delivery(
+                        subscription_id=subscription.pk,
+                        url=str(item["callbackUrl"]),
+                        bearer_token=item.get("bearerToken"),
+                        body=body,
+                    )
+                )
+    return found
+
+
+def record_notice(*, event: DispatchEvent) -> None:
+    """Remember that subscribers heard of the event's current modification."""
+    EventNotice.objects.update_or_create(
+        event=event,
+        defaults={
+            "notified_modification": event.modification,
+            "notified_cancelled": event.cancelled_at is not None,
+        },
+    )
+
+
+def events_behind_notice(*, since: datetime) -> list[tuple[DispatchEvent, str]]:
+    """Return events changed since `since` that subscribers have not heard of (changes made
+    on the staff page or by a command), with the operation to tell them."""
+    changed = []
+    events = DispatchEvent.objects.select_related("program").filter(modified_at__gte=since)
+    for event in events.order_by("pk"):
+        notice = EventNotice.objects.filter(event=event).first()
+        if notice is None:
+            operation = "DELETE" if event.cancelled_at else "POST"
+        elif event.cancelled_at is not None and not notice.notified_cancelled:
+            operation = "DELETE"
+        elif notice.notified_modification != event.modification:
+            operation = "PUT"
+        else:
+            continue
+        changed.append((event, operation))
+    return changed
+
+
+def signature(*, body: str, timestamp: int) -> str:
+    """Return the `X-OpenADR-Signature` header value of `body` sent at `timestamp`."""
+    key = settings.OPENADR_WEBHOOK_SIGNING_KEY.encode()
+    digest = hmac.new(key, f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def deliver(*, delivery: Delivery, timestamp: int) -> int:
+    """POST the notification to its callback; return the status code.
+
+    Raises DeliveryRefused (URL not allowed, 4xx) or RetryableDeliveryError (network,
+    timeout, 5xx). Redirects are not followed: they could lead outside the allow-list.
+    """
+    if not callbacks.allowed(delivery.url):
+        raise DeliveryRefused(f"{delivery.url} is not under an allowed callback prefix")
+    headers = {
+        "Content-Type": "application/json",
+        "X-OpenADR-Signature": signature(body=delivery.body, timestamp=timestamp),
+    }
+    if delivery.bearer_token:
+        headers["Authorization"] = f"Bearer {delivery.bearer_token}"
+    try:
+        answer = requests.post(
+            delivery.url,
+            data=delivery.body.encode(),
+            headers=headers,
+            timeout=float(settings.OPENADR_WEBHOOK_TIMEOUT_SECONDS),
+            allow_redirects=False,
+        )
+    except requests.RequestException as error:
+        raise RetryableDeliveryError(f"{delivery.url}: {type(error).__name__}") from error
+    if answer.status_code >= 500:
+        raise RetryableDeliveryError(f"{delivery.url} answered {answer.status_code}")
+    if answer.status_code >= 400:
+        raise DeliveryRefused(f"{delivery.url} answered {answer.status_code}")
+    return answer.status_code

@@ -86,7 +86,11 @@ class Endpoint(View):
             method = (request.method or "").lower()
             handler = getattr(self, method, None) if method in self.http_method_names else None
             if handler is None or method == "options":
-                allowed = ", ".join(m.upper() for m in self._allowed_methods() if m != "OPTIONS")
+                allowed = ", ".join(
+                    name.upper()
+                    for name in self.http_method_names
+                    if name != "options" and hasattr(self, name)
+                )
                 raise problems.Problem(
                     status=405,
                     title="Method Not Allowed",

@@ -1,7 +1,7 @@
 """Benchmark a settlement run on PostgreSQL against one SQL query over the same readings.
 
 BENCH_SCALE x 1,000 participants, each with a revenue meter sending July 2025 in 15-minute
-readings (31 x 96 = 2,976 each: about 2.98 million at scale 1). The run (`start_run` then
+readings (31 x 96 = 2,976 each: about 2.98 million at scale 1). The run (`settle_in_process`:
 every chunk in this process) is timed against one SQL query that computes the same
 per-participant TOU energy sums (Peak 16:00-21:00 local, Off-peak otherwise) over the same
 rows, in the same process run. Prints `settle_seconds`, `settle_sql_seconds`,
@@ -142,10 +142,9 @@ def main() -> None:
     if len(sums) != 2 * PARTICIPANTS:
         raise SystemExit(f"the SQL peer found {len(sums)} sums, not {2 * PARTICIPANTS}")
     started = time.perf_counter()
-    run = operations.start_run(
+    run = operations.settle_in_process(
         program=program, period=july, run_type="INITIAL", started_by=None, now=NOW
     )
-    run = operations.settle_inline(run=run, now=NOW)
     settle_seconds = time.perf_counter() - started
     if run.status != "COMPLETED" or run.statements.count() != PARTICIPANTS:
         raise SystemExit(f"the run did not settle every participant: {run.error}")

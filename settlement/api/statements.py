@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,7 +18,7 @@ from settlement.api.schema import ErrorOutput
 from settlement.statements import periods
 from settlement.statements.review import access, decisions, exports
 from settlement.statements.review import queries as statement_queries
-from settlement.statements.runs import operations, reproduction, tasks
+from settlement.statements.runs import operations, reproduction
 
 
 class RunInput(serializers.Serializer[Any]):
@@ -151,15 +150,13 @@ class RunListView(APIView):
             period = periods.month(data["period"], time_zone=program.timezone)
         else:
             period = periods.dates(data["start"], data["end"], time_zone=program.timezone)
-        with transaction.atomic():
-            run = operations.start_run(
-                program=program,
-                period=period,
-                run_type=data["type"].upper(),
-                started_by=_user(request),
-                now=timezone.now(),
-            )
-            tasks.enqueue_chunks(run=run)
+        run = operations.start_run(
+            program=program,
+            period=period,
+            run_type=data["type"].upper(),
+            started_by=_user(request),
+            now=timezone.now(),
+        )
         run.refresh_from_db()
         return Response(statement_queries.run_summary(run=run), status=status.HTTP_202_ACCEPTED)
 

@@ -39,14 +39,13 @@ def settle_demo_month(
         program=program, period_start=period.start, type="INITIAL", status="COMPLETED"
     ).first()
     if run is None:
-        run = operations.start_run(
+        run = operations.settle_in_process(
             program=program,
             period=period,
             run_type="INITIAL",
             started_by=User.objects.get(email=REVIEWER),
             now=now,
         )
-        run = operations.settle_inline(run=run, now=now)
         statement = Statement.objects.filter(run=run, participant__email=APPROVED_OWNER).first()
         if statement is not None:
             approver = User.objects.get(email=APPROVER)

@@ -181,20 +181,33 @@ def export_channel_kind(*, plan: TariffPlan, on: date) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def rule_set_fingerprints(*, rule_set_ids: list[int]) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class RuleSetFingerprint:
+    """A rule set's id and version, and the sha256 of its rules (what a run records)."""
+
+    id: int
+    version: int
+    rules_sha256: str
+
+    def to_json(self) -> dict[str, object]:
+        """Return the fingerprint as a run stores it."""
+        return {"id": self.id, "version": self.version, "rules_sha256": self.rules_sha256}
+
+
+def rule_set_fingerprints(*, rule_set_ids: list[int]) -> list[RuleSetFingerprint]:
     """Return id, version and the sha256 of the rules of each rule set (what a run used)."""
     found = []
     for rule_set in RuleSet.objects.filter(pk__in=rule_set_ids).prefetch_related("rules"):
         rules = sorted([rule.kind, rule.name, rule.parameters] for rule in rule_set.rules.all())
         text = json.dumps(rules, sort_keys=True, separators=(",", ":"))
         found.append(
-            {
-                "id": rule_set.pk,
-                "version": rule_set.version,
-                "rules_sha256": hashlib.sha256(text.encode()).hexdigest(),
-            }
+            RuleSetFingerprint(
+                id=rule_set.pk,
+                version=rule_set.version,
+                rules_sha256=hashlib.sha256(text.encode()).hexdigest(),
+            )
         )
-    return sorted(found, key=lambda entry: int(str(entry["id"])))
+    return sorted(found, key=lambda entry: entry.id)
 
 
 def rule_fingerprints(*, program: Program) -> dict[int, str]:

@@ -4,7 +4,6 @@ from collections.abc import Sequence
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from settlement.statements import periods
 from settlement.statements.models import SettlementRun, Statement
 from settlement.statements.review import access, checks, decisions, drilldown, exports
 from settlement.statements.review import queries as statement_queries
-from settlement.statements.runs import operations, reproduction, tasks
+from settlement.statements.runs import operations, reproduction
 
 DECISIONS = {
     "approve": decisions.approve,
@@ -58,15 +57,13 @@ def runs(request: HttpRequest) -> HttpResponse:
         try:
             program = statement_queries.program_by_code(code=form.cleaned_data["program"])
             period = periods.month(form.cleaned_data["period"], time_zone=program.timezone)
-            with transaction.atomic():
-                run = operations.start_run(
-                    program=program,
-                    period=period,
-                    run_type=form.cleaned_data["type"].upper(),
-                    started_by=_user(request),
-                    now=timezone.now(),
-                )
-                tasks.enqueue_chunks(run=run)
+            run = operations.start_run(
+                program=program,
+                period=period,
+                run_type=form.cleaned_data["type"].upper(),
+                started_by=_user(request),
+                now=timezone.now(),
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

@@ -25,6 +25,7 @@ from settlement.programs import queries as program_queries
 from settlement.programs import rules as program_rules
 from settlement.rating import performance
 from settlement.rating.local_time import epoch_seconds
+from settlement.statements.lines import run_lineage
 from settlement.statements.lines.computation import ComputedLine
 from settlement.statements.lines.inputs import SiteEnrollment
 from settlement.statements.lines.line_labels import plain_number as plain
@@ -218,14 +219,14 @@ def _event_name(offer: Offer, zone: ZoneInfo) -> str:
 
 def _record(result: RuleLines, offer: Offer, delivery: Delivery) -> str:
     result.event_results.append(
-        {
-            "event_id": offer.event_id,
-            "offer_id": offer.pk,
-            "delivery_id": delivery.pk,
-            "readings_sha256": delivery.readings_sha256,
-            "rule_set_id": delivery.rule_set_id,
-            "amount": str(delivery.amount),
-        }
+        run_lineage.EventResult(
+            event_id=offer.event_id,
+            offer_id=offer.pk,
+            delivery_id=delivery.pk,
+            readings_sha256=delivery.readings_sha256,
+            rule_set_id=delivery.rule_set_id,
+            amount=delivery.amount,
+        )
     )
     return f"event {offer.event_id}, offer {offer.pk}, delivery {delivery.pk}"
 

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from settlement.programs import queries as program_queries
 from settlement.rating.money import round_to_cents
+from settlement.statements.lines import run_lineage
 from settlement.statements.lines.computation import ZERO_AMOUNT, ZERO_KWH, ComputedLine
 from settlement.statements.lines.lineage import Run
 
@@ -27,7 +28,7 @@ class RuleLines:
     rule_sets: set[int] = field(default_factory=set)
     rule_versions: set[str] = field(default_factory=set)
     # One entry per event result (delivery) a line was computed from.
-    event_results: list[dict[str, object]] = field(default_factory=list)
+    event_results: list[run_lineage.EventResult] = field(default_factory=list)
     # Readings (other than the export channel's) a line was computed from.
     readings: list[Run] = field(default_factory=list)
 

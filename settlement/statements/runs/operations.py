@@ -1,15 +1,18 @@
 """Settlement runs: start one, settle its chunks (idempotently), complete or fail it.
 
-A run is created with its chunks in one transaction; each chunk is settled by
-`settle_chunk` in its own transaction, which stores the chunk's statements, locks the
-tariff versions they used and marks the chunk done. The chunk that finishes last completes
-the run: it merges the lineage and hashes. A chunk that fails fails the run.
+A run is created with its chunks in one transaction: `start_run` sends a task per chunk
+when that transaction commits, `settle_in_process` settles them in this process instead
+(no broker). Each chunk is settled by `settle_chunk` in its own transaction, which stores
+the chunk's statements, locks the tariff versions they used and marks the chunk done. The
+chunk that finishes last completes the run: it merges the lineage and hashes. A chunk that
+fails fails the run.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
@@ -25,6 +28,7 @@ from settlement.statements.lines import (
     inputs,
     lineage,
     paid_rules,
+    run_lineage,
 )
 from settlement.statements.lines.channel_rating import ChannelRatings
 from settlement.statements.lines.export_rules import ExportRulePart, export_rule_parts
@@ -39,6 +43,7 @@ from settlement.statements.models import (
 from settlement.statements.periods import Period
 from settlement.statements.review import checks, roles
 from settlement.statements.review import queries as statement_queries
+from settlement.statements.runs import tasks
 from settlement.tariffs import operations as tariff_operations
 from settlement.tariffs.models import TariffVersion
 
@@ -73,6 +78,10 @@ class RunNotAllowed(DomainError):
     http_status = 409
 
 
+class InitialRunExists(RunNotAllowed):
+    """The period already has an initial run (working or completed): recalculate instead."""
+
+
 def _check_zones(program: Program, period: Period) -> None:
     parts, _ = export_rule_parts(program=program, start=period.start, end=period.end)
     problems = [
@@ -97,17 +106,31 @@ def _check_zones(program: Program, period: Period) -> None:
         )
 
 
+def _check_no_initial_run(program: Program, period: Period) -> None:
+    # A failed initial run leaves the period open for another; any other one closes it.
+    if (
+        SettlementRun.objects.filter(
+            program=program,
+            period_start=period.start,
+            period_end=period.end,
+            type=SettlementRun.Type.INITIAL,
+        )
+        .exclude(status=SettlementRun.Status.FAILED)
+        .exists()
+    ):
+        raise InitialRunExists(
+            f"{program.code} {period.label()} already has an initial run; "
+            "start a recalculation instead",
+            details={"field": "type"},
+        )
+
+
 def _check_type(program: Program, period: Period, run_type: str) -> None:
     runs = SettlementRun.objects.filter(
         program=program, period_start=period.start, period_end=period.end
     )
     if run_type == SettlementRun.Type.INITIAL:
-        if runs.filter(type=run_type).exclude(status=SettlementRun.Status.FAILED).exists():
-            raise RunNotAllowed(
-                f"{program.code} {period.label()} already has an initial run; "
-                "start a recalculation instead",
-                details={"field": "type"},
-            )
+        _check_no_initial_run(program, period)
         return
     if not runs.filter(
         type=SettlementRun.Type.INITIAL, status=SettlementRun.Status.COMPLETED
@@ -152,12 +175,63 @@ def start_run(
     now: datetime,
     chunk_size: int = CHUNK_SIZE,
 ) -> SettlementRun:
-    """Return a new run of `program` over `period`, with its chunks, ready to be settled.
+    """Return a new run of `program` over `period`, its chunks sent to the workers (one
+    `settle_chunk` task each) when the caller's transaction commits.
 
     A recalculation or final run voids the period's statements still awaiting review (their
-    differences are recomputed). Raises PeriodNotClosed, ZoneMismatch, RunNotAllowed or
-    RunInProgress.
+    differences are recomputed). Raises PeriodNotClosed, ZoneMismatch, RunNotAllowed (its
+    InitialRunExists for a second initial run) or RunInProgress.
     """
+    with transaction.atomic():
+        run = _create_run(
+            program=program,
+            period=period,
+            run_type=run_type,
+            started_by=started_by,
+            now=now,
+            chunk_size=chunk_size,
+        )
+        _send_chunks(run)
+    return run
+
+
+def settle_in_process(
+    *,
+    program: Program,
+    period: Period,
+    run_type: str,
+    started_by: User | None,
+    now: datetime,
+    chunk_size: int = CHUNK_SIZE,
+) -> SettlementRun:
+    """Return a new run of `program` over `period` settled chunk by chunk in this process,
+    with no broker (the `settle` command's and the demo's way): completed, or failed by
+    the chunk that could not be settled.
+
+    Raises what `start_run` raises.
+    """
+    with transaction.atomic():
+        run = _create_run(
+            program=program,
+            period=period,
+            run_type=run_type,
+            started_by=started_by,
+            now=now,
+            chunk_size=chunk_size,
+        )
+    # Each chunk commits on its own, after the run is visible, as a worker would settle it.
+    return settle_inline(run=run, now=now)
+
+
+def _create_run(
+    *,
+    program: Program,
+    period: Period,
+    run_type: str,
+    started_by: User | None,
+    now: datetime,
+    chunk_size: int,
+) -> SettlementRun:
     if started_by is not None:
         roles.require_role(user=started_by, program=program, permission=roles.REVIEW_PERMISSION)
     if period.end_utc > now:
@@ -167,6 +241,10 @@ def start_run(
         )
     if run_type not in SettlementRun.Type.values:
         raise RunNotAllowed(f"unknown run type {run_type!r}", details={"field": "type"})
+    if run_type == SettlementRun.Type.INITIAL:
+        # Refused before the zones are checked and events measured: the beat task asks every
+        # day for every program, and a month already settled must cost one query and no write.
+        _check_no_initial_run(program, period)
     _check_zones(program, period)
     # Event results are measured from the current readings and rules before they are paid.
     event_lines.measure_period_events(program=program, period=period, now=now)
@@ -175,6 +253,7 @@ def start_run(
         with transaction.atomic():
             # The program row serializes run creation, so sequence numbers never collide.
             Program.objects.select_for_update().get(pk=program.pk)
+            # Checked again under the lock: another process may have started one meanwhile.
             _check_type(program, period, run_type)
             sequence = (
                 SettlementRun.objects.filter(
@@ -212,6 +291,16 @@ def start_run(
             details={"field": "type"},
         ) from None
     return run
+
+
+def _send_chunks(run: SettlementRun) -> None:
+    for index in range(run.chunk_count):
+        # A task sent inside the transaction could run before the run and its chunks exist.
+        transaction.on_commit(partial(_send_chunk, run_id=run.pk, chunk_index=index))
+
+
+def _send_chunk(*, run_id: int, chunk_index: int) -> None:
+    tasks.settle_chunk.delay(run_id=run_id, chunk_index=chunk_index)
 
 
 def period_of(run: SettlementRun) -> Period:
@@ -399,24 +488,26 @@ class Computed:
     # The lines of the other program rules, with the rule sets and event results behind them.
     rules: RuleLines = field(default_factory=RuleLines)
 
-    def recorded(self, given: ChunkInputs) -> dict[str, object]:
-        """Return what the run records of this participant's inputs (its lineage entry)."""
+    def recorded(
+        self, given: ChunkInputs, *, statement: str | None
+    ) -> run_lineage.ParticipantLineage:
+        """Return what the run records of this participant (its lineage entry), with the
+        content sha256 of its `statement` (None: none in the run)."""
         enrollments = given.enrollments.get(self.participant_id, [])
-        return {
-            "readings_sha256": lineage.sha256_of(self.computed.readings),
-            # The exact reading revisions, enrollments and channels read, so the run can be
-            # computed again from them (`reproduction`), whatever arrived since.
-            "readings": self.computed.readings,
-            "enrollments": [
-                [e.enrollment_id, e.site_id, e.start.isoformat(), e.end.isoformat()]
+        return run_lineage.ParticipantLineage(
+            readings_sha256=lineage.sha256_of(self.computed.readings),
+            readings=self.computed.readings,
+            enrollments=[
+                (e.enrollment_id, e.site_id, e.start.isoformat(), e.end.isoformat())
                 for e in enrollments
             ],
-            "channels": [
-                [e.site_id, channel.pk]
+            channels=[
+                (e.site_id, channel.pk)
                 for e in enrollments
                 for channel in given.channels_by_site.get(e.site_id, [])
             ],
-        }
+            statement=statement,
+        )
 
 
 def compute_participants(
@@ -474,32 +565,58 @@ def compute_participants(
     return results, parts, booked
 
 
+def chunk_lineage(
+    *,
+    results: list[Computed],
+    parts: list[ExportRulePart],
+    given: ChunkInputs,
+    statements: dict[int, str | None],
+) -> run_lineage.ChunkLineage:
+    """Return what a chunk records of its computed `results`: each participant's inputs and
+    `statements` sha256, the tariff versions priced with, rule versions, rule sets and
+    event results paid with (what settling stores and reproducing recomputes)."""
+    used_versions = {
+        line.tariff_version_id
+        for result in results
+        for line in result.computed.lines
+        if line.tariff_version_id
+    }
+    return run_lineage.chunk_lineage(
+        participants={
+            result.participant_id: result.recorded(
+                given, statement=statements[result.participant_id]
+            )
+            for result in results
+        },
+        tariff_versions=used_versions,
+        rule_versions=[
+            *(version for result in results for version in result.rules.rule_versions),
+            *(part.rule_version for part in parts if part.rule_version),
+        ],
+        # A tariff part's rule set is used when a line was priced with its tariff version.
+        rule_sets=[
+            *(rule_set for result in results for rule_set in result.rules.rule_sets),
+            *(part.rule_set_id for part in parts if part.version.pk in used_versions),
+        ],
+        event_results=[
+            event_result for result in results for event_result in result.rules.event_results
+        ],
+    )
+
+
 def _settle_participants(
     run: SettlementRun, participant_ids: list[int], now: datetime
-) -> dict[str, object]:
+) -> run_lineage.ChunkLineage:
     period = period_of(run)
     given = current_inputs(run, participant_ids)
     results, parts, booked = compute_participants(run, participant_ids, given)
     settings = statement_queries.settlement_settings(program=run.program)
-    used_versions: set[int] = set()
-    used_rule_sets: set[int] = set()
-    rule_versions: set[str] = set()
-    event_results: dict[int, dict[str, object]] = {}
-    chunk_lineage: dict[str, dict[str, object]] = {}
+    statements: dict[int, str | None] = {}
     pending: list[_Pending] = []
     for result in results:
         computed, lines = result.computed, result.lines
-        used_versions.update(
-            line.tariff_version_id for line in computed.lines if line.tariff_version_id
-        )
-        used_rule_sets |= result.rules.rule_sets
-        rule_versions |= result.rules.rule_versions
-        for event_result in result.rules.event_results:
-            event_results[int(str(event_result["delivery_id"]))] = event_result
-        recorded = result.recorded(given)
-        chunk_lineage[str(result.participant_id)] = recorded
         if lines is None:
-            recorded["statement"] = None
+            statements[result.participant_id] = None
             continue
         total = sum((line.amount for line in lines), computation.ZERO_AMOUNT)
         flags = checks.flags_for(
@@ -512,22 +629,15 @@ def _settle_participants(
             run=run, participant_id=result.participant_id, lines=lines, flags=flags, now=now
         )
         pending.append(item)
-        recorded["statement"] = item.statement.content_sha256
+        statements[result.participant_id] = item.statement.content_sha256
     _store(pending, now)
+    recorded = chunk_lineage(results=results, parts=parts, given=given, statements=statements)
     # Lock what was used, in the transaction that stores the statements priced with it.
-    for version in TariffVersion.objects.filter(pk__in=sorted(used_versions)).order_by("pk"):
+    for version in TariffVersion.objects.filter(pk__in=recorded.tariff_versions).order_by("pk"):
         tariff_operations.lock_version(version=version, through=period.end, now=now)
-    used_rule_sets |= {part.rule_set_id for part in parts if part.version.pk in used_versions}
-    for rule_set_id in sorted(used_rule_sets):
+    for rule_set_id in recorded.rule_sets:
         program_operations.lock_version(rule_set_id=rule_set_id, through=period.end, now=now)
-    rule_versions |= {part.rule_version for part in parts if part.rule_version}
-    return {
-        "participants": chunk_lineage,
-        "tariff_versions": sorted(used_versions),
-        "rule_versions": sorted(rule_versions),
-        "rule_sets": sorted(used_rule_sets),
-        "event_results": [event_results[key] for key in sorted(event_results)],
-    }
+    return recorded
 
 
 def settle_chunk(*, run_id: int, chunk_index: int, now: datetime) -> RunChunk:
@@ -547,7 +657,7 @@ def settle_chunk(*, run_id: int, chunk_index: int, now: datetime) -> RunChunk:
             or chunk.run.status != SettlementRun.Status.RUNNING
         ):
             return chunk
-        chunk.lineage = _settle_participants(chunk.run, list(chunk.participant_ids), now)
+        chunk.lineage = _settle_participants(chunk.run, list(chunk.participant_ids), now).to_json()
         chunk.status = RunChunk.Status.DONE
         chunk.finished_at = now
         chunk.save(update_fields=["lineage", "status", "finished_at"])
@@ -557,81 +667,44 @@ def settle_chunk(*, run_id: int, chunk_index: int, now: datetime) -> RunChunk:
         return chunk
 
 
-def tariff_versions_used(version_ids: set[int]) -> list[dict[str, object]]:
+def tariff_versions_used(version_ids: list[int]) -> list[run_lineage.TariffVersionUsed]:
     """Return how a run records the tariff versions it used (definition sha256 included)."""
     return [
-        {
-            "id": version.pk,
-            "plan": version.plan.code,
-            "version": version.version,
-            "definition_sha256": lineage.sha256_of(version.definition),
-        }
+        run_lineage.TariffVersionUsed(
+            id=version.pk,
+            plan=version.plan.code,
+            version=version.version,
+            definition_sha256=lineage.sha256_of(version.definition),
+        )
         for version in TariffVersion.objects.filter(pk__in=version_ids)
         .select_related("plan")
         .order_by("pk")
     ]
 
 
-def inputs_sha256(
-    *,
-    tariff_versions: list[dict[str, object]],
-    rule_versions: list[str],
-    participants: dict[str, dict[str, object]],
-    rule_sets: list[dict[str, object]],
-    event_results: list[dict[str, object]],
-) -> str:
-    """Return the hash of a run's inputs: versions, rules, event results, readings read."""
-    return lineage.sha256_of(
-        {
-            "tariff_versions": tariff_versions,
-            "rule_versions": rule_versions,
-            "rule_sets": rule_sets,
-            "event_results": event_results,
-            "readings": {key: value["readings_sha256"] for key, value in participants.items()},
-        }
+def run_inputs(*, run: SettlementRun, merged: run_lineage.ChunkLineage) -> run_lineage.RunInputs:
+    """Return what the run records of its inputs, from its chunks' `merged` lineage."""
+    return run_lineage.RunInputs(
+        program=run.program.code,
+        period_start=run.period_start.isoformat(),
+        period_end=run.period_end.isoformat(),
+        type=run.type,
+        tariff_versions=tariff_versions_used(merged.tariff_versions),
+        rule_versions=merged.rule_versions,
+        rule_sets=program_queries.rule_set_fingerprints(rule_set_ids=merged.rule_sets),
+        event_results=merged.event_results,
+        participants=merged.participants,
     )
-
-
-def result_sha256(participants: dict[str, dict[str, object]]) -> str:
-    """Return the hash of a run's statements (each participant's content sha256, or None)."""
-    return lineage.sha256_of({key: value["statement"] for key, value in participants.items()})
 
 
 def _complete(run: SettlementRun, now: datetime) -> None:
-    participants: dict[str, dict[str, object]] = {}
-    versions: set[int] = set()
-    rules: set[str] = set()
-    rule_set_ids: set[int] = set()
-    results: dict[int, dict[str, object]] = {}
-    for chunk in run.chunks.order_by("index"):
-        participants.update(chunk.lineage.get("participants", {}))
-        versions.update(chunk.lineage.get("tariff_versions", []))
-        rules.update(chunk.lineage.get("rule_versions", []))
-        rule_set_ids.update(chunk.lineage.get("rule_sets", []))
-        for result in chunk.lineage.get("event_results", []):
-            results[int(result["delivery_id"])] = result
-    event_results = [results[key] for key in sorted(results)]
-    rule_sets = program_queries.rule_set_fingerprints(rule_set_ids=sorted(rule_set_ids))
-    tariff_versions = tariff_versions_used(versions)
-    run.inputs = {
-        "program": run.program.code,
-        "period_start": run.period_start.isoformat(),
-        "period_end": run.period_end.isoformat(),
-        "type": run.type,
-        "tariff_versions": tariff_versions,
-        "rule_versions": sorted(rules),
-        "rule_sets": rule_sets,
-        "event_results": event_results,
-        "participants": participants,
-    }
-    run.inputs_sha256 = inputs_sha256(
-        tariff_versions=tariff_versions,
-        rule_versions=sorted(rules),
-        participants=participants,
-        rule_sets=rule_sets,
-        event_results=event_results,
+    merged = run_lineage.merge(
+        run_lineage.ChunkLineage.from_json(chunk.lineage) for chunk in run.chunks.order_by("index")
     )
-    run.result_sha256 = result_sha256(participants)
+    recorded = run_inputs(run=run, merged=merged)
+    run.inputs = recorded.to_json()
+    run.inputs_sha256 = recorded.inputs_sha256()
+    run.result_sha256 = recorded.result_sha256()
     run.status = SettlementRun.Status.COMPLETED
     run.completed_at = now
     run.save(update_fields=["inputs", "inputs_sha256", "result_sha256", "status", "completed_at"])

@@ -17,16 +17,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
 
 from accounts.models import Channel, Site
 from settlement.errors import DomainError
 from settlement.metering.models import Reading, ReadingRevision, Source
-from settlement.programs import queries as program_queries
 from settlement.rating.local_time import epoch_seconds
-from settlement.statements.lines import computation, inputs, lineage, paid_rules
+from settlement.statements.lines import computation, inputs, lineage, paid_rules, run_lineage
 from settlement.statements.models import SettlementRun, Statement, StatementLine
 from settlement.statements.runs import operations
 
@@ -234,26 +232,29 @@ def _reading_values(
 
 
 def recorded_inputs(
-    run: SettlementRun, participant_ids: list[int], recorded: dict[str, dict[str, Any]]
+    run: SettlementRun,
+    participant_ids: list[int],
+    recorded: dict[int, run_lineage.ParticipantLineage],
+    event_results: list[run_lineage.EventResult],
 ) -> operations.ChunkInputs:
     """Return the chunk's inputs as the run recorded them: enrollments, channels, revisions."""
     sites = {
         site.pk: site
         for site in Site.objects.filter(
-            pk__in={e[1] for pid in participant_ids for e in recorded[str(pid)]["enrollments"]}
+            pk__in={e[1] for pid in participant_ids for e in recorded[pid].enrollments}
         )
     }
     channels = {
         channel.pk: channel
         for channel in Channel.objects.filter(
-            pk__in={c[1] for pid in participant_ids for c in recorded[str(pid)]["channels"]}
+            pk__in={c[1] for pid in participant_ids for c in recorded[pid].channels}
         )
     }
     enrollments: dict[int, list[inputs.SiteEnrollment]] = {}
     channels_by_site: dict[int, list[Channel]] = defaultdict(list)
     keys_by_channel: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for participant_id in participant_ids:
-        entry = recorded[str(participant_id)]
+        entry = recorded[participant_id]
         enrollments[participant_id] = [
             inputs.SiteEnrollment(
                 enrollment_id=enrollment_id,
@@ -263,11 +264,11 @@ def recorded_inputs(
                 start=date.fromisoformat(start),
                 end=date.fromisoformat(end),
             )
-            for enrollment_id, site_id, start, end in entry["enrollments"]
+            for enrollment_id, site_id, start, end in entry.enrollments
         ]
-        for site_id, channel_id in entry["channels"]:
+        for site_id, channel_id in entry.channels:
             channels_by_site[site_id].append(channels[channel_id])
-        for channel_id, start, duration, revision in lineage.expand(entry["readings"]):
+        for channel_id, start, duration, revision in lineage.expand(entry.readings):
             keys_by_channel[channel_id].append((start, duration, revision))
     keys = {
         (channel_id, start, revision)
@@ -292,7 +293,7 @@ def recorded_inputs(
         period=operations.period_of(run),
         participant_ids=participant_ids,
         enrollments=enrollments,
-        delivery_ids=[int(r["delivery_id"]) for r in run.inputs.get("event_results", [])],
+        delivery_ids=[result.delivery_id for result in event_results],
         recorded_readings=recorded_rows,
     )
     return operations.ChunkInputs(enrollments, dict(channels_by_site), readings, paid)
@@ -308,50 +309,38 @@ def reproduce_run(*, run: SettlementRun) -> Reproduction:
             f"run {run.pk} is {run.status.lower()}: only a completed run can be reproduced",
             details={"field": "run"},
         )
-    recorded: dict[str, dict[str, Any]] = run.inputs.get("participants", {})
-    if any("readings" not in entry for entry in recorded.values()):
+    stored_participants = run.inputs.get("participants", {})
+    if any("readings" not in entry for entry in stored_participants.values()):
         raise RunNotReproducible(
             f"run {run.pk} was settled before runs recorded the reading revisions they read",
             details={"field": "run"},
         )
+    # The stored JSON becomes the typed lineage here, once; everything below reads that.
+    recorded = {
+        int(key): run_lineage.ParticipantLineage.from_json(entry)
+        for key, entry in stored_participants.items()
+    }
+    event_results = [
+        run_lineage.EventResult.from_json(entry) for entry in run.inputs.get("event_results", [])
+    ]
     stored = _stored(run)
     currency = run.program.currency
-    participants: dict[str, dict[str, object]] = {}
-    versions: set[int] = set()
-    rules: set[str] = set()
-    rule_set_ids: set[int] = set()
-    event_results: dict[int, dict[str, object]] = {}
+    chunks: list[run_lineage.ChunkLineage] = []
     first_difference = None
     for chunk in run.chunks.order_by("index"):
         ids = list(chunk.participant_ids)
-        results, parts, _ = operations.compute_participants(
-            run, ids, recorded_inputs(run, ids, recorded)
-        )
-        rules.update(part.rule_version for part in parts if part.rule_version)
-        used_versions = {
-            line.tariff_version_id
-            for result in results
-            for line in result.computed.lines
-            if line.tariff_version_id
-        }
-        rule_set_ids.update(part.rule_set_id for part in parts if part.version.pk in used_versions)
+        given = recorded_inputs(run, ids, recorded, event_results)
+        results, parts, _ = operations.compute_participants(run, ids, given)
+        statements: dict[int, str | None] = {}
         for result in results:
-            rules.update(result.rules.rule_versions)
-            rule_set_ids.update(result.rules.rule_sets)
-            for event_result in result.rules.event_results:
-                event_results[int(str(event_result["delivery_id"]))] = event_result
-            versions.update(
-                line.tariff_version_id for line in result.computed.lines if line.tariff_version_id
-            )
             document = (
                 None
                 if result.lines is None
                 else operations.statement_document(result.participant_id, currency, result.lines)
             )
-            participants[str(result.participant_id)] = {
-                "readings_sha256": lineage.sha256_of(result.computed.readings),
-                "statement": None if document is None else lineage.sha256_of(document),
-            }
+            statements[result.participant_id] = (
+                None if document is None else lineage.sha256_of(document)
+            )
             statement_id, was = stored.get(result.participant_id, (None, None))
             now = (
                 None
@@ -360,17 +349,17 @@ def reproduce_run(*, run: SettlementRun) -> Reproduction:
             )
             if first_difference is None:
                 first_difference = _first_difference(statement_id, result.participant_id, was, now)
+        chunks.append(
+            operations.chunk_lineage(
+                results=results, parts=parts, given=given, statements=statements
+            )
+        )
+    recomputed = operations.run_inputs(run=run, merged=run_lineage.merge(chunks))
     return Reproduction(
         run_id=run.pk,
         inputs_sha256_recorded=run.inputs_sha256,
-        inputs_sha256_recomputed=operations.inputs_sha256(
-            tariff_versions=operations.tariff_versions_used(versions),
-            rule_versions=sorted(rules),
-            participants=participants,
-            rule_sets=program_queries.rule_set_fingerprints(rule_set_ids=sorted(rule_set_ids)),
-            event_results=[event_results[key] for key in sorted(event_results)],
-        ),
+        inputs_sha256_recomputed=recomputed.inputs_sha256(),
         result_sha256_recorded=run.result_sha256,
-        result_sha256_recomputed=operations.result_sha256(participants),
+        result_sha256_recomputed=recomputed.result_sha256(),
         first_difference=first_difference,
     )

@@ -1,17 +1,15 @@
 """Celery tasks of settlement: settle one chunk of a run; start runs for closed periods."""
 
 import logging
-from functools import partial
 from typing import Any
 
 from celery import Task, shared_task
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Program
 from settlement.errors import DomainError
 from settlement.statements import periods
-from settlement.statements.models import RunChunk, SettlementRun
+from settlement.statements.models import SettlementRun
 from settlement.statements.runs import operations
 
 logger = logging.getLogger(__name__)
@@ -38,22 +36,6 @@ def settle_chunk(*, run_id: int, chunk_index: int) -> str:
     return chunk.status
 
 
-def enqueue_chunks(*, run: SettlementRun) -> None:
-    """Send a task per pending chunk of `run` once the transaction that made it commits."""
-    indices = list(
-        RunChunk.objects.filter(run=run, status=RunChunk.Status.PENDING)
-        .order_by("index")
-        .values_list("index", flat=True)
-    )
-    run_id = run.pk
-    for index in indices:
-        transaction.on_commit(partial(_send, run_id=run_id, chunk_index=index))
-
-
-def _send(*, run_id: int, chunk_index: int) -> None:
-    settle_chunk.delay(run_id=run_id, chunk_index=chunk_index)
-
-
 @shared_task(name="statements.start_closed_period_runs", acks_late=True)
 def start_closed_period_runs() -> list[int]:
     """Start the initial run of last month for every program that has none; return run ids."""
@@ -63,20 +45,17 @@ def start_closed_period_runs() -> list[int]:
         local_today = now.astimezone(periods.zone(program.timezone)).date()
         start, end = periods.previous_month(local_today)
         period = periods.Period(start=start, end=end, time_zone=program.timezone)
-        if (
-            SettlementRun.objects.filter(
-                program=program, period_start=start, period_end=end, type="INITIAL"
-            )
-            .exclude(status="FAILED")
-            .exists()
-        ):
-            continue
         try:
-            with transaction.atomic():
-                run = operations.start_run(
-                    program=program, period=period, run_type="INITIAL", started_by=None, now=now
-                )
-                enqueue_chunks(run=run)
+            run = operations.start_run(
+                program=program,
+                period=period,
+                run_type=SettlementRun.Type.INITIAL,
+                started_by=None,
+                now=now,
+            )
+        except operations.InitialRunExists:
+            # The usual answer on every day but the first of a month: nothing to report.
+            continue
         except DomainError as exc:
             # One program's refusal (zones disagree, say) must not stop the others.
             logger.warning("not settling %s %s: %s", program.code, period.label(), exc.message)

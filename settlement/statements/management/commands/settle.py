@@ -28,14 +28,13 @@ class Command(BaseCommand):
         try:
             program = statement_queries.program_by_code(code=options["program"])
             period = periods.month(options["period"], time_zone=program.timezone)
-            run = operations.start_run(
+            run = operations.settle_in_process(
                 program=program,
                 period=period,
                 run_type=options["type"].upper(),
                 started_by=None,
                 now=timezone.now(),
             )
-            run = operations.settle_inline(run=run, now=timezone.now())
         except DomainError as exc:
             error = {"code": exc.code, "message": exc.message, "details": exc.details}
             self.stdout.write(json.dumps({"error": error}))

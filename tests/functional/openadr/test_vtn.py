@@ -314,13 +314,14 @@ def test_a_second_ven_of_the_same_client_is_a_conflict(client: Client, world: Wo
 
 
 def report_body(event_id: int, meter: str, start: dt.datetime, *, export: str) -> str:
+    # Decimal text straight into the JSON, as in event_body.
     return (
-        '{"eventID": "%s", "clientName": "ven-a", "payloadDescriptors": [{"objectType": '
-        '"REPORT_PAYLOAD_DESCRIPTOR", "payloadType": "EXPORT", "units": "KWH"}], "resources": '
-        '[{"resourceName": "%s", "intervalPeriod": {"start": "%s", "duration": "PT1H"}, '
-        '"intervals": [{"id": 0, "payloads": [{"type": "EXPORT", "values": [%s]}]}, '
-        '{"id": 1, "payloads": [{"type": "USAGE", "values": [0]}, '
-        '{"type": "EXPORT", "values": [1.5]}]}]}]}' % (event_id, meter, start.isoformat(), export)
+        f'{{"eventID": "{event_id}", "clientName": "ven-a", "payloadDescriptors": '
+        '[{"objectType": "REPORT_PAYLOAD_DESCRIPTOR", "payloadType": "EXPORT", "units": '
+        f'"KWH"}}], "resources": [{{"resourceName": "{meter}", "intervalPeriod": {{"start": '
+        f'"{start.isoformat()}", "duration": "PT1H"}}, "intervals": [{{"id": 0, "payloads": '
+        f'[{{"type": "EXPORT", "values": [{export}]}}]}}, {{"id": 1, "payloads": '
+        '[{"type": "USAGE", "values": [0]}, {"type": "EXPORT", "values": [1.5]}]}]}]}'
     )
 
 

@@ -1,32 +1,36 @@
 """Measure one offer's delivery from the current reading revisions, with every input kept.
 
-Readings are bucketed by UTC hour (a reading crossing an hour is split in proportion to
-time); each hour is named by the local hour it starts in, in the program's zone. The math
-(baselines, incremental energy, amounts) is the pure rating core's; this module gathers its
-inputs from the database and records them.
+The math is the pure rating core's: `rating.hour_buckets` puts readings into UTC hours
+named by the local hour they start in (a fall-back day's repeated hour is their mean), and
+baselines and performance turn hours into energy and amounts. This module reads the offer,
+its pay rule and the readings from the database, calls the core, and records its inputs.
 """
 
 import dataclasses
 import hashlib
 import json
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from accounts.models import Channel
 from settlement.events.models import Delivery, DispatchEvent, Offer
+from settlement.metering.formats import quality as quality_codes
 from settlement.metering.models import Reading
 from settlement.programs import queries as program_queries
 from settlement.programs import rules
-from settlement.rating import baselines, holiday_calendars, performance
+from settlement.rating import baselines, holiday_calendars, hour_buckets, performance
 
-HOUR = timedelta(hours=1)
-GOOD_QUALITIES = frozenset({"ACTUAL", "EDITED", "DERIVED"})
 ZERO = Decimal(0)
 CENTS_ZERO = Decimal("0.00")
+
+# The rule kinds that pay an event, in the order a rule set is searched for one.
+PAY_RULE_KINDS = (
+    rules.RuleKind.ACCEPTED_OFFER,
+    rules.RuleKind.EVENT_INCREMENTAL,
+    rules.RuleKind.SEASONAL_CAPACITY,
+)
 
 
 class NoPayRule(program_queries.RuleSetNotFound):
@@ -54,116 +58,67 @@ class Measured:
     readings_sha256: str
 
 
-@dataclass
-class _Buckets:
-    """Energy and good seconds per (channel direction, UTC hour start)."""
-
-    export_wh: dict[datetime, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    import_wh: dict[datetime, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    good_s: dict[datetime, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    keys: list[tuple[int, str, int]] = field(default_factory=list)
-
-
-def _hour_floor(instant: datetime) -> datetime:
-    return instant.replace(minute=0, second=0, microsecond=0)
-
-
-def _bucket(
-    readings: Iterable[tuple[int, datetime, int, int, str, int]],
-    export_ids: set[int],
-    good: frozenset[str],
-) -> _Buckets:
-    buckets = _Buckets()
-    for channel_id, start, duration_s, wh, quality, revision in readings:
-        buckets.keys.append((channel_id, start.isoformat(), revision))
-        end = start + timedelta(seconds=duration_s)
-        cursor = start
-        while cursor < end:
-            hour = _hour_floor(cursor)
-            piece_end = min(end, hour + HOUR)
-            seconds = Decimal((piece_end - cursor).total_seconds())
-            share = Decimal(wh) * seconds / Decimal(duration_s)
-            target = buckets.export_wh if channel_id in export_ids else buckets.import_wh
-            target[hour] += share
-            if quality in good:
-                buckets.good_s[hour] += seconds
-            cursor = piece_end
-    return buckets
-
-
-def _local(hour: datetime, zone: ZoneInfo) -> datetime:
-    return hour.astimezone(zone)
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone)
-
-
 def _event_days(offer: Offer, zone: ZoneInfo, since: date) -> set[date]:
     """Local dates of other events of the program this enrollment was offered."""
-    days = set()
     others = (
         Offer.objects.filter(
             enrollment_id=offer.enrollment_id,
             event__program_id=offer.event.program_id,
             event__cancelled_at__isnull=True,
-            event__ends_at__gt=_midnight(since, zone),
+            event__ends_at__gt=hour_buckets.local_midnight(day=since, zone=zone),
             event__starts_at__lt=offer.event.starts_at,
         )
         .exclude(pk=offer.pk)
         .values_list("event__starts_at", "event__ends_at")
     )
+    days: set[date] = set()
     for starts_at, ends_at in others:
-        day = starts_at.astimezone(zone).date()
-        while _midnight(day, zone) < ends_at:
-            days.add(day)
-            day += timedelta(days=1)
+        days |= hour_buckets.local_days_touched(starts_at=starts_at, ends_at=ends_at, zone=zone)
     return days
 
 
-def _candidate_days(
+@dataclass(frozen=True)
+class _Metered:
+    """The readings of a delivery in hours, and the key of every reading used."""
+
+    buckets: hour_buckets.HourBuckets
+    keys: list[tuple[int, str, int]]
+
+
+def _metered(
     *,
-    buckets: _Buckets,
-    first: date,
-    event_day: date,
-    zone: ZoneInfo,
-    channel_count: int,
-    event_days: set[date],
-) -> list[baselines.CandidateDay]:
-    candidates = []
-    day = first
-    while day < event_day:
-        start, end = _midnight(day, zone), _midnight(day + timedelta(days=1), zone)
-        per_hour: dict[int, list[Decimal]] = defaultdict(list)
-        good = ZERO
-        hour = start.astimezone(ZoneInfo("UTC"))
-        while hour < end:
-            local_hour = _local(hour, zone).hour
-            if hour in buckets.export_wh or hour in buckets.import_wh:
-                per_hour[local_hour].append(buckets.import_wh[hour] - buckets.export_wh[hour])
-            good += buckets.good_s.get(hour, ZERO)
-            hour += HOUR
-        expected = Decimal((end - start).total_seconds()) * channel_count
-        # A fall-back day's repeated hour is the mean of its two occurrences.
-        hourly = {h: sum(values, ZERO) / len(values) for h, values in per_hour.items()}
-        candidates.append(
-            baselines.CandidateDay(
-                day=day,
-                hourly_wh=hourly,
-                incomplete_share=max(ZERO, 1 - good / expected) if expected else Decimal(1),
-                excluded_reason="event day" if day in event_days else "",
-            )
+    channel_ids: list[int],
+    export_ids: set[int],
+    paid: frozenset[str],
+    start: datetime,
+    end: datetime,
+) -> _Metered:
+    rows = list(
+        Reading.objects.filter(
+            channel_id__in=channel_ids, start__gte=start - hour_buckets.HOUR, start__lt=end
         )
-        day += timedelta(days=1)
-    return candidates
-
-
-def _readings(channel_ids: list[int], start: datetime, end: datetime):  # type: ignore[no-untyped-def]
-    return (
-        Reading.objects.filter(channel_id__in=channel_ids, start__gte=start - HOUR, start__lt=end)
         .order_by("channel_id", "start")
         .values_list("channel_id", "start", "duration_s", "wh", "quality", "revision")
     )
+    buckets = hour_buckets.bucket_by_hour(
+        readings=(
+            hour_buckets.Reading(
+                start=begins,
+                duration_s=duration_s,
+                wh=wh,
+                exported=channel_id in export_ids,
+                paid=reading_quality in paid,
+            )
+            for channel_id, begins, duration_s, wh, reading_quality, _ in rows
+        )
+    )
+    keys = [(channel_id, begins.isoformat(), revision) for channel_id, begins, *_, revision in rows]
+    return _Metered(buckets=buckets, keys=keys)
+
+
+def _paid_qualities(*, pay_estimated: bool) -> frozenset[str]:
+    estimated = {quality_codes.Quality.ESTIMATED} if pay_estimated else set()
+    return frozenset(quality_codes.PAID) | estimated
 
 
 def _sha256(keys: list[tuple[int, str, int]], extra: object) -> str:
@@ -172,16 +127,22 @@ def _sha256(keys: list[tuple[int, str, int]], extra: object) -> str:
 
 
 def _window_problem(
-    event_hours: list[datetime], buckets: _Buckets, channel_count: int, zone: ZoneInfo
+    *,
+    event_hours: list[datetime],
+    buckets: hour_buckets.HourBuckets,
+    channel_count: int,
+    zone: ZoneInfo,
 ) -> str:
-    for hour in event_hours:
-        if buckets.good_s.get(hour, ZERO) < Decimal(3600 * channel_count):
-            local = _local(hour, zone)
-            return (
-                f"missing or unpaid (estimated) readings in the event hour "
-                f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-            )
-    return ""
+    short = hour_buckets.first_short_hour(
+        buckets=buckets, hours=event_hours, channel_count=channel_count
+    )
+    if short is None:
+        return ""
+    local = short.astimezone(zone)
+    return (
+        f"missing or unpaid (estimated) readings in the event hour "
+        f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    )
 
 
 def _not_paid_reason(offer: Offer) -> str:
@@ -204,7 +165,7 @@ def _rule_inputs(
 
 def _season_paid_before(offer: Offer, zone: ZoneInfo) -> Decimal:
     year = offer.event.starts_at.astimezone(zone).year
-    start = _midnight(date(year, 1, 1), zone)
+    start = hour_buckets.local_midnight(day=date(year, 1, 1), zone=zone)
     amounts = Delivery.objects.filter(
         superseded_at__isnull=True,
         offer__enrollment_id=offer.enrollment_id,
@@ -215,94 +176,124 @@ def _season_paid_before(offer: Offer, zone: ZoneInfo) -> Decimal:
     return sum(amounts, CENTS_ZERO)
 
 
+@dataclass(frozen=True)
+class _Offered:
+    """An offer with the rule that pays its event, and where and when it is measured."""
+
+    offer: Offer
+    rule: program_queries.RuleInForce
+    in_force: program_queries.RulesInForce
+    zone: ZoneInfo
+    event_day: date
+    event_hours: list[datetime]
+    export_ids: set[int]
+    import_ids: set[int]
+
+
+def _pay_rule(
+    *, event: DispatchEvent, event_day: date
+) -> tuple[program_queries.RuleInForce, program_queries.RulesInForce]:
+    in_force = program_queries.rule_set_on(program=event.program, on=event_day)
+    if in_force is not None:
+        for kind in PAY_RULE_KINDS:
+            rule = in_force.one(kind)
+            if rule is not None:
+                return rule, in_force
+    raise NoPayRule(
+        f"{event.program.code} has no rule paying events on {event_day}",
+        details={"field": "program"},
+    )
+
+
+def _offered(offer: Offer) -> _Offered:
+    event: DispatchEvent = offer.event
+    zone = ZoneInfo(event.program.timezone)
+    event_day = event.starts_at.astimezone(zone).date()
+    rule, in_force = _pay_rule(event=event, event_day=event_day)
+    site_channels = Channel.objects.filter(site_id=offer.enrollment.site_id)
+    import_kind = rules.IMPORT_CHANNEL_OF[offer.channel_kind]
+    return _Offered(
+        offer=offer,
+        rule=rule,
+        in_force=in_force,
+        zone=zone,
+        event_day=event_day,
+        event_hours=hour_buckets.hours_between(start=event.starts_at, end=event.ends_at),
+        export_ids=set(site_channels.filter(kind=offer.channel_kind).values_list("pk", flat=True)),
+        import_ids=set(site_channels.filter(kind=import_kind).values_list("pk", flat=True)),
+    )
+
+
 def measure(*, offer: Offer) -> Measured:
     """Return the offer's delivery under the program's pay rule in force at the event.
 
     Raises NoPayRule when the program has no rule that pays events on that date.
     """
-    event: DispatchEvent = offer.event
-    zone = ZoneInfo(event.program.timezone)
-    event_day = event.starts_at.astimezone(zone).date()
-    in_force = program_queries.rule_set_on(program=event.program, on=event_day)
-    rule = None
-    for kind in (
-        rules.RuleKind.ACCEPTED_OFFER,
-        rules.RuleKind.EVENT_INCREMENTAL,
-        rules.RuleKind.SEASONAL_CAPACITY,
-    ):
-        rule = in_force.one(kind) if in_force else None
-        if rule is not None:
-            break
-    if rule is None or in_force is None:
-        raise NoPayRule(
-            f"{event.program.code} has no rule paying events on {event_day}",
-            details={"field": "program"},
-        )
-    site_channels = Channel.objects.filter(site_id=offer.enrollment.site_id)
-    export_ids = set(site_channels.filter(kind=offer.channel_kind).values_list("pk", flat=True))
-    import_ids = set(
-        site_channels.filter(kind=rules.IMPORT_CHANNEL_OF[offer.channel_kind]).values_list(
-            "pk", flat=True
-        )
-    )
-    parameters = rule.parameters
-    event_hours = []
-    hour = event.starts_at
-    while hour < event.ends_at:
-        event_hours.append(hour)
-        hour += HOUR
+    offered = _offered(offer)
+    parameters = offered.rule.parameters
     if isinstance(parameters, rules.EventIncrementalRule):
-        return _incremental(
-            offer=offer,
-            rule=rule,
-            parameters=parameters,
-            in_force=in_force,
-            zone=zone,
-            event_day=event_day,
-            event_hours=event_hours,
-            export_ids=export_ids,
-            import_ids=import_ids,
-        )
-    good = GOOD_QUALITIES | (
-        {"ESTIMATED"} if getattr(parameters, "pay_estimated", False) else frozenset()
+        return _incremental(offered=offered, parameters=parameters)
+    if isinstance(parameters, rules.AcceptedOfferRule | rules.SeasonalCapacityRule):
+        return _exported(offered=offered, parameters=parameters)
+    # PAY_RULE_KINDS holds only the three kinds above; a fourth added there lands here.
+    raise NoPayRule(
+        f"{offer.event.program.code}: a {offered.rule.kind.value} rule does not pay events",
+        details={"field": "program"},
     )
-    buckets = _bucket(
-        _readings(sorted(export_ids), event.starts_at, event.ends_at), export_ids, good
+
+
+# -- accepted offer and seasonal capacity: the exported energy in the event hours ---
+
+
+def _exported(
+    *, offered: _Offered, parameters: rules.AcceptedOfferRule | rules.SeasonalCapacityRule
+) -> Measured:
+    offer, event, zone = offered.offer, offered.offer.event, offered.zone
+    pay_estimated = isinstance(parameters, rules.AcceptedOfferRule) and parameters.pay_estimated
+    metered = _metered(
+        channel_ids=sorted(offered.export_ids),
+        export_ids=offered.export_ids,
+        paid=_paid_qualities(pay_estimated=pay_estimated),
+        start=event.starts_at,
+        end=event.ends_at,
     )
-    delivered = sum((buckets.export_wh.get(h, ZERO) for h in event_hours), ZERO)
-    hours_json: list[dict[str, object]] = [
-        {
-            "start": h.isoformat(),
-            "local_hour": _local(h, zone).hour,
-            "baseline_wh": None,
-            "actual_wh": str(-buckets.export_wh.get(h, ZERO)),
-            "incremental_wh": None,
-            "paid_wh": str(buckets.export_wh.get(h, ZERO)),
-        }
-        for h in event_hours
-    ]
+    buckets = metered.buckets
+    delivered = sum((buckets.exported_wh(h) for h in offered.event_hours), ZERO)
     duration_s = int((event.ends_at - event.starts_at).total_seconds())
     inputs: dict[str, object] = {
-        "rule": _rule_inputs(rule, in_force),
-        "readings": sorted(buckets.keys),
+        "rule": _rule_inputs(offered.rule, offered.in_force),
+        "readings": sorted(metered.keys),
         "price_per_kwh": str(event.price_per_kwh),
     }
-    sha = _sha256(buckets.keys, inputs["rule"])
-    problem = _window_problem(event_hours, buckets, len(export_ids), zone)
-    average_kw = delivered / Decimal(1000) / (Decimal(duration_s) / 3600)
     base = Measured(
-        rule_set_id=in_force.rule_set_id,
-        rule_kind=rule.kind.value,
+        rule_set_id=offered.in_force.rule_set_id,
+        rule_kind=offered.rule.kind.value,
         settleable=True,
         reason="",
         baseline_wh=None,
         delivered_wh=delivered,
         incremental_wh=None,
-        average_kw=average_kw,
+        average_kw=delivered / Decimal(1000) / (Decimal(duration_s) / 3600),
         amount=CENTS_ZERO,
-        hours=hours_json,
+        hours=[
+            {
+                "start": h.isoformat(),
+                "local_hour": hour_buckets.local_hour(hour=h, zone=zone),
+                "baseline_wh": None,
+                "actual_wh": str(-buckets.exported_wh(h)),
+                "incremental_wh": None,
+                "paid_wh": str(buckets.exported_wh(h)),
+            }
+            for h in offered.event_hours
+        ],
         inputs=inputs,
-        readings_sha256=sha,
+        readings_sha256=_sha256(metered.keys, inputs["rule"]),
+    )
+    problem = _window_problem(
+        event_hours=offered.event_hours,
+        buckets=buckets,
+        channel_count=len(offered.export_ids),
+        zone=zone,
     )
     if problem:
         return dataclasses.replace(base, settleable=False, reason=problem)
@@ -310,10 +301,22 @@ def measure(*, offer: Offer) -> Measured:
         return dataclasses.replace(
             base, reason="seasonal capacity: paid per season on the average kW of all event hours"
         )
-    assert isinstance(parameters, rules.AcceptedOfferRule)  # noqa: S101 - the kinds above
     not_paid = _not_paid_reason(offer)
     if not_paid:
         return dataclasses.replace(base, reason=not_paid)
+    return _accepted_offer_amount(
+        base=base, offer=offer, parameters=parameters, delivered=delivered, duration_s=duration_s
+    )
+
+
+def _accepted_offer_amount(
+    *,
+    base: Measured,
+    offer: Offer,
+    parameters: rules.AcceptedOfferRule,
+    delivered: Decimal,
+    duration_s: int,
+) -> Measured:
     committed_kw = offer.committed_kw or offer.max_kw
     committed = (
         performance.committed_wh(committed_kw=committed_kw, duration_s=duration_s)
@@ -324,11 +327,11 @@ def measure(*, offer: Offer) -> Measured:
     result = performance.accepted_offer_amount(
         delivered_wh=delivered,
         committed_wh=committed,
-        price_per_kwh=event.price_per_kwh,
+        price_per_kwh=offer.event.price_per_kwh,
         shortfall_price_per_kwh=shortfall.price_per_kwh if shortfall else None,
         shortfall_below_share=shortfall.below_share if shortfall else None,
     )
-    inputs["commitment"] = {
+    base.inputs["commitment"] = {
         "committed_kw": str(committed_kw) if committed_kw is not None else None,
         "committed_wh": str(committed),
         "paid_wh": str(result.paid_wh),
@@ -342,114 +345,72 @@ def measure(*, offer: Offer) -> Measured:
     return dataclasses.replace(base, reason=reason, amount=result.amount)
 
 
-def _incremental(
-    *,
-    offer: Offer,
-    rule: program_queries.RuleInForce,
-    parameters: rules.EventIncrementalRule,
-    in_force: program_queries.RulesInForce,
-    zone: ZoneInfo,
-    event_day: date,
-    event_hours: list[datetime],
-    export_ids: set[int],
-    import_ids: set[int],
-) -> Measured:
-    event = offer.event
-    method = parameters.baseline
-    first_day = event_day - timedelta(days=method.lookback_days)
-    channel_ids = sorted(export_ids | import_ids)
-    good = GOOD_QUALITIES | ({"ESTIMATED"} if parameters.pay_estimated else frozenset())
-    buckets = _bucket(
-        _readings(channel_ids, _midnight(first_day, zone), event.ends_at), export_ids, good
+# -- event incremental: the load below a baseline of past days ---
+
+
+def _incremental(*, offered: _Offered, parameters: rules.EventIncrementalRule) -> Measured:
+    event, zone = offered.offer.event, offered.zone
+    first_day = offered.event_day - timedelta(days=parameters.baseline.lookback_days)
+    channel_ids = sorted(offered.export_ids | offered.import_ids)
+    metered = _metered(
+        channel_ids=channel_ids,
+        export_ids=offered.export_ids,
+        paid=_paid_qualities(pay_estimated=parameters.pay_estimated),
+        start=hour_buckets.local_midnight(day=first_day, zone=zone),
+        end=event.ends_at,
     )
-    holidays = holiday_calendars.holiday_dates(
-        parameters.holidays, range(first_day.year, event_day.year + 1)
-    )
-    local_hours = [_local(h, zone).hour for h in event_hours]
+    buckets = metered.buckets
+    local_hours = [hour_buckets.local_hour(hour=h, zone=zone) for h in offered.event_hours]
     window = (
         baselines.adjustment_hours(first_event_hour=local_hours[0], bounds=parameters.adjustment)
         if parameters.adjustment
         else ()
     )
-    wanted = list(dict.fromkeys([*window, *local_hours]))
-    candidates = _candidate_days(
+    baseline = _baseline(
+        offered=offered,
+        parameters=parameters,
         buckets=buckets,
-        first=first_day,
-        event_day=event_day,
-        zone=zone,
+        first_day=first_day,
         channel_count=len(channel_ids),
-        event_days=_event_days(offer, zone, first_day),
+        wanted=list(dict.fromkeys([*window, *local_hours])),
     )
-    baseline = baselines.compute_baseline(
-        event_day=event_day, hours=wanted, candidates=candidates, method=method, holidays=holidays
-    )
-    actual = [buckets.import_wh.get(h, ZERO) - buckets.export_wh.get(h, ZERO) for h in event_hours]
-    delivered = sum((buckets.export_wh.get(h, ZERO) for h in event_hours), ZERO)
+    actual = [buckets.net_import_wh(h) for h in offered.event_hours]
+    delivered = sum((buckets.exported_wh(h) for h in offered.event_hours), ZERO)
     inputs: dict[str, object] = {
-        "rule": _rule_inputs(rule, in_force),
-        "readings": sorted(buckets.keys),
+        "rule": _rule_inputs(offered.rule, offered.in_force),
+        "readings": sorted(metered.keys),
         "price_per_kwh": str(parameters.price_per_kwh or event.price_per_kwh),
-        "baseline": {
-            "method": baseline.method.value,
-            "day_type": baseline.day_type.value,
-            "days": [d.isoformat() for d in baseline.used_days],
-            "skipped": [
-                {"day": s.day.isoformat(), "reason": s.reason} for s in baseline.skipped_days
-            ],
-            "hourly_wh": {str(h): str(v) for h, v in baseline.hourly_wh.items()},
-        },
+        "baseline": _baseline_inputs(baseline),
     }
-    sha = _sha256(buckets.keys, inputs["rule"])
-    duration_h = Decimal(len(event_hours))
     base = Measured(
-        rule_set_id=in_force.rule_set_id,
-        rule_kind=rule.kind.value,
+        rule_set_id=offered.in_force.rule_set_id,
+        rule_kind=offered.rule.kind.value,
         settleable=False,
         reason="",
         baseline_wh=None,
         delivered_wh=delivered,
         incremental_wh=None,
-        average_kw=delivered / Decimal(1000) / duration_h,
+        average_kw=delivered / Decimal(1000) / Decimal(len(offered.event_hours)),
         amount=CENTS_ZERO,
-        hours=[
-            {
-                "start": h.isoformat(),
-                "local_hour": lh,
-                "baseline_wh": None,
-                "actual_wh": str(a),
-                "incremental_wh": None,
-                "paid_wh": None,
-            }
-            for h, lh, a in zip(event_hours, local_hours, actual, strict=True)
-        ],
+        hours=_unpaid_hours(
+            event_hours=offered.event_hours, local_hours=local_hours, actual=actual
+        ),
         inputs=inputs,
-        readings_sha256=sha,
+        readings_sha256=_sha256(metered.keys, inputs["rule"]),
     )
-    problem = _window_problem(event_hours, buckets, len(channel_ids), zone)
+    problem = _window_problem(
+        event_hours=offered.event_hours, buckets=buckets, channel_count=len(channel_ids), zone=zone
+    )
     if not baseline.settleable or problem:
         return dataclasses.replace(base, reason=baseline.reason or problem)
-    factor = Decimal(1)
-    if parameters.adjustment is not None and window:
-        event_start = event.starts_at
-        before = {
-            _local(h, zone).hour: buckets.import_wh.get(h, ZERO) - buckets.export_wh.get(h, ZERO)
-            for h in (event_start - HOUR * n for n in range(1, 25))
-            if _local(h, zone).date() == event_day
-        }
-        adjustment = baselines.day_of_adjustment(
-            baseline_wh=baseline.hourly_wh,
-            actual_wh={h: before.get(h, ZERO) for h in window},
-            hours=window,
-            bounds=parameters.adjustment,
-        )
-        factor = adjustment.factor
-        inputs["adjustment"] = {
-            "hours": list(adjustment.hours),
-            "actual_wh": str(adjustment.actual_wh),
-            "baseline_wh": str(adjustment.baseline_wh),
-            "ratio": None if adjustment.ratio is None else str(adjustment.ratio),
-            "factor": str(adjustment.factor),
-        }
+    factor = _adjustment_factor(
+        offered=offered,
+        parameters=parameters,
+        buckets=buckets,
+        baseline=baseline,
+        window=window,
+        inputs=inputs,
+    )
     adjusted = baselines.adjusted({h: baseline.hourly_wh[h] for h in local_hours}, factor)
     result = performance.incremental_delivery(
         local_hours=local_hours,
@@ -457,7 +418,40 @@ def _incremental(
         actual_wh=actual,
         negative_hours=parameters.negative_hours,
     )
-    hours_json: list[dict[str, object]] = [
+    amount, reason = _incremental_amount(
+        offered=offered, parameters=parameters, paid_wh=result.paid_wh
+    )
+    return dataclasses.replace(
+        base,
+        settleable=True,
+        reason=reason,
+        baseline_wh=result.baseline_wh,
+        incremental_wh=result.paid_wh,
+        amount=amount,
+        hours=_incremental_hours(event_hours=offered.event_hours, result=result),
+    )
+
+
+def _unpaid_hours(
+    *, event_hours: list[datetime], local_hours: list[int], actual: list[Decimal]
+) -> list[dict[str, object]]:
+    return [
+        {
+            "start": h.isoformat(),
+            "local_hour": lh,
+            "baseline_wh": None,
+            "actual_wh": str(a),
+            "incremental_wh": None,
+            "paid_wh": None,
+        }
+        for h, lh, a in zip(event_hours, local_hours, actual, strict=True)
+    ]
+
+
+def _incremental_hours(
+    *, event_hours: list[datetime], result: performance.IncrementalDelivery
+) -> list[dict[str, object]]:
+    return [
         {
             "start": h.isoformat(),
             "local_hour": part.local_hour,
@@ -468,33 +462,104 @@ def _incremental(
         }
         for h, part in zip(event_hours, result.hours, strict=True)
     ]
+
+
+def _baseline(
+    *,
+    offered: _Offered,
+    parameters: rules.EventIncrementalRule,
+    buckets: hour_buckets.HourBuckets,
+    first_day: date,
+    channel_count: int,
+    wanted: list[int],
+) -> baselines.Baseline:
+    event_day = offered.event_day
+    holidays = holiday_calendars.holiday_dates(
+        parameters.holidays, range(first_day.year, event_day.year + 1)
+    )
+    candidates = hour_buckets.candidate_days(
+        buckets=buckets,
+        first=first_day,
+        event_day=event_day,
+        zone=offered.zone,
+        channel_count=channel_count,
+        event_days=_event_days(offered.offer, offered.zone, first_day),
+    )
+    return baselines.compute_baseline(
+        event_day=event_day,
+        hours=wanted,
+        candidates=candidates,
+        method=parameters.baseline,
+        holidays=holidays,
+    )
+
+
+def _baseline_inputs(baseline: baselines.Baseline) -> dict[str, object]:
+    return {
+        "method": baseline.method.value,
+        "day_type": baseline.day_type.value,
+        "days": [d.isoformat() for d in baseline.used_days],
+        "skipped": [{"day": s.day.isoformat(), "reason": s.reason} for s in baseline.skipped_days],
+        "hourly_wh": {str(h): str(v) for h, v in baseline.hourly_wh.items()},
+    }
+
+
+def _adjustment_factor(
+    *,
+    offered: _Offered,
+    parameters: rules.EventIncrementalRule,
+    buckets: hour_buckets.HourBuckets,
+    baseline: baselines.Baseline,
+    window: tuple[int, ...],
+    inputs: dict[str, object],
+) -> Decimal:
+    """Return the day-of adjustment factor (1 without one), recording it in `inputs`."""
+    if parameters.adjustment is None or not window:
+        return Decimal(1)
+    before = hour_buckets.net_import_before(
+        buckets=buckets,
+        event_start=offered.offer.event.starts_at,
+        day=offered.event_day,
+        zone=offered.zone,
+    )
+    adjustment = baselines.day_of_adjustment(
+        baseline_wh=baseline.hourly_wh,
+        actual_wh={h: before.get(h, ZERO) for h in window},
+        hours=window,
+        bounds=parameters.adjustment,
+    )
+    inputs["adjustment"] = {
+        "hours": list(adjustment.hours),
+        "actual_wh": str(adjustment.actual_wh),
+        "baseline_wh": str(adjustment.baseline_wh),
+        "ratio": None if adjustment.ratio is None else str(adjustment.ratio),
+        "factor": str(adjustment.factor),
+    }
+    return adjustment.factor
+
+
+def _incremental_amount(
+    *, offered: _Offered, parameters: rules.EventIncrementalRule, paid_wh: Decimal
+) -> tuple[Decimal, str]:
+    offer, event = offered.offer, offered.offer.event
     not_paid = _not_paid_reason(offer)
     if not_paid:
-        amount, reason = CENTS_ZERO, not_paid
-    else:
-        priced = performance.event_amount(
-            paid_wh=result.paid_wh,
-            price_per_kwh=parameters.price_per_kwh or event.price_per_kwh,
-            per_event_cap=parameters.per_event_cap,
-            minimum_payment=parameters.minimum_payment,
-            test_event=event.kind == DispatchEvent.Kind.TEST,
-            pay_test_events=parameters.pay_test_events,
-        )
-        amount, reason = priced.amount, priced.reason
-        if parameters.per_season_cap is not None:
-            allowed = performance.within_season_cap(
-                amount=amount,
-                paid_so_far=_season_paid_before(offer, zone),
-                cap=parameters.per_season_cap,
-            )
-            if allowed != amount:
-                amount, reason = allowed, f"season cap of {parameters.per_season_cap} reached"
-    return dataclasses.replace(
-        base,
-        settleable=True,
-        reason=reason,
-        baseline_wh=result.baseline_wh,
-        incremental_wh=result.paid_wh,
-        amount=amount,
-        hours=hours_json,
+        return CENTS_ZERO, not_paid
+    priced = performance.event_amount(
+        paid_wh=paid_wh,
+        price_per_kwh=parameters.price_per_kwh or event.price_per_kwh,
+        per_event_cap=parameters.per_event_cap,
+        minimum_payment=parameters.minimum_payment,
+        test_event=event.kind == DispatchEvent.Kind.TEST,
+        pay_test_events=parameters.pay_test_events,
     )
+    if parameters.per_season_cap is None:
+        return priced.amount, priced.reason
+    allowed = performance.within_season_cap(
+        amount=priced.amount,
+        paid_so_far=_season_paid_before(offer, offered.zone),
+        cap=parameters.per_season_cap,
+    )
+    if allowed != priced.amount:
+        return allowed, f"season cap of {parameters.per_season_cap} reached"
+    return priced.amount, priced.reason

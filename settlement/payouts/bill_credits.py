@@ -16,8 +16,7 @@ from django.db import transaction
 from accounts.models import Program
 from settlement import safe_csv
 from settlement.errors import DomainError
-from settlement.ledger.models import JournalEntry, LedgerAccount
-from settlement.payouts import operations
+from settlement.ledger import booking
 from settlement.payouts.models import BillCreditFile, Payout, PayoutMethod
 
 HEADER = (
@@ -132,11 +131,11 @@ def confirm_bill_credit_file(*, file_id: int, now: datetime) -> BillCreditFile:
     if export.status == BillCreditFile.Status.CONFIRMED:
         return export
     for payout in export.payouts.select_for_update().filter(status=Payout.Status.EXPORTED):
-        operations.post_movement(
-            kind=JournalEntry.Kind.PAYOUT_PAID,
-            payout=payout,
-            debit=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
-            credit=LedgerAccount.Kind.PROVIDER_CASH,
+        booking.book_payout_paid(
+            payout_id=payout.pk,
+            participant=payout.participant,
+            currency=payout.currency,
+            cents=payout.amount_cents,
             memo=f"bill-credit file {export.pk} confirmed",
             now=now,
         )

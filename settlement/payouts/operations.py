@@ -28,9 +28,8 @@ from django.db.models import F, Sum
 
 from accounts.models import Participant, Program
 from settlement.errors import DomainError
-from settlement.ledger import operations as ledger
+from settlement.ledger import booking
 from settlement.ledger import queries as ledger_queries
-from settlement.ledger.models import JournalEntry, LedgerAccount
 from settlement.payouts import gateway, notifications, queries, tasks
 from settlement.payouts.models import (
     Payout,
@@ -42,8 +41,6 @@ from settlement.payouts.models import (
 
 logger = logging.getLogger(__name__)
 
-SOURCE_PAYOUT = "payout"
-SOURCE_RETURN = "payout_return"
 # Stripe may forget an idempotency key after 24 h; a new key is used only after that, and
 # only after listing the transfer group found nothing.
 KEY_REUSE_WINDOW = timedelta(hours=23)
@@ -111,101 +108,6 @@ def minimum_cents(*, program: Program) -> int:
     """Return the smallest balance the program pays out (smaller balances roll over)."""
     configured = getattr(program, "payout_settings", None)
     return int(configured.minimum_cents) if configured is not None else 0
-
-
-# -- ledger moves ---
-
-
-def _account(
-    kind: str, *, participant: Participant | None, currency: str, now: datetime
-) -> LedgerAccount:
-    return ledger.account_for(kind=kind, currency=currency, participant=participant, now=now)
-
-
-def _post(
-    *,
-    kind: str,
-    source_type: str,
-    source_id: int,
-    participant: Participant,
-    currency: str,
-    debit: str,
-    credit: str,
-    cents: int,
-    memo: str,
-    now: datetime,
-) -> None:
-    # Provider cash belongs to no one; every other account here is the participant's.
-    def owner(kind: str) -> Participant | None:
-        return None if kind == LedgerAccount.Kind.PROVIDER_CASH else participant
-
-    debit_account = _account(debit, participant=owner(debit), currency=currency, now=now)
-    credit_account = _account(credit, participant=owner(credit), currency=currency, now=now)
-    ledger.post_entry(
-        kind=kind,
-        source_type=source_type,
-        source_id=str(source_id),
-        currency=currency,
-        postings=[
-            ledger.PostingSpec(account=debit_account, amount_cents=cents),
-            ledger.PostingSpec(account=credit_account, amount_cents=-cents),
-        ],
-        memo=memo,
-        now=now,
-    )
-
-
-def post_movement(
-    *, kind: str, payout: Payout, debit: str, credit: str, memo: str, now: datetime
-) -> None:
-    """Post the payout's whole amount from one ledger account to another, once per kind."""
-    _post(
-        kind=kind,
-        source_type=SOURCE_PAYOUT,
-        source_id=payout.pk,
-        participant=payout.participant,
-        currency=payout.currency,
-        debit=debit,
-        credit=credit,
-        cents=payout.amount_cents,
-        memo=memo,
-        now=now,
-    )
-
-
-def credit_participant_payable(
-    *,
-    participant: Participant,
-    program: Program,
-    currency: str,
-    cents: int,
-    source_type: str,
-    source_id: str,
-    now: datetime,
-) -> None:
-    """Book money owed to a participant (program expense -> payable), idempotent by source.
-
-    The same movement an approved statement posts; tests and the demo use it to give a
-    participant a balance without a settlement run.
-    """
-    expense = ledger.account_for(
-        kind=LedgerAccount.Kind.PROGRAM_EXPENSE, currency=currency, program=program, now=now
-    )
-    payable = _account(
-        LedgerAccount.Kind.PARTICIPANT_PAYABLE, participant=participant, currency=currency, now=now
-    )
-    ledger.post_entry(
-        kind=JournalEntry.Kind.STATEMENT_APPROVAL,
-        source_type=source_type,
-        source_id=source_id,
-        currency=currency,
-        postings=[
-            ledger.PostingSpec(account=expense, amount_cents=cents),
-            ledger.PostingSpec(account=payable, amount_cents=-cents),
-        ],
-        memo=f"credit for {source_type} {source_id}",
-        now=now,
-    )
 
 
 # -- creating payouts ---
@@ -293,28 +195,19 @@ def create_payout(
         )
         if receivable > 0:
             # What the participant owes back is netted against what they are owed.
-            _post(
-                kind=JournalEntry.Kind.RECEIVABLE_OFFSET,
-                source_type=SOURCE_PAYOUT,
-                source_id=payout.pk,
+            booking.book_receivable_offset(
+                payout_id=payout.pk,
                 participant=participant,
                 currency=currency,
-                debit=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
-                credit=LedgerAccount.Kind.PARTICIPANT_RECEIVABLE,
                 cents=receivable,
-                memo=f"receivable netted by payout {payout.pk}",
                 now=now,
             )
-        _post(
-            kind=JournalEntry.Kind.PAYOUT_SENT,
-            source_type=SOURCE_PAYOUT,
-            source_id=payout.pk,
+        booking.book_payout_sent(
+            payout_id=payout.pk,
             participant=participant,
             currency=currency,
-            debit=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
-            credit=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
             cents=balance,
-            memo=f"payout {payout.pk} ({method})",
+            method=method,
             now=now,
         )
         if method == PayoutMethod.STRIPE_CONNECT:
@@ -531,14 +424,10 @@ def confirm_transfer(*, transfer: gateway.Transfer, now: datetime) -> Payout | N
                 f"payout {payout.pk} is {payout.status} but Stripe made transfer {transfer.id}",
                 details={"transfer": transfer.id, "payout": payout.pk},
             )
-        _post(
-            kind=JournalEntry.Kind.PAYOUT_PAID,
-            source_type=SOURCE_PAYOUT,
-            source_id=payout.pk,
+        booking.book_payout_paid(
+            payout_id=payout.pk,
             participant=payout.participant,
             currency=payout.currency,
-            debit=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
-            credit=LedgerAccount.Kind.PROVIDER_CASH,
             cents=payout.amount_cents,
             memo=f"transfer {transfer.id}",
             now=now,
@@ -562,16 +451,12 @@ def fail_payout(*, payout_id: int, code: str, message: str, now: datetime) -> Pa
             Payout.Status.UNKNOWN,
         ):
             return payout
-        _post(
-            kind=JournalEntry.Kind.PAYOUT_FAILED,
-            source_type=SOURCE_PAYOUT,
-            source_id=payout.pk,
+        booking.book_payout_failed(
+            payout_id=payout.pk,
             participant=payout.participant,
             currency=payout.currency,
-            debit=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
-            credit=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
             cents=payout.amount_cents,
-            memo=f"payout {payout.pk} failed: {message}",
+            message=message,
             now=now,
         )
         payout.status = Payout.Status.FAILED
@@ -653,16 +538,13 @@ def _record_return(
         reason=reason,
         created_at=now,
     )
-    _post(
-        kind=JournalEntry.Kind.PAYOUT_REVERSED,
-        source_type=SOURCE_RETURN,
-        source_id=returned.pk,
+    booking.book_payout_returned(
+        return_id=returned.pk,
         participant=participant,
         currency=currency,
-        debit=LedgerAccount.Kind.PROVIDER_CASH,
-        credit=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
         cents=cents,
-        memo=f"{kind} {stripe_object_id}",
+        return_kind=kind,
+        stripe_object_id=stripe_object_id,
         now=now,
     )
     if payout is not None:

@@ -193,6 +193,9 @@ class Statement(models.Model):
         HELD = "HELD", "Held"
         VOIDED = "VOIDED", "Voided"
 
+    # On the ledger: approval books the total, release only lets it be paid out.
+    BOOKED_STATES: ClassVar[tuple[str, ...]] = ("APPROVED", "RELEASED")
+
     run = models.ForeignKey(SettlementRun, on_delete=models.PROTECT, related_name="statements")
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, related_name="statements"

@@ -15,6 +15,10 @@ class Quality(StrEnum):
     MISSING = "MISSING"
 
 
+# The qualities paid as measured; ESTIMATED is paid only where a program's rule says so.
+PAID: tuple[Quality, ...] = (Quality.ACTUAL, Quality.EDITED, Quality.DERIVED)
+
+
 # Most doubtful first: when a source attaches several qualities to one reading, the most
 # doubtful one wins, so a reading is never paid as better than its weakest flag says.
 PRECEDENCE: tuple[Quality, ...] = (

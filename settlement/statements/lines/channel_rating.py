@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from settlement.metering.formats import quality as quality_codes
 from settlement.rating.batches import Outcome, price_batches
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import Int64Array
@@ -22,8 +23,8 @@ from settlement.statements.lines.inputs import QUALITY_CODE, ChannelData
 from settlement.tariffs import definitions
 from settlement.tariffs import queries as tariff_queries
 
-_PAID = np.array([QUALITY_CODE[name] for name in ("ACTUAL", "EDITED", "DERIVED")], dtype=np.int64)
-_ESTIMATED = QUALITY_CODE["ESTIMATED"]
+_PAID = np.array([QUALITY_CODE[paid] for paid in quality_codes.PAID], dtype=np.int64)
+_ESTIMATED = QUALITY_CODE[quality_codes.Quality.ESTIMATED]
 
 
 class TariffCache:

@@ -14,6 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from accounts.models import Channel
+from settlement.metering.formats import quality as quality_codes
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import Int64Array
 from settlement.rating.result import NO_BUCKET, Line, RatingResult
@@ -31,8 +32,8 @@ from settlement.statements.lines.lineage import Run
 
 ZERO_KWH = Decimal("0.000")
 ZERO_AMOUNT = Decimal("0.00")
-_ESTIMATED = QUALITY_CODE["ESTIMATED"]
-_MISSING = QUALITY_CODE["MISSING"]
+_ESTIMATED = QUALITY_CODE[quality_codes.Quality.ESTIMATED]
+_MISSING = QUALITY_CODE[quality_codes.Quality.MISSING]
 _KIND_OF_COMPONENT = {
     "export": "EXPORT_ENERGY",
     "generation": "EXPORT_ENERGY",

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, Sum
 
 from accounts.models import Channel, Enrollment, Program
+from settlement.metering.formats import quality as quality_codes
 from settlement.metering.models import Reading
 from settlement.programs import queries as program_queries
 from settlement.programs import rules as program_rules
@@ -39,12 +40,10 @@ from settlement.statements.lines.rule_lines import (
     runs_from_keys,
     stretch_on,
 )
-from settlement.statements.models import StatementLine
+from settlement.statements.models import Statement, StatementLine
 from settlement.statements.periods import Period
 
 CHARGER_KINDS = ("EVSE_EXPORT", "EVSE_IMPORT")
-PAID_QUALITIES = ("ACTUAL", "EDITED", "DERIVED")
-BOOKED_STATES = ("APPROVED", "RELEASED")
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ def _coverage(
             (
                 (channel_id, seconds, duration, revision)
                 for channel_id, seconds, duration, revision, quality in sorted(recorded)
-                if first <= seconds < last and quality in PAID_QUALITIES
+                if first <= seconds < last and quality in quality_codes.PAID
             ),
         )
     rows = (
@@ -137,7 +136,7 @@ def _coverage(
             channel__kind__in=CHARGER_KINDS,
             start__gte=start,
             start__lt=end,
-            quality__in=PAID_QUALITIES,
+            quality__in=quality_codes.PAID,
         )
         .order_by("channel_id", "start")
         .values_list("channel_id", "start", "duration_s", "revision")
@@ -191,7 +190,7 @@ def _one_offs_paid(program: Program, period: Period, participant_ids: list[int])
             Q(kind="ONE_OFF") | Q(adjusts_kind="ONE_OFF"),
             statement__participant_id__in=participant_ids,
             statement__run__program=program,
-            statement__state__in=BOOKED_STATES,
+            statement__state__in=Statement.BOOKED_STATES,
         )
         .exclude(statement__run__period_start=period.start, statement__run__period_end=period.end)
         .values("statement__participant_id", "match_key")

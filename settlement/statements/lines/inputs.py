@@ -18,13 +18,14 @@ from psycopg.adapt import Loader
 from psycopg.pq import Format
 
 from accounts.models import Channel, Enrollment, Program
+from settlement.metering.formats import quality as quality_codes
 from settlement.metering.models import Reading
 from settlement.rating.intervals import Int64Array, IntervalArrays
 from settlement.rating.local_time import epoch_seconds
 from settlement.statements.periods import Period
 
 # Quality codes as small integers in arrays (index into this tuple).
-QUALITIES = ("ACTUAL", "ESTIMATED", "EDITED", "DERIVED", "FORECAST", "SUSPECT", "MISSING")
+QUALITIES = tuple(code.value for code in quality_codes.Quality)
 QUALITY_CODE = {name: code for code, name in enumerate(QUALITIES)}
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from accounts.models import User
 from settlement.errors import DomainError, PermissionDenied
-from settlement.ledger import operations as ledger
+from settlement.ledger import booking
 from settlement.rating.money import to_cents
 from settlement.statements.models import SettlementRun, Statement, StatementTransition
 from settlement.statements.review import queries as statement_queries
@@ -126,37 +126,15 @@ def approvals_needed(*, statement: Statement) -> int:
     return 2 if abs(statement.total) >= limit else 1
 
 
-def _post(statement: Statement, now: datetime) -> None:
-    cents = to_cents(statement.total)
-    if cents == 0:
-        return
-    program, participant, currency = (
-        statement.run.program,
-        statement.participant,
-        statement.currency,
-    )
-    expense = ledger.account_for(
-        kind="PROGRAM_EXPENSE", currency=currency, program=program, now=now
-    )
-    if cents > 0:
-        counter = ledger.account_for(
-            kind="PARTICIPANT_PAYABLE", currency=currency, participant=participant, now=now
-        )
-    else:
-        # A negative difference is owed back: it reduces the next payout, never a clawback.
-        counter = ledger.account_for(
-            kind="PARTICIPANT_RECEIVABLE", currency=currency, participant=participant, now=now
-        )
-    ledger.post_entry(
-        kind="STATEMENT_APPROVAL",
-        source_type="statement",
-        source_id=str(statement.pk),
-        currency=currency,
-        postings=[
-            ledger.PostingSpec(account=expense, amount_cents=cents),
-            ledger.PostingSpec(account=counter, amount_cents=-cents),
-        ],
-        memo=f"{program.code} {statement.run.period_start:%Y-%m} run {statement.run_id}",
+def _book(statement: Statement, now: datetime) -> None:
+    booking.book_statement_approval(
+        statement_id=statement.pk,
+        run_id=statement.run_id,
+        period_start=statement.run.period_start,
+        program=statement.run.program,
+        participant=statement.participant,
+        currency=statement.currency,
+        cents=to_cents(statement.total),
         now=now,
     )
 
@@ -187,7 +165,7 @@ def approve(*, statement: Statement, actor: User, reason: str, now: datetime) ->
         to_state = Statement.State.APPROVED if complete else statement.state
         _move(statement, action="APPROVE", to_state=to_state, actor=actor, reason=text, now=now)
         if complete:
-            _post(statement, now)
+            _book(statement, now)
         return statement
 
 

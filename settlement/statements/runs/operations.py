@@ -49,7 +49,6 @@ from settlement.tariffs.models import TariffVersion
 
 CHUNK_SIZE = 100
 PENDING_STATES = ("DRAFT", "NEEDS_REVIEW", "HELD")
-BOOKED_STATES = ("APPROVED", "RELEASED")
 
 
 class ZoneMismatch(DomainError):
@@ -326,7 +325,7 @@ def _booked(run: SettlementRun, participant_ids: list[int]) -> _Booked:
                 # Only runs before this one: at run time the same thing (its own statements
                 # are not booked yet), and what a later reproduction of it must see.
                 statement__run__sequence__lt=run.sequence,
-                statement__state__in=BOOKED_STATES,
+                statement__state__in=Statement.BOOKED_STATES,
             )
             .order_by("statement__run__sequence", "number")
             .values_list(
@@ -348,7 +347,7 @@ def _booked(run: SettlementRun, participant_ids: list[int]) -> _Booked:
             participant_id__in=participant_ids,
             run__program=run.program,
             run__period_start__lt=run.period_start,
-            state__in=BOOKED_STATES,
+            state__in=Statement.BOOKED_STATES,
         )
         .values("participant_id", "run__period_start")
         .annotate(total=Sum("total"))

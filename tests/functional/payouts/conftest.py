@@ -1,6 +1,7 @@
 """Participants with balances and payout accounts, for the payout tests."""
 
 import datetime as dt
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -8,7 +9,8 @@ import pytest
 
 from accounts.models import Participant, Program
 from config.celery import app as celery_app
-from settlement.payouts import onboarding, operations
+from settlement.ledger import booking
+from settlement.payouts import onboarding
 from settlement.payouts.models import PayoutAccount, PayoutMethod, ProgramPayoutSettings
 from tests.factories import EnrollmentFactory, MembershipFactory, ProgramFactory, UserFactory
 from tests.fakes.fixtures import FakeStripeControl, fake_stripe  # noqa: F401 - a fixture
@@ -33,14 +35,20 @@ def program(db: None) -> Program:
 
 
 def give_balance(participant: Participant, program: Program, cents: int, ref: str) -> None:
-    """Book money owed to the participant, as an approved statement would."""
-    operations.credit_participant_payable(
-        participant=participant,
+    """Book money owed to the participant through the booking an approved statement makes.
+
+    No statement row stands behind it: these tests are about payouts, and a released
+    statement would be linked to the payout. The statement id is derived from `ref`, so the
+    same ref books once, as the same statement would.
+    """
+    booking.book_statement_approval(
+        statement_id=zlib.crc32(ref.encode()),
+        run_id=0,
+        period_start=NOW.date(),
         program=program,
+        participant=participant,
         currency=program.currency,
         cents=cents,
-        source_type="test_statement",
-        source_id=ref,
         now=NOW,
     )
 

@@ -46,7 +46,7 @@ OADR_CLIENT_VERSION := 2.4.2
 $(OADR_VENV)/.installed:
 	@if [ -x "$(OADR_PYTHON)" ]; then \
 	  $(OADR_PYTHON) -m venv $(OADR_VENV) && \
-	  $(OADR_VENV)/bin/pip install --quiet openadr3-client==$(OADR_CLIENT_VERSION) && \
+	  $(OADR_VENV)/bin/pip install --quiet openadr3-client==$(OADR_CLIENT_VERSION) paho-mqtt==2.2.0 && \
 	  touch $(OADR_VENV)/.installed; \
 	else echo "warning: $(OADR_PYTHON) missing; the openadr3-client test will be skipped"; fi
 

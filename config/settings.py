@@ -300,3 +300,17 @@ OPENADR_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("OPENADR_WEBHOOK_MAX_ATTEMPTS"
 OPENADR_WEBHOOK_RETRY_BASE_SECONDS = float(
     os.environ.get("OPENADR_WEBHOOK_RETRY_BASE_SECONDS", "10")
 )
+# A new or changed subscription's callbacks must answer the spec's `echo` challenge (a GET
+# with ?echo=<random>, the value in the 200 body) before it is stored.
+OPENADR_SUBSCRIPTION_CHALLENGE = os.environ.get(
+    "OPENADR_SUBSCRIPTION_CHALLENGE", "true"
+).lower() not in ("0", "false", "no")
+# The MQTT notifier binding: the broker the VTN publishes to (mqtt://host:port; empty turns
+# the binding off), the URIs clients are told to connect to (default: the same), and the
+# prefix of every topic (one broker may serve several VTNs).
+OPENADR_MQTT_BROKER_URL = os.environ.get("OPENADR_MQTT_BROKER_URL", "")
+OPENADR_MQTT_CLIENT_URIS = _env_list(
+    "OPENADR_MQTT_CLIENT_URIS",
+    default=[OPENADR_MQTT_BROKER_URL] if OPENADR_MQTT_BROKER_URL else [],
+)
+OPENADR_MQTT_TOPIC_PREFIX = os.environ.get("OPENADR_MQTT_TOPIC_PREFIX", "openadr3/")

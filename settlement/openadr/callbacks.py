@@ -1,7 +1,10 @@
-"""Callback URLs: only those under an allowed prefix (no requests to arbitrary hosts)."""
+"""Callback URLs: only those under an allowed prefix (no requests to arbitrary hosts), and
+only those that answer the registration challenge."""
 
+import secrets
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 
 
@@ -30,3 +33,24 @@ def allowed(url: str) -> bool:
         ):
             return True
     return False
+
+
+def answers_challenge(url: str) -> bool:
+    """Return whether the callback at `url` answers the spec's registration challenge.
+
+    The VTN GETs the URL with a random `echo` query parameter; the callback must answer 200
+    with that value in its body (as text, or as a JSON string). Redirects are not followed
+    (they could lead outside the allow-list); an unreachable callback fails the challenge.
+    """
+    value = secrets.token_urlsafe(24)
+    try:
+        answer = requests.get(
+            url,
+            params={"echo": value},
+            timeout=float(settings.OPENADR_WEBHOOK_TIMEOUT_SECONDS),
+            allow_redirects=False,
+        )
+    except requests.RequestException:
+        return False
+    body = answer.text.strip().strip('"')
+    return answer.status_code == 200 and body == value

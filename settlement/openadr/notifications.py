@@ -15,8 +15,17 @@ import requests
 from django.conf import settings
 
 from settlement.events.models import DispatchEvent
-from settlement.openadr import callbacks, present, queries, wire
-from settlement.openadr.models import EventNotice, Subscription
+from settlement.openadr import callbacks, mqtt, present, queries, wire
+from settlement.openadr.models import EventNotice, Subscription, Ven
+
+# The 3.0-era HTTP verbs a subscription may list, as the 3.1.0 operation each stands for.
+OPERATION_ALIASES = {"GET": "READ", "POST": "CREATE", "PUT": "UPDATE"}
+
+
+def subscribed_operations(listed: object) -> set[str]:
+    """Return the 3.1.0 operations (READ, CREATE, UPDATE, DELETE) a subscription lists."""
+    names = listed if isinstance(listed, list) else []
+    return {OPERATION_ALIASES.get(str(name), str(name)) for name in names}
 
 
 @dataclass(frozen=True)
@@ -37,12 +46,33 @@ class DeliveryRefused(Exception):
     """The callback answered 4xx, or its URL is no longer allowed: do not try again."""
 
 
-def event_deliveries(*, event: DispatchEvent, operation: str) -> list[Delivery]:
-    """Return a delivery per callback subscribed to EVENT `operation` whose client may read
-    the event (of its program, when the subscription names one)."""
-    body = wire.dumps(
+def notification_body(*, event: DispatchEvent, operation: str) -> str:
+    """Return the spec's `notification` of an EVENT operation, as JSON."""
+    return wire.dumps(
         {"objectType": "EVENT", "operation": operation, "object": present.event(event)}
     )
+
+
+def mqtt_messages(*, event: DispatchEvent, operation: str) -> list[tuple[str, str]]:
+    """Return the `(topic, body)` MQTT messages of an event operation: the all-events and
+    program topics, and the VEN-scoped topic of each VEN that may read it (none when the
+    MQTT binding is off)."""
+    if not mqtt.enabled():
+        return []
+    body = notification_body(event=event, operation=operation)
+    vens = Ven.objects.select_related("client").filter(client__is_active=True).order_by("pk")
+    readers = [ven.pk for ven in vens if queries.may_see_event(client=ven.client, event=event)]
+    topics = mqtt.event_topics(
+        program_code=event.program.code, ven_ids=readers, operation=operation
+    )
+    return [(topic, body) for topic in topics]
+
+
+def event_deliveries(*, event: DispatchEvent, operation: str) -> list[Delivery]:
+    """Return a delivery per callback subscribed to EVENT `operation` (CREATE, UPDATE or
+    DELETE, the spec's `notification.operation`) whose client may read
+    the event (of its program, when the subscription names one)."""
+    body = notification_body(event=event, operation=operation)
     found = []
     subscriptions = Subscription.objects.select_related("client", "client__aggregator").filter(
         client__is_active=True
@@ -53,7 +83,9 @@ def event_deliveries(*, event: DispatchEvent, operation: str) -> list[Delivery]:
         if not queries.may_see_event(client=subscription.client, event=event):
             continue
         for item in subscription.object_operations:
-            if "EVENT" in item["objects"] and operation in item["operations"]:
+            if "EVENT" in item["objects"] and operation in subscribed_operations(
+                item["operations"]
+            ):
                 found.append(
                     Delivery(
                         subscription_id=subscription.pk,
@@ -84,11 +116,11 @@ def events_behind_notice(*, since: datetime) -> list[tuple[DispatchEvent, str]]:
     for event in events.order_by("pk"):
         notice = EventNotice.objects.filter(event=event).first()
         if notice is None:
-            operation = "DELETE" if event.cancelled_at else "POST"
+            operation = "DELETE" if event.cancelled_at else "CREATE"
         elif event.cancelled_at is not None and not notice.notified_cancelled:
             operation = "DELETE"
         elif notice.notified_modification != event.modification:
-            operation = "PUT"
+            operation = "UPDATE"
         else:
             continue
         changed.append((event, operation))

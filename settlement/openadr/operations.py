@@ -84,7 +84,7 @@ def create_event(
         EventOrigin.objects.create(
             event=event, client=client, event_name=event_name, priority=priority, created_at=now
         )
-        _notify(event_id=event.pk, operation="POST")
+        _notify(event_id=event.pk, operation="CREATE")
     return event
 
 
@@ -109,7 +109,7 @@ def modify_event(
                 "created_at": now,
             },
         )
-        _notify(event_id=event.pk, operation="PUT")
+        _notify(event_id=event.pk, operation="UPDATE")
     return event
 
 

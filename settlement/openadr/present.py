@@ -42,7 +42,7 @@ def program(item: Program) -> dict[str, object]:
         "programName": item.code,
         "programLongName": item.name,
         "retailerName": item.utility,
-        "intervalPeriod": None,
+        # intervalPeriod is optional and not nullable in 3.1.0: absent rather than null.
         "programDescriptions": None,
         "payloadDescriptors": _descriptors(item, with_limit=True),
         "attributes": None,
@@ -141,14 +141,17 @@ def report(item: Report) -> dict[str, object]:
 
 def subscription(item: Subscription) -> dict[str, object]:
     """Return a subscription (its bearer tokens included: only its owner reads it)."""
-    return {
+    shown: dict[str, object] = {
         "id": str(item.pk),
         "createdDateTime": wire.instant(item.created_at),
         "modificationDateTime": wire.instant(item.modified_at),
         "objectType": "SUBSCRIPTION",
         "clientName": item.client_name,
         "clientID": item.client.client_id,
-        "programID": item.program.code if item.program else None,
         "objectOperations": item.object_operations,
         "targets": item.targets or None,
     }
+    if item.program is not None:
+        # programID is an objectID, not nullable: a subscription to every program omits it.
+        shown["programID"] = item.program.code
+    return shown

@@ -1,8 +1,13 @@
-"""Routes of the VTN under /openadr3/3.1.0/ (paths as in openadr3.yaml, no trailing slash)."""
+"""Routes of the VTN under /openadr3/3.1.0/ (paths as in openadr3.yaml, no trailing slash).
+
+3.1.0 has resources only at the top level (`resources?venID=`); 3.0's
+`vens/{venID}/resources` is gone, so it is a 404 problem like any other unknown path.
+"""
 
 from django.urls import path, re_path
 
 from settlement.openadr.views import auth, events, programs, reports, subscriptions, vens
+from settlement.openadr.views.notifiers import BusinessLogicTopics, Notifiers, VenTopics
 from settlement.openadr.views.unknown import Unknown
 
 app_name = "openadr"
@@ -24,14 +29,37 @@ urlpatterns = [
     ),
     path("vens", vens.Vens.as_view(), name="vens"),
     path("vens/<str:ven_id>", vens.VenDetail.as_view(), name="ven"),
-    path("vens/<str:ven_id>/resources", vens.VenResources.as_view(), name="ven-resources"),
-    path(
-        "vens/<str:ven_id>/resources/<str:resource_id>",
-        vens.ResourceDetail.as_view(),
-        name="ven-resource",
-    ),
     path("resources", vens.Resources.as_view(), name="resources"),
     path("resources/<str:resource_id>", vens.ResourceDetail.as_view(), name="resource"),
+    path("notifiers", Notifiers.as_view(), name="notifiers"),
+    *[
+        path(f"notifiers/mqtt/topics/{route}", BusinessLogicTopics.as_view(base=base))
+        for route, base in (
+            ("programs", "programs"),
+            ("events", "events"),
+            ("reports", "reports"),
+            ("subscriptions", "subscriptions"),
+            ("vens", "vens"),
+            ("resources", "resources"),
+            ("programs/<str:program_id>/events", "events/programs/{program}"),
+        )
+    ],
+    path(
+        "notifiers/mqtt/topics/programs/<str:program_id>",
+        BusinessLogicTopics.as_view(base="programs/{program}"),
+    ),
+    path(
+        "notifiers/mqtt/topics/vens/<str:ven_id>",
+        VenTopics.as_view(base="vens/{ven}"),
+    ),
+    *[
+        path(f"notifiers/mqtt/topics/vens/<str:ven_id>/{kind}", VenTopics.as_view(base=base))
+        for kind, base in (
+            ("events", "events/vens/{ven}"),
+            ("programs", "programs/vens/{ven}"),
+            ("resources", "resources/vens/{ven}"),
+        )
+    ],
     # Anything else under the prefix is a problem too, never the site's HTML 404 page.
     re_path(r"^.*$", Unknown.as_view(), name="unknown"),
 ]

@@ -173,7 +173,7 @@ def _reader_ven(client: OpenADRClient) -> Ven | None:
 
 
 class Events(Endpoint):
-    """GET events the caller may read (`programID`, `targets`); POST a new event."""
+    """GET events the caller may read (`programID`, `targets`, `active`); POST a new event."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         """Return a page of events, recording that a VEN read them."""
@@ -185,6 +185,12 @@ class Events(Endpoint):
         if targets_param(request):
             # Our events carry no targets; a filter keeps objects holding every target named.
             events = events.none()
+        active = request.GET.get("active")
+        if active not in (None, "true", "false"):
+            raise problems.bad_request("active: true or false is required")
+        if active == "true":
+            # The spec's `active`: leave out events that have transpired.
+            events = events.filter(ends_at__gt=timezone.now())
         found = page(request, events)
         operations.record_event_reads(
             ven=_reader_ven(self.grant.client), events=found, now=timezone.now()

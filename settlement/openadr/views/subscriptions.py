@@ -1,11 +1,14 @@
 """`subscriptions`: a client asks to be told of operations on objects at a callback URL.
 
 Callback URLs outside `OPENADR_CALLBACK_ALLOWED_PREFIXES` are refused (400 naming the
-field), so a client cannot make the VTN send requests into its own network.
+field), so a client cannot make the VTN send requests into its own network; each callback
+must then answer the spec's `echo` challenge (Definition, Security, Webhooks) before the
+subscription is stored.
 """
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -16,7 +19,10 @@ from settlement.openadr.http import Endpoint, json_response, page, require
 
 READ = (scopes.READ_ALL, scopes.READ_VEN_OBJECTS, scopes.READ_TARGETS)
 OBJECTS = ("PROGRAM", "EVENT", "REPORT", "SUBSCRIPTION", "VEN", "RESOURCE")
-OPERATIONS = ("GET", "POST", "PUT", "DELETE")
+# 3.1.0 names operations READ, CREATE, UPDATE, DELETE; clients written against 3.0 (the
+# ElaadNL client among them) still send the HTTP verbs, so both are accepted, kept as sent
+# (a client reads back what it wrote) and matched alike (notifications.OPERATION_ALIASES).
+OPERATIONS = ("READ", "CREATE", "UPDATE", "DELETE", "GET", "POST", "PUT")
 
 
 def _choices(raw: object, *, field: str, allowed: tuple[str, ...]) -> list[str]:
@@ -29,6 +35,22 @@ def _choices(raw: object, *, field: str, allowed: tuple[str, ...]) -> list[str]:
                 f"{field}[{index}]: {item!r}; use one of {', '.join(allowed)}"
             )
     return [str(item) for item in items]
+
+
+def _challenge(found: list[dict[str, object]]) -> None:
+    if not settings.OPENADR_SUBSCRIPTION_CHALLENGE:
+        return
+    checked: set[str] = set()
+    for index, item in enumerate(found):
+        url = str(item["callbackUrl"])
+        if url in checked:
+            continue
+        if not callbacks.answers_challenge(url):
+            raise problems.bad_request(
+                f"objectOperations[{index}].callbackUrl: {url} did not answer the echo "
+                "challenge (GET with ?echo=<value>, 200 with the value as the body)"
+            )
+        checked.add(url)
 
 
 def _object_operations(raw: object) -> list[dict[str, object]]:
@@ -59,6 +81,8 @@ def _object_operations(raw: object) -> list[dict[str, object]]:
                 ),
             }
         )
+    # Only after every field is valid: the challenge calls out to the client.
+    _challenge(found)
     return found
 
 

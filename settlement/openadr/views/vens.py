@@ -151,21 +151,6 @@ class Resources(Endpoint):
         return _refuse_resource_writes()
 
 
-class VenResources(Endpoint):
-    """GET the resources of one VEN (`vens/{venID}/resources`)."""
-
-    def get(self, request: HttpRequest, ven_id: str) -> HttpResponse:
-        """Return a page of the VEN's resources (404 for a VEN the caller may not read)."""
-        require(self.grant, *READ)
-        ven = queries.access_ven(grant=self.grant, ven_id=ven_id)
-        found = _filtered(request, queries.resources_of(ven=ven))
-        return json_response([present.resource(item) for item in page_of(request, found)])
-
-    def post(self, request: HttpRequest, ven_id: str) -> HttpResponse:
-        """Refuse: see RESOURCES_MANAGED_HERE."""
-        return _refuse_resource_writes()
-
-
 def _one(resources: list[queries.Resource], resource_id: str) -> queries.Resource:
     for item in resources:
         if item.id == resource_id:
@@ -174,24 +159,15 @@ def _one(resources: list[queries.Resource], resource_id: str) -> queries.Resourc
 
 
 class ResourceDetail(Endpoint):
-    """GET one resource (`resources/{id}` or `vens/{venID}/resources/{id}`)."""
+    """GET one resource (`resources/{id}`); writes refused."""
 
-    def get(
-        self, request: HttpRequest, resource_id: str, ven_id: str | None = None
-    ) -> HttpResponse:
-        """Return the resource, or 404."""
+    def get(self, request: HttpRequest, resource_id: str) -> HttpResponse:
+        """Return the resource, or 404 (another VEN's too)."""
         require(self.grant, *READ)
-        if ven_id is None:
-            resources = queries.resources_for(grant=self.grant)
-        else:
-            resources = queries.resources_of(
-                ven=queries.access_ven(grant=self.grant, ven_id=ven_id)
-            )
+        resources = queries.resources_for(grant=self.grant)
         return json_response(present.resource(_one(resources, resource_id)))
 
-    def put(
-        self, request: HttpRequest, resource_id: str, ven_id: str | None = None
-    ) -> HttpResponse:
+    def put(self, request: HttpRequest, resource_id: str) -> HttpResponse:
         """Refuse: see RESOURCES_MANAGED_HERE."""
         return _refuse_resource_writes()
 

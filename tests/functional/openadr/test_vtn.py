@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from settlement.events.models import DispatchEvent, Offer
 from settlement.metering.models import Reading, Source, Upload
-from settlement.openadr import notifications
+from settlement.openadr import callbacks, notifications
 from settlement.openadr.models import (
     EventOrigin,
     EventRead,
@@ -125,7 +125,6 @@ def test_programs_read_by_the_utility(client: Client, world: World) -> None:
             "programName": "elrp",
             "programLongName": "Program elrp",
             "retailerName": "Pacific Test Electric",
-            "intervalPeriod": None,
             "programDescriptions": None,
             "payloadDescriptors": [
                 {
@@ -281,13 +280,13 @@ def test_a_ven_registers_and_sees_only_its_own_ven_and_resources(
 
     vens_seen_by_b = client.get(f"{BASE}/vens", **bearer(token_b)).json()
     a_read_by_b = client.get(f"{BASE}/vens/{ven_a['id']}", **bearer(token_b))
-    a_resources_by_b = client.get(f"{BASE}/vens/{ven_a['id']}/resources", **bearer(token_b))
-    resources_of_a = client.get(f"{BASE}/vens/{ven_a['id']}/resources", **bearer(token_a))
+    a_resources_by_b = client.get(f"{BASE}/resources", {"venID": ven_a["id"]}, **bearer(token_b))
+    resources_of_a = client.get(f"{BASE}/resources", {"venID": ven_a["id"]}, **bearer(token_a))
 
     assert ven_a["clientID"] == world.ven_a.client.client_id
     assert [ven["venName"] for ven in vens_seen_by_b] == ["ven-b"]
     assert a_read_by_b.status_code == 404
-    assert a_resources_by_b.status_code == 404
+    assert a_resources_by_b.json() == []
     meter = world.alice.export.meter_id
     assert [
         (item["resourceName"], item["venID"], item["attributes"]) for item in resources_of_a.json()
@@ -404,6 +403,48 @@ def test_a_callback_outside_the_allow_list_is_refused(
     assert Subscription.objects.count() == 0
 
 
+class Echo:
+    """A callback's answer to the registration challenge."""
+
+    def __init__(self, text: str, status_code: int = 200) -> None:
+        self.text = text
+        self.status_code = status_code
+
+
+def echoing_get(url: str, *, params: dict[str, str], **options: object) -> Echo:
+    """A callback that answers the challenge as the spec says: the value as its body."""
+    return Echo(params["echo"])
+
+
+def test_a_callback_that_does_not_echo_the_challenge_is_refused(
+    client: Client, world: World, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.OPENADR_CALLBACK_ALLOWED_PREFIXES = ["https://ven-a.example.com/hooks/"]
+    asked: list[tuple[str, str]] = []
+
+    def wrong_echo(url: str, *, params: dict[str, str], **options: object) -> Echo:
+        asked.append((url, params["echo"]))
+        return Echo("not the value")
+
+    monkeypatch.setattr(callbacks.requests, "get", wrong_echo)
+    body = (
+        '{"clientName": "ven-a", "objectOperations": [{"objects": ["EVENT"], '
+        '"operations": ["CREATE"], "callbackUrl": "https://ven-a.example.com/hooks/a"}]}'
+    )
+
+    answer = post_json(client, f"{BASE}/subscriptions", body, token_for(client, world.ven_a))
+
+    assert answer.status_code == 400
+    assert answer["Content-Type"] == PROBLEM
+    assert answer.json()["detail"].startswith(
+        "objectOperations[0].callbackUrl: https://ven-a.example.com/hooks/a did not answer "
+        "the echo challenge"
+    )
+    assert [url for url, _ in asked] == ["https://ven-a.example.com/hooks/a"]
+    assert len(asked[0][1]) >= 32
+    assert Subscription.objects.count() == 0
+
+
 def test_a_subscriber_is_notified_of_a_new_event_with_a_signature(
     client: Client,
     world: World,
@@ -423,6 +464,7 @@ def test_a_subscriber_is_notified_of_a_new_event_with_a_signature(
         return Answer()
 
     monkeypatch.setattr(notifications.requests, "post", fake_post)
+    monkeypatch.setattr(callbacks.requests, "get", echoing_get)
     token_a = token_for(client, world.ven_a)
     token_b = token_for(client, world.ven_b)
     for token, who in ((token_a, "ven-a"), (token_b, "ven-b")):
@@ -446,7 +488,7 @@ def test_a_subscriber_is_notified_of_a_new_event_with_a_signature(
     assert [url for url, _, _ in sent] == ["https://ven-a.example.com/hooks/ven-a"]
     _, data, headers = sent[0]
     notification = json.loads(data)
-    assert (notification["objectType"], notification["operation"]) == ("EVENT", "POST")
+    assert (notification["objectType"], notification["operation"]) == ("EVENT", "CREATE")
     assert notification["object"]["id"] == created.json()["id"]
     assert headers["Authorization"] == "Bearer cb-token"
     timestamp = headers["X-OpenADR-Signature"].split(",")[0].removeprefix("t=")

@@ -128,6 +128,9 @@ class EventOrigin(models.Model):
     )
     event_name = models.CharField(max_length=128, blank=True)
     priority = models.PositiveIntegerField(null=True, blank=True)
+    # The OpenADR targets the event was created with (meter or charger ids); empty: the
+    # whole program. Only the offers they selected exist, so they cannot change later.
+    targets = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:

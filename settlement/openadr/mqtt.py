@@ -54,12 +54,16 @@ def topics(*, base: str) -> dict[str, str]:
     }
 
 
-def event_topics(*, program_code: str, ven_ids: list[int], operation: str) -> list[str]:
-    """Return the topics an event `operation` is published to (see the module's note)."""
+def event_topics(*, program_code: str, operation: str) -> list[str]:
+    """Return the business-logic topics an event `operation` is published to."""
     name = operation.lower()
     bases = ["events", f"events/programs/{program_code}"]
-    bases += [f"events/vens/{ven_id}" for ven_id in ven_ids]
     return [f"{settings.OPENADR_MQTT_TOPIC_PREFIX}{base}/{name}" for base in bases]
+
+
+def ven_event_topic(*, ven_id: int, operation: str) -> str:
+    """Return the VEN-scoped topic of an event `operation` (for a VEN that may read it)."""
+    return f"{settings.OPENADR_MQTT_TOPIC_PREFIX}events/vens/{ven_id}/{operation.lower()}"
 
 
 def publish_all(*, messages: list[tuple[str, str]]) -> None:

@@ -46,11 +46,13 @@ class DeliveryRefused(Exception):
     """The callback answered 4xx, or its URL is no longer allowed: do not try again."""
 
 
-def notification_body(*, event: DispatchEvent, operation: str) -> str:
-    """Return the spec's `notification` of an EVENT operation, as JSON."""
-    return wire.dumps(
-        {"objectType": "EVENT", "operation": operation, "object": present.event(event)}
-    )
+def notification_body(
+    *, event: DispatchEvent, operation: str, visible_targets: frozenset[str] | None
+) -> str:
+    """Return the spec's `notification` of an EVENT operation, as JSON, showing only the
+    targets its reader may see (None: all)."""
+    shown = present.event(event, visible_targets=visible_targets)
+    return wire.dumps({"objectType": "EVENT", "operation": operation, "object": shown})
 
 
 def mqtt_messages(*, event: DispatchEvent, operation: str) -> list[tuple[str, str]]:
@@ -59,20 +61,28 @@ def mqtt_messages(*, event: DispatchEvent, operation: str) -> list[tuple[str, st
     MQTT binding is off)."""
     if not mqtt.enabled():
         return []
-    body = notification_body(event=event, operation=operation)
+    everything = notification_body(event=event, operation=operation, visible_targets=None)
     vens = Ven.objects.select_related("client").filter(client__is_active=True).order_by("pk")
-    readers = [ven.pk for ven in vens if queries.may_see_event(client=ven.client, event=event)]
-    topics = mqtt.event_topics(
-        program_code=event.program.code, ven_ids=readers, operation=operation
-    )
-    return [(topic, body) for topic in topics]
+    messages = [
+        (topic, everything)
+        for topic in mqtt.event_topics(program_code=event.program.code, operation=operation)
+    ]
+    for ven in vens:
+        if queries.may_see_event(client=ven.client, event=event):
+            body = notification_body(
+                event=event,
+                operation=operation,
+                visible_targets=queries.visible_targets(client=ven.client),
+            )
+            topic = mqtt.ven_event_topic(ven_id=ven.pk, operation=operation)
+            messages.append((topic, body))
+    return messages
 
 
 def event_deliveries(*, event: DispatchEvent, operation: str) -> list[Delivery]:
     """Return a delivery per callback subscribed to EVENT `operation` (CREATE, UPDATE or
     DELETE, the spec's `notification.operation`) whose client may read
     the event (of its program, when the subscription names one)."""
-    body = notification_body(event=event, operation=operation)
     found = []
     subscriptions = Subscription.objects.select_related("client", "client__aggregator").filter(
         client__is_active=True
@@ -82,6 +92,11 @@ def event_deliveries(*, event: DispatchEvent, operation: str) -> list[Delivery]:
             continue
         if not queries.may_see_event(client=subscription.client, event=event):
             continue
+        body = notification_body(
+            event=event,
+            operation=operation,
+            visible_targets=queries.visible_targets(client=subscription.client),
+        )
         for item in subscription.object_operations:
             if "EVENT" in item["objects"] and operation in subscribed_operations(
                 item["operations"]

@@ -72,17 +72,28 @@ def create_event(
     terms: event_operations.EventTerms,
     event_name: str,
     priority: int | None,
+    targets: list[str],
     now: datetime,
 ) -> DispatchEvent:
     """Return a new event made through the staff page's operation, with offers, recorded as
-    made by `client`; subscribers are notified after commit. Raises what
-    `events.operations.create_event` raises."""
+    made by `client`; subscribers are notified after commit. `targets` (meter or charger
+    ids) restrict the offers to the enrollments they name; none: the whole program.
+    Raises what `events.operations.create_event` raises."""
     with transaction.atomic():
         event = event_operations.create_event(
-            program=program, terms=terms, created_by=None, now=now
+            program=program,
+            terms=terms,
+            created_by=None,
+            now=now,
+            targets=frozenset(targets) if targets else None,
         )
         EventOrigin.objects.create(
-            event=event, client=client, event_name=event_name, priority=priority, created_at=now
+            event=event,
+            client=client,
+            event_name=event_name,
+            priority=priority,
+            targets=targets,
+            created_at=now,
         )
         _notify(event_id=event.pk, operation="CREATE")
     return event

@@ -57,13 +57,18 @@ def _origin(event: DispatchEvent) -> EventOrigin | None:
         return None
 
 
-def event(item: DispatchEvent) -> dict[str, object]:
+def event(item: DispatchEvent, *, visible_targets: frozenset[str] | None) -> dict[str, object]:
     """Return an event: one interval over its window carrying its price (and limit).
 
     `modificationNumber` is the event's own modification count, bumped on every change
-    made here or on the staff page.
+    made here or on the staff page: not in 3.1.0's event schema, it is a model extension
+    (Definition, "Model Extension") that clients ignore. Targets are hidden from a VEN
+    except its own (`visible_targets`; None shows all, for business logic).
     """
     origin = _origin(item)
+    targets = list(origin.targets) if origin else []
+    if visible_targets is not None:
+        targets = [target for target in targets if target in visible_targets]
     payloads: list[dict[str, object]] = [
         {"type": EXPORT_PRICE, "values": [Decimal(item.price_per_kwh)]}
     ]
@@ -79,7 +84,7 @@ def event(item: DispatchEvent) -> dict[str, object]:
         "eventName": (origin.event_name if origin and origin.event_name else f"event-{item.pk}"),
         "priority": origin.priority if origin else None,
         "modificationNumber": item.modification,
-        "targets": None,
+        "targets": targets or None,
         "reportDescriptors": None,
         "payloadDescriptors": _descriptors(item.program, with_limit=limited),
         "intervalPeriod": {

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db.models import Min, QuerySet
 
-from accounts.models import Channel, Participant, Program
+from accounts.models import Channel, Charger, Participant, Program
 from settlement.events.models import DispatchEvent
 from settlement.openadr import problems, scopes
 from settlement.openadr.credentials import Grant
@@ -31,6 +31,21 @@ def participants_of(client: OpenADRClient) -> QuerySet[Participant]:
     if client.aggregator_id is None:
         return Participant.objects.none()
     return Participant.objects.filter(aggregator_links__aggregator_id=client.aggregator_id)
+
+
+def visible_targets(*, client: OpenADRClient) -> frozenset[str] | None:
+    """Return the targets a client may see on events: None (all) for business logic with
+    read_all; for a VEN, the meter ids and charger ids at its participants' sites."""
+    if client.role == OpenADRClient.Role.BL and scopes.READ_ALL in client.scopes:
+        return None
+    represented = participants_of(client)
+    meters = Channel.objects.filter(site__participant__in=represented).values_list(
+        "meter_id", flat=True
+    )
+    chargers = Charger.objects.filter(site__participant__in=represented).values_list(
+        "external_id", flat=True
+    )
+    return frozenset(meters) | frozenset(chargers)
 
 
 def programs_for(*, grant: Grant) -> QuerySet[Program]:

@@ -19,7 +19,14 @@ from settlement.events import operations as event_operations
 from settlement.events.models import DispatchEvent
 from settlement.openadr import operations, present, problems, queries, scopes, wire
 from settlement.openadr.credentials import Grant
-from settlement.openadr.http import Endpoint, json_response, page, require, targets_param
+from settlement.openadr.http import (
+    Endpoint,
+    json_response,
+    page,
+    page_of,
+    require,
+    targets_param,
+)
 from settlement.openadr.models import OpenADRClient, Ven
 
 READ = (scopes.READ_ALL, scopes.READ_TARGETS)
@@ -36,6 +43,8 @@ class EventInput:
     terms: event_operations.EventTerms
     event_name: str
     priority: int | None
+    # Meter or charger ids; empty: every eligible enrollment of the program.
+    targets: list[str]
 
 
 def _places(value: Decimal) -> int:
@@ -125,11 +134,12 @@ def event_input(*, body: dict[str, Any], grant_program: Program | None, grant: G
     program = queries.programs_for(grant=grant).filter(code=program_id).first()
     if program is None:
         raise problems.bad_request(f"programID: no program {program_id}")
-    if wire.array(body.get("targets"), field="targets", optional=True):
-        raise problems.bad_request(
-            "targets: events are offered to every eligible enrollment of the program; "
-            "targeting a subset is not supported"
+    targets = [
+        wire.text(item, field=f"targets[{index}]")
+        for index, item in enumerate(
+            wire.array(body.get("targets"), field="targets", optional=True)
         )
+    ]
     intervals = wire.array(body.get("intervals"), field="intervals")
     if len(intervals) != 1:
         raise problems.bad_request(
@@ -157,6 +167,7 @@ def event_input(*, body: dict[str, Any], grant_program: Program | None, grant: G
         ),
         event_name=wire.text(body.get("eventName"), field="eventName", optional=True),
         priority=wire.non_negative_int(body.get("priority"), field="priority", optional=True),
+        targets=list(dict.fromkeys(targets)),
     )
 
 
@@ -166,6 +177,11 @@ def _writer(grant: Grant) -> OpenADRClient:
     if client.role != OpenADRClient.Role.BL:
         raise problems.forbidden("only a business-logic client writes events")
     return client
+
+
+def _targets_of(event: DispatchEvent) -> list[str]:
+    origin = getattr(event, "openadr_origin", None)
+    return list(origin.targets) if origin else []
 
 
 def _reader_ven(client: OpenADRClient) -> Ven | None:
@@ -182,20 +198,31 @@ class Events(Endpoint):
         program_id = request.GET.get("programID")
         if program_id:
             events = events.filter(program__code=program_id)
-        if targets_param(request):
-            # Our events carry no targets; a filter keeps objects holding every target named.
-            events = events.none()
         active = request.GET.get("active")
         if active not in (None, "true", "false"):
             raise problems.bad_request("active: true or false is required")
         if active == "true":
             # The spec's `active`: leave out events that have transpired.
             events = events.filter(ends_at__gt=timezone.now())
-        found = page(request, events)
+        shown = queries.visible_targets(client=self.grant.client)
+        wanted = set(targets_param(request))
+        if wanted:
+            # An event matches when it holds every target named, among those the caller
+            # may see (a VEN cannot learn of other VENs' targets by asking for them).
+            found = page_of(
+                request,
+                [
+                    item
+                    for item in events
+                    if wanted <= set(_targets_of(item)) and (shown is None or wanted <= shown)
+                ],
+            )
+        else:
+            found = page(request, events)
         operations.record_event_reads(
             ven=_reader_ven(self.grant.client), events=found, now=timezone.now()
         )
-        return json_response([present.event(item) for item in found])
+        return json_response([present.event(item, visible_targets=shown) for item in found])
 
     def post(self, request: HttpRequest) -> HttpResponse:
         """Create the event through the staff page's operation: 201 with the event."""
@@ -207,10 +234,15 @@ class Events(Endpoint):
             terms=given.terms,
             event_name=given.event_name,
             priority=given.priority,
+            targets=given.targets,
             now=timezone.now(),
         )
         return json_response(
-            present.event(queries.events_for(grant=self.grant).get(pk=event.pk)), status=201
+            present.event(
+                queries.events_for(grant=self.grant).get(pk=event.pk),
+                visible_targets=queries.visible_targets(client=client),
+            ),
+            status=201,
         )
 
 
@@ -224,13 +256,20 @@ class Event(Endpoint):
         operations.record_event_reads(
             ven=_reader_ven(self.grant.client), events=[event], now=timezone.now()
         )
-        return json_response(present.event(event))
+        return json_response(
+            present.event(event, visible_targets=queries.visible_targets(client=self.grant.client))
+        )
 
     def put(self, request: HttpRequest, event_id: str) -> HttpResponse:
         """Modify the event (modification number bumped, offers re-priced)."""
         _writer(self.grant)
         event = queries.access_event(grant=self.grant, event_id=event_id, field="eventID")
         given = event_input(body=self.body(request), grant_program=event.program, grant=self.grant)
+        if given.targets and set(given.targets) != set(_targets_of(event)):
+            # The targets chose who got offers; changing them would need new offers.
+            raise problems.bad_request(
+                "targets: an event's targets cannot change; cancel it and create another"
+            )
         operations.modify_event(
             event=event,
             terms=given.terms,
@@ -238,11 +277,20 @@ class Event(Endpoint):
             priority=given.priority,
             now=timezone.now(),
         )
-        return json_response(present.event(queries.events_for(grant=self.grant).get(pk=event.pk)))
+        return json_response(
+            present.event(
+                queries.events_for(grant=self.grant).get(pk=event.pk),
+                visible_targets=queries.visible_targets(client=self.grant.client),
+            )
+        )
 
     def delete(self, request: HttpRequest, event_id: str) -> HttpResponse:
         """Cancel the event; return it as it was deleted (its modification number bumped)."""
         _writer(self.grant)
         event = queries.access_event(grant=self.grant, event_id=event_id, field="eventID")
         cancelled = operations.cancel_event(event=event, now=timezone.now())
-        return json_response(present.event(cancelled))
+        return json_response(
+            present.event(
+                cancelled, visible_targets=queries.visible_targets(client=self.grant.client)
+            )
+        )

@@ -562,3 +562,29 @@ def test_a_command_makes_a_client_whose_secret_is_stored_hashed(world: World) ->
     assert printed["aggregator"] == "Aggregator A"
     stored = OpenADRClient.objects.get(client_id=printed["client_id"])
     assert printed["client_secret"] not in stored.secret_hash
+
+
+def test_the_command_refuses_an_unknown_aggregator_with_the_error_body(world: World) -> None:
+    out = StringIO()
+
+    with pytest.raises(SystemExit) as exit_status:
+        call_command(
+            "create_openadr_client",
+            "--name",
+            "ven-d",
+            "--role",
+            "ven",
+            "--aggregator",
+            "Nobody",
+            stdout=out,
+        )
+
+    assert exit_status.value.code == 2
+    assert json.loads(out.getvalue()) == {
+        "error": {
+            "code": "not_found",
+            "message": "no aggregator named 'Nobody'",
+            "details": {"field": "aggregator"},
+        }
+    }
+    assert not OpenADRClient.objects.filter(name="ven-d").exists()

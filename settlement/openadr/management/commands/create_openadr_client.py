@@ -1,22 +1,20 @@
 """`create_openadr_client --name NAME --role bl|ven [--aggregator NAME]`."""
 
-import json
-import sys
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from settlement.errors import error_body
+from settlement.commands import JsonCommand
+from settlement.errors import NotFound
 from settlement.metering.models import Aggregator
 from settlement.openadr import credentials
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = (
         "Make an OpenADR client; prints client_id and client_secret as JSON (the secret is "
-        "shown once and stored hashed)."
+        "shown once and stored hashed). Exit 2 with the error body when refused."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -24,45 +22,27 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=("bl", "ven"))
         parser.add_argument("--aggregator", help="the aggregator a VEN acts for (by name)")
 
-    def _refuse(self, *, code: str, message: str, field: str) -> None:
-        self.stdout.write(
-            json.dumps(error_body(code=code, message=message, details={"field": field}))
-        )
-        sys.exit(2)
-
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, **options: Any) -> object:
+        """Return the new client's credentials; raise a DomainError to refuse."""
         aggregator = None
         if options["aggregator"]:
             aggregator = Aggregator.objects.filter(name=options["aggregator"]).first()
             if aggregator is None:
-                self._refuse(
-                    code="not_found",
-                    message=f"no aggregator named {options['aggregator']!r}",
-                    field="aggregator",
+                raise NotFound(
+                    f"no aggregator named {options['aggregator']!r}",
+                    details={"field": "aggregator"},
                 )
-        try:
-            made = credentials.create_client(
-                name=options["name"],
-                role=options["role"].upper(),
-                aggregator=aggregator,
-                now=timezone.now(),
-            )
-        except credentials.ClientRefused as refused:
-            self._refuse(
-                code=refused.code,
-                message=refused.message,
-                field=str(refused.details.get("field", "")),
-            )
-            return
-        self.stdout.write(
-            json.dumps(
-                {
-                    "name": made.client.name,
-                    "role": made.client.role,
-                    "client_id": made.client.client_id,
-                    "client_secret": made.client_secret,
-                    "scopes": made.client.scopes,
-                    "aggregator": aggregator.name if aggregator else None,
-                }
-            )
+        made = credentials.create_client(
+            name=options["name"],
+            role=options["role"].upper(),
+            aggregator=aggregator,
+            now=timezone.now(),
         )
+        return {
+            "name": made.client.name,
+            "role": made.client.role,
+            "client_id": made.client.client_id,
+            "client_secret": made.client_secret,
+            "scopes": made.client.scopes,
+            "aggregator": aggregator.name if aggregator else None,
+        }

@@ -54,7 +54,7 @@ def _event_body(start: str, price: str) -> str:
 
 
 def test_a_ven_hears_of_its_events_on_its_own_topics_only(
-    client: Client, broker: str, django_capture_on_commit_callbacks
+    client: Client, broker: str, django_capture_on_commit_callbacks, tasks_in_process: None
 ) -> None:
     world: World = make_world()
     token_a = token_for(client, world.ven_a)

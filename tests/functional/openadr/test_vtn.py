@@ -451,6 +451,7 @@ def test_a_subscriber_is_notified_of_a_new_event_with_a_signature(
     settings,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks,
+    tasks_in_process: None,
 ) -> None:
     settings.OPENADR_CALLBACK_ALLOWED_PREFIXES = ["https://ven-a.example.com/hooks/"]
     settings.OPENADR_WEBHOOK_SIGNING_KEY = "signing-key"

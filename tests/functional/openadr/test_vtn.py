@@ -445,13 +445,13 @@ def test_a_callback_that_does_not_echo_the_challenge_is_refused(
     assert Subscription.objects.count() == 0
 
 
+@pytest.mark.usefixtures("tasks_in_process")
 def test_a_subscriber_is_notified_of_a_new_event_with_a_signature(
     client: Client,
     world: World,
     settings,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks,
-    tasks_in_process: None,
 ) -> None:
     settings.OPENADR_CALLBACK_ALLOWED_PREFIXES = ["https://ven-a.example.com/hooks/"]
     settings.OPENADR_WEBHOOK_SIGNING_KEY = "signing-key"

@@ -8,6 +8,7 @@ from settlement.portal import passwords
 
 urlpatterns = [
     path("", include("settlement.portal.urls")),
+    path("staff/openadr/", include("settlement.openadr.staff_urls")),
     path("staff/", include("settlement.staff.urls")),
     path("admin/", admin.site.urls),
     # Before Django's own routes, which they replace (same names).

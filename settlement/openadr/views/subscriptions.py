@@ -17,7 +17,8 @@ from settlement.openadr import callbacks, operations, present, problems, queries
 from settlement.openadr.credentials import Grant
 from settlement.openadr.http import Endpoint, json_response, page, require
 
-READ = (scopes.READ_ALL, scopes.READ_VEN_OBJECTS, scopes.READ_TARGETS)
+# openadr3.yaml secures reading subscriptions with read_ven_objects (read_all for BL).
+READ = (scopes.READ_ALL, scopes.READ_VEN_OBJECTS)
 OBJECTS = ("PROGRAM", "EVENT", "REPORT", "SUBSCRIPTION", "VEN", "RESOURCE")
 # 3.1.0 names operations READ, CREATE, UPDATE, DELETE; clients written against 3.0 (the
 # ElaadNL client among them) still send the HTTP verbs, so both are accepted, kept as sent

@@ -589,3 +589,25 @@ def test_the_command_refuses_an_unknown_aggregator_with_the_error_body(world: Wo
         }
     }
     assert not OpenADRClient.objects.filter(name="ven-d").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "scope"),
+    [
+        ("/subscriptions", "read_targets"),
+        ("/vens", "read_targets"),
+        ("/reports", "read_targets"),
+        ("/resources", "read_targets"),
+        ("/events", "read_ven_objects"),
+        ("/programs", "read_ven_objects"),
+    ],
+)
+def test_each_read_needs_the_scope_the_spec_gives_it(
+    client: Client, world: World, path: str, scope: str
+) -> None:
+    token = token_for(client, world.ven_a, scope=scope)
+
+    answer = client.get(f"{BASE}{path}", **bearer(token))
+
+    assert answer.status_code == 403
+    assert answer["Content-Type"] == PROBLEM

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "settlement.ledger",
     "settlement.payouts",
+    "settlement.openadr",
     "axes",
 ]
 
@@ -329,3 +330,31 @@ AXES_CLIENT_IP_CALLABLE = "config.sign_in_lockout.client_address"
 AXES_USERNAME_CALLABLE = "config.sign_in_lockout.sign_in_name"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.error_pages.locked_out"
+
+# OpenADR 3.1.0 VTN (docs/openadr.md).
+OPENADR_TOKEN_SECONDS = int(os.environ.get("OPENADR_TOKEN_SECONDS", "3600"))
+# Subscription callbacks must start with one of these URL prefixes (scheme, host, port and
+# path); none configured refuses every callback.
+OPENADR_CALLBACK_ALLOWED_PREFIXES = _env_list("OPENADR_CALLBACK_ALLOWED_PREFIXES", default=[])
+OPENADR_WEBHOOK_SIGNING_KEY = os.environ.get("OPENADR_WEBHOOK_SIGNING_KEY", "") or (
+    "openadr-webhooks:" + SECRET_KEY
+)
+OPENADR_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OPENADR_WEBHOOK_TIMEOUT_SECONDS", "5"))
+OPENADR_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("OPENADR_WEBHOOK_MAX_ATTEMPTS", "6"))
+OPENADR_WEBHOOK_RETRY_BASE_SECONDS = float(
+    os.environ.get("OPENADR_WEBHOOK_RETRY_BASE_SECONDS", "10")
+)
+# A new or changed subscription's callbacks must answer the spec's `echo` challenge (a GET
+# with ?echo=<random>, the value in the 200 body) before it is stored.
+OPENADR_SUBSCRIPTION_CHALLENGE = os.environ.get(
+    "OPENADR_SUBSCRIPTION_CHALLENGE", "true"
+).lower() not in ("0", "false", "no")
+# The MQTT notifier binding: the broker the VTN publishes to (mqtt://host:port; empty turns
+# the binding off), the URIs clients are told to connect to (default: the same), and the
+# prefix of every topic (one broker may serve several VTNs).
+OPENADR_MQTT_BROKER_URL = os.environ.get("OPENADR_MQTT_BROKER_URL", "")
+OPENADR_MQTT_CLIENT_URIS = _env_list(
+    "OPENADR_MQTT_CLIENT_URIS",
+    default=[OPENADR_MQTT_BROKER_URL] if OPENADR_MQTT_BROKER_URL else [],
+)
+OPENADR_MQTT_TOPIC_PREFIX = os.environ.get("OPENADR_MQTT_TOPIC_PREFIX", "openadr3/")

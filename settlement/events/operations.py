@@ -14,6 +14,7 @@ from settlement.events import constraints, delivery, eligibility, notifications,
 from settlement.events.models import Delivery, DispatchEvent, Offer, OfferResponse
 from settlement.outcomes import Outcome
 from settlement.programs import queries as program_queries
+from settlement.programs import rules
 
 # How long before the deadline the reminder goes out.
 REMINDER_BEFORE = timedelta(hours=2)
@@ -120,14 +121,42 @@ def _price_offer(offer: Offer, in_force: program_queries.RulesInForce) -> None:
     offer.worth = worth.explanation
 
 
+def _check_targets(*, program: Program, targets: frozenset[str]) -> None:
+    if not targets:
+        raise constraints.EventInvalid(
+            [rules.Problem(field="targets", reason="name at least one meter or charger")]
+        )
+    sites = eligibility.targeted_sites(program_id=program.pk, targets=targets)
+    unknown = sorted(target for target, found in sites.items() if not found)
+    if unknown:
+        raise constraints.EventInvalid(
+            [
+                rules.Problem(
+                    field="targets",
+                    reason=f"no meter or charger enrolled in {program.code}: " + ", ".join(unknown),
+                )
+            ]
+        )
+
+
 def create_event(
-    *, program: Program, terms: EventTerms, created_by: User | None, now: datetime
+    *,
+    program: Program,
+    terms: EventTerms,
+    created_by: User | None,
+    now: datetime,
+    targets: frozenset[str] | None = None,
 ) -> DispatchEvent:
     """Return a new event and an offer for each eligible enrollment.
 
-    Raises EventInvalid (naming every field the program's rules refuse).
+    `targets` (meter ids or charger ids, as OpenADR targets them) restrict the offers to
+    the eligible enrollments at the sites they name; None offers to every eligible one.
+    Raises EventInvalid (naming every field the program's rules refuse, and any target
+    naming no site enrolled in the program: a typo must not silently offer to nobody).
     """
     in_force = constraints.check(program=program, window=_window(terms), now=now)
+    if targets is not None:
+        _check_targets(program=program, targets=targets)
     with transaction.atomic():
         event = DispatchEvent.objects.create(
             program=program,
@@ -142,7 +171,9 @@ def create_event(
             created_at=now,
             modified_at=now,
         )
-        for found in eligibility.eligible_enrollments(event=event, in_force=in_force):
+        for found in eligibility.eligible_enrollments(
+            event=event, in_force=in_force, targets=targets
+        ):
             offer = Offer(
                 event=event,
                 enrollment=found.enrollment,

@@ -12,7 +12,7 @@ from accounts import queries as account_queries
 from accounts.models import Enrollment, Participant, Program, User
 from settlement.errors import NotFound
 from settlement.ledger.models import LedgerAccount
-from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod
+from settlement.payouts.models import BankPayoutFailure, Payout, PayoutAccount, PayoutMethod
 from settlement.rating.money import to_cents
 from settlement.statements.models import Statement
 
@@ -45,6 +45,14 @@ def plain_requirements(codes: list[str] | tuple[str, ...]) -> list[str]:
     return words
 
 
+# What an owner whose bank returned a payout should do; the page and the email say the same.
+BANK_FAILURE_NEXT_STEP = (
+    "The money is still in your Stripe balance: nothing is lost and nothing is owed again "
+    "here. Please update your bank details through the secure Stripe page (Payouts, "
+    '"Update your bank details"), and Stripe pays it out again.'
+)
+
+
 def format_cents(cents: int, currency: str) -> str:
     """Return an amount for people: `$12.34` for USD, `12.34 EUR` otherwise."""
     amount = (Decimal(cents) / 100).quantize(Decimal("0.01"))
@@ -64,6 +72,13 @@ def access_participant_for_payouts(*, user: User, participant_id: int) -> Partic
     if participant is None:
         raise NotFound("No such participant.")
     return participant
+
+
+def open_bank_payout_failures(*, participant: Participant) -> QuerySet[BankPayoutFailure]:
+    """Return the participant's bank payout failures not yet followed by a paid bank payout."""
+    return BankPayoutFailure.objects.filter(
+        participant=participant, resolved_at__isnull=True
+    ).order_by("-failed_at", "-pk")
 
 
 def payouts_visible_to(*, user: User) -> QuerySet[Payout]:
@@ -174,7 +189,8 @@ def next_step(*, payout: Payout) -> str:
             "once the problem is fixed."
         ),
         Payout.Status.RETURNED: (
-            "The amount is on your balance again; please check your payout account details."
+            "The transfer was reversed and the amount is on your balance again; it will be "
+            "paid with the next payout."
         ),
     }
     if payout.method == PayoutMethod.MANUAL and payout.status == Payout.Status.PENDING:

@@ -27,6 +27,10 @@ class LivemodeMismatch(DomainError):
 Handler = Callable[[dict[str, Any], datetime], None]
 
 
+def _created(event: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(int(event["created"]), tz=UTC)
+
+
 def _account_updated(event: dict[str, Any], now: datetime) -> None:
     account = gateway.account_from_event_object(event["data"]["object"])
     onboarding.apply_account_state(
@@ -51,20 +55,24 @@ def _transfer_reversed(event: dict[str, Any], now: datetime) -> None:
 
 def _payout_failed(event: dict[str, Any], now: datetime) -> None:
     payout = event["data"]["object"]
-    operations.record_bank_return(
+    operations.record_bank_payout_failure(
         stripe_account_id=str(event.get("account") or ""),
         stripe_payout_id=str(payout["id"]),
         cents=gateway.ledger_cents(amount=payout["amount"]),
         currency=str(payout["currency"]),
-        reason=str(payout.get("failure_message") or payout.get("failure_code") or "returned"),
+        failure_code=str(payout.get("failure_code") or ""),
+        failure_message=str(payout.get("failure_message") or ""),
+        failed_at=_created(event),
         now=now,
     )
 
 
 def _payout_paid(event: dict[str, Any], now: datetime) -> None:
-    # The bank payout of a connected account went through: our payouts were final when the
-    # transfer was made, so there is nothing to change; the event is kept as a record.
-    return
+    # Our payouts were final when the transfer was made, so no money moves; a bank payout
+    # that went through only clears the owner's earlier bank failures.
+    operations.record_bank_payout_paid(
+        stripe_account_id=str(event.get("account") or ""), paid_at=_created(event), now=now
+    )
 
 
 HANDLERS: dict[str, Handler] = {

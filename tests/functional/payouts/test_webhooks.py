@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from settlement.ledger import queries as ledger_queries
 from settlement.payouts import operations
-from settlement.payouts.models import Payout, PayoutAccount, WebhookEvent
+from settlement.payouts.models import (
+    BankPayoutFailure,
+    Payout,
+    PayoutAccount,
+    PayoutReturn,
+    WebhookEvent,
+)
 from tests.fakes.fixtures import TEST_KEY, WEBHOOK_SECRET, signed_headers
 from tests.functional.payouts.conftest import NOW
 
@@ -186,26 +192,77 @@ def test_an_older_account_snapshot_arriving_late_does_not_overwrite_a_newer_one(
     assert account.payouts_enabled is True
 
 
-def test_a_bank_return_puts_the_amount_back_and_tells_the_owner(connected, fake_stripe):
-    ana = connected("ana@example.com", cents=3_000)
-    operations.run_payouts(now=NOW)
-    account = PayoutAccount.objects.get(participant=ana)
-    payload = event(
+def bank_payout_failed(account_id, cents, *, payout_id, event_id):
+    return event(
         "payout.failed",
         {
-            "id": "po_1",
+            "id": payout_id,
             "object": "payout",
-            "amount": 3_000,
+            "amount": cents,
             "currency": "usd",
+            "failure_code": "account_closed",
             "failure_message": "The bank account has been closed.",
         },
-        event_id="evt_po",
-        account=account.stripe_account_id,
+        event_id=event_id,
+        account=account_id,
+    )
+
+
+def test_a_bank_return_of_any_amount_makes_nothing_payable_and_pays_nothing_again(
+    connected, fake_stripe
+):
+    ana = connected("ana@example.com", cents=8_232)
+    operations.run_payouts(now=NOW)
+    account = PayoutAccount.objects.get(participant=ana)
+    payload = bank_payout_failed(
+        account.stripe_account_id, 5_000_000, payout_id="po_huge", event_id="evt_po_huge"
     )
 
     response = post(payload, **signed_headers(payload))
+    operations.run_payouts(now=NOW)
 
     assert response.status_code == 200
-    assert ledger_queries.participant_payable_cents(participant=ana, currency="USD") == 3_000
-    assert Payout.objects.get(participant=ana).status == Payout.Status.RETURNED
-    assert mail.outbox[-1].subject == "$30.00 of your payout came back"
+    assert ledger_queries.participant_payable_cents(participant=ana, currency="USD") == 0
+    assert [t["amount"] for t in fake_stripe.transfers()] == [8_232]
+    assert Payout.objects.get(participant=ana).status == Payout.Status.PAID
+    assert not PayoutReturn.objects.exists()
+    failure = BankPayoutFailure.objects.get()
+    assert (failure.participant, failure.amount_cents, failure.stripe_payout_id) == (
+        ana,
+        5_000_000,
+        "po_huge",
+    )
+
+
+def test_two_bank_returns_of_a_real_payout_do_not_pay_it_twice(connected, fake_stripe):
+    ana = connected("ana@example.com", cents=3_000)
+    operations.run_payouts(now=NOW)
+    account_id = PayoutAccount.objects.get(participant=ana).stripe_account_id
+    for number in (1, 2):
+        payload = bank_payout_failed(
+            account_id, 3_000, payout_id=f"po_{number}", event_id=f"evt_po_{number}"
+        )
+        post(payload, **signed_headers(payload))
+
+    operations.run_payouts(now=NOW)
+
+    assert ledger_queries.participant_payable_cents(participant=ana, currency="USD") == 0
+    assert [t["amount"] for t in fake_stripe.transfers()] == [3_000]
+    assert BankPayoutFailure.objects.count() == 2
+
+
+def test_a_bank_return_emails_the_owner_what_to_do_once_per_stripe_payout(connected, fake_stripe):
+    ana = connected("ana@example.com", cents=3_000)
+    operations.run_payouts(now=NOW)
+    account_id = PayoutAccount.objects.get(participant=ana).stripe_account_id
+    payload = bank_payout_failed(account_id, 3_000, payout_id="po_1", event_id="evt_po_1")
+    replay = bank_payout_failed(account_id, 3_000, payout_id="po_1", event_id="evt_po_1b")
+
+    post(payload, **signed_headers(payload))
+    post(replay, **signed_headers(replay))
+
+    assert [message.subject for message in mail.outbox] == [
+        "Your bank could not receive a payout of $30.00"
+    ]
+    assert "update your bank details" in mail.outbox[0].body
+    assert BankPayoutFailure.objects.count() == 1

@@ -32,8 +32,8 @@ from settlement.ledger import booking
 from settlement.ledger import queries as ledger_queries
 from settlement.payouts import gateway, notifications, queries, tasks
 from settlement.payouts.models import (
-    Payout,
     BankPayoutFailure,
+    Payout,
     PayoutAccount,
     PayoutMethod,
     PayoutReturn,

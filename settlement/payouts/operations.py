@@ -561,9 +561,12 @@ def _record_return(
 
 @transaction.atomic
 def record_transfer_reversal(*, transfer: gateway.Transfer, now: datetime) -> PayoutReturn | None:
-    """Return the return booked for a reversed transfer (None if already booked or not ours).
+    """Return the return booked for a reversed transfer (None if nothing new or not ours).
 
-    The amount put back on payable is what was reversed since the last booked reversal.
+    Stripe's `amount_reversed` is cumulative: what is put back on payable is its increase
+    over what was booked for this transfer, and the cumulative amount counts only up to the
+    transfer's amount, so a replayed, late or inflated event can never credit more than was
+    sent. Idempotent by the cumulative amount (one return per transfer and amount).
     """
     payout = Payout.objects.select_for_update().filter(stripe_transfer_id=transfer.id).first()
     if payout is None:
@@ -574,14 +577,17 @@ def record_transfer_reversal(*, transfer: gateway.Transfer, now: datetime) -> Pa
         )["total"]
         or 0
     )
-    newly_reversed = transfer.amount_reversed_cents - booked
+    # Our payout's amount is what was transferred (confirm_transfer checked it); the
+    # event's own `amount` is not trusted over it.
+    reversed_so_far = min(transfer.amount_reversed_cents, payout.amount_cents)
+    newly_reversed = reversed_so_far - booked
     if newly_reversed <= 0:
         return None
     return _record_return(
         participant=payout.participant,
         payout=payout,
         kind=PayoutReturn.Kind.TRANSFER_REVERSED,
-        stripe_object_id=f"{transfer.id}:reversed:{transfer.amount_reversed_cents}",
+        stripe_object_id=f"{transfer.id}:reversed:{reversed_so_far}",
         cents=newly_reversed,
         currency=payout.currency,
         reason="The transfer to your payout account was reversed.",

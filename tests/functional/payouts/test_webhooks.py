@@ -266,3 +266,56 @@ def test_a_bank_return_emails_the_owner_what_to_do_once_per_stripe_payout(connec
     ]
     assert "update your bank details" in mail.outbox[0].body
     assert BankPayoutFailure.objects.count() == 1
+
+
+def reversed_transfer_event(payout, amount_reversed, *, event_id, amount=None):
+    transfer = {
+        "id": payout.stripe_transfer_id,
+        "object": "transfer",
+        "amount": amount or payout.amount_cents,
+        "amount_reversed": amount_reversed,
+        "currency": "usd",
+        "destination": payout.destination,
+        "transfer_group": payout.transfer_group,
+        "metadata": {"payout_id": str(payout.pk)},
+    }
+    return event("transfer.reversed", transfer, event_id=event_id)
+
+
+def test_a_reversal_reported_above_the_transfer_credits_back_the_transfer_only(
+    connected, fake_stripe
+):
+    ana = connected("ana@example.com", cents=5_000)
+    operations.run_payouts(now=NOW)
+    payout = Payout.objects.get(participant=ana)
+    payload = reversed_transfer_event(payout, 10_000, amount=10_000, event_id="evt_rev_twice")
+
+    post(payload, **signed_headers(payload))
+
+    assert ledger_queries.participant_payable_cents(participant=ana, currency="USD") == 5_000
+    assert list(PayoutReturn.objects.values_list("amount_cents", flat=True)) == [5_000]
+
+
+def test_cumulative_reversals_credit_each_increase_once_and_a_replay_nothing(
+    connected, fake_stripe
+):
+    ana = connected("ana@example.com", cents=5_000)
+    operations.run_payouts(now=NOW)
+    payout = Payout.objects.get(participant=ana)
+    deliveries = [
+        reversed_transfer_event(payout, 1_200, event_id="evt_rev_1"),
+        reversed_transfer_event(payout, 3_000, event_id="evt_rev_2"),
+        reversed_transfer_event(payout, 3_000, event_id="evt_rev_2_replayed_as_new"),
+        reversed_transfer_event(payout, 1_200, event_id="evt_rev_1_late"),
+    ]
+
+    for payload in deliveries:
+        post(payload, **signed_headers(payload))
+
+    assert ledger_queries.participant_payable_cents(participant=ana, currency="USD") == 3_000
+    assert list(PayoutReturn.objects.order_by("pk").values_list("amount_cents", flat=True)) == [
+        1_200,
+        1_800,
+    ]
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.PAID

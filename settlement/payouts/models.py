@@ -56,8 +56,8 @@ class PayoutAccount(models.Model):
     details_submitted = models.BooleanField(default=False)
     requirements_due = models.JSONField(default=list)
     disabled_reason = models.CharField(max_length=100, blank=True)
-    # The `created` second of the Stripe object snapshot applied last: webhooks arrive in any
-    # order, and an older snapshot must not overwrite a newer one.
+    # When Stripe was last asked for the account's state (the state stored is that answer;
+    # event snapshots are never applied, see `onboarding.sync_account`).
     state_as_of = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -32,13 +32,9 @@ def _created(event: dict[str, Any]) -> datetime:
 
 
 def _account_updated(event: dict[str, Any], now: datetime) -> None:
-    account = gateway.account_from_event_object(event["data"]["object"])
-    onboarding.apply_account_state(
-        stripe_account_id=account.id,
-        account=account,
-        now=now,
-        as_of=datetime.fromtimestamp(int(event["created"]), tz=UTC),
-    )
+    # The snapshot in the event may be older than one already applied, and `created` cannot
+    # tell (one-second resolution): the account is read again from Stripe instead.
+    onboarding.sync_account(stripe_account_id=str(event["data"]["object"]["id"]), now=now)
 
 
 def _transfer_created(event: dict[str, Any], now: datetime) -> None:
@@ -102,8 +98,10 @@ def receive_event(*, event: dict[str, Any], now: datetime) -> tuple[WebhookEvent
 
     The record and the effect commit together; a second delivery of the same event id
     changes nothing but the delivery count. A domain error in the effect is recorded as
-    FAILED with its message (a retry would fail the same way). Raises LivemodeMismatch for
-    an event whose `livemode` differs from the configured key's, after recording it.
+    FAILED with its message (a retry would fail the same way); a gateway error that may pass
+    (Stripe busy or unreachable, no key) is raised with nothing recorded, so Stripe retries.
+    Raises LivemodeMismatch for an event whose `livemode` differs from the configured key's,
+    after recording it.
     """
     livemode_ok = bool(event.get("livemode")) == gateway.expected_livemode()
     with transaction.atomic():
@@ -132,6 +130,14 @@ def receive_event(*, event: dict[str, Any], now: datetime) -> tuple[WebhookEvent
             try:
                 with transaction.atomic():
                     handler(event, now)
+            except (
+                gateway.RetryableGatewayError,
+                gateway.OutcomeUnknown,
+                gateway.GatewayNotConfigured,
+            ):
+                # Stripe could not be asked now: nothing is recorded, so the error answer
+                # makes Stripe deliver the event again later.
+                raise
             except (DomainError, KeyError, TypeError, ValueError) as error:
                 # A malformed object or a domain refusal: the same event will fail the
                 # same way, so it is recorded rather than retried forever.

@@ -1,5 +1,6 @@
 """The Stripe webhook endpoint: signature, dedupe, livemode, unknown types, effects."""
 
+import datetime as dt
 import json
 import time
 
@@ -9,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from settlement.ledger import queries as ledger_queries
-from settlement.payouts import operations
+from settlement.payouts import onboarding, operations, webhooks
 from settlement.payouts.models import (
     BankPayoutFailure,
     Payout,
@@ -68,9 +69,21 @@ def account_object(account_id, *, payouts_enabled, due=()):
     }
 
 
+def account_at_the_fake(fake_stripe, account_id, *, payouts_enabled):
+    """Put a connected account with a known id at the fake, ready or not."""
+    account = fake_stripe.fake.create_account({"type": "express", "email": "x@example.com"})
+    account["id"] = account_id
+    account["payouts_enabled"] = payouts_enabled
+    if payouts_enabled:
+        account["requirements"] |= {"currently_due": [], "past_due": [], "disabled_reason": None}
+    fake_stripe.fake.state.accounts[account_id] = account
+    return account
+
+
 @pytest.fixture
-def account(enrolled):
+def account(enrolled, fake_stripe):
     participant = enrolled("ana@example.com")
+    account_at_the_fake(fake_stripe, "acct_ana", payouts_enabled=True)
     return PayoutAccount.objects.create(
         participant=participant, stripe_account_id="acct_ana", created_at=NOW, updated_at=NOW
     )
@@ -190,6 +203,62 @@ def test_an_older_account_snapshot_arriving_late_does_not_overwrite_a_newer_one(
 
     account.refresh_from_db()
     assert account.payouts_enabled is True
+
+
+def test_ten_accounts_completed_in_the_second_of_their_stored_state_all_end_ready(
+    enrolled, fake_stripe
+):
+    participants = [enrolled(f"owner{number}@example.com") for number in range(10)]
+    for participant in participants:
+        onboarding.start_onboarding(
+            participant=participant, refresh_url="http://r", return_url="http://r", now=NOW
+        )
+    events = []
+    for account in PayoutAccount.objects.order_by("pk"):
+        fake_stripe.complete_account(account.stripe_account_id)
+        events.append(fake_stripe.state()["events"][-1])
+        # The stored state was taken half a second into the second the event names.
+        created = dt.datetime.fromtimestamp(events[-1]["created"], tz=dt.UTC)
+        PayoutAccount.objects.filter(pk=account.pk).update(
+            state_as_of=created + dt.timedelta(microseconds=500_000)
+        )
+
+    for stripe_event in events:
+        webhooks.receive_event(event=stripe_event, now=NOW)
+
+    assert list(PayoutAccount.objects.values_list("payouts_enabled", flat=True)) == [True] * 10
+
+
+def test_the_account_ends_as_stripe_says_now_whatever_order_its_events_arrive_in(
+    account, fake_stripe
+):
+    second = int(time.time())
+    ready = event(
+        obj=account_object("acct_ana", payouts_enabled=True), event_id="evt_ready", created=second
+    )
+    not_ready = event(
+        obj=account_object("acct_ana", payouts_enabled=False, due=["external_account"]),
+        event_id="evt_not_ready",
+        created=second,
+    )
+    post(not_ready, **signed_headers(not_ready))
+    post(ready, **signed_headers(ready))
+    account.refresh_from_db()
+    ready_after_both = account.payouts_enabled
+    # Stripe then disables payouts (a bank account removed); its event is delivered
+    # before a late copy of the older "ready" one, in the same second.
+    stripe_account = account_at_the_fake(fake_stripe, "acct_ana", payouts_enabled=False)
+    disabled = event(obj=stripe_account, event_id="evt_disabled", created=second)
+    late_ready = event(
+        obj=account_object("acct_ana", payouts_enabled=True), event_id="evt_late", created=second
+    )
+
+    post(disabled, **signed_headers(disabled))
+    post(late_ready, **signed_headers(late_ready))
+
+    account.refresh_from_db()
+    assert (ready_after_both, account.payouts_enabled) == (True, False)
+    assert account.requirements_due == list(stripe_account["requirements"]["currently_due"])
 
 
 def bank_payout_failed(account_id, cents, *, payout_id, event_id):

@@ -6,7 +6,6 @@ the dev server answers the fake Stripe's webhooks (each a write transaction, an
 process, again and again, creating payouts whose transfers make more webhooks.
 """
 
-import json
 import os
 import socket
 import sqlite3

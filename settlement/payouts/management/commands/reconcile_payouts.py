@@ -18,6 +18,6 @@ class Command(BaseCommand):
             raise CommandError(
                 json.dumps({"error": {"code": error.code, "message": error.message}})
             ) from error
-        print(json.dumps(report.as_dict()))
+        self.stdout.write(json.dumps(report.as_dict()))
         if report.problems:
             raise SystemExit(1)

@@ -388,3 +388,19 @@ def test_cumulative_reversals_credit_each_increase_once_and_a_replay_nothing(
     ]
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID
+
+
+def test_an_account_update_stripe_cannot_answer_now_is_left_for_stripe_to_deliver_again(
+    account, fake_stripe, settings
+):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens: the read fails
+    payload = event(obj=account_object("acct_ana", payouts_enabled=True), event_id="evt_later")
+
+    failed = post(payload, **signed_headers(payload))
+    settings.STRIPE_API_BASE = fake_stripe.url
+    delivered_again = post(payload, **signed_headers(payload))
+
+    assert (failed.status_code, delivered_again.status_code) == (502, 200)
+    assert delivered_again.json()["duplicate"] is False
+    account.refresh_from_db()
+    assert account.payouts_enabled is True

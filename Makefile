@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgres check lint format typecheck layers migrations-check \
-        worker beat bench browser-deps clean fake-stripe chaos mutation fuzz oadr-client
+        worker beat bench browser-deps clean fake-stripe chaos mutation fuzz oadr-client simulate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -118,3 +118,12 @@ mutation: install
 	rm -rf mutants
 	RATING_MAX_EXAMPLES=10 $(BIN)/mutmut run --max-children 2 > /dev/null
 	$(BIN)/mutmut results --all true | $(BIN)/python bench/mutation_score.py
+
+# The money lifecycle simulation (tests/functional/payouts/test_money_simulation.py) for
+# longer than CI runs it: seeded, so a failure replays; prints steps, sequences, seconds.
+SIMULATION_EXAMPLES ?= 200
+SIMULATION_STEPS ?= 50
+simulate: install
+	SIMULATION_EXAMPLES=$(SIMULATION_EXAMPLES) SIMULATION_STEPS=$(SIMULATION_STEPS) \
+	  $(BIN)/pytest tests/functional/payouts/test_money_simulation.py -s -q -p no:logging \
+	  --timeout=0

@@ -136,6 +136,17 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The dev server, a command and a webhook write at once. IMMEDIATE takes the write lock
+    # when a transaction begins, so a transaction never has to upgrade a read lock (which
+    # SQLite refuses at once, busy timeout or not, with "database is locked"); WAL lets
+    # readers go on beside the one writer; the busy timeout makes a writer wait its turn.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=20000; PRAGMA synchronous=NORMAL"
+        ),
+    }
 if os.environ.get("DATABASE_TEST_NAME"):
     # CI points its Celery worker at this name so the worker sees what the tests commit.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}

@@ -211,19 +211,19 @@ def book_payout_failed(
     )
 
 
-def book_payout_returned(
+def book_transfer_reversed(
     *,
     return_id: int,
     participant: Participant,
     currency: str,
     cents: int,
-    return_kind: str,
     stripe_object_id: str,
     now: datetime,
 ) -> JournalEntry:
-    """Return the entry for money that came back (a reversed transfer, a bank return).
+    """Return the entry for a transfer reversal: the money came back to the platform.
 
-    Cash -> participant payable, once per return: the participant is owed it again.
+    Cash -> participant payable, once per return: the participant is owed it again. A bank
+    return on a connected account books nothing (the money stays in their Stripe balance).
     """
     return _post(
         kind=JournalEntry.Kind.PAYOUT_REVERSED,
@@ -233,6 +233,6 @@ def book_payout_returned(
         debit=_provider_cash(currency=currency, now=now),
         credit=_payable(participant, currency, now),
         cents=cents,
-        memo=f"{return_kind} {stripe_object_id}",
+        memo=f"transfer reversed {stripe_object_id}",
         now=now,
     )

@@ -5,6 +5,8 @@ a participant is owed (payable), what they owe (receivable), what is on its way 
 (in transit).
 """
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import TypedDict
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -86,6 +88,67 @@ def posted_cents_for_source(*, source_type: str, source_id: str, account_kind: s
         account__kind=account_kind,
     ).aggregate(total=Coalesce(Sum("amount_cents"), Value(0)))["total"]
     return int(total)
+
+
+@dataclass(frozen=True)
+class MoneyOut:
+    """What the ledger says went out to one participant in one currency, in cents."""
+
+    participant_id: int
+    currency: str
+    # Payouts confirmed (a Stripe transfer, a confirmed bill-credit file or manual payment).
+    paid_cents: int
+    # Payouts on their way: out of payable, not yet confirmed or failed.
+    in_transit_cents: int
+    # What the participant owed back (negative statements) and a payout netted.
+    netted_receivable_cents: int
+
+
+def money_out() -> dict[tuple[int, str], MoneyOut]:
+    """Return per (participant id, currency) what the ledger says was paid, sent and netted.
+
+    Every participant with a payout or a netted receivable is listed. Reversals are left to
+    the payouts, which know which booked return really brought money back.
+    """
+    sums: dict[tuple[int, str], dict[tuple[str, str], int]] = defaultdict(dict)
+    rows = (
+        Posting.objects.filter(
+            account__participant__isnull=False,
+            account__kind__in=[
+                LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
+                LedgerAccount.Kind.PARTICIPANT_RECEIVABLE,
+            ],
+            entry__kind__in=[
+                JournalEntry.Kind.PAYOUT_SENT,
+                JournalEntry.Kind.PAYOUT_PAID,
+                JournalEntry.Kind.PAYOUT_FAILED,
+                JournalEntry.Kind.RECEIVABLE_OFFSET,
+            ],
+        )
+        .values_list("account__participant_id", "account__currency", "account__kind", "entry__kind")
+        .annotate(total=Sum("amount_cents"))
+        .order_by()
+    )
+    for participant_id, currency, account_kind, entry_kind, total in rows:
+        sums[(int(participant_id), str(currency))][(account_kind, entry_kind)] = int(total)
+    found = {}
+    for (participant_id, currency), by_kind in sorted(sums.items()):
+        in_transit = LedgerAccount.Kind.PAYOUTS_IN_TRANSIT
+        # Signs: in transit is credited when a payout is sent and debited when it is paid or
+        # failed; netting credits receivable.
+        found[(participant_id, currency)] = MoneyOut(
+            participant_id=participant_id,
+            currency=currency,
+            paid_cents=by_kind.get((in_transit, JournalEntry.Kind.PAYOUT_PAID), 0),
+            in_transit_cents=-sum(
+                cents for (account, _), cents in by_kind.items() if account == in_transit
+            ),
+            netted_receivable_cents=-by_kind.get(
+                (LedgerAccount.Kind.PARTICIPANT_RECEIVABLE, JournalEntry.Kind.RECEIVABLE_OFFSET),
+                0,
+            ),
+        )
+    return found
 
 
 def violations() -> list[Violation]:

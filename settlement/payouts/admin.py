@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from settlement.payouts.models import (
+    BankPayoutFailure,
     BillCreditFile,
     Payout,
     PayoutAccount,
@@ -52,3 +53,9 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 @admin.register(BillCreditFile)
 class BillCreditFileAdmin(ReadOnlyAdmin):
     list_display = ("pk", "program", "period", "status", "rows", "total_cents")
+
+
+@admin.register(BankPayoutFailure)
+class BankPayoutFailureAdmin(ReadOnlyAdmin):
+    list_display = ("stripe_payout_id", "participant", "amount_cents", "currency", "failed_at")
+    list_filter = ("resolved_at",)

@@ -176,11 +176,6 @@ def _account(obj: Any) -> ConnectedAccount:
     )
 
 
-def account_from_event_object(obj: dict[str, Any]) -> ConnectedAccount:
-    """Return the account snapshot carried by an `account.updated` event."""
-    return _account(obj)
-
-
 def _transfer(obj: Any) -> Transfer:
     obj = _plain(obj)
     metadata = obj.get("metadata") or {}

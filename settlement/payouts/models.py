@@ -56,8 +56,8 @@ class PayoutAccount(models.Model):
     details_submitted = models.BooleanField(default=False)
     requirements_due = models.JSONField(default=list)
     disabled_reason = models.CharField(max_length=100, blank=True)
-    # The `created` second of the Stripe object snapshot applied last: webhooks arrive in any
-    # order, and an older snapshot must not overwrite a newer one.
+    # When Stripe was last asked for the account's state (the state stored is that answer;
+    # event snapshots are never applied, see `onboarding.sync_account`).
     state_as_of = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -153,10 +153,12 @@ class Payout(models.Model):
 
 
 class PayoutReturn(models.Model):
-    """Money that came back after a payout was paid: a transfer reversal or a bank return."""
+    """Money that came back to the platform after a payout was paid: a transfer reversal."""
 
     class Kind(models.TextChoices):
         TRANSFER_REVERSED = "TRANSFER_REVERSED", "Transfer reversed"
+        # No longer created: a bank return moves nothing (see BankPayoutFailure); kept so
+        # that rows recorded before issue 17 still read.
         BANK_RETURN = "BANK_RETURN", "Returned by the bank"
 
     participant = models.ForeignKey(
@@ -182,6 +184,34 @@ class PayoutReturn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.stripe_object_id}"
+
+
+class BankPayoutFailure(models.Model):
+    """A bank payout from a participant's Stripe balance that their bank returned.
+
+    Recorded for the owner to see and act on, never booked: the money stays in the
+    participant's Stripe balance and Stripe pays it out again once the bank details are
+    fixed, so nothing becomes payable again on our side (DOMAIN.md section 8).
+    """
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="bank_payout_failures"
+    )
+    stripe_account_id = models.CharField(max_length=64)
+    # Stripe's payout on the connected account: one row however often it is reported.
+    stripe_payout_id = models.CharField(max_length=255, unique=True)
+    amount_cents = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.TextField(blank=True)
+    # Stripe's `created` of the event that reported it: a later `payout.paid` on the same
+    # account (by that clock) shows the bank details work again.
+    failed_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"bank payout {self.stripe_payout_id} failed on {self.stripe_account_id}"
 
 
 class WebhookEvent(models.Model):

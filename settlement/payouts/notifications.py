@@ -4,7 +4,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from settlement.payouts import queries
-from settlement.payouts.models import Payout, PayoutReturn
+from settlement.payouts.models import BankPayoutFailure, Payout, PayoutReturn
 
 
 def _recipients(participant_id: int) -> list[str]:
@@ -33,7 +33,7 @@ def payout_failed(*, payout: Payout) -> None:
 
 
 def money_returned(*, payout_return: PayoutReturn) -> None:
-    """Email the participant that money came back and is owed to them again."""
+    """Email the participant that a transfer was reversed and the amount is owed again."""
     amount = queries.format_cents(payout_return.amount_cents, payout_return.currency)
     _send_after_commit(
         participant_id=payout_return.participant_id,
@@ -42,5 +42,20 @@ def money_returned(*, payout_return: PayoutReturn) -> None:
             f"{amount} of a payout to you came back: {payout_return.reason}\n\n"
             "The amount is on your balance again and will be paid with your next payout. "
             "Please check your payout account details in the portal.\n"
+        ),
+    )
+
+
+def bank_payout_failed(*, failure: BankPayoutFailure) -> None:
+    """Email the participant that their bank returned a payout, and what to do about it."""
+    amount = queries.format_cents(failure.amount_cents, failure.currency)
+    reason = failure.failure_message or failure.failure_code or "no reason given"
+    _send_after_commit(
+        participant_id=failure.participant_id,
+        subject=f"Your bank could not receive a payout of {amount}",
+        body=(
+            f"Stripe tried to pay {amount} from your Stripe balance to your bank, and the bank "
+            f"returned it: {reason}\n\n"
+            f"{queries.BANK_FAILURE_NEXT_STEP}\n"
         ),
     )

@@ -25,10 +25,7 @@ def _store_account(
     )
     return (
         apply_account_state(
-            stripe_account_id=payout_account.stripe_account_id,
-            account=account,
-            now=now,
-            as_of=now,
+            stripe_account_id=payout_account.stripe_account_id, account=account, now=now
         )
         or payout_account
     )
@@ -60,34 +57,43 @@ def refresh_account(*, participant: Participant, now: datetime) -> PayoutAccount
     """Return the participant's payout account after asking Stripe for its current state.
 
     Used when the owner comes back from onboarding, before the webhook may have arrived.
+    Raises gateway errors.
     """
     payout_account = PayoutAccount.objects.filter(participant=participant).first()
     if payout_account is None:
         return None
-    account = gateway.retrieve_account(account_id=payout_account.stripe_account_id)
-    return (
-        apply_account_state(
-            stripe_account_id=payout_account.stripe_account_id,
-            account=account,
-            now=now,
-            as_of=now,
-        )
-        or payout_account
+    return sync_account(stripe_account_id=payout_account.stripe_account_id, now=now)
+
+
+@transaction.atomic
+def sync_account(*, stripe_account_id: str, now: datetime) -> PayoutAccount | None:
+    """Return the payout account set to what Stripe says about it now (None if not ours).
+
+    Every `account.updated` lands here instead of applying the snapshot it carries: events
+    arrive in any order and their `created` has one-second resolution, so no event can say
+    whether it is newer than the state stored. The account's row is locked before Stripe is
+    asked, so of two concurrent reads the later one is also the one written last, and the
+    stored state is always Stripe's latest. Raises gateway errors.
+    """
+    locked = (
+        PayoutAccount.objects.select_for_update()
+        .filter(stripe_account_id=stripe_account_id)
+        .first()
     )
+    if locked is None:
+        return None
+    account = gateway.retrieve_account(account_id=stripe_account_id)
+    return apply_account_state(stripe_account_id=stripe_account_id, account=account, now=now)
 
 
 @transaction.atomic
 def apply_account_state(
-    *,
-    stripe_account_id: str,
-    account: gateway.ConnectedAccount,
-    now: datetime,
-    as_of: datetime,
+    *, stripe_account_id: str, account: gateway.ConnectedAccount, now: datetime
 ) -> PayoutAccount | None:
-    """Return the payout account updated with a snapshot from Stripe, or None if unknown.
+    """Return the payout account updated with a state Stripe has just answered, or None.
 
-    `as_of` is when Stripe took the snapshot (an event's `created`, or the time we asked).
-    A snapshot older than the one applied last is ignored: webhooks arrive in any order.
+    Only a fresh answer from Stripe (a creation or a read) is applied, never the snapshot
+    in an event, so the state written last is the latest.
     """
     payout_account = (
         PayoutAccount.objects.select_for_update()
@@ -96,13 +102,11 @@ def apply_account_state(
     )
     if payout_account is None:
         return None
-    if payout_account.state_as_of is not None and as_of < payout_account.state_as_of:
-        return payout_account
     payout_account.payouts_enabled = account.payouts_enabled
     payout_account.details_submitted = account.details_submitted
     payout_account.requirements_due = list(account.requirements_due)
     payout_account.disabled_reason = account.disabled_reason
-    payout_account.state_as_of = as_of
+    payout_account.state_as_of = now
     payout_account.updated_at = now
     payout_account.save()
     return payout_account

@@ -1,4 +1,4 @@
-"""Writes for payouts: create from ledger balances, send exactly once, reconcile, return.
+"""Writes for payouts: create from ledger balances, send exactly once, reconcile, reverse.
 
 The exactly-once argument, step by step:
 
@@ -32,6 +32,7 @@ from settlement.ledger import booking
 from settlement.ledger import queries as ledger_queries
 from settlement.payouts import gateway, notifications, queries, tasks
 from settlement.payouts.models import (
+    BankPayoutFailure,
     Payout,
     PayoutAccount,
     PayoutMethod,
@@ -538,12 +539,11 @@ def _record_return(
         reason=reason,
         created_at=now,
     )
-    booking.book_payout_returned(
+    booking.book_transfer_reversed(
         return_id=returned.pk,
         participant=participant,
         currency=currency,
         cents=cents,
-        return_kind=kind,
         stripe_object_id=stripe_object_id,
         now=now,
     )
@@ -561,9 +561,12 @@ def _record_return(
 
 @transaction.atomic
 def record_transfer_reversal(*, transfer: gateway.Transfer, now: datetime) -> PayoutReturn | None:
-    """Return the return booked for a reversed transfer (None if already booked or not ours).
+    """Return the return booked for a reversed transfer (None if nothing new or not ours).
 
-    The amount put back on payable is what was reversed since the last booked reversal.
+    Stripe's `amount_reversed` is cumulative: what is put back on payable is its increase
+    over what was booked for this transfer, and the cumulative amount counts only up to the
+    transfer's amount, so a replayed, late or inflated event can never credit more than was
+    sent. Idempotent by the cumulative amount (one return per transfer and amount).
     """
     payout = Payout.objects.select_for_update().filter(stripe_transfer_id=transfer.id).first()
     if payout is None:
@@ -574,14 +577,17 @@ def record_transfer_reversal(*, transfer: gateway.Transfer, now: datetime) -> Pa
         )["total"]
         or 0
     )
-    newly_reversed = transfer.amount_reversed_cents - booked
+    # Our payout's amount is what was transferred (confirm_transfer checked it); the
+    # event's own `amount` is not trusted over it.
+    reversed_so_far = min(transfer.amount_reversed_cents, payout.amount_cents)
+    newly_reversed = reversed_so_far - booked
     if newly_reversed <= 0:
         return None
     return _record_return(
         participant=payout.participant,
         payout=payout,
         kind=PayoutReturn.Kind.TRANSFER_REVERSED,
-        stripe_object_id=f"{transfer.id}:reversed:{transfer.amount_reversed_cents}",
+        stripe_object_id=f"{transfer.id}:reversed:{reversed_so_far}",
         cents=newly_reversed,
         currency=payout.currency,
         reason="The transfer to your payout account was reversed.",
@@ -589,37 +595,54 @@ def record_transfer_reversal(*, transfer: gateway.Transfer, now: datetime) -> Pa
     )
 
 
+# -- bank payouts on connected accounts (nothing moves on our side) ---
+
+
 @transaction.atomic
-def record_bank_return(
+def record_bank_payout_failure(
     *,
     stripe_account_id: str,
     stripe_payout_id: str,
     cents: int,
     currency: str,
-    reason: str,
+    failure_code: str,
+    failure_message: str,
+    failed_at: datetime,
     now: datetime,
-) -> PayoutReturn | None:
-    """Return the return booked for a bank payout that failed on a connected account.
+) -> BankPayoutFailure | None:
+    """Return the failure recorded for a connected account's bank payout (None if not ours).
 
-    The amount goes back on the participant's payable balance; the latest paid payout to
-    that account is linked and, when fully covered, marked RETURNED.
+    Books nothing: the money is still in the participant's Stripe balance and Stripe pays it
+    out again once the bank details are fixed; crediting it here would pay it twice. The
+    owner is emailed once per Stripe payout (a replay under another event id finds the row).
     """
     account = PayoutAccount.objects.filter(stripe_account_id=stripe_account_id).first()
     if account is None:
         return None
-    payout = (
-        Payout.objects.select_for_update()
-        .filter(destination=stripe_account_id, status=Payout.Status.PAID, currency=currency.upper())
-        .order_by("-paid_at", "-pk")
-        .first()
+    failure, created = BankPayoutFailure.objects.get_or_create(
+        stripe_payout_id=stripe_payout_id,
+        defaults={
+            "participant": account.participant,
+            "stripe_account_id": stripe_account_id,
+            "amount_cents": cents,
+            "currency": currency.upper(),
+            "failure_code": failure_code[:100],
+            "failure_message": failure_message,
+            "failed_at": failed_at,
+            "created_at": now,
+        },
     )
-    return _record_return(
-        participant=account.participant,
-        payout=payout,
-        kind=PayoutReturn.Kind.BANK_RETURN,
-        stripe_object_id=stripe_payout_id,
-        cents=cents,
-        currency=currency.upper(),
-        reason=reason,
-        now=now,
-    )
+    if created:
+        notifications.bank_payout_failed(failure=failure)
+    return failure
+
+
+@transaction.atomic
+def record_bank_payout_paid(*, stripe_account_id: str, paid_at: datetime, now: datetime) -> int:
+    """Return how many earlier bank payout failures of the account a paid payout resolves.
+
+    A payout that reached the bank after a failure shows the bank details work again.
+    """
+    return BankPayoutFailure.objects.filter(
+        stripe_account_id=stripe_account_id, resolved_at__isnull=True, failed_at__lte=paid_at
+    ).update(resolved_at=now)

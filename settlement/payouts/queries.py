@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from accounts import access
 from accounts import queries as account_queries
@@ -13,7 +13,13 @@ from accounts.models import Enrollment, Participant, Program, User
 from settlement import bounds, formatting
 from settlement.errors import NotFound
 from settlement.ledger.models import LedgerAccount
-from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod
+from settlement.payouts.models import (
+    BankPayoutFailure,
+    Payout,
+    PayoutAccount,
+    PayoutMethod,
+    PayoutReturn,
+)
 from settlement.rating.money import to_cents
 from settlement.statements.models import Statement
 
@@ -46,6 +52,14 @@ def plain_requirements(codes: list[str] | tuple[str, ...]) -> list[str]:
     return words
 
 
+# What an owner whose bank returned a payout should do; the page and the email say the same.
+BANK_FAILURE_NEXT_STEP = (
+    "The money is still in your Stripe balance: nothing is lost and nothing is owed again "
+    "here. Please update your bank details through the secure Stripe page (Payouts, "
+    '"Update your bank details"), and Stripe pays it out again.'
+)
+
+
 def format_cents(cents: int, currency: str) -> str:
     """Return an amount for people through the one formatter: `$12.34`, `€12.34`."""
     return formatting.money_cents(cents=cents, currency=currency)
@@ -54,6 +68,13 @@ def format_cents(cents: int, currency: str) -> str:
 def participants_for_payouts(*, user: User) -> QuerySet[Participant]:
     """Return the participants whose payouts `user` may see and manage (owners, managers)."""
     return access.participants_acted_for(user=user)
+
+
+def open_bank_payout_failures(*, participant: Participant) -> QuerySet[BankPayoutFailure]:
+    """Return the participant's bank payout failures not yet followed by a paid bank payout."""
+    return BankPayoutFailure.objects.filter(
+        participant=participant, resolved_at__isnull=True
+    ).order_by("-failed_at", "-pk")
 
 
 def payouts_visible_to(*, user: User) -> QuerySet[Payout]:
@@ -164,7 +185,8 @@ def next_step(*, payout: Payout) -> str:
             "once the problem is fixed."
         ),
         Payout.Status.RETURNED: (
-            "The amount is on your balance again; please check your payout account details."
+            "The transfer was reversed and the amount is on your balance again; it will be "
+            "paid with the next payout."
         ),
     }
     if payout.method == PayoutMethod.MANUAL and payout.status == Payout.Status.PENDING:
@@ -203,22 +225,37 @@ class TaxTotal:
 
 
 def tax_totals(*, year: int) -> list[TaxTotal]:
-    """Return per participant, tax form and currency the money paid in `year` (UTC payout date).
+    """Return per participant, tax form and currency the money paid in `year` (UTC dates).
 
-    Paid means PAID or later RETURNED payouts, less what came back in the same year.
+    Paid means payouts paid in the year (PAID, or RETURNED since), less what transfer
+    reversals brought back in the year, whichever year the payout was. A bank payout that
+    failed on the participant's account changes nothing: the money stayed theirs.
     """
     totals: dict[tuple[int, str, str], int] = defaultdict(int)
     names: dict[int, tuple[str, str]] = {}
+
+    def form_of(payout: Payout) -> str:
+        settings_row = getattr(payout.program, "payout_settings", None)
+        return str(settings_row.tax_form) if settings_row else "1099-MISC"
+
     paid = Payout.objects.filter(
         status__in=[Payout.Status.PAID, Payout.Status.RETURNED], paid_at__year=year
     ).select_related("participant", "program__payout_settings")
     for payout in paid:
-        settings_row = getattr(payout.program, "payout_settings", None)
-        form = settings_row.tax_form if settings_row else "1099-MISC"
-        totals[(payout.participant_id, form, payout.currency)] += payout.amount_cents
+        totals[(payout.participant_id, form_of(payout), payout.currency)] += payout.amount_cents
         names[payout.participant_id] = (payout.participant.name, payout.participant.email)
-        for returned in payout.returns.filter(created_at__year=year):
-            totals[(payout.participant_id, form, payout.currency)] -= returned.amount_cents
+    # Filtered before it is annotated, the sum counts only the year's reversals.
+    reversed_in_year = (
+        Payout.objects.filter(
+            returns__kind=PayoutReturn.Kind.TRANSFER_REVERSED, returns__created_at__year=year
+        )
+        .annotate(reversed_cents=Sum("returns__amount_cents"))
+        .select_related("participant", "program__payout_settings")
+    )
+    for payout in reversed_in_year:
+        key = (payout.participant_id, form_of(payout), payout.currency)
+        totals[key] -= int(payout.reversed_cents)
+        names[payout.participant_id] = (payout.participant.name, payout.participant.email)
     return [
         TaxTotal(pid, names[pid][0], names[pid][1], form, currency, cents)
         for (pid, form, currency), cents in sorted(totals.items())

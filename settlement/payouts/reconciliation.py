@@ -1,4 +1,9 @@
-"""Ledger against gateway: every Stripe payout matches exactly one transfer, to the cent."""
+"""Ledger against gateway: every Stripe payout matches exactly one transfer, to the cent.
+
+Reversals too: what Stripe reversed of a transfer (capped at the transfer) is what was
+booked back. And the money the gateway says went to each participant, less reversals, plus
+their confirmed bill-credit and manual payouts, never exceeds what was released to them.
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -7,7 +12,8 @@ from django.db.models import Sum
 
 from settlement.ledger.models import JournalEntry, LedgerAccount, Posting
 from settlement.payouts import gateway
-from settlement.payouts.models import Payout, PayoutMethod
+from settlement.payouts.models import Payout, PayoutMethod, PayoutReturn
+from settlement.statements.review import integrity
 
 
 @dataclass
@@ -20,6 +26,8 @@ class Report:
     transfers: int = 0
     gateway_cents: int = 0
     ledger_cents: int = 0
+    gateway_reversed_cents: int = 0
+    ledger_reversed_cents: int = 0
     problems: list[dict[str, object]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -30,7 +38,11 @@ class Report:
             "in_flight": self.in_flight,
             "gateway_cents": self.gateway_cents,
             "ledger_cents": self.ledger_cents,
-            "balanced": not self.problems and self.gateway_cents == self.ledger_cents,
+            "gateway_reversed_cents": self.gateway_reversed_cents,
+            "ledger_reversed_cents": self.ledger_reversed_cents,
+            "balanced": not self.problems
+            and self.gateway_cents == self.ledger_cents
+            and self.gateway_reversed_cents == self.ledger_reversed_cents,
             "problems": self.problems,
         }
 
@@ -52,6 +64,81 @@ def ledger_transferred_cents() -> int:
     return -int(total or 0)
 
 
+def ledger_reversed_cents() -> int:
+    """Return what the ledger says reversals brought back to provider cash."""
+    total = Posting.objects.filter(
+        entry__kind=JournalEntry.Kind.PAYOUT_REVERSED,
+        account__kind=LedgerAccount.Kind.PROVIDER_CASH,
+    ).aggregate(total=Sum("amount_cents"))["total"]
+    return int(total or 0)
+
+
+def _reversal_problem(payout: Payout, transfer: gateway.Transfer) -> dict[str, object] | None:
+    at_stripe = min(transfer.amount_reversed_cents, transfer.amount_cents)
+    booked = (
+        payout.returns.filter(kind=PayoutReturn.Kind.TRANSFER_REVERSED).aggregate(
+            total=Sum("amount_cents")
+        )["total"]
+        or 0
+    )
+    if booked == at_stripe:
+        return None
+    return {
+        "payout": payout.pk,
+        "problem": f"transfer {transfer.id} has {at_stripe} cents reversed, {booked} booked back",
+    }
+
+
+def _sent_by_gateway(
+    transfers: list[gateway.Transfer], payouts: dict[str, Payout]
+) -> dict[tuple[int, str], int]:
+    """Return per participant what the gateway transferred less reversals, with the
+    bill-credit and manual payouts confirmed (they never pass through Stripe)."""
+    sent: dict[tuple[int, str], int] = defaultdict(int)
+    for transfer in transfers:
+        payout = payouts.get(transfer.metadata.get("payout_id", ""))
+        named = transfer.metadata.get("participant_id", "")
+        participant_id = payout.participant_id if payout else int(named) if named.isdigit() else 0
+        if participant_id:
+            sent[(participant_id, transfer.currency)] += (
+                transfer.amount_cents - transfer.amount_reversed_cents
+            )
+    for participant_id, currency, cents in (
+        Payout.objects.exclude(method=PayoutMethod.STRIPE_CONNECT)
+        .filter(status=Payout.Status.PAID)
+        .values_list("participant_id", "currency", "amount_cents")
+    ):
+        sent[(participant_id, currency)] += cents
+    return dict(sent)
+
+
+def _match(report: Report, payout: Payout, found: list[gateway.Transfer]) -> None:
+    """Add to `report` how one Stripe payout compares with the transfers made for it."""
+    if len(found) > 1:
+        report.problems.append(
+            {"payout": payout.pk, "problem": f"{len(found)} transfers for one payout"}
+        )
+    elif payout.status in (Payout.Status.PAID, Payout.Status.RETURNED):
+        if not found:
+            report.problems.append({"payout": payout.pk, "problem": "paid but no transfer"})
+        elif (found[0].id, found[0].amount_cents) != (
+            payout.stripe_transfer_id,
+            payout.amount_cents,
+        ):
+            report.problems.append(
+                {"payout": payout.pk, "problem": f"transfer {found[0].id} differs"}
+            )
+        else:
+            report.matched += 1
+            reversal = _reversal_problem(payout, found[0])
+            if reversal is not None:
+                report.problems.append(reversal)
+    elif payout.status == Payout.Status.FAILED and found:
+        report.problems.append({"payout": payout.pk, "problem": "failed but transferred"})
+    elif payout.status in Payout.OPEN_STATUSES:
+        report.in_flight += 1
+
+
 def reconcile() -> Report:
     """Return the comparison of our Stripe payouts and ledger with the platform's transfers.
 
@@ -59,38 +146,24 @@ def reconcile() -> Report:
     """
     report = Report()
     by_payout: dict[str, list[gateway.Transfer]] = defaultdict(list)
-    for transfer in gateway.all_transfers():
+    transfers = gateway.all_transfers()
+    for transfer in transfers:
         report.transfers += 1
         report.gateway_cents += transfer.amount_cents
+        report.gateway_reversed_cents += min(transfer.amount_reversed_cents, transfer.amount_cents)
         by_payout[transfer.metadata.get("payout_id", "")].append(transfer)
     payouts = Payout.objects.filter(method=PayoutMethod.STRIPE_CONNECT).order_by("pk")
+    sent = _sent_by_gateway(transfers, {str(payout.pk): payout for payout in payouts})
     for payout in payouts:
         report.payouts += 1
-        found = by_payout.pop(str(payout.pk), [])
-        if len(found) > 1:
-            report.problems.append(
-                {"payout": payout.pk, "problem": f"{len(found)} transfers for one payout"}
-            )
-        elif payout.status in (Payout.Status.PAID, Payout.Status.RETURNED):
-            if not found:
-                report.problems.append({"payout": payout.pk, "problem": "paid but no transfer"})
-            elif (found[0].id, found[0].amount_cents) != (
-                payout.stripe_transfer_id,
-                payout.amount_cents,
-            ):
-                report.problems.append(
-                    {"payout": payout.pk, "problem": f"transfer {found[0].id} differs"}
-                )
-            else:
-                report.matched += 1
-        elif payout.status == Payout.Status.FAILED and found:
-            report.problems.append({"payout": payout.pk, "problem": "failed but transferred"})
-        elif payout.status in Payout.OPEN_STATUSES:
-            report.in_flight += 1
-    for payout_ref, transfers in by_payout.items():
-        for transfer in transfers:
+        _match(report, payout, by_payout.pop(str(payout.pk), []))
+    for payout_ref, strays in by_payout.items():
+        for transfer in strays:
             report.problems.append(
                 {"transfer": transfer.id, "payout": payout_ref, "problem": "no such payout"}
             )
+    for violation in integrity.sent_within_released(sent=sent, source="Stripe's transfers"):
+        report.problems.append({"participant": violation["ref"], "problem": violation["message"]})
     report.ledger_cents = ledger_transferred_cents()
+    report.ledger_reversed_cents = ledger_reversed_cents()
     return report

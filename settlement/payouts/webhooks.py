@@ -34,14 +34,14 @@ class LivemodeMismatch(DomainError):
 Handler = Callable[[dict[str, Any], datetime], None]
 
 
+def _created(event: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(int(event["created"]), tz=UTC)
+
+
 def _account_updated(event: dict[str, Any], now: datetime) -> None:
-    account = gateway.account_from_event_object(event["data"]["object"])
-    onboarding.apply_account_state(
-        stripe_account_id=account.id,
-        account=account,
-        now=now,
-        as_of=datetime.fromtimestamp(int(event["created"]), tz=UTC),
-    )
+    # The snapshot in the event may be older than one already applied, and `created` cannot
+    # tell (one-second resolution): the account is read again from Stripe instead.
+    onboarding.sync_account(stripe_account_id=str(event["data"]["object"]["id"]), now=now)
 
 
 def _transfer_created(event: dict[str, Any], now: datetime) -> None:
@@ -58,20 +58,24 @@ def _transfer_reversed(event: dict[str, Any], now: datetime) -> None:
 
 def _payout_failed(event: dict[str, Any], now: datetime) -> None:
     payout = event["data"]["object"]
-    operations.record_bank_return(
+    operations.record_bank_payout_failure(
         stripe_account_id=str(event.get("account") or ""),
         stripe_payout_id=str(payout["id"]),
         cents=gateway.ledger_cents(amount=payout["amount"]),
         currency=str(payout["currency"]),
-        reason=str(payout.get("failure_message") or payout.get("failure_code") or "returned"),
+        failure_code=str(payout.get("failure_code") or ""),
+        failure_message=str(payout.get("failure_message") or ""),
+        failed_at=_created(event),
         now=now,
     )
 
 
 def _payout_paid(event: dict[str, Any], now: datetime) -> None:
-    # The bank payout of a connected account went through: our payouts were final when the
-    # transfer was made, so there is nothing to change; the event is kept as a record.
-    return
+    # Our payouts were final when the transfer was made, so no money moves; a bank payout
+    # that went through only clears the owner's earlier bank failures.
+    operations.record_bank_payout_paid(
+        stripe_account_id=str(event.get("account") or ""), paid_at=_created(event), now=now
+    )
 
 
 HANDLERS: dict[str, Handler] = {
@@ -102,9 +106,11 @@ def receive_event(*, event: dict[str, Any], now: datetime) -> tuple[WebhookEvent
 
     The record and the effect commit together; a second delivery of the same event id
     changes nothing but the delivery count. A domain error in the effect is recorded as
-    FAILED with its message (a retry would fail the same way). Raises WebhookMalformed for
-    an event whose values no handler can use (`webhook_shape`) and LivemodeMismatch for an
-    event whose `livemode` differs from the configured key's, each after recording it.
+    FAILED with its message (a retry would fail the same way); a gateway error that may pass
+    (Stripe busy or unreachable, no key) is raised with nothing recorded, so Stripe retries.
+    Raises WebhookMalformed for an event whose values no handler can use (`webhook_shape`)
+    and LivemodeMismatch for an event whose `livemode` differs from the configured key's,
+    each after recording it.
     """
     livemode_ok = bool(event.get("livemode")) == gateway.expected_livemode()
     malformed = webhook_shape.problem_of(event)
@@ -137,6 +143,14 @@ def receive_event(*, event: dict[str, Any], now: datetime) -> tuple[WebhookEvent
             try:
                 with transaction.atomic():
                     handler(event, now)
+            except (
+                gateway.RetryableGatewayError,
+                gateway.OutcomeUnknown,
+                gateway.GatewayNotConfigured,
+            ):
+                # Stripe could not be asked now: nothing is recorded, so the error answer
+                # makes Stripe deliver the event again later.
+                raise
             except (DomainError, KeyError, TypeError, ValueError) as error:
                 # A malformed object or a domain refusal: the same event will fail the
                 # same way, so it is recorded rather than retried forever.

@@ -39,6 +39,13 @@ def payouts(request: HttpRequest) -> HttpResponse:
             "participant": participant,
             "account": account,
             "missing": queries.plain_requirements(account.requirements_due) if account else [],
+            "bank_failures": [
+                {
+                    "failure": failure,
+                    "amount": queries.format_cents(failure.amount_cents, failure.currency),
+                }
+                for failure in queries.open_bank_payout_failures(participant=participant)
+            ],
         }
         for participant in queries.participants_for_payouts(user=user).order_by("name")
         for account in [queries.payout_account_of(participant=participant)]
@@ -58,6 +65,7 @@ def payouts(request: HttpRequest) -> HttpResponse:
         "accounts": accounts,
         "history": history,
         "stripe_configured": gateway.is_configured(),
+        "bank_failure_next_step": queries.BANK_FAILURE_NEXT_STEP,
     }
     return render(request, "portal/payouts.html", context)
 

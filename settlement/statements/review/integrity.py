@@ -1,4 +1,14 @@
-"""Invariants across statements and the ledger, for `check_ledger`."""
+"""Invariants across statements and the ledger, for `check_ledger` and `reconcile_payouts`.
+
+The one that bounds every payment: per participant and currency, money sent (payouts paid
+or on their way, less reversals) never exceeds money released (released statements with a
+positive total, less what the participant owed back and a payout netted). The bound is
+here; what was sent is counted by `payouts.integrity` (from the ledger) and
+`payouts.reconciliation` (from Stripe's transfers).
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
 
 from django.db.models import Sum
 
@@ -55,6 +65,56 @@ def _statement_violations() -> list[ledger_queries.Violation]:
     return found
 
 
+def released_cents() -> dict[tuple[int, str], int]:
+    """Return per (participant id, currency) the cents of released positive statements.
+
+    An approved statement that is not released yet is on the ledger but may not be paid;
+    a negative one is owed back and counts only once a payout has netted it (see
+    `sent_within_released`), since it is never clawed back.
+    """
+    released: dict[tuple[int, str], int] = defaultdict(int)
+    for participant_id, currency, total in Statement.objects.filter(
+        state=Statement.State.RELEASED, total__gt=0
+    ).values_list("participant_id", "currency", "total"):
+        released[(participant_id, currency)] += to_cents(total)
+    return dict(released)
+
+
+def sent_within_released(
+    *, sent: Mapping[tuple[int, str], int], source: str
+) -> list[ledger_queries.Violation]:
+    """Return a violation for each participant and currency sent more than was released.
+
+    `sent` is money sent less reversals, as `source` (the ledger, the gateway) says.
+    """
+    released = released_cents()
+    netted = {
+        key: figures.netted_receivable_cents for key, figures in ledger_queries.money_out().items()
+    }
+    found = []
+    for (participant_id, currency), sent_cents in sorted(sent.items()):
+        released_positive = released.get((participant_id, currency), 0)
+        bound = released_positive - netted.get((participant_id, currency), 0)
+        if sent_cents > bound:
+            found.append(
+                ledger_queries.Violation(
+                    check="sent_within_released",
+                    message=(
+                        f"participant {participant_id} was sent {sent_cents} {currency} cents "
+                        f"({source}, less reversals) but only {bound} were released "
+                        f"({released_positive} in released statements, less "
+                        f"{netted.get((participant_id, currency), 0)} owed back and netted): "
+                        f"{sent_cents - bound} cents too many"
+                    ),
+                    ref=f"participant:{participant_id}:{currency}",
+                )
+            )
+    return found
+
+
 def ledger_violations() -> list[ledger_queries.Violation]:
-    """Return every broken invariant of the ledger and of approved statements' postings."""
+    """Return every broken invariant of the ledger and of approved statements' postings.
+
+    Money sent against money released needs the payouts too: `payouts.integrity` adds it.
+    """
     return ledger_queries.violations() + _statement_violations()

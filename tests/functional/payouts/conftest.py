@@ -1,16 +1,15 @@
 """Participants with balances and payout accounts, for the payout tests."""
 
 import datetime as dt
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from accounts.models import Participant, Program
-from settlement.ledger import booking
 from settlement.payouts import onboarding
 from settlement.payouts.models import PayoutAccount, PayoutMethod, ProgramPayoutSettings
+from tests import released_statements
 from tests.factories import EnrollmentFactory, MembershipFactory, ProgramFactory, UserFactory
 from tests.fakes.fixtures import FakeStripeControl, fake_stripe  # noqa: F401 - a fixture
 
@@ -33,22 +32,12 @@ def program(db: None) -> Program:
 
 
 def give_balance(participant: Participant, program: Program, cents: int, ref: str) -> None:
-    """Book money owed to the participant through the booking an approved statement makes.
+    """Release `cents` to the participant: a released statement, booked as approval books it.
 
-    No statement row stands behind it: these tests are about payouts, and a released
-    statement would be linked to the payout. The statement id is derived from `ref`, so the
-    same ref books once, as the same statement would.
+    The same ref is the same statement, booked once. Released, so that what the payouts
+    send stays within what was released (the invariant `check_ledger` checks).
     """
-    booking.book_statement_approval(
-        statement_id=zlib.crc32(ref.encode()),
-        run_id=0,
-        period_start=NOW.date(),
-        program=program,
-        participant=participant,
-        currency=program.currency,
-        cents=cents,
-        now=NOW,
-    )
+    released_statements.statement(participant, program, cents, ref, now=NOW)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from settlement.ledger import queries as ledger_queries
-from settlement.payouts import operations, reconciliation
+from settlement.payouts import operations, reconciliation, webhooks
 from settlement.payouts.models import BillCreditFile, Payout, PayoutMethod
 from tests.functional.payouts.conftest import NOW, give_balance, set_method
 
@@ -112,3 +112,37 @@ def test_reconciliation_matches_ledger_and_transfers_and_flags_a_stray_transfer(
     report = reconciliation.reconcile().as_dict()
     assert report["balanced"] is False
     assert report["problems"][0]["problem"] == "no such payout"
+
+
+def test_tax_totals_and_reconciliation_count_reversals_and_not_bank_returns(
+    connected, fake_stripe, tmp_path, capsys
+):
+    ana = connected("ana@example.com", cents=5_000)
+    operations.run_payouts(now=NOW)
+    payout = Payout.objects.get(participant=ana)
+    fake_stripe.fake.reverse_transfer(payout.stripe_transfer_id, {"amount": "1200"})
+    webhooks.receive_event(event=fake_stripe.state()["events"][-1], now=NOW)
+    operations.record_bank_payout_failure(
+        stripe_account_id=payout.destination,
+        stripe_payout_id="po_bank",
+        cents=3_000,
+        currency="usd",
+        failure_code="account_closed",
+        failure_message="The bank account has been closed.",
+        failed_at=NOW,
+        now=NOW,
+    )
+    out = tmp_path / "tax.csv"
+
+    summary = run("export_tax_totals", "--year", str(NOW.year), "--output", str(out), capsys=capsys)
+    report = reconciliation.reconcile().as_dict()
+
+    # 5,000 paid less 1,200 reversed; the bank return moved nothing.
+    assert summary["total_cents"] == 3_800
+    assert out.read_text().splitlines()[1].endswith(",1099-MISC,USD,38.00")
+    assert (
+        report["gateway_cents"],
+        report["gateway_reversed_cents"],
+        report["ledger_reversed_cents"],
+        report["balanced"],
+    ) == (5_000, 1_200, 1_200, True)

@@ -4,7 +4,7 @@ import pytest
 import requests
 from django.urls import reverse
 
-from settlement.payouts import operations
+from settlement.payouts import operations, webhooks
 from settlement.payouts.models import Payout, PayoutAccount
 from tests.factories import MembershipFactory, UserFactory
 from tests.functional.payouts.conftest import NOW
@@ -87,3 +87,43 @@ def test_the_api_lists_an_owners_payouts_with_what_happens_next(connected, fake_
     [payout] = body["results"]
     assert (payout["amount_cents"], payout["currency"], payout["status"]) == (1_234, "USD", "PAID")
     assert payout["next_step"] == "Nothing: it has been paid."
+
+
+def test_a_failed_bank_payout_tells_the_owner_to_update_bank_details_until_one_is_paid(
+    connected, fake_stripe, client_for
+):
+    ana = connected("ana@example.com", cents=3_000)
+    operations.run_payouts(now=NOW)
+    account_id = PayoutAccount.objects.get(participant=ana).stripe_account_id
+    client = client_for(ana.members.get())
+    failed = {"id": "po_1", "object": "payout", "amount": 3_000, "currency": "usd"}
+    failed |= {"failure_message": "The bank account has been closed."}
+    paid = {"id": "po_2", "object": "payout", "amount": 3_000, "currency": "usd"}
+
+    webhooks.receive_event(
+        event=stripe_event("payout.failed", failed, account_id, created=100), now=NOW
+    )
+    warned = client.get(reverse("portal:payouts")).content.decode()
+    webhooks.receive_event(
+        event=stripe_event("payout.paid", paid, account_id, created=200), now=NOW
+    )
+    cleared = client.get(reverse("portal:payouts")).content.decode()
+
+    assert "Your bank could not receive a payout of $30.00" in warned
+    assert "The bank account has been closed." in warned
+    assert "still in your Stripe balance" in warned
+    assert reverse("portal:payout-connect", args=[ana.pk]) in warned
+    assert "Update your bank details" in warned
+    assert "Your bank could not receive" not in cleared
+
+
+def stripe_event(type_, obj, account_id, *, created):
+    return {
+        "id": f"evt_{type_}_{obj['id']}",
+        "object": "event",
+        "type": type_,
+        "livemode": False,
+        "created": created,
+        "account": account_id,
+        "data": {"object": obj},
+    }

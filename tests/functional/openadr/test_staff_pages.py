@@ -32,7 +32,8 @@ def test_a_program_administrator_makes_a_client_and_sees_its_secret_once(
     listed = client.get(PAGE)
 
     assert made.status_code == 200
-    assert made["Cache-Control"] == "no-store"
+    # The secret is shown once: never stored by a browser or a shared cache.
+    assert made["Cache-Control"] == "no-store, private"
     stored = OpenADRClient.objects.get(name="ven-c")
     secret = made.context["made"].client_secret
     assert secret in made.content.decode()

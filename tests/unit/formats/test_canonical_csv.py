@@ -88,9 +88,9 @@ def test_an_empty_row_meter_takes_the_callers_meter_and_another_meter_is_refused
 @pytest.mark.parametrize(
     ("cell", "reason"),
     [
-        ("1e30", "'1e30' is not an integer number of Wh"),
-        ("NaN", "'NaN' is not an integer number of Wh"),
-        ("2.5", "'2.5' is not an integer number of Wh"),
+        ("1e30", "'1e30' is not an integer number of Wh (ASCII digits)"),
+        ("NaN", "'NaN' is not an integer number of Wh (ASCII digits)"),
+        ("2.5", "'2.5' is not an integer number of Wh (ASCII digits)"),
         ("1000000000000001", "1000000000000001 Wh is beyond the plausible 1000000000000000 Wh"),
         ("9" * 400, "99999999999999999999... is not a plausible integer Wh value"),
     ],
@@ -116,7 +116,11 @@ def test_year_9999_parses_and_an_overflowing_offset_is_a_row_error():
 
     assert items[0].start == datetime(9999, 12, 31, 23, tzinfo=UTC)
     assert items[1].field == "start"
-    assert "out of the representable range" in items[1].reason
+    # The message names the bound a reading's instant must keep (issue 18, item 12).
+    assert items[1].reason == (
+        "'9999-12-31T23:30:00-05:00' is after the last instant a reading can have "
+        "(9999-12-31 23:59:59 UTC)"
+    )
 
 
 def test_a_row_without_either_energy_cell_is_reported():

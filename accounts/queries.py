@@ -3,6 +3,7 @@
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q, QuerySet
 
+from accounts import roles
 from accounts.models import Channel, Enrollment, Participant, Program, Site, User
 
 
@@ -48,6 +49,29 @@ def overlapping_exclusive_enrollments(
 def is_staff_user(*, user: User) -> bool:
     """Return whether `user` is utility staff (reviewers, approvers, administrators)."""
     return bool(user.is_active and user.is_staff)
+
+
+ADMINISTER_PROGRAM = "accounts.administer_program"
+
+
+def is_program_administrator(*, user: User) -> bool:
+    """Return whether `user` is active staff holding the program administrator's permission."""
+    return is_staff_user(user=user) and user.has_perm(ADMINISTER_PROGRAM)
+
+
+def staff_members() -> QuerySet[User]:
+    """Return every staff account by email, with its groups prefetched."""
+    return User.objects.filter(is_staff=True).prefetch_related("groups").order_by("email", "pk")
+
+
+def other_program_administrators(*, user: User) -> QuerySet[User]:
+    """Return the active staff other than `user` who administer programs (role or superuser)."""
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__name=roles.PROGRAM_ADMINISTRATOR) | Q(is_superuser=True))
+        .exclude(pk=user.pk)
+        .distinct()
+    )
 
 
 def users_awaiting_password(*, program_code: str | None = None) -> QuerySet[User]:

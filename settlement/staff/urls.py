@@ -2,12 +2,22 @@
 
 from django.urls import path
 
-from settlement.staff import events, metering, payouts, rate_preview, readings, settlement, views
+from settlement.staff import (
+    events,
+    members,
+    metering,
+    payouts,
+    rate_preview,
+    readings,
+    settlement,
+    views,
+)
 
 app_name = "staff"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("members/", members.members, name="members"),
     path("metering/uploads/", metering.uploads, name="metering-uploads"),
     path("metering/uploads/<int:upload_id>/", metering.upload_detail, name="metering-upload"),
     path("rate-preview/", rate_preview.rate_preview, name="rate-preview"),

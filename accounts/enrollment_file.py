@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from accounts import channel_kinds
 from accounts.models import Channel, Participant
 from accounts.timezones import is_valid_timezone
+from settlement.errors import DomainError
 
 COLUMNS: Final = (
     "participant_email",
@@ -37,11 +38,13 @@ MAX_FILE_BYTES: Final = 50 * 1024 * 1024
 MAX_CHARGER_KW: Final = Decimal(100000)
 
 
-class EnrollmentFileRejected(Exception):
+class EnrollmentFileRejected(DomainError):
     """The file as a whole cannot be read as an enrollment CSV."""
 
+    code = "enrollment_file_rejected"
+
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(reason, details={"field": "file"})
         self.reason = reason
 
 

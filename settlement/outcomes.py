@@ -4,8 +4,9 @@ from enum import StrEnum
 
 
 class Outcome(StrEnum):
-    """What a create-or-update call did."""
+    """What a create-or-update call did (a derived record computed again: RECOMPUTED)."""
 
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    RECOMPUTED = "recomputed"

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts import operations, roles
 from accounts.models import Participant, User
+from config.celery import app as celery_app
 from tests.clients import signed_in
 from tests.enrollment_import import IMPORTED_AT, import_owner
 from tests.factories import MembershipFactory, ParticipantFactory, UserFactory
@@ -80,6 +81,16 @@ def imported_owner(db: None, django_capture_on_commit_callbacks: Callable[..., A
             site_account="PDE-777",
             meter_id="RM-777",
         )
+
+
+@pytest.fixture
+def tasks_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run Celery tasks in this process (and a live server's threads), where the test's
+    database and fakes are; with a broker (CI) the suite's shared worker would take them.
+
+    The one way tests make tasks eager; monkeypatch puts the setting back after the test.
+    """
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture(autouse=True)

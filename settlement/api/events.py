@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts import signed_in
+from settlement.api import deliveries
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.events import operations, queries
@@ -64,19 +65,11 @@ class EventOutput(serializers.Serializer[Any]):
         return int(getattr(event, "offer_count", None) or event.offers.count())
 
 
-class ResultOutput(serializers.Serializer[Any]):
+class ResultOutput(deliveries.DeliveryOutput):
+    """One participant's answer and delivery (the delivery figures come first in the schema)."""
+
     participant_email = serializers.EmailField()
     response = serializers.CharField()
-    baseline_kwh = serializers.CharField(allow_null=True)
-    delivered_kwh = serializers.CharField(allow_null=True)
-    incremental_kwh = serializers.CharField(allow_null=True)
-    amount = serializers.CharField()
-    settleable = serializers.BooleanField()
-    reason = serializers.CharField()
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def terms_from(data: dict[str, Any], *, time_zone: str) -> operations.EventTerms:
@@ -109,7 +102,7 @@ class EventListView(APIView):
         operation_id="staff_events_create",
     )
     def post(self, request: Request) -> Response:
-        queries.require_program_administrator(user=_user(request))
+        queries.require_program_administrator(user=signed_in.signed_in_user(request))
         given = EventInput(data=request.data)
         given.is_valid(raise_exception=True)
         program = program_queries.program_by_code(code=given.validated_data["program"])
@@ -117,7 +110,7 @@ class EventListView(APIView):
         event = operations.create_event(
             program=program,
             terms=terms_from(given.validated_data, time_zone=program.timezone),
-            created_by=_user(request),
+            created_by=signed_in.signed_in_user(request),
             now=now,
         )
         return Response(
@@ -132,7 +125,9 @@ class EventDetailView(APIView):
 
     @extend_schema(responses={200: EventOutput}, operation_id="staff_events_retrieve")
     def get(self, request: Request, event_id: int) -> Response:
-        event = queries.access_event_for_staff(user=_user(request), event_id=event_id)
+        event = queries.access_event_for_staff(
+            user=signed_in.signed_in_user(request), event_id=event_id
+        )
         return Response(EventOutput(event, context={"now": timezone.now()}).data)
 
 
@@ -148,8 +143,10 @@ class EventModifyView(APIView):
         operation_id="staff_events_modify",
     )
     def post(self, request: Request, event_id: int) -> Response:
-        queries.require_program_administrator(user=_user(request))
-        event = queries.access_event_for_staff(user=_user(request), event_id=event_id)
+        queries.require_program_administrator(user=signed_in.signed_in_user(request))
+        event = queries.access_event_for_staff(
+            user=signed_in.signed_in_user(request), event_id=event_id
+        )
         # The terms only: an event stays in its program.
         given = EventTermsInput(data=request.data)
         given.is_valid(raise_exception=True)
@@ -173,8 +170,10 @@ class EventCancelView(APIView):
         operation_id="staff_events_cancel",
     )
     def post(self, request: Request, event_id: int) -> Response:
-        queries.require_program_administrator(user=_user(request))
-        event = queries.access_event_for_staff(user=_user(request), event_id=event_id)
+        queries.require_program_administrator(user=signed_in.signed_in_user(request))
+        event = queries.access_event_for_staff(
+            user=signed_in.signed_in_user(request), event_id=event_id
+        )
         now = timezone.now()
         event = operations.cancel_event(event=event, now=now)
         return Response(EventOutput(event, context={"now": now}).data)
@@ -187,6 +186,8 @@ class EventResultsView(APIView):
 
     @extend_schema(responses={200: ResultOutput(many=True)}, operation_id="staff_events_results")
     def get(self, request: Request, event_id: int) -> Response:
-        event = queries.access_event_for_staff(user=_user(request), event_id=event_id)
+        event = queries.access_event_for_staff(
+            user=signed_in.signed_in_user(request), event_id=event_id
+        )
         offers = list(queries.offers_of_event(event=event))
         return Response([row.as_dict() for row in queries.participant_results(offers=offers)])

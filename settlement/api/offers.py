@@ -11,29 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts import signed_in
+from settlement.api import deliveries
 from settlement.api.schema import ErrorOutput
 from settlement.events import operations, queries
 from settlement.events.models import Offer
-
-
-class DeliveryOutput(serializers.Serializer[Any]):
-    baseline_kwh = serializers.CharField(allow_null=True)
-    delivered_kwh = serializers.CharField(allow_null=True)
-    incremental_kwh = serializers.CharField(allow_null=True)
-    amount = serializers.CharField()
-    settleable = serializers.BooleanField()
-    reason = serializers.CharField()
-
-
-DELIVERY_KEYS = (
-    "baseline_kwh",
-    "delivered_kwh",
-    "incremental_kwh",
-    "amount",
-    "settleable",
-    "reason",
-)
 
 
 class OfferOutput(serializers.Serializer[Any]):
@@ -70,12 +52,12 @@ class OfferOutput(serializers.Serializer[Any]):
     def get_event_status(self, offer: Offer) -> str:
         return queries.event_status(offer.event, now=self.context["now"]).value
 
-    @extend_schema_field(DeliveryOutput(allow_null=True))
+    @extend_schema_field(deliveries.DeliveryOutput(allow_null=True))
     def get_delivery(self, offer: Offer) -> dict[str, object] | None:
         result = queries.ParticipantResult(offer, queries.current_delivery(offer)).as_dict()
         if result["baseline_kwh"] is None and result["delivered_kwh"] is None:
             return None
-        return {key: result[key] for key in DELIVERY_KEYS}
+        return {key: result[key] for key in deliveries.DELIVERY_KEYS}
 
 
 class AcceptInput(serializers.Serializer[Any]):
@@ -88,10 +70,6 @@ class AcceptInput(serializers.Serializer[Any]):
     )
 
 
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 class OfferListView(APIView):
     """The caller's offers, newest event first."""
 
@@ -99,7 +77,7 @@ class OfferListView(APIView):
 
     @extend_schema(responses={200: OfferOutput(many=True)}, operation_id="offers_list")
     def get(self, request: Request) -> Response:
-        offers = queries.offers_for_user(user=_user(request))
+        offers = queries.offers_for_user(user=signed_in.signed_in_user(request))
         return Response(OfferOutput(offers, many=True, context={"now": timezone.now()}).data)
 
 
@@ -110,7 +88,9 @@ class OfferDetailView(APIView):
 
     @extend_schema(responses={200: OfferOutput}, operation_id="offers_retrieve")
     def get(self, request: Request, offer_id: int) -> Response:
-        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        offer = queries.access_offer_for_user(
+            user=signed_in.signed_in_user(request), offer_id=offer_id
+        )
         return Response(OfferOutput(offer, context={"now": timezone.now()}).data)
 
 
@@ -126,17 +106,21 @@ class OfferAcceptView(APIView):
         operation_id="offers_accept",
     )
     def post(self, request: Request, offer_id: int) -> Response:
-        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        offer = queries.access_offer_for_user(
+            user=signed_in.signed_in_user(request), offer_id=offer_id
+        )
         given = AcceptInput(data=request.data)
         given.is_valid(raise_exception=True)
         now = timezone.now()
         operations.accept_offer(
             offer=offer,
             committed_kw=given.validated_data.get("committed_kw"),
-            user=_user(request),
+            user=signed_in.signed_in_user(request),
             now=now,
         )
-        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        offer = queries.access_offer_for_user(
+            user=signed_in.signed_in_user(request), offer_id=offer_id
+        )
         return Response(OfferOutput(offer, context={"now": now}).data)
 
 
@@ -151,8 +135,12 @@ class OfferDeclineView(APIView):
         operation_id="offers_decline",
     )
     def post(self, request: Request, offer_id: int) -> Response:
-        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        offer = queries.access_offer_for_user(
+            user=signed_in.signed_in_user(request), offer_id=offer_id
+        )
         now = timezone.now()
-        operations.decline_offer(offer=offer, user=_user(request), now=now)
-        offer = queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        operations.decline_offer(offer=offer, user=signed_in.signed_in_user(request), now=now)
+        offer = queries.access_offer_for_user(
+            user=signed_in.signed_in_user(request), offer_id=offer_id
+        )
         return Response(OfferOutput(offer, context={"now": now}).data)

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts import signed_in
 from settlement.api.schema import ErrorOutput
 from settlement.payouts import gateway, queries, webhooks
 
@@ -86,7 +86,7 @@ class PayoutListView(APIView):
         operation_id="v1_payouts_list",
     )
     def get(self, request: Request) -> Response:
-        user: User = request.user  # type: ignore[assignment]
+        user = signed_in.signed_in_user(request)
         payouts = queries.filter_payouts(
             queries.payouts_visible_to(user=user),
             status=request.query_params.get("status", ""),
@@ -106,6 +106,6 @@ class PayoutDetailView(APIView):
 
     @extend_schema(responses={200: PayoutOutput})
     def get(self, request: Request, payout_id: int) -> Response:
-        user: User = request.user  # type: ignore[assignment]
+        user = signed_in.signed_in_user(request)
         payout = queries.access_payout(user=user, payout_id=payout_id)
         return Response(PayoutOutput(payout).data)

@@ -8,7 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Channel, User
+from accounts import signed_in
+from accounts.models import Channel
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.metering import reading_history
@@ -52,7 +53,7 @@ class ReadingHistoryView(APIView):
     def get(self, request: Request) -> Response:
         query = ReadingQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        user: User = request.user  # type: ignore[assignment]
+        user = signed_in.signed_in_user(request)
         reading = reading_history.access_reading(
             user=user,
             meter_id=query.validated_data["meter_id"],

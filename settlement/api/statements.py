@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import queries as account_queries
-from accounts.models import User
+from accounts import signed_in
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.statements import periods
@@ -122,10 +122,6 @@ class OwnerStatementListOutput(serializers.Serializer[Any]):
     results = OwnerStatementOutput(many=True)
 
 
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 class RunListView(APIView):
     """Start a settlement run (staff)."""
 
@@ -154,7 +150,7 @@ class RunListView(APIView):
             program=program,
             period=period,
             run_type=data["type"].upper(),
-            started_by=_user(request),
+            started_by=signed_in.signed_in_user(request),
             now=timezone.now(),
         )
         run.refresh_from_db()
@@ -171,7 +167,7 @@ class RunDetailView(APIView):
         operation_id="staff_run_detail",
     )
     def get(self, request: Request, run_id: int) -> Response:
-        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        run = access.access_run_for_staff(user=signed_in.signed_in_user(request), run_id=run_id)
         summary = statement_queries.run_summary(run=run)
         summary["inputs"] = run.inputs
         return Response(summary)
@@ -188,7 +184,7 @@ class RunReproduceView(APIView):
         operation_id="staff_run_reproduce",
     )
     def get(self, request: Request, run_id: int) -> Response:
-        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        run = access.access_run_for_staff(user=signed_in.signed_in_user(request), run_id=run_id)
         return Response(reproduction.reproduce_run(run=run).as_dict())
 
 
@@ -206,7 +202,7 @@ class RunExportView(APIView):
         operation_id="staff_run_export",
     )
     def get(self, request: Request, run_id: int) -> HttpResponse:
-        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        run = access.access_run_for_staff(user=signed_in.signed_in_user(request), run_id=run_id)
         # `format` is DRF's content-negotiation parameter, so the file type has its own name.
         export_format = request.query_params.get("file", "csv")
         body, content_type = exports.render(run=run, export_format=export_format)
@@ -232,7 +228,7 @@ class StatementListView(APIView):
         given.is_valid(raise_exception=True)
         data = given.validated_data
         statements = statement_queries.review_queue(
-            user=_user(request),
+            user=signed_in.signed_in_user(request),
             program_code=data.get("program"),
             period=data.get("period"),
             flag=data.get("flag"),
@@ -269,7 +265,7 @@ class StatementDetailView(APIView):
     )
     def get(self, request: Request, statement_id: int) -> Response:
         statement = access.access_statement_for_staff(
-            user=_user(request), statement_id=statement_id
+            user=signed_in.signed_in_user(request), statement_id=statement_id
         )
         return Response(statement_queries.statement_detail(statement=statement))
 
@@ -282,11 +278,11 @@ class _DecisionView(APIView):
         given = ReasonInput(data=request.data)
         given.is_valid(raise_exception=True)
         statement = access.access_statement_for_staff(
-            user=_user(request), statement_id=statement_id
+            user=signed_in.signed_in_user(request), statement_id=statement_id
         )
         decided = type(self).decide(
             statement=statement,
-            actor=_user(request),
+            actor=signed_in.signed_in_user(request),
             reason=given.validated_data["reason"],
             now=timezone.now(),
         )
@@ -383,10 +379,14 @@ class ApproveCleanView(APIView):
     def post(self, request: Request) -> Response:
         given = BulkApproveInput(data=request.data)
         given.is_valid(raise_exception=True)
-        run = access.access_run_for_staff(user=_user(request), run_id=given.validated_data["run"])
+        run = access.access_run_for_staff(
+            user=signed_in.signed_in_user(request), run_id=given.validated_data["run"]
+        )
         approved = decisions.approve_clean(
-            statements=statement_queries.review_queue(user=_user(request), run_id=run.pk),
-            actor=_user(request),
+            statements=statement_queries.review_queue(
+                user=signed_in.signed_in_user(request), run_id=run.pk
+            ),
+            actor=signed_in.signed_in_user(request),
             reason=given.validated_data["reason"],
             now=timezone.now(),
         )
@@ -403,7 +403,7 @@ class OwnerStatementListView(APIView):
         operation_id="statement_list",
     )
     def get(self, request: Request) -> Response:
-        participants = account_queries.participants_of(user=_user(request))
+        participants = account_queries.participants_of(user=signed_in.signed_in_user(request))
         results: list[dict[str, object]] = []
         for participant in participants.order_by("pk"):
             results.extend(
@@ -426,6 +426,6 @@ class OwnerStatementDetailView(APIView):
     )
     def get(self, request: Request, statement_id: int) -> Response:
         statement = access.access_statement_for_owner(
-            user=_user(request), statement_id=statement_id
+            user=signed_in.signed_in_user(request), statement_id=statement_id
         )
         return Response(statement_queries.owner_statement(statement=statement))

@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from accounts import queries
-from accounts.models import Channel, Participant, Site, User
+from accounts import queries, signed_in
+from accounts.models import Channel, Participant, Site
 from settlement.api.permissions import IsStaff
 
 
@@ -92,7 +92,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: MeOutput})
     def get(self, request: Request) -> Response:
-        user: User = request.user  # type: ignore[assignment]
+        user = signed_in.signed_in_user(request)
         data = {
             "email": user.email,
             "is_staff": queries.is_staff_user(user=user),

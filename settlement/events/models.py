@@ -9,10 +9,41 @@ from django.utils.timezone import now
 from accounts.models import Enrollment, Participant, Program, User
 from settlement.programs.models import RuleSet
 
-EVENT_KINDS = ["EMERGENCY", "ECONOMIC", "TEST"]
-SIGNALS = ["EXPORT_PRICE", "EXPORT_CAPACITY_LIMIT"]
-OFFER_STATUSES = ["OPEN", "ACCEPTED", "DECLINED", "NEEDS_CONFIRMATION", "EXPIRED", "CANCELLED"]
-ANSWERS = ["ACCEPT", "DECLINE"]
+
+# The choices live at module level so that each model's check constraint (in its Meta, which
+# cannot see the model's own names) uses the same enum as its field: one list per idea.
+class EventKind(models.TextChoices):
+    """Why an event is called."""
+
+    EMERGENCY = "EMERGENCY", "Emergency"
+    ECONOMIC = "ECONOMIC", "Economic"
+    TEST = "TEST", "Test"
+
+
+class EventSignal(models.TextChoices):
+    """What an event asks of the chargers."""
+
+    # OpenADR 3 payload type names, so a bridge to a utility's VTN is direct.
+    EXPORT_PRICE = "EXPORT_PRICE", "Export price ($/kWh)"
+    EXPORT_CAPACITY_LIMIT = "EXPORT_CAPACITY_LIMIT", "Export capacity limit (kW)"
+
+
+class OfferStatus(models.TextChoices):
+    """Where an offer's answer stands."""
+
+    OPEN = "OPEN", "Waiting for an answer"
+    ACCEPTED = "ACCEPTED", "Accepted"
+    DECLINED = "DECLINED", "Declined"
+    NEEDS_CONFIRMATION = "NEEDS_CONFIRMATION", "Changed: needs confirmation"
+    EXPIRED = "EXPIRED", "No answer by the deadline"
+    CANCELLED = "CANCELLED", "Event cancelled"
+
+
+class OfferAnswer(models.TextChoices):
+    """What an owner answered."""
+
+    ACCEPT = "ACCEPT", "Accept"
+    DECLINE = "DECLINE", "Decline"
 
 
 class DispatchEvent(models.Model):
@@ -22,15 +53,8 @@ class DispatchEvent(models.Model):
     follows from the window, `cancelled_at` and the clock (see `queries.event_status`).
     """
 
-    class Kind(models.TextChoices):
-        EMERGENCY = "EMERGENCY", "Emergency"
-        ECONOMIC = "ECONOMIC", "Economic"
-        TEST = "TEST", "Test"
-
-    class Signal(models.TextChoices):
-        # OpenADR 3 payload type names, so a bridge to a utility's VTN is direct.
-        EXPORT_PRICE = "EXPORT_PRICE", "Export price ($/kWh)"
-        EXPORT_CAPACITY_LIMIT = "EXPORT_CAPACITY_LIMIT", "Export capacity limit (kW)"
+    Kind = EventKind
+    Signal = EventSignal
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -55,8 +79,10 @@ class DispatchEvent(models.Model):
                 condition=Q(response_deadline__lte=F("starts_at")),
                 name="event_deadline_before_start",
             ),
-            models.CheckConstraint(condition=Q(kind__in=EVENT_KINDS), name="event_kind_valid"),
-            models.CheckConstraint(condition=Q(signal__in=SIGNALS), name="event_signal_valid"),
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(signal__in=EventSignal.values), name="event_signal_valid"
+            ),
             models.CheckConstraint(condition=Q(price_per_kwh__gte=0), name="event_price_positive"),
             models.CheckConstraint(
                 condition=Q(target_kw__isnull=True) | Q(target_kw__gt=0),
@@ -72,13 +98,7 @@ class DispatchEvent(models.Model):
 class Offer(models.Model):
     """What one enrolled participant is offered for an event, and where their answer stands."""
 
-    class Status(models.TextChoices):
-        OPEN = "OPEN", "Waiting for an answer"
-        ACCEPTED = "ACCEPTED", "Accepted"
-        DECLINED = "DECLINED", "Declined"
-        NEEDS_CONFIRMATION = "NEEDS_CONFIRMATION", "Changed: needs confirmation"
-        EXPIRED = "EXPIRED", "No answer by the deadline"
-        CANCELLED = "CANCELLED", "Event cancelled"
+    Status = OfferStatus
 
     event = models.ForeignKey(DispatchEvent, on_delete=models.PROTECT, related_name="offers")
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="offers")
@@ -105,7 +125,7 @@ class Offer(models.Model):
     class Meta:
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["event", "enrollment"], name="offer_once_per_event"),
-            models.CheckConstraint(condition=Q(status__in=OFFER_STATUSES), name="offer_status"),
+            models.CheckConstraint(condition=Q(status__in=OfferStatus.values), name="offer_status"),
             models.CheckConstraint(
                 condition=Q(committed_kw__isnull=True) | Q(committed_kw__gt=0),
                 name="offer_committed_kw_positive",
@@ -120,9 +140,7 @@ class Offer(models.Model):
 class OfferResponse(models.Model):
     """An owner's answer to one modification of an event; one answer per modification."""
 
-    class Answer(models.TextChoices):
-        ACCEPT = "ACCEPT", "Accept"
-        DECLINE = "DECLINE", "Decline"
+    Answer = OfferAnswer
 
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="responses")
     modification = models.PositiveIntegerField()
@@ -137,7 +155,9 @@ class OfferResponse(models.Model):
             models.UniqueConstraint(
                 fields=["offer", "modification"], name="offer_response_once_per_modification"
             ),
-            models.CheckConstraint(condition=Q(answer__in=ANSWERS), name="offer_answer_valid"),
+            models.CheckConstraint(
+                condition=Q(answer__in=OfferAnswer.values), name="offer_answer_valid"
+            ),
         ]
 
     def __str__(self) -> str:

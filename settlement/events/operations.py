@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 
@@ -11,6 +10,7 @@ from accounts.models import Program, User
 from settlement.errors import DomainError
 from settlement.events import constraints, delivery, eligibility, notifications, queries
 from settlement.events.models import Delivery, DispatchEvent, Offer, OfferResponse
+from settlement.outcomes import Outcome
 from settlement.programs import queries as program_queries
 
 # How long before the deadline the reminder goes out.
@@ -272,12 +272,8 @@ def decline_offer(*, offer: Offer, user: User, now: datetime) -> Offer:
     )
 
 
-class Outcome(StrEnum):
-    """What a delivery computation did."""
-
-    CREATED = "created"
-    RECOMPUTED = "recomputed"
-    UNCHANGED = "unchanged"
+# What measuring an offer can do: a delivery is never "updated" in place, it is recomputed.
+MEASURE_OUTCOMES = (Outcome.CREATED, Outcome.RECOMPUTED, Outcome.UNCHANGED)
 
 
 def measure_event(*, event: DispatchEvent, now: datetime) -> dict[str, int]:
@@ -293,7 +289,7 @@ def measure_event(*, event: DispatchEvent, now: datetime) -> dict[str, int]:
             f"event {event.pk} is {status.value}: delivery is measured after it ends",
             details={"field": "event_id", "status": status.value},
         )
-    counts = dict.fromkeys((o.value for o in Outcome), 0)
+    counts = dict.fromkeys((o.value for o in MEASURE_OUTCOMES), 0)
     offers = Offer.objects.filter(event=event).exclude(status=Offer.Status.CANCELLED)
     for offer in offers.select_related("event__program", "enrollment"):
         counts[_measure_offer(offer=offer, now=now).value] += 1
@@ -336,7 +332,7 @@ def _measure_offer(*, offer: Offer, now: datetime) -> Outcome:
 
 def measure_completed_events(*, now: datetime) -> dict[str, int]:
     """Measure every event that ended within RECOMPUTE_FOR; return the summed counts."""
-    totals = dict.fromkeys((o.value for o in Outcome), 0)
+    totals = dict.fromkeys((o.value for o in MEASURE_OUTCOMES), 0)
     for event in DispatchEvent.objects.filter(
         cancelled_at__isnull=True, ends_at__lte=now, ends_at__gt=now - RECOMPUTE_FOR
     ).select_related("program"):

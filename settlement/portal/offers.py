@@ -9,21 +9,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts import signed_in
 from settlement.errors import DomainError
 from settlement.events import eligibility, operations, queries
 from settlement.events.models import Offer
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 @login_required
 def offers(request: HttpRequest) -> HttpResponse:
     """Show open offers (answerable now) and the history with deliveries and amounts."""
     now = timezone.now()
-    mine = list(queries.offers_for_user(user=_user(request)))
+    mine = list(queries.offers_for_user(user=signed_in.signed_in_user(request)))
     open_ids = {
         offer.pk
         for offer in mine
@@ -73,7 +69,9 @@ def _committed_kw(text: str) -> Decimal | None:
 
 def _offer_or_404(request: HttpRequest, offer_id: int):  # type: ignore[no-untyped-def]
     try:
-        return queries.access_offer_for_user(user=_user(request), offer_id=offer_id)
+        return queries.access_offer_for_user(
+            user=signed_in.signed_in_user(request), offer_id=offer_id
+        )
     except queries.OfferNotFound:
         raise Http404("no such offer") from None
 
@@ -87,7 +85,7 @@ def accept(request: HttpRequest, offer_id: int) -> HttpResponse:
         operations.accept_offer(
             offer=offer,
             committed_kw=_committed_kw(request.POST.get("committed_kw", "")),
-            user=_user(request),
+            user=signed_in.signed_in_user(request),
             now=timezone.now(),
         )
     except DomainError as exc:
@@ -103,7 +101,9 @@ def decline(request: HttpRequest, offer_id: int) -> HttpResponse:
     """Decline the offer; report why when refused."""
     offer = _offer_or_404(request, offer_id)
     try:
-        operations.decline_offer(offer=offer, user=_user(request), now=timezone.now())
+        operations.decline_offer(
+            offer=offer, user=signed_in.signed_in_user(request), now=timezone.now()
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

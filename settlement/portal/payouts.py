@@ -8,13 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Participant, User
+from accounts import signed_in
+from accounts.models import Participant
 from settlement.errors import NotFound
 from settlement.payouts import gateway, onboarding, queries
 
 
 def _participant(request: HttpRequest, participant_id: int) -> Participant:
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     try:
         return queries.access_participant_for_payouts(user=user, participant_id=participant_id)
     except NotFound as error:
@@ -24,7 +25,7 @@ def _participant(request: HttpRequest, participant_id: int) -> Participant:
 @login_required
 def payouts(request: HttpRequest) -> HttpResponse:
     """Show the owner's payout accounts (state, what is missing) and payout history."""
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     accounts = [
         {
             "participant": participant,

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts import queries as account_queries
-from accounts.models import User
+from accounts import signed_in
 from settlement.errors import NotFound
 from settlement.statements.review import access
 from settlement.statements.review import queries as statement_queries
@@ -14,7 +14,7 @@ from settlement.statements.review import queries as statement_queries
 @login_required
 def statements(request: HttpRequest) -> HttpResponse:
     """List the owner's statements by period with their status."""
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     found = [
         statement
         for participant in account_queries.participants_of(user=user).order_by("pk")
@@ -26,7 +26,7 @@ def statements(request: HttpRequest) -> HttpResponse:
 @login_required
 def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
     """Show one of the owner's statements with its lines in plain words."""
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     try:
         found = access.access_statement_for_owner(user=user, statement_id=statement_id)
     except NotFound:

@@ -4,14 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts import queries
-from accounts.models import User
+from accounts import queries, signed_in
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Show the signed-in owner their participants, sites and enrollments."""
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     if queries.is_staff_user(user=user) and not queries.participants_of(user=user).exists():
         return redirect("staff:home")
     context = {

@@ -22,19 +22,14 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from settlement.rating.tariff import DayType
+
 
 class Method(StrEnum):
     """How the baseline days are chosen and combined."""
 
     X_OF_Y = "X_OF_Y"
     TOP_N_OF_M = "TOP_N_OF_M"
-
-
-class DayType(StrEnum):
-    """Which pool a day belongs to."""
-
-    WEEKDAY = "WEEKDAY"
-    WEEKEND_HOLIDAY = "WEEKEND_HOLIDAY"
 
 
 @dataclass(frozen=True)

@@ -120,11 +120,9 @@ def candidate_day(
     no reading has no value. The incomplete share is 1 minus the paid seconds over
     `channel_count` times the day's length, floored at 0.
 
-    The day's length is the wall-clock difference of two local midnights in one zone, which
-    Python takes without the offset change: 24 hours even on a 23- or 25-hour day. A full
-    spring-forward day is therefore 1/24 incomplete, and a fall-back day's extra hour can
-    stand in for a missing one. Kept as it was computed before this module existed, so
-    settled deliveries reproduce; tests pin it.
+    The day's length is the elapsed time between its two local midnights: 23 hours on a
+    spring-forward day, 25 on a fall-back day, so a complete DST day is complete and the
+    fall-back day's extra hour cannot stand in for a missing one.
     """
     start = local_midnight(day=day, zone=zone)
     end = local_midnight(day=day + timedelta(days=1), zone=zone)
@@ -134,8 +132,10 @@ def candidate_day(
         if buckets.recorded(hour):
             per_hour[local_hour(hour=hour, zone=zone)].append(buckets.net_import_wh(hour))
         paid += buckets.paid_s.get(hour, ZERO)
-    # Same-zone subtraction: wall-clock hours (see the docstring), not elapsed ones.
-    expected = Decimal((end - start).total_seconds()) * channel_count
+    # Subtracting two aware datetimes of one zone gives wall-clock time (24 h on every day);
+    # in UTC it is the elapsed time.
+    elapsed_s = (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
+    expected = Decimal(elapsed_s) * channel_count
     return baselines.CandidateDay(
         day=day,
         hourly_wh={h: sum(values, ZERO) / len(values) for h, values in per_hour.items()},

@@ -18,7 +18,7 @@ HOURS = 24
 
 
 class DayType(StrEnum):
-    """How a local day prices: weekday, or weekend and holiday."""
+    """A local day's kind: how it prices, and which baseline pool it joins."""
 
     WEEKDAY = "WEEKDAY"
     WEEKEND_HOLIDAY = "WEEKEND_HOLIDAY"

@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Program, User
+from accounts import signed_in
+from accounts.models import Program
 from settlement.errors import DomainError
 from settlement.events import constraints, operations, queries
 from settlement.events.models import DispatchEvent
@@ -34,10 +35,6 @@ class EventForm(forms.Form):
     signal = forms.ChoiceField(choices=DispatchEvent.Signal.choices)
     price = forms.DecimalField(max_digits=12, decimal_places=5, help_text="$/kWh (EXPORT_PRICE).")
     target_kw = forms.DecimalField(max_digits=10, decimal_places=3, required=False)
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _naive(value: Any) -> Any:
@@ -69,7 +66,7 @@ def _add_errors(form: forms.Form, error: DomainError) -> None:
 @access.staff_required
 def events(request: HttpRequest) -> HttpResponse:
     """List events; program administrators create them here."""
-    user = _user(request)
+    user = signed_in.signed_in_user(request)
     can_manage = queries.is_program_administrator(user=user)
     form = EventForm(request.POST or None)
     if request.method == "POST":
@@ -102,7 +99,9 @@ def events(request: HttpRequest) -> HttpResponse:
 
 def _event_or_404(request: HttpRequest, event_id: int) -> DispatchEvent:
     try:
-        return queries.access_event_for_staff(user=_user(request), event_id=event_id)
+        return queries.access_event_for_staff(
+            user=signed_in.signed_in_user(request), event_id=event_id
+        )
     except queries.EventNotFound:
         raise Http404("no such event") from None
 
@@ -125,7 +124,7 @@ def _initial(event: DispatchEvent) -> dict[str, Any]:
 def event(request: HttpRequest, event_id: int) -> HttpResponse:
     """Show an event: terms, offers and results; administrators modify it here."""
     found = _event_or_404(request, event_id)
-    user = _user(request)
+    user = signed_in.signed_in_user(request)
     can_manage = queries.is_program_administrator(user=user)
     form = EventForm(request.POST or None, initial=_initial(found))
     if request.method == "POST":
@@ -160,7 +159,7 @@ def event(request: HttpRequest, event_id: int) -> HttpResponse:
 def cancel(request: HttpRequest, event_id: int) -> HttpResponse:
     """Cancel the event (program administrators)."""
     found = _event_or_404(request, event_id)
-    if not queries.is_program_administrator(user=_user(request)):
+    if not queries.is_program_administrator(user=signed_in.signed_in_user(request)):
         raise Http404("only program administrators cancel events")
     try:
         operations.cancel_event(event=found, now=timezone.now())
@@ -243,7 +242,7 @@ def program_rules(request: HttpRequest, code: str) -> HttpResponse:
         program = program_queries.program_by_code(code=code)
     except program_queries.ProgramNotFound:
         raise Http404("no such program") from None
-    can_manage = queries.is_program_administrator(user=_user(request))
+    can_manage = queries.is_program_administrator(user=signed_in.signed_in_user(request))
     form = RuleFileForm(request.POST or None)
     if request.method == "POST":
         if not can_manage:

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import signed_in
 from settlement.metering import operations, queries, reading_history
 from settlement.staff import access
 
@@ -27,7 +27,7 @@ def uploads(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
-        user: User = request.user  # type: ignore[assignment]
+        user = signed_in.signed_in_user(request)
         result = operations.receive_file(
             sender=user,
             stream=file,
@@ -45,7 +45,7 @@ def uploads(request: HttpRequest) -> HttpResponse:
 @access.staff_required
 def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     """Show one upload's summary, progress and first problems."""
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     upload = queries.access_upload(user=user, upload_id=upload_id)
     context = {
         "upload": upload,

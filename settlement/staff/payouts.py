@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import signed_in
 from settlement.payouts import gateway, queries, reconciliation, tax_report
 from settlement.payouts.models import Payout, PayoutMethod
 from settlement.staff import access
@@ -15,7 +15,7 @@ from settlement.staff import access
 @access.staff_required
 def payouts(request: HttpRequest) -> HttpResponse:
     """List payouts, newest first, filtered by status, method, program and participant."""
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in.signed_in_user(request)
     filters = {
         name: request.GET.get(name, "") for name in ("status", "method", "program", "participant")
     }

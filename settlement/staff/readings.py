@@ -4,7 +4,8 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.models import Channel, User
+from accounts import signed_in
+from accounts.models import Channel
 from settlement.errors import NotFound
 from settlement.metering import reading_history
 from settlement.staff import access
@@ -22,7 +23,7 @@ def reading(request: HttpRequest) -> HttpResponse:
     form = ReadingForm(request.GET or None)
     found = None
     if form.is_valid():
-        user: User = request.user  # type: ignore[assignment]
+        user = signed_in.signed_in_user(request)
         try:
             found = reading_history.history(
                 reading=reading_history.access_reading(

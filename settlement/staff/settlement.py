@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import signed_in
 from settlement.errors import DomainError, NotFound
 from settlement.staff import access as staff_access
 from settlement.statements import periods
@@ -38,13 +38,11 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(max_length=2000, widget=forms.TextInput)
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _statement_or_404(request: HttpRequest, statement_id: int) -> Statement:
     try:
-        return access.access_statement_for_staff(user=_user(request), statement_id=statement_id)
+        return access.access_statement_for_staff(
+            user=signed_in.signed_in_user(request), statement_id=statement_id
+        )
     except NotFound:
         raise Http404("No such statement.") from None
 
@@ -61,14 +59,14 @@ def runs(request: HttpRequest) -> HttpResponse:
                 program=program,
                 period=period,
                 run_type=form.cleaned_data["type"].upper(),
-                started_by=_user(request),
+                started_by=signed_in.signed_in_user(request),
                 now=timezone.now(),
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             return redirect(f"{_queue_url()}?run={run.pk}")
-    programs = statement_queries.programs_in_scope(user=_user(request))
+    programs = statement_queries.programs_in_scope(user=signed_in.signed_in_user(request))
     recent = (
         SettlementRun.objects.filter(program__in=programs)
         .select_related("program", "started_by")
@@ -95,11 +93,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             run = access.access_run_for_staff(
-                user=_user(request), run_id=int(request.POST.get("run", "0") or 0)
+                user=signed_in.signed_in_user(request),
+                run_id=int(request.POST.get("run", "0") or 0),
             )
             approved = decisions.approve_clean(
-                statements=statement_queries.review_queue(user=_user(request), run_id=run.pk),
-                actor=_user(request),
+                statements=statement_queries.review_queue(
+                    user=signed_in.signed_in_user(request), run_id=run.pk
+                ),
+                actor=signed_in.signed_in_user(request),
                 reason=request.POST.get("reason", ""),
                 now=timezone.now(),
             )
@@ -108,7 +109,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             messages.error(request, getattr(exc, "message", str(exc)))
         return redirect(request.get_full_path())
     statements = statement_queries.review_queue(
-        user=_user(request),
+        user=signed_in.signed_in_user(request),
         program_code=filters["program"] or None,
         period=filters["period"] or None,
         flag=filters["flag"] or None,
@@ -120,7 +121,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "statements": statements[:200],
         "flag_labels": checks.FLAG_LABELS,
         "states": Statement.State.choices,
-        "programs": statement_queries.programs_in_scope(user=_user(request)).order_by("code"),
+        "programs": statement_queries.programs_in_scope(
+            user=signed_in.signed_in_user(request)
+        ).order_by("code"),
     }
     return render(request, "staff/settlement_queue.html", context)
 
@@ -153,7 +156,7 @@ def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
             try:
                 decide(
                     statement=found,
-                    actor=_user(request),
+                    actor=signed_in.signed_in_user(request),
                     reason=form.cleaned_data["reason"],
                     now=timezone.now(),
                 )
@@ -199,7 +202,7 @@ def line(request: HttpRequest, statement_id: int, number: int) -> HttpResponse:
 def export(request: HttpRequest, run_id: int) -> HttpResponse:
     """Download a run's lines as CSV or JSON."""
     try:
-        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        run = access.access_run_for_staff(user=signed_in.signed_in_user(request), run_id=run_id)
         export_format = request.GET.get("file", "csv")
         body, content_type = exports.render(run=run, export_format=export_format)
     except NotFound:
@@ -215,7 +218,7 @@ def export(request: HttpRequest, run_id: int) -> HttpResponse:
 def reproduce(request: HttpRequest, run_id: int) -> HttpResponse:
     """Compute a run again from its recorded inputs and show whether it comes out the same."""
     try:
-        run = access.access_run_for_staff(user=_user(request), run_id=run_id)
+        run = access.access_run_for_staff(user=signed_in.signed_in_user(request), run_id=run_id)
     except NotFound:
         raise Http404("No such run.") from None
     verdict, error = None, ""

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
-from config.celery import app
 from tests.factories import TEST_PASSWORD
 from tests.metering_fixtures import media_in_tmp, run_ingest, site  # noqa: F401 - fixtures
 
@@ -73,15 +72,6 @@ def screenshot() -> Callable[[object, str], list[Path]]:
         return paths
 
     return take
-
-
-@pytest.fixture
-def tasks_in_process() -> Iterator[None]:
-    """Run Celery tasks in the live server's process, where the test's database is."""
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
 
 
 def sign_in(browser: object, live_server: object, email: str) -> object:

@@ -33,7 +33,6 @@ from rest_framework.authtoken.models import Token
 from accounts import operations as account_operations
 from accounts import roles
 from accounts.models import Channel, Participant, Program, Site, User
-from config.celery import app as celery_app
 from settlement.demo import seed
 from settlement.events.models import DispatchEvent, Offer
 from settlement.metering import aggregators
@@ -63,13 +62,6 @@ RUN_TIMEOUT_S = 240
 WEBHOOK_SECRET = "whsec_fuzz"
 STAFF_EMAIL = "fuzz-staff@utility.example.com"
 AGGREGATOR_EMAIL = "api@fuzz-aggregator.example.com"
-
-
-@pytest.fixture
-def tasks_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tasks the server dispatches (a settlement run's chunks) run in its own thread: CI's
-    shared worker must not take tasks for rows this test flushes at its end."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture

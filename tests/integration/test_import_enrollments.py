@@ -239,12 +239,12 @@ def test_a_meter_cannot_mix_revenue_and_charger_channels(tmp_path, nbt):
 def test_extra_columns_reject_the_whole_file(tmp_path, nbt):
     path = write_csv(tmp_path, GOOD_ROWS[0] + ",surprise", header=HEADER + ",notes")
 
-    code, summary = run_import(path)
+    code, answer = run_import(path)
 
     assert code == 2
-    assert summary["created"] == 0
-    assert summary["errors"][0]["field"] == "file"
-    assert "unexpected columns: notes" in summary["errors"][0]["reason"]
+    assert answer["error"]["code"] == "enrollment_file_rejected"
+    assert answer["error"]["details"] == {"field": "file"}
+    assert "unexpected columns: notes" in answer["error"]["message"]
     assert not Participant.objects.exists()
 
 
@@ -252,10 +252,10 @@ def test_extra_columns_reject_the_whole_file(tmp_path, nbt):
 def test_missing_columns_reject_the_whole_file(tmp_path, nbt):
     header = HEADER.replace(",charger_max_kw", "")
 
-    code, summary = run_import(write_csv(tmp_path, header=header))
+    code, answer = run_import(write_csv(tmp_path, header=header))
 
     assert code == 2
-    assert "missing columns: charger_max_kw" in summary["errors"][0]["reason"]
+    assert "missing columns: charger_max_kw" in answer["error"]["message"]
 
 
 @pytest.mark.django_db
@@ -275,19 +275,21 @@ def test_a_file_that_is_not_an_enrollment_csv_is_rejected(tmp_path, nbt, content
     path = tmp_path / "not.csv"
     path.write_bytes(content)
 
-    code, summary = run_import(path)
+    code, answer = run_import(path)
 
     assert code == 2
-    assert summary["errors"][0]["reason"].startswith(reason)
+    assert answer["error"]["code"] == "enrollment_file_rejected"
+    assert answer["error"]["message"].startswith(reason)
     assert not Participant.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_missing_file_is_reported(tmp_path):
-    code, summary = run_import(tmp_path / "absent.csv")
+    code, answer = run_import(tmp_path / "absent.csv")
 
     assert code == 2
-    assert "No such file" in summary["errors"][0]["reason"]
+    assert answer["error"]["code"] == "file_unreadable"
+    assert "No such file" in answer["error"]["message"]
 
 
 @pytest.mark.django_db

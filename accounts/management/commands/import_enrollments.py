@@ -1,40 +1,29 @@
 """`import_enrollments FILE.csv`: onboard participants, sites and channels from a utility file."""
 
-import json
-import sys
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts import operations
-from accounts.enrollment_file import EnrollmentFileRejected, read_enrollment_file
+from accounts import enrollment_file, operations
+from settlement import commands
 
 
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = "Import enrollments from a CSV file (one row per channel); prints a JSON summary."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path)
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, **options: Any) -> object:
         path: Path = options["file"]
         try:
-            with path.open("rb") as stream:
-                summary = operations.import_enrollments(
-                    rows=read_enrollment_file(stream), now=timezone.now()
-                )
-        except (EnrollmentFileRejected, OSError) as exc:
-            reason = exc.reason if isinstance(exc, EnrollmentFileRejected) else str(exc)
-            result = {
-                "created": 0,
-                "updated": 0,
-                "unchanged": 0,
-                "rejected": 0,
-                "errors": [{"line": None, "field": "file", "reason": reason}],
-            }
-            self.stdout.write(json.dumps(result))
-            sys.exit(2)
-        self.stdout.write(json.dumps(summary.as_dict()))
+            stream = path.open("rb")
+        except OSError as exc:
+            raise commands.FileUnreadable(str(exc), details={"field": "file"}) from None
+        with stream:
+            summary = operations.import_enrollments(
+                rows=enrollment_file.read_enrollment_file(stream), now=timezone.now()
+            )
+        return summary.as_dict()

@@ -1,16 +1,15 @@
 """`invite_owners [--program CODE] [--resend]`: email owners who never set a password."""
 
-import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts import operations
+from settlement import commands
 
 
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = (
         "Send the set-your-password invitation to enrolled owners who have none yet; "
         "prints a JSON summary."
@@ -24,8 +23,8 @@ class Command(BaseCommand):
             help="also owners invited before (their earlier links stop working)",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, **options: Any) -> object:
         summary = operations.invite_owners(
             program_code=options["program"], resend=options["resend"], now=timezone.now()
         )
-        self.stdout.write(json.dumps(summary.as_dict()))
+        return summary.as_dict()

@@ -155,9 +155,11 @@ def test_the_same_file_twice_is_a_duplicate_upload(site, run_ingest):
 
 
 def test_unknown_meter_rejects_the_file(site, run_ingest):
-    code, summary = run_ingest(METERING / "espi_export_prefixed.xml", "--meter", "NOPE")
+    code, answer = run_ingest(METERING / "espi_export_prefixed.xml", "--meter", "NOPE")
 
     assert code == 2
+    assert answer["error"]["code"] == "upload_rejected"
+    summary = answer["error"]["details"]
     assert summary["status"] == "REJECTED"
     assert summary["rejection"]["code"] == "unknown_meter"
     assert Reading.objects.count() == 0
@@ -195,9 +197,11 @@ def test_unknown_meter_rejects_the_file(site, run_ingest):
 def test_hostile_files_are_rejected_whole_and_kept_with_a_report(
     site, run_ingest, content, code_expected
 ):
-    code, summary = run_ingest(content, "--meter", "SITE-7")
+    code, answer = run_ingest(content, "--meter", "SITE-7")
 
     assert code == 2
+    assert answer["error"]["code"] == "upload_rejected"
+    summary = answer["error"]["details"]
     assert summary["status"] == "REJECTED"
     if code_expected:
         assert summary["rejection"]["code"] == code_expected
@@ -212,9 +216,11 @@ def test_a_file_over_the_size_limit_is_rejected(site, run_ingest, settings):
     settings.METERING_MAX_UPLOAD_BYTES = 100
     content = canonical(*["SITE-7,2024-05-22T17:00:00Z,2024-05-22T17:15:00Z,1,,"] * 5)
 
-    code, summary = run_ingest(content)
+    code, answer = run_ingest(content)
 
     assert code == 2
+    assert answer["error"]["code"] == "upload_rejected"
+    summary = answer["error"]["details"]
     assert summary["rejection"]["code"] == "too_large"
     assert Upload.objects.get().file.size == 100
     assert Reading.objects.count() == 0
@@ -227,9 +233,11 @@ def test_a_file_broken_half_way_commits_nothing(site, run_ingest):
         'SITE-7,"2024-05-22T17:30:00Z,2024-05-22T17:45:00Z,2500,,',
     )
 
-    code, summary = run_ingest(content)
+    code, answer = run_ingest(content)
 
     assert code == 2
+    assert answer["error"]["code"] == "upload_rejected"
+    summary = answer["error"]["details"]
     assert summary["rejection"]["code"] == "malformed"
     # The row rejected before the break is still in the report.
     assert [e["field"] for e in summary["errors"]] == ["wh", "file"]

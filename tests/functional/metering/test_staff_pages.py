@@ -93,8 +93,10 @@ def test_a_file_from_before_the_enrollment_is_reported_as_one_grouped_line(
         f"{(first + dt.timedelta(hours=h + 1)).isoformat()},100,,ACTUAL"
         for h in range(216)
     ]
-    _, summary = run_ingest(canonical(*rows))
+    code, answer = run_ingest(canonical(*rows))
 
+    assert (code, answer["error"]["code"]) == (2, "upload_rejected")
+    summary = answer["error"]["details"]
     assert summary["rejected"] == 216
     assert [group["line"] for group in summary["problem_groups"]] == [
         (

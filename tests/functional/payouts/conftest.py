@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from accounts.models import Participant, Program
-from config.celery import app as celery_app
 from settlement.ledger import booking
 from settlement.payouts import onboarding
 from settlement.payouts.models import PayoutAccount, PayoutMethod, ProgramPayoutSettings
@@ -20,13 +19,12 @@ NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 @pytest.fixture(autouse=True)
-def payout_tasks_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def payout_tasks_in_process(tasks_in_process: None) -> None:
     """Run the payout tasks in this process, where this test's fake Stripe server is known.
 
     With a broker configured (CI), the suite's shared worker would take them without the
     fake's address; the worker path has its own chaos test, which routes to its own worker.
     """
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from rest_framework.test import APIClient
 
 from accounts import roles
 from accounts.models import User
-from config.celery import app
 from settlement.ledger import queries as ledger_queries
 from settlement.statements.models import (
     ProgramSettlementSettings,
@@ -42,12 +41,8 @@ REVISED_HOUR = dt.datetime(2025, 7, 11, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
-def tasks_in_process():
+def chunks_in_process(tasks_in_process: None) -> None:
     """Run chunk tasks in this process (a real worker is tested in test_settlement_worker)."""
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
 
 
 def _staff(staff_roles, email: str, *role_names: str) -> User:

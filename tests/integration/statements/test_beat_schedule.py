@@ -16,11 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def tasks_in_process():
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
+def beat_tasks_in_process(tasks_in_process: None) -> None:
+    """Run the tasks beat would send in this process."""
 
 
 def test_the_closed_month_is_settled_once(django_capture_on_commit_callbacks):

@@ -74,10 +74,11 @@ def test_a_retried_or_duplicated_chunk_changes_nothing(three_participants):
     assert (run.result_sha256, list(Statement.objects.values_list("pk", "content_sha256"))) == first
 
 
-def test_a_failing_chunk_fails_the_run_and_stores_nothing_of_it(three_participants, monkeypatch):
+def test_a_failing_chunk_fails_the_run_and_stores_nothing_of_it(
+    three_participants, monkeypatch, tasks_in_process
+):
     # As a worker does: the task's failure handler runs instead of the error propagating.
-    eager, propagates = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
     run = operations.start_run(
         program=three_participants,
         period=JULY,
@@ -91,10 +92,7 @@ def test_a_failing_chunk_fails_the_run_and_stores_nothing_of_it(three_participan
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(computation, "compute_statement", broken)
-    try:
-        result = tasks.settle_chunk.delay(run_id=run.pk, chunk_index=0)
-    finally:
-        app.conf.task_always_eager, app.conf.task_eager_propagates = eager, propagates
+    result = tasks.settle_chunk.delay(run_id=run.pk, chunk_index=0)
 
     assert result.failed()
 

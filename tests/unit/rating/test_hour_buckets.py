@@ -71,9 +71,8 @@ def test_the_fall_back_days_repeated_hour_is_the_mean_of_its_two_occurrences() -
     )
 
     assert day.hourly_wh == {1: D(1300)}
-    # 3 paid hours of 24 x 2 channel-hours (a local day is counted as 24 wall-clock hours,
-    # see candidate_day): 1 - 3/48 = 0.9375.
-    assert day.incomplete_share == D("0.9375")
+    # 3 paid hours of the 25-hour day's 25 x 2 channel-hours: 1 - 3/50 = 0.94.
+    assert day.incomplete_share == D("0.94")
 
 
 def test_a_complete_fall_back_day_has_24_local_hours_and_nothing_missing() -> None:
@@ -94,7 +93,7 @@ def test_a_complete_fall_back_day_has_24_local_hours_and_nothing_missing() -> No
     assert day.hourly_wh[1] == D("101.5")
     assert day.hourly_wh[2] == D(103)
     assert day.hourly_wh[23] == D(124)
-    # 25 paid hours over 24 counted: floored at 0.
+    # All 25 hours of the 25-hour day paid.
     assert day.incomplete_share == D(0)
 
 
@@ -113,12 +112,12 @@ def test_the_spring_forward_day_has_no_2_oclock() -> None:
     assert sorted(day.hourly_wh) == [0, 1, *range(3, 24)]
     # 09:00Z is 01:00 PST, the next hour 10:00Z is already 03:00 PDT.
     assert (day.hourly_wh[1], day.hourly_wh[3]) == (D(10), D(20))
-    # All 23 hours paid, over 24 counted (see candidate_day): 1 - 23/24.
-    assert day.incomplete_share == 1 - D(23) / D(24)
+    # All 23 hours of the 23-hour day paid: nothing is missing.
+    assert day.incomplete_share == D(0)
 
 
 def test_two_hours_of_a_spring_forward_day_leave_the_rest_missing() -> None:
-    # 2 paid hours over 24 counted: 1 - 2/24.
+    # 2 paid hours of the day's 23: 1 - 2/23.
     buckets = hour_buckets.bucket_by_hour(
         readings=[imported(utc(3, 9, 9), 600), imported(utc(3, 9, 10), 900)]
     )
@@ -128,7 +127,23 @@ def test_two_hours_of_a_spring_forward_day_leave_the_rest_missing() -> None:
     )
 
     assert day.hourly_wh == {1: D(600), 3: D(900)}
-    assert day.incomplete_share == 1 - D(2) / D(24)
+    assert day.incomplete_share == 1 - D(2) / D(23)
+
+
+def test_a_fall_back_day_missing_one_hour_is_one_twenty_fifth_incomplete() -> None:
+    # The 25-hour day with its 24 first hours paid (07:00Z to 06:00Z next day) and the last
+    # one (07:00Z, 23:00 PST) missing: 1 - 24/25, the extra hour does not stand in for it.
+    readings = [imported(after(utc(11, 2, 7), n), 100) for n in range(24)]
+
+    day = hour_buckets.candidate_day(
+        buckets=hour_buckets.bucket_by_hour(readings=readings),
+        day=FALL_BACK,
+        zone=LA,
+        channel_count=1,
+        excluded_reason="",
+    )
+
+    assert day.incomplete_share == 1 - D(24) / D(25)
 
 
 def test_candidate_days_run_from_the_first_day_to_the_day_before_the_event() -> None:

@@ -1,16 +1,16 @@
 """`seed_demo`: load the demo data set (idempotent) and print the logins as JSON."""
 
-import json
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from settlement import commands
 from settlement.demo import seed
 
 
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = "Create demo programs, owners, a school-bus fleet and staff users; prints logins."
+    indent = 2
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(json.dumps(seed.seed_demo(now=timezone.now()), indent=2))
+    def run(self, **options: Any) -> object:
+        return seed.seed_demo(now=timezone.now())

@@ -1,17 +1,13 @@
-"""What the event commands share: parsing times and decimals, and the one error shape."""
+"""What the event commands share: parsing times, decimals and kinds."""
 
-import json
-import sys
 from argparse import ArgumentTypeError
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import NoReturn
 
-from django.core.management.base import OutputWrapper
+from settlement.events import models
 
-from settlement.errors import DomainError
-
-KINDS = ("emergency", "economic", "test")
+# Typed in lower case at the command line; the stored kinds are upper case.
+KINDS = tuple(kind.lower() for kind in models.EventKind.values)
 
 
 def instant(text: str) -> datetime:
@@ -28,10 +24,3 @@ def decimal(text: str) -> Decimal:
         return Decimal(text)
     except InvalidOperation:
         raise ArgumentTypeError(f"{text!r} is not a decimal number") from None
-
-
-def fail(stdout: OutputWrapper, error: DomainError) -> NoReturn:
-    """Print the error in the one error shape and exit with status 2."""
-    body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
-    stdout.write(json.dumps(body))
-    sys.exit(2)

@@ -1,26 +1,28 @@
 """`manage.py ingest PATH`: ingest a meter data file and print its JSON summary."""
 
-import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
-from settlement.errors import DomainError, error_body
+from settlement import commands, errors
 from settlement.metering import operations, queries
 from settlement.metering.models import Upload
 
-EXIT_REJECTED = 2
-# The upload FAILED (an error, reported) or the request was refused; nothing was stored.
-EXIT_FAILED = 1
+
+class UploadRejected(errors.DomainError):
+    """The file as a whole was rejected; it is kept with its report, and no reading stored."""
+
+    code = "upload_rejected"
 
 
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = (
         "Ingest a meter data file (Green Button XML, PG&E or SCE CSV, canonical CSV, OCPP "
         "JSON). Prints a JSON summary; exits 2 when the file as a whole is rejected."
     )
+    indent = 2
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
@@ -33,26 +35,25 @@ class Command(BaseCommand):
             help="meter id for files that do not name the meter (Green Button, utility CSV, OCPP)",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, **options: Any) -> object:
         path: Path = options["path"]
         try:
             stream = path.open("rb")
         except OSError as error:
-            raise CommandError(f"cannot read {path}: {error.strerror}") from None
+            raise commands.FileUnreadable(
+                f"cannot read {path}: {error.strerror}", details={"field": "path"}
+            ) from None
         with stream:
-            try:
-                result = operations.ingest(
-                    stream=stream,
-                    filename=path.name,
-                    now=timezone.now(),
-                    format=options["format"],
-                    meter_id=options["meter"],
-                )
-            except DomainError as error:
-                body = error_body(code=error.code, message=error.message, details=error.details)
-                self.stdout.write(json.dumps(body, indent=2))
-                raise SystemExit(EXIT_FAILED) from error
+            result = operations.ingest(
+                stream=stream,
+                filename=path.name,
+                now=timezone.now(),
+                format=options["format"],
+                meter_id=options["meter"],
+            )
         summary = queries.summary(upload=result.upload, duplicate_upload=result.duplicate_upload)
-        self.stdout.write(json.dumps(summary, indent=2))
         if result.upload.status == Upload.Status.REJECTED:
-            raise SystemExit(EXIT_REJECTED)
+            # The summary (upload id, rejection, report) is what a person needs to look the
+            # kept file up, so it travels as the error's details.
+            raise UploadRejected(result.upload.rejection_reason, details=summary)
+        return summary

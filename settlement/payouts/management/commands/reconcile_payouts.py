@@ -1,23 +1,17 @@
-"""Compare the ledger's Stripe payouts with the platform's transfers; print JSON."""
+"""Compare the ledger's Stripe payouts with the platform's transfers; print JSON.
 
-import json
+Exits 1 when the comparison finds a problem, 2 when Stripe cannot be asked.
+"""
+
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from settlement import commands
+from settlement.payouts import reconciliation
 
-from settlement.payouts import gateway, reconciliation
 
-
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = "Reconcile payouts: ledger against the transfers Stripe reports."
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            report = reconciliation.reconcile()
-        except gateway.GatewayError as error:
-            raise CommandError(
-                json.dumps({"error": {"code": error.code, "message": error.message}})
-            ) from error
-        print(json.dumps(report.as_dict()))
-        if report.problems:
-            raise SystemExit(1)
+    def run(self, **options: Any) -> object:
+        report = reconciliation.reconcile()
+        return commands.Checked(summary=report.as_dict(), passed=not report.problems)

@@ -5,16 +5,13 @@ EXPORT_TARIFF rule, and programs is the layer that knows both tariffs and rules.
 """
 
 import datetime as dt
-import json
-import sys
 from argparse import ArgumentParser, ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from settlement.errors import DomainError, error_body
+from settlement import commands, errors
 from settlement.programs import operations
 from settlement.rating import holiday_calendars
 from settlement.tariffs import sources
@@ -27,11 +24,7 @@ def _date(text: str) -> dt.date:
         raise ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
-def _error(code: str, message: str, details: dict[str, object]) -> str:
-    return json.dumps(error_body(code=code, message=message, details=details))
-
-
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = "Import a tariff file as a new version of a plan (idempotent); prints a JSON summary."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -46,16 +39,15 @@ class Command(BaseCommand):
         # The plan's calendar code; typed in either case ("sce" is "SCE").
         parser.add_argument("--holidays", type=str.upper, choices=holiday_calendars.CALENDAR_NAMES)
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, **options: Any) -> object:
         path: Path = options["file"]
         try:
             data = path.read_bytes()
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            self.stdout.write(
-                _error("file_unreadable", f"file: {reason}", {"field": "file", "reason": reason})
-            )
-            sys.exit(2)
+            raise commands.FileUnreadable(
+                f"file: {reason}", details={"field": "file", "reason": reason}
+            ) from None
         try:
             result = operations.import_program_tariff(
                 data=data,
@@ -68,9 +60,8 @@ class Command(BaseCommand):
                 holidays=options["holidays"],
                 now=timezone.now(),
             )
-        except DomainError as exc:
+        except errors.DomainError as exc:
             # Parsers that list several rows give no single field: the file as a whole.
-            details = {"field": "file", "reason": exc.message, **exc.details}
-            self.stdout.write(_error(exc.code, exc.message, details))
-            sys.exit(2)
-        self.stdout.write(json.dumps(result.as_dict()))
+            exc.details = {"field": "file", "reason": exc.message, **exc.details}
+            raise
+        return result.as_dict()

@@ -1,15 +1,11 @@
 """`rate_preview --tariff CODE --meter METER --start D --end D`: price readings, print JSON."""
 
 import datetime as dt
-import json
-import sys
 from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from accounts.models import Channel
-from settlement.errors import DomainError
+from settlement import commands
 from settlement.rate_preview import preview
 from settlement.rate_preview.serializers import RatePreviewOutput
 
@@ -21,7 +17,7 @@ def _date(text: str) -> dt.date:
         raise ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = "Price a meter's readings over local dates [start, end) with a tariff; prints JSON."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -31,17 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--end", required=True, type=_date, help="exclusive")
         parser.add_argument("--channel-kind", choices=Channel.Kind.values)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            result = preview.preview_rating(
-                tariff_code=options["tariff"],
-                meter_id=options["meter"],
-                channel_kind=options["channel_kind"],
-                start=options["start"],
-                end=options["end"],
-            )
-        except DomainError as exc:
-            error = {"code": exc.code, "message": exc.message, "details": exc.details}
-            self.stdout.write(json.dumps({"error": error}))
-            sys.exit(2)
-        self.stdout.write(json.dumps(RatePreviewOutput(result).data))
+    def run(self, **options: Any) -> object:
+        result = preview.preview_rating(
+            tariff_code=options["tariff"],
+            meter_id=options["meter"],
+            channel_kind=options["channel_kind"],
+            start=options["start"],
+            end=options["end"],
+        )
+        return RatePreviewOutput(result).data

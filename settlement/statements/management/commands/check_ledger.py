@@ -2,23 +2,20 @@
 
 It lives with statements, the layer above the ledger, because one invariant (an approved
 statement's total equals its postings) needs both; the ledger's own checks are
-`settlement.ledger.queries.violations`.
+`settlement.ledger.queries.violations`. Exits 1 when an invariant is broken.
 """
 
-import json
-import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from settlement import commands
 from settlement.statements.review import integrity
 
 
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = "Check that the ledger balances and matches approved statements; prints JSON."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, **options: Any) -> object:
         violations = integrity.ledger_violations()
-        self.stdout.write(json.dumps({"ok": not violations, "violations": violations}))
-        if violations:
-            sys.exit(1)
+        return commands.Checked(
+            summary={"ok": not violations, "violations": violations}, passed=not violations
+        )

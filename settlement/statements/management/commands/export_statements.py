@@ -1,33 +1,27 @@
-"""`export_statements --run RUN_ID --format csv|json`: write a run's lines to stdout."""
+"""`export_statements --run RUN_ID --format csv|json`: write a run's lines to stdout.
 
-import json
-import sys
+The export itself is the output (no summary around it); a refused run is the error body.
+"""
+
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
-from settlement.errors import DomainError
+from settlement import commands
 from settlement.statements.models import SettlementRun
-from settlement.statements.review import exports
+from settlement.statements.review import access, exports
 
 
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = "Write one row per statement line of a run, as CSV or JSON, to stdout."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--run", required=True, type=int)
         parser.add_argument("--format", default="csv", choices=exports.FORMATS)
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, **options: Any) -> object:
         run = SettlementRun.objects.filter(pk=options["run"]).first()
         if run is None:
-            error = {"code": "run_not_found", "message": f"no run {options['run']}", "details": {}}
-            self.stdout.write(json.dumps({"error": error}))
-            sys.exit(2)
-        try:
-            body, _ = exports.render(run=run, export_format=options["format"])
-        except DomainError as exc:
-            error = {"code": exc.code, "message": exc.message, "details": exc.details}
-            self.stdout.write(json.dumps({"error": error}))
-            sys.exit(2)
-        self.stdout.write(body, ending="")
+            raise access.RunNotFound(f"no run {options['run']}")
+        body, _ = exports.render(run=run, export_format=options["format"])
+        return commands.Document(body)

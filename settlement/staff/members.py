@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts import operations, queries, roles
-from accounts.models import User
+from accounts.signed_in import signed_in_user
 from settlement.errors import DomainError
 from settlement.staff import access
 
@@ -24,10 +24,6 @@ class StaffMemberForm(forms.Form):
     )
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @access.staff_required
 def members(request: HttpRequest) -> HttpResponse:
     """List staff and their roles; a program administrator invites staff or changes roles.
@@ -35,7 +31,7 @@ def members(request: HttpRequest) -> HttpResponse:
     The same form does both: an email not yet staff is invited, an existing one gets exactly
     the roles ticked. Who may do it is decided by `operations.save_staff_member`.
     """
-    user = _user(request)
+    user = signed_in_user(request)
     form = StaffMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,18 +1,15 @@
 """`create_staff --email E --role ROLE [--role ...]`: a staff account without a shell."""
 
-import json
-import sys
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts import operations, roles
-from settlement.errors import DomainError, error_body
+from settlement import commands
 
 
-class Command(BaseCommand):
+class Command(commands.JsonCommand):
     help = (
         "Create or update a staff user (active, staff, never a superuser) holding exactly the "
         "given roles, and email the set-your-password invitation to one that has no password; "
@@ -21,8 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--email", required=True)
-        # No `choices=`: argparse would exit with its own message and status, not the one
-        # error body every command prints.
+        # No `choices=`: the operation names every unknown role in the one error body.
         parser.add_argument(
             "--role",
             action="append",
@@ -31,17 +27,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--name", default="", help="the person's full name")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            summary = operations.save_staff_member(
-                email=options["email"],
-                role_codes=options["role"],
-                full_name=options["name"],
-                granted_by=None,
-                now=timezone.now(),
-            )
-        except DomainError as exc:
-            body = error_body(code=exc.code, message=exc.message, details=exc.details)
-            self.stdout.write(json.dumps(body))
-            sys.exit(2)
-        self.stdout.write(json.dumps(summary.as_dict()))
+    def run(self, **options: Any) -> object:
+        summary = operations.save_staff_member(
+            email=options["email"],
+            role_codes=options["role"],
+            full_name=options["name"],
+            granted_by=None,
+            now=timezone.now(),
+        )
+        return summary.as_dict()

@@ -422,6 +422,12 @@ class NotStaffAccount(DomainError):
     http_status = 409
 
 
+def require_program_administrator(*, user: User) -> None:
+    """Return if `user` administers programs; raises NotProgramAdministrator otherwise."""
+    if not queries.is_program_administrator(user=user):
+        raise NotProgramAdministrator(f"{user.email} does not administer programs")
+
+
 @dataclass(frozen=True)
 class StaffMemberSummary:
     """What `save_staff_member` did to one account."""
@@ -467,8 +473,7 @@ def save_staff_member(
             f"{email!r} is not an email address", details={"field": "email"}
         ) from None
     if granted_by is not None:
-        if not queries.is_program_administrator(user=granted_by):
-            raise NotProgramAdministrator(f"{granted_by.email} does not administer programs")
+        require_program_administrator(user=granted_by)
         if granted_by.email.lower() == email:
             raise OwnRoles(
                 "nobody changes their own roles; ask another program administrator",

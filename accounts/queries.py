@@ -4,7 +4,15 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q, QuerySet
 
 from accounts import roles
-from accounts.models import Channel, Enrollment, Participant, Program, Site, User
+from accounts.models import (
+    Channel,
+    Enrollment,
+    Participant,
+    Program,
+    ProgramSettingsChange,
+    Site,
+    User,
+)
 
 
 def participants_of(*, user: User) -> QuerySet[Participant]:
@@ -104,3 +112,12 @@ def users_who_may_reset_password(*, email: str) -> QuerySet[User]:
 def meter_ids() -> list[str]:
     """Return every meter id that has a channel, in order."""
     return list(Channel.objects.order_by("meter_id").values_list("meter_id", flat=True).distinct())
+
+
+def settings_changes(*, program: Program, limit: int = 20) -> list[ProgramSettingsChange]:
+    """Return the program's latest settings changes, newest first, with who made them."""
+    return list(
+        ProgramSettingsChange.objects.filter(program=program)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")[:limit]
+    )

@@ -7,6 +7,7 @@ from settlement.staff import (
     members,
     metering,
     payouts,
+    program_settings,
     rate_preview,
     readings,
     settlement,
@@ -27,6 +28,11 @@ urlpatterns = [
     path("events/<int:event_id>/cancel/", events.cancel, name="event-cancel"),
     path("events/<int:event_id>/offers/<int:offer_id>/", events.event_offer, name="event-offer"),
     path("programs/<slug:code>/rules/", events.program_rules, name="program-rules"),
+    path(
+        "programs/<slug:code>/settings/",
+        program_settings.program_settings,
+        name="program-settings",
+    ),
     path("settlement/runs/", settlement.runs, name="settlement-runs"),
     path("settlement/runs/<int:run_id>/export/", settlement.export, name="settlement-export"),
     path(

@@ -33,7 +33,7 @@ class RuleForm(forms.ModelForm[Rule]):
         return cleaned
 
 
-class RuleFormSet(forms.BaseInlineFormSet[Rule, RuleSet, RuleForm]):
+class RuleFormSet(forms.BaseInlineFormSet[Rule, RuleSet, forms.ModelForm[Rule]]):
     """Checks the rules of a set together, as every other path does.
 
     Each form alone cannot see a second rule of its kind, or ACCEPTED_OFFER beside

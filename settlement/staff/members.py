@@ -44,7 +44,7 @@ def members(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             field = exc.details.get("field")
-            form.add_error(field if field in ("email", "roles") else None, exc.message)
+            form.add_error(str(field) if field in ("email", "roles") else None, exc.message)
         else:
             invited = " and invited to set a password" if summary.invited else ""
             messages.success(request, f"{summary.email}: {summary.outcome.value}{invited}.")

@@ -26,7 +26,11 @@ def test_an_administrator_invites_an_approver(
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(administrator).post(
             "/staff/members/",
-            {"email": "appr@utility.example.com", "full_name": "Ann Approver", "roles": ["approver"]},
+            {
+                "email": "appr@utility.example.com",
+                "full_name": "Ann Approver",
+                "roles": ["approver"],
+            },
             follow=True,
         )
 

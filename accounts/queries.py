@@ -13,6 +13,7 @@ from accounts.models import (
     Site,
     User,
 )
+from settlement.errors import NotFound
 
 
 def participants_of(*, user: User) -> QuerySet[Participant]:
@@ -65,6 +66,20 @@ ADMINISTER_PROGRAM = "accounts.administer_program"
 def is_program_administrator(*, user: User) -> bool:
     """Return whether `user` is active staff holding the program administrator's permission."""
     return is_staff_user(user=user) and user.has_perm(ADMINISTER_PROGRAM)
+
+
+class StaffNotFound(NotFound):
+    """No active staff account has this email."""
+
+    code = "staff_not_found"
+
+
+def active_staff_by_email(*, email: str) -> User:
+    """Return the active staff account with this email; raises StaffNotFound."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True, is_staff=True).first()
+    if user is None:
+        raise StaffNotFound(f"no active staff account {email!r}", details={"field": "as"})
+    return user
 
 
 def staff_members() -> QuerySet[User]:

@@ -24,6 +24,7 @@ class ThresholdsSerializer(serializers.Serializer[Any]):
     two_approver_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     change_factor = serializers.DecimalField(max_digits=6, decimal_places=2)
     data_quality_share = serializers.DecimalField(max_digits=4, decimal_places=3)
+    settle_after_days = serializers.IntegerField(required=False, default=3)
 
 
 class PayoutSettingsSerializer(serializers.Serializer[Any]):

@@ -65,6 +65,10 @@ class RunSummaryOutput(serializers.Serializer[Any]):
     type = serializers.CharField()
     status = serializers.CharField()
     sequence = serializers.IntegerField()
+    started_by = serializers.EmailField(
+        allow_null=True, help_text="The maker; null when started automatically or by a command."
+    )
+    started_automatically = serializers.BooleanField()
     statements = serializers.IntegerField()
     total = serializers.CharField(help_text='A decimal amount, e.g. "19.82".')
     flagged = serializers.IntegerField()

@@ -38,6 +38,9 @@ class ThresholdsForm(forms.Form):
     data_quality_share = forms.DecimalField(
         max_digits=4, decimal_places=3, help_text="Flagged above this share of estimated data."
     )
+    settle_after_days = forms.IntegerField(
+        help_text="The schedule settles a month this many days after it ends."
+    )
 
 
 class PayoutForm(forms.Form):
@@ -101,6 +104,7 @@ def _initial(current: payout_settings.ProgramSettings) -> dict[str, dict[str, ob
             "two_approver_amount": current.thresholds.two_approver_amount,
             "change_factor": current.thresholds.change_factor,
             "data_quality_share": current.thresholds.data_quality_share,
+            "settle_after_days": current.thresholds.settle_after_days,
         },
         "payout": {
             "method": current.payout.method,

@@ -17,6 +17,7 @@ THRESHOLDS = {
     "two_approver_amount": "2000.00",
     "change_factor": "3.00",
     "data_quality_share": "0.050",
+    "settle_after_days": 5,
 }
 
 
@@ -77,7 +78,13 @@ def test_a_reviewer_may_read_but_not_change_settings(client_for, reviewer, progr
     )
 
     assert read.status_code == 200
-    assert read.json()["settlement"]["review_cap"] == "500.00"
+    assert read.json()["settlement"] == {
+        "review_cap": "500.00",
+        "two_approver_amount": "1000.00",
+        "change_factor": "3.00",
+        "data_quality_share": "0.050",
+        "settle_after_days": 3,
+    }
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "not_program_administrator"
     assert not ProgramSettlementSettings.objects.exists()

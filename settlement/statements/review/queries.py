@@ -49,6 +49,8 @@ def run_summary(*, run: SettlementRun) -> dict[str, object]:
         "type": run.type.lower(),
         "status": run.status.lower(),
         "sequence": run.sequence,
+        "started_by": run.started_by.email if run.started_by else None,
+        "started_automatically": run.started_automatically,
         "statements": statements.count(),
         "total": str(Decimal(totals["total"] or 0).quantize(CENT)),
         "flagged": statements.exclude(flags=[]).count(),

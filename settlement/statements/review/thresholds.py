@@ -1,4 +1,4 @@
-"""Writing a program's review thresholds (what is flagged, what needs two approvers)."""
+"""Writing a program's settlement settings: what is flagged, two approvers, when to settle."""
 
 import datetime as dt
 from dataclasses import asdict, dataclass
@@ -18,6 +18,7 @@ class Thresholds:
     two_approver_amount: Decimal
     change_factor: Decimal
     data_quality_share: Decimal
+    settle_after_days: int = 3
 
 
 def save_thresholds(
@@ -35,6 +36,8 @@ def save_thresholds(
         problems["two_approver_amount"] = ["must be above zero"]
     if thresholds.change_factor < 1:
         problems["change_factor"] = ["must be at least 1"]
+    if not 0 <= thresholds.settle_after_days <= 28:
+        problems["settle_after_days"] = ["must be between 0 and 28"]
     if not Decimal(0) <= thresholds.data_quality_share <= 1:
         problems["data_quality_share"] = ["must be between 0 and 1"]
     return program_settings.save_section(

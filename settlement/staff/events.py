@@ -170,6 +170,25 @@ def cancel(request: HttpRequest, event_id: int) -> HttpResponse:
     return redirect("staff:event", event_id=found.pk)
 
 
+@access.staff_required
+@require_POST
+def measure(request: HttpRequest, event_id: int) -> HttpResponse:
+    """Measure (or re-measure) the event's deliveries now, however old it is."""
+    found = _event_or_404(request, event_id)
+    try:
+        counts = operations.measure_event(
+            event=found, requested_by=signed_in.signed_in_user(request), now=timezone.now()
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "Measured: " + ", ".join(f"{count} {outcome}" for outcome, count in counts.items()),
+        )
+    return redirect("staff:event", event_id=found.pk)
+
+
 CHART_W, CHART_H = 640, 220
 
 

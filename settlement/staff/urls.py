@@ -26,6 +26,7 @@ urlpatterns = [
     path("events/", events.events, name="events"),
     path("events/<int:event_id>/", events.event, name="event"),
     path("events/<int:event_id>/cancel/", events.cancel, name="event-cancel"),
+    path("events/<int:event_id>/measure/", events.measure, name="event-measure"),
     path("events/<int:event_id>/offers/<int:offer_id>/", events.event_offer, name="event-offer"),
     path("programs/<slug:code>/rules/", events.program_rules, name="program-rules"),
     path(

@@ -66,9 +66,12 @@ def test_the_schedule_waits_three_days_after_the_month_by_default(program, now, 
     due = operations.start_due_initial_runs(now=now)
 
     assert (len(due.started), due.waiting) == ((1, []) if started else (0, ["nbt-export"]))
-    assert SettlementRun.objects.filter(
-        period_start=dt.date(2026, 11, 1), started_automatically=True, started_by=None
-    ).exists() is started
+    assert (
+        SettlementRun.objects.filter(
+            period_start=dt.date(2026, 11, 1), started_automatically=True, started_by=None
+        ).exists()
+        is started
+    )
 
 
 def test_a_program_sets_its_own_wait(program):

@@ -282,9 +282,15 @@ def program_rules(request: HttpRequest, code: str) -> HttpResponse:
                     request, f"Rule set v{result.rule_set.version}: {result.outcome.value}."
                 )
                 return redirect("staff:program-rules", code=program.code)
-    rule_sets = list(program_queries.rule_sets_of(program=program))
+    # JSON, not Python's repr: what the page shows is what the form takes back.
+    versions = [
+        (rule_set, json.dumps(program_queries.rule_set_document(rule_set=rule_set), indent=2))
+        for rule_set in program_queries.rule_sets_of(program=program)
+    ]
+    if request.method != "POST" and versions:
+        form = RuleFileForm(initial={"document": versions[0][1]})
     return render(
         request,
         "staff/program_rules.html",
-        {"program": program, "rule_sets": rule_sets, "form": form, "can_manage": can_manage},
+        {"program": program, "versions": versions, "form": form, "can_manage": can_manage},
     )

@@ -24,9 +24,9 @@ install: $(STAMP)
 
 # The demo: SQLite under var/, tasks run in-process, no Stripe keys.
 run: install
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py seed_demo
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 $(BIN)/python manage.py seed_demo --migrate
+	@# migrate has just run the system checks; the server need not run them again.
+	DEBUG=1 $(BIN)/python manage.py runserver --skip-checks $(HOST):$(PORT)
 
 # Real headless Chromium for the browser tests, from Debian's packages when missing.
 browser-deps:

@@ -9,6 +9,7 @@ from django.db.models import Sum
 
 from accounts import queries as account_queries
 from accounts.models import Charger, Enrollment
+from settlement import formatting
 from settlement.events import queries
 from settlement.events.models import DispatchEvent, Offer
 from settlement.programs import queries as program_queries
@@ -150,14 +151,20 @@ def worth(*, offer: Offer, in_force: program_queries.RulesInForce) -> Worth:
         price_per_kwh=price,
         ceiling=ceiling if ceiling is not None else Decimal("Infinity"),
     )
+    currency = event.program.currency
+    price_text = formatting.price(amount=price, currency=currency)
     explanation: dict[str, object] = {
         "price_per_kwh": str(price),
         "hours": str(hours),
         "max_kw": None if kw is None else str(kw),
         "per_event_cap": None if cap is None else str(cap),
         "ceiling": (
-            f"{kw_text(kw)} kW x {kw_text(hours)} h x ${price}/kWh"
-            + (f", capped at ${cap}" if cap is not None else "")
+            f"{kw_text(kw)} kW x {kw_text(hours)} h x {price_text}"
+            + (
+                f", capped at {formatting.money(amount=cap, currency=currency)}"
+                if cap is not None
+                else ""
+            )
             if kw is not None
             else "no charger on record: no ceiling"
         ),
@@ -168,7 +175,7 @@ def worth(*, offer: Offer, in_force: program_queries.RulesInForce) -> Worth:
         "estimate": (
             f"median of your {estimate.past_events} past event(s): "
             f"{round(estimate.median_kwh_per_hour, 3)} kWh per hour x {kw_text(hours)} h "
-            f"x ${price}/kWh"
+            f"x {price_text}"
             if estimate.median_kwh_per_hour is not None
             else "no history yet"
         ),

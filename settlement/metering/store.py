@@ -14,6 +14,12 @@ from settlement.metering.vee import Accepted
 
 CHUNK = 2000
 
+_INSERT_READING = (
+    f"INSERT INTO {Reading._meta.db_table} "  # noqa: S608 (names from the model, values bound)
+    "(channel_id, start, duration_s, wh, quality, source, revision, upload_id, received_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -99,13 +105,13 @@ class PortableStore:
                 locks.lock_channels(cursor, channels)
             self._locked |= channels
         existing = self._existing(chunk)
-        new: list[Reading] = []
+        new: list[Accepted] = []
         changed: list[Reading] = []
         superseded: list[ReadingRevision] = []
         for item in chunk:
             stored = existing.get((item.channel_id, item.start))
             if stored is None:
-                new.append(self._reading(item))
+                new.append(item)
                 if item.estimated:
                     self._counts.estimated += 1
                 else:
@@ -146,7 +152,7 @@ class PortableStore:
             stored.received_at = self._now
             changed.append(stored)
             self._counts.revised += 1
-        Reading.objects.bulk_create(new)
+        self._insert(new)
         ReadingRevision.objects.bulk_create(superseded)
         Reading.objects.bulk_update(
             changed, ["wh", "quality", "duration_s", "revision", "upload", "source", "received_at"]
@@ -164,15 +170,31 @@ class PortableStore:
             for reading in Reading.objects.filter(condition)
         }
 
-    def _reading(self, item: Accepted) -> Reading:
-        return Reading(
-            channel_id=item.channel_id,
-            start=item.start,
-            duration_s=item.duration_s,
-            wh=item.wh,
-            quality=item.quality,
-            revision=1,
-            source=self._upload.source,
-            upload=self._upload,
-            received_at=self._now,
-        )
+    def _insert(self, items: list[Accepted]) -> None:
+        """Insert new readings with one parameterised statement.
+
+        The ORM's bulk_create builds a model and compiles every field of every row: for the
+        demo's 29,000 readings that was most of `seed_demo`'s time on SQLite. The rows are
+        the same; the database's constraints still check each one.
+        """
+        if not items:
+            return
+        ops = connection.ops
+        received_at = ops.adapt_datetimefield_value(self._now)
+        source, upload_id = self._upload.source, self._upload.pk
+        rows = [
+            (
+                item.channel_id,
+                ops.adapt_datetimefield_value(item.start),
+                item.duration_s,
+                item.wh,
+                str(item.quality),
+                source,
+                1,
+                upload_id,
+                received_at,
+            )
+            for item in items
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(_INSERT_READING, rows)

@@ -4,12 +4,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
 from accounts import queries as account_queries
 from accounts.models import Enrollment, Participant, Program, User
+from settlement import formatting
 from settlement.errors import NotFound
 from settlement.ledger.models import LedgerAccount
 from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod, ProgramPayoutSettings
@@ -46,9 +46,8 @@ def plain_requirements(codes: list[str] | tuple[str, ...]) -> list[str]:
 
 
 def format_cents(cents: int, currency: str) -> str:
-    """Return an amount for people: `$12.34` for USD, `12.34 EUR` otherwise."""
-    amount = (Decimal(cents) / 100).quantize(Decimal("0.01"))
-    return f"${amount:,}" if currency == "USD" else f"{amount:,} {currency}"
+    """Return an amount for people through the one formatter: `$12.34`, `€12.34`."""
+    return formatting.money_cents(cents=cents, currency=currency)
 
 
 def participants_for_payouts(*, user: User) -> QuerySet[Participant]:

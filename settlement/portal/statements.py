@@ -7,13 +7,23 @@ from django.shortcuts import render
 from accounts import queries as account_queries
 from accounts import signed_in
 from settlement.errors import NotFound
+from settlement.payouts import statement_documents
+from settlement.statements.models import Statement
 from settlement.statements.review import access
 from settlement.statements.review import queries as statement_queries
 
 
+def _statement(request: HttpRequest, statement_id: int) -> Statement:
+    user = signed_in.signed_in_user(request)
+    try:
+        return access.access_statement_for_owner(user=user, statement_id=statement_id)
+    except NotFound:
+        raise Http404("No such statement.") from None
+
+
 @login_required
 def statements(request: HttpRequest) -> HttpResponse:
-    """List the owner's statements by period with their status."""
+    """List the owner's statements by period: a table on wide screens, cards on a phone."""
     user = signed_in.signed_in_user(request)
     found = [
         statement
@@ -25,14 +35,23 @@ def statements(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
-    """Show one of the owner's statements with its lines in plain words."""
-    user = signed_in.signed_in_user(request)
-    try:
-        found = access.access_statement_for_owner(user=user, statement_id=statement_id)
-    except NotFound:
-        raise Http404("No such statement.") from None
+    """Show one of the owner's statements with its lines in plain words and their arithmetic."""
+    found = _statement(request, statement_id)
     return render(
         request,
         "portal/statement.html",
-        {"statement": found, "document": statement_queries.owner_statement(statement=found)},
+        {"document": statement_documents.document_of(statement=found)},
     )
+
+
+@login_required
+def download(request: HttpRequest, statement_id: int, document_format: str) -> HttpResponse:
+    """Send the statement as a PDF or CSV file (404 for anyone else's)."""
+    # The route is a regular expression (to admit only pdf and csv), so the id comes as text.
+    found = _statement(request, int(statement_id))
+    body, content_type, name = statement_documents.render(
+        statement=found, document_format=document_format
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

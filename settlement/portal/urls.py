@@ -1,18 +1,37 @@
 """Routes of the owner portal."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from settlement.portal import offers, payouts, statements, views
+from settlement.portal import energy, fleet, offers, payouts, statements, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("energy/", energy.energy, name="energy"),
+    path("fleet/<int:participant_id>/", fleet.fleet, name="fleet"),
+    path("fleet/<int:participant_id>/invite/", fleet.invite, name="fleet-invite"),
+    path(
+        "fleet/<int:participant_id>/members/<int:membership_id>/role/",
+        fleet.change_role,
+        name="fleet-role",
+    ),
+    path(
+        "fleet/<int:participant_id>/members/<int:membership_id>/remove/",
+        fleet.remove,
+        name="fleet-remove",
+    ),
     path("offers/", offers.offers, name="offers"),
     path("offers/<int:offer_id>/accept/", offers.accept, name="offer-accept"),
     path("offers/<int:offer_id>/decline/", offers.decline, name="offer-decline"),
     path("statements/", statements.statements, name="statements"),
     path("statements/<int:statement_id>/", statements.statement, name="statement"),
+    # Only the formats there are: any other extension is a page that does not exist.
+    re_path(
+        r"^statements/(?P<statement_id>[0-9]+)/download\.(?P<document_format>pdf|csv)$",
+        statements.download,
+        name="statement-download",
+    ),
     path("payouts/", payouts.payouts, name="payouts"),
     path("payouts/accounts/<int:participant_id>/", payouts.account_state, name="payout-account"),
     path("payouts/accounts/<int:participant_id>/connect/", payouts.connect, name="payout-connect"),

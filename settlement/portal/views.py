@@ -1,25 +1,38 @@
-"""Owner portal pages."""
+"""The owner's dashboard: what I earned, what is pending, my next payout, offers and data."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from accounts import queries, signed_in
+from settlement import formatting
+from settlement.payouts import dashboard
+from settlement.portal import charts
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Show the signed-in owner their participants, sites and enrollments."""
+    """Show one dashboard per participant the signed-in user acts for."""
     user = signed_in.signed_in_user(request)
-    if queries.is_staff_user(user=user) and not queries.participants_of(user=user).exists():
+    now = timezone.now()
+    boards = dashboard.dashboards_of(user=user, now=now)
+    if not boards and queries.is_staff_user(user=user):
         return redirect("staff:home")
-    context = {
-        "participants": queries.participants_of(user=user).order_by("name"),
-        "sites": queries.sites_of(user=user)
-        .prefetch_related("channels")
-        .order_by("account_number"),
-        "enrollments": queries.enrollments_of(user=user).order_by(
-            "program__code", "site__account_number"
-        ),
-    }
-    return render(request, "portal/home.html", context)
+    sections = [
+        {
+            "board": board,
+            "silent": sum(1 for channel in board.freshness if channel.silent),
+            "chart": charts.chart(
+                days=board.chart,
+                titles=[
+                    f"{formatting.day(value=day.day, today=day.day)}: "
+                    f"{formatting.energy(kwh=day.kwh)}, "
+                    f"{formatting.money(amount=day.earnings, currency=board.currency)}"
+                    for day in board.chart
+                ],
+            ),
+        }
+        for board in boards
+    ]
+    return render(request, "portal/home.html", {"sections": sections, "now": now})

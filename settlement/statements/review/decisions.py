@@ -7,6 +7,7 @@ The approval that completes it posts its total to the ledger in the same transac
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -47,7 +48,7 @@ class RunNotCompleted(DomainError):
 
 
 def _require_role(user: User, statement: Statement, permission: str) -> None:
-    roles.require_role(user=user, program=statement.run.program, permission=permission)
+    roles.require_role(user=user, program=statement.run.program, permissions=(permission,))
 
 
 def _reason(reason: str) -> str:
@@ -169,43 +170,57 @@ def approve(*, statement: Statement, actor: User, reason: str, now: datetime) ->
         return statement
 
 
-def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
-    """Return the statement held for investigation (not approvable until decided)."""
+@dataclass(frozen=True)
+class _Decision:
+    """A move that only records itself: its action, the state it leads to, who may make it."""
+
+    action: str
+    becomes: str
+    to_state: str
+    permissions: tuple[str, ...]
+
+
+# Reviewers and approvers both may stop a statement for a closer look.
+_HOLD = _Decision("HOLD", "held", "HELD", (roles.REVIEW_PERMISSION, roles.APPROVE_PERMISSION))
+_VOID = _Decision("VOID", "voided", "VOIDED", (roles.APPROVE_PERMISSION,))
+_RELEASE = _Decision("RELEASE", "released", "RELEASED", (roles.APPROVE_PERMISSION,))
+
+
+def _decide(
+    decision: _Decision, *, statement: Statement, actor: User, reason: str, now: datetime
+) -> Statement:
+    """Move one statement under its row lock, once `actor` holds one of the roles."""
     text = _reason(reason)
     with transaction.atomic():
         statement = _locked(statement)
-        # Reviewers and approvers both may stop a statement for a closer look.
         roles.require_role(
-            user=actor,
-            program=statement.run.program,
-            permission=roles.REVIEW_PERMISSION,
-            approver=roles.APPROVE_PERMISSION,
+            user=actor, program=statement.run.program, permissions=decision.permissions
         )
-        _require_state(statement, "held")
-        _move(statement, action="HOLD", to_state="HELD", actor=actor, reason=text, now=now)
+        _require_state(statement, decision.becomes)
+        _move(
+            statement,
+            action=decision.action,
+            to_state=decision.to_state,
+            actor=actor,
+            reason=text,
+            now=now,
+        )
         return statement
+
+
+def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
+    """Return the statement held for investigation (not approvable until decided)."""
+    return _decide(_HOLD, statement=statement, actor=actor, reason=reason, now=now)
 
 
 def void(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
     """Return the statement voided: it will never be paid (a recalculation replaces it)."""
-    text = _reason(reason)
-    with transaction.atomic():
-        statement = _locked(statement)
-        _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        _require_state(statement, "voided")
-        _move(statement, action="VOID", to_state="VOIDED", actor=actor, reason=text, now=now)
-        return statement
+    return _decide(_VOID, statement=statement, actor=actor, reason=reason, now=now)
 
 
 def release(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
     """Return the approved statement released to payouts."""
-    text = _reason(reason)
-    with transaction.atomic():
-        statement = _locked(statement)
-        _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        _require_state(statement, "released")
-        _move(statement, action="RELEASE", to_state="RELEASED", actor=actor, reason=text, now=now)
-        return statement
+    return _decide(_RELEASE, statement=statement, actor=actor, reason=reason, now=now)
 
 
 def approve_clean(

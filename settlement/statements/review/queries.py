@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import Participant, Program, User
+from settlement import formatting
 from settlement.errors import NotFound
 from settlement.rating.money import CENT
 from settlement.statements.lines.line_labels import plain_number
@@ -192,14 +193,14 @@ def statements_of_participant(*, participant: Participant) -> QuerySet[Statement
     )
 
 
-def _line_dict(line: StatementLine) -> dict[str, object]:
+def _line_dict(line: StatementLine, currency: str) -> dict[str, object]:
     return {
         "id": line.pk,
         "number": line.number,
         "kind": line.kind,
         "adjusts_kind": line.adjusts_kind,
         "label": line.label,
-        "description": describe_line(line=line),
+        "description": describe_line(line=line, currency=currency),
         "match_key": line.match_key,
         "kwh": str(line.kwh),
         "price": None if line.price is None else str(line.price),
@@ -212,12 +213,13 @@ def _line_dict(line: StatementLine) -> dict[str, object]:
     }
 
 
-def describe_line(*, line: StatementLine) -> str:
+def describe_line(*, line: StatementLine, currency: str) -> str:
     """Return the line in plain words for an owner ("Exported 41.2 kWh during Peak at ...")."""
     if line.kind == "EXPORT_ENERGY" and line.price is not None and "subject" not in line.detail:
         # Vector lines (with a subject) are already a sentence: see `line_labels`.
-        kwh, price = plain_number(line.kwh, 1), plain_number(line.price, 2)
-        return f"Exported {kwh} kWh during {line.label} at ${price}/kWh"
+        kwh = plain_number(line.kwh, 1)
+        price = formatting.price(amount=line.price, currency=currency)
+        return f"Exported {kwh} kWh during {line.label} at {price}"
     return line.label
 
 
@@ -252,7 +254,7 @@ def difference_from_previous(*, statement: Statement) -> dict[str, object] | Non
 
 def statement_detail(*, statement: Statement, with_lineage: bool = True) -> dict[str, object]:
     """Return the statement as the staff API shows it: lines, transitions, difference."""
-    lines = [_line_dict(line) for line in lines_of(statement=statement)]
+    lines = [_line_dict(line, statement.currency) for line in lines_of(statement=statement)]
     if not with_lineage:
         for line in lines:
             del line["lineage"], line["match_key"]
@@ -299,7 +301,7 @@ def owner_statement(*, statement: Statement) -> dict[str, object]:
         "lines": [
             {
                 "kind": line.kind,
-                "description": describe_line(line=line),
+                "description": describe_line(line=line, currency=statement.currency),
                 "kwh": str(line.kwh),
                 "price": None if line.price is None else str(line.price),
                 "amount": str(line.amount),

@@ -286,7 +286,7 @@ def _create_run(
     automatically: bool,
 ) -> SettlementRun:
     if started_by is not None:
-        roles.require_role(user=started_by, program=program, permission=roles.REVIEW_PERMISSION)
+        roles.require_role(user=started_by, program=program, permissions=(roles.REVIEW_PERMISSION,))
     if period.end_utc > now:
         raise PeriodNotClosed(
             f"{period.label()} ends at {period.end_utc.isoformat()}, after now",

@@ -1,0 +1,192 @@
+"""Reads for an owner's "My energy" page: daily and monthly kWh per channel, with quality.
+
+Two grouped queries for the whole page whatever the number of readings: one by channel and
+local day (the last `DAYS` days), one by channel and local month (the last `MONTHS`
+months). Each row carries how much of it was measured, estimated or missing, and how many
+of its readings were revised, so an owner sees what their statement was computed from.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncMonth
+
+from accounts import channel_kinds
+from accounts import queries as account_queries
+from accounts.models import Channel, Charger, Participant, Site, User
+from settlement.metering.formats.quality import Quality
+from settlement.metering.models import Reading
+
+DAYS = 14
+MONTHS = 12
+WH_PER_KWH = Decimal(1000)
+# Values a person may rely on less than a meter's own measurement.
+ESTIMATED_QUALITIES = (Quality.ESTIMATED, Quality.EDITED, Quality.DERIVED, Quality.FORECAST)
+
+
+@dataclass(frozen=True)
+class EnergyRow:
+    """One channel over one day or month: kWh, and how the readings behind it stand."""
+
+    period: dt.date
+    kwh: Decimal
+    readings: int
+    estimated: int
+    missing: int
+    revised: int
+
+
+@dataclass(frozen=True)
+class ChannelEnergy:
+    """One channel's daily and monthly rows, newest first."""
+
+    channel: Channel
+    label: str
+    daily: list[EnergyRow]
+    monthly: list[EnergyRow]
+
+
+@dataclass(frozen=True)
+class SiteEnergy:
+    """A site and its channels."""
+
+    site: Site
+    channels: list[ChannelEnergy]
+
+
+def _label(channel: Channel) -> str:
+    """Return the channel in an owner's words: "your home meter, exported"."""
+    direction = "exported" if channel.kind.endswith("EXPORT") else "imported"
+    if channel.charger_id is not None and channel.charger is not None:
+        return f"charger {channel.charger.external_id}, {direction}"
+    return f"your home meter, {direction}"
+
+
+def _rows(readings: QuerySet[Reading], trunc: TruncDate | TruncMonth) -> dict[int, list[EnergyRow]]:
+    grouped = (
+        readings.annotate(period=trunc)
+        .values("channel_id", "period")
+        .annotate(
+            wh=Sum("wh"),
+            readings=Count("pk"),
+            estimated=Count("pk", filter=Q(quality__in=[str(q) for q in ESTIMATED_QUALITIES])),
+            missing=Count("pk", filter=Q(quality=str(Quality.MISSING))),
+            revised=Count("pk", filter=Q(revision__gt=1)),
+        )
+        .order_by("channel_id", "-period")
+    )
+    found: dict[int, list[EnergyRow]] = defaultdict(list)
+    for row in grouped:
+        period = row["period"]
+        found[row["channel_id"]].append(
+            EnergyRow(
+                period=period.date() if isinstance(period, dt.datetime) else period,
+                kwh=Decimal(row["wh"]) / WH_PER_KWH,
+                readings=row["readings"],
+                estimated=row["estimated"],
+                missing=row["missing"],
+                revised=row["revised"],
+            )
+        )
+    return found
+
+
+def energy_of(*, user: User, today: dt.date) -> list[SiteEnergy]:
+    """Return the energy of every site `user` acts for, up to local `today` inclusive.
+
+    Days and months are local to each site; a user's sites normally share one zone, and
+    the grouping uses the first site's zone.
+    """
+    sites = list(
+        account_queries.sites_of(user=user)
+        .distinct()
+        .prefetch_related("channels__charger")
+        .order_by("account_number")
+    )
+    if not sites:
+        return []
+    zone = ZoneInfo(sites[0].timezone)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    first_month = (today.replace(day=1) - dt.timedelta(days=31 * (MONTHS - 1))).replace(day=1)
+    channel_ids = [channel.pk for site in sites for channel in site.channels.all()]
+    readings = Reading.objects.filter(channel_id__in=channel_ids, start__lt=end)
+    daily = _rows(
+        readings.filter(
+            start__gte=dt.datetime.combine(
+                today - dt.timedelta(days=DAYS - 1), dt.time(), tzinfo=zone
+            )
+        ),
+        TruncDate("start", tzinfo=zone),
+    )
+    monthly = _rows(
+        readings.filter(start__gte=dt.datetime.combine(first_month, dt.time(), tzinfo=zone)),
+        TruncMonth("start", tzinfo=zone),
+    )
+    return [
+        SiteEnergy(
+            site=site,
+            channels=[
+                ChannelEnergy(
+                    channel=channel,
+                    label=_label(channel),
+                    daily=daily.get(channel.pk, []),
+                    monthly=monthly.get(channel.pk, []),
+                )
+                for channel in sorted(site.channels.all(), key=lambda c: (c.meter_id, c.kind))
+            ],
+        )
+        for site in sites
+    ]
+
+
+@dataclass(frozen=True)
+class VehicleRow:
+    """One charger (one vehicle) of a fleet over a period: exported and imported kWh."""
+
+    charger_id: int
+    name: str
+    site: str
+    exported_kwh: Decimal
+    imported_kwh: Decimal
+    estimated: int
+
+
+def fleet_breakdown(
+    *, participant: Participant, zone: str, first_day: dt.date, end_day: dt.date
+) -> list[VehicleRow]:
+    """Return one row per charger of the participant over local days [first_day, end_day).
+
+    One grouped query over the chargers' sub-meter channels; a charger with no readings in
+    the period is listed with zeros, so a silent bus is seen rather than missing.
+    """
+    tz = ZoneInfo(zone)
+    totals = (
+        Reading.objects.filter(
+            channel__charger__site__participant=participant,
+            start__gte=dt.datetime.combine(first_day, dt.time(), tzinfo=tz),
+            start__lt=dt.datetime.combine(end_day, dt.time(), tzinfo=tz),
+        )
+        .values("channel__charger_id")
+        .annotate(
+            exported=Sum("wh", filter=Q(channel__kind__in=channel_kinds.EXPORT_KINDS)),
+            imported=Sum("wh", filter=~Q(channel__kind__in=channel_kinds.EXPORT_KINDS)),
+            estimated=Count("pk", filter=Q(quality__in=[str(q) for q in ESTIMATED_QUALITIES])),
+        )
+    )
+    by_charger = {row["channel__charger_id"]: row for row in totals}
+    chargers = Charger.objects.filter(site__participant=participant).select_related("site")
+    return [
+        VehicleRow(
+            charger_id=charger.pk,
+            name=charger.external_id,
+            site=charger.site.account_number,
+            exported_kwh=Decimal(by_charger.get(charger.pk, {}).get("exported") or 0) / WH_PER_KWH,
+            imported_kwh=Decimal(by_charger.get(charger.pk, {}).get("imported") or 0) / WH_PER_KWH,
+            estimated=int(by_charger.get(charger.pk, {}).get("estimated") or 0),
+        )
+        for charger in chargers.order_by("external_id")
+    ]

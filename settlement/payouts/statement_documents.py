@@ -1,0 +1,234 @@
+"""An owner's statement as a document: plain lines, totals and how it is paid; PDF and CSV.
+
+In payouts because the document names the payout that paid it (or says it is netted
+against the next one), which only this layer may read. Every amount goes through
+`settlement.formatting` in the statement's currency.
+"""
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from settlement import formatting, safe_csv
+from settlement.errors import DomainError
+from settlement.payouts.models import Payout, PayoutStatement
+from settlement.statements.models import Statement, StatementLine
+from settlement.statements.review import queries as statement_queries
+
+FORMATS = ("pdf", "csv")
+CSV_COLUMNS = (
+    "statement_id",
+    "program",
+    "period_start",
+    "period_end",
+    "line",
+    "what",
+    "kwh",
+    "price",
+    "amount",
+    "currency",
+)
+
+
+class DocumentFormatInvalid(DomainError):
+    """The statement document format is not pdf or csv."""
+
+    code = "document_format_invalid"
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    """One line as its owner reads it, with how it was computed."""
+
+    number: int
+    what: str
+    kwh: Decimal
+    price: Decimal | None
+    amount: Decimal
+    how: str
+
+
+@dataclass(frozen=True)
+class StatementDocument:
+    """Everything an owner's statement says, ready for a page, a PDF or a CSV."""
+
+    statement_id: int
+    reference: str
+    program: str
+    utility: str
+    participant: str
+    period_start: dt.date
+    period_end: dt.date
+    period: str
+    zone: str
+    currency: str
+    kind: str
+    state: str
+    total: Decimal
+    lines: list[DocumentLine]
+    payment: str
+
+
+def _how(line: StatementLine, currency: str) -> str:
+    """Return the arithmetic of a priced line ("40.000 kWh x $0.30/kWh = $12.00")."""
+    amount = formatting.money(amount=line.amount, currency=currency)
+    if line.price is None:
+        return f"{amount}, a fixed amount" if line.kwh == 0 else amount
+    kwh = formatting.energy(kwh=line.kwh, places=3)
+    price = formatting.price(amount=line.price, currency=currency)
+    return f"{kwh} x {price} = {amount}"
+
+
+def _payment(statement: Statement) -> str:
+    """Return how the statement is paid, in a sentence: its payout, or what happens next."""
+    currency = statement.currency
+    if statement.total < 0:
+        owed = formatting.money(amount=-statement.total, currency=currency)
+        return f"You owe {owed}: it is netted against your next payout, not billed."
+    link = PayoutStatement.objects.filter(statement=statement).select_related("payout").first()
+    if link is None:
+        if statement.state == Statement.State.RELEASED:
+            return "Released to payouts: it is paid with your next payout."
+        return "Approved: it is paid once the program releases it to payouts."
+    payout: Payout = link.payout
+    reference = payout.stripe_transfer_id or f"payout {payout.pk}"
+    return f"Paid by {reference} ({payout.get_status_display()})."
+
+
+def document_of(*, statement: Statement) -> StatementDocument:
+    """Return the owner's document of an approved or released statement."""
+    currency = statement.currency
+    run = statement.run
+    lines = [
+        DocumentLine(
+            number=line.number,
+            what=statement_queries.describe_line(line=line, currency=currency),
+            kwh=line.kwh,
+            price=line.price,
+            amount=line.amount,
+            how=_how(line, currency),
+        )
+        for line in statement_queries.lines_of(statement=statement)
+    ]
+    return StatementDocument(
+        statement_id=statement.pk,
+        reference=f"ST-{statement.pk:06d}",
+        program=run.program.name,
+        utility=run.program.utility,
+        participant=statement.participant.name,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        period=formatting.period(start=run.period_start, end=run.period_end),
+        zone=run.program.timezone,
+        currency=currency,
+        kind="Statement" if run.type == "INITIAL" else "Correction",
+        state=str(statement.get_state_display()),
+        total=statement.total,
+        lines=lines,
+        payment=_payment(statement),
+    )
+
+
+def _pdf(document: StatementDocument) -> bytes:
+    """Return the document as a one-column US Letter PDF."""
+    buffer = io.BytesIO()
+    styles = getSampleStyleSheet()
+
+    def money(value: Decimal) -> str:
+        return formatting.money(amount=value, currency=document.currency)
+
+    story = [
+        # Paragraphs read a little markup: every text from the database is escaped.
+        Paragraph(
+            escape(f"{document.program}: {document.kind.lower()} for {document.period}"),
+            styles["Title"],
+        ),
+        Paragraph(
+            escape(f"Statement {document.reference} for {document.participant}"),
+            styles["Normal"],
+        ),
+        Paragraph(
+            f"Period {document.period_start.isoformat()} to "
+            f"{(document.period_end - dt.timedelta(days=1)).isoformat()} (local dates, "
+            f"time zone {document.zone}) · {escape(document.utility)} · status {document.state}",
+            styles["Normal"],
+        ),
+        Spacer(1, 0.2 * inch),
+    ]
+    rows: list[list[object]] = [["#", "What", "How it was computed", "Amount"]]
+    cell = styles["BodyText"]
+    rows += [
+        [
+            str(line.number),
+            Paragraph(escape(line.what), cell),
+            Paragraph(escape(line.how), cell),
+            money(line.amount),
+        ]
+        for line in document.lines
+    ]
+    rows.append(["", "Total", "", money(document.total)])
+    table = Table(rows, colWidths=[0.4 * inch, 3.2 * inch, 2.4 * inch, 1.0 * inch], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.grey),
+                ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [table, Spacer(1, 0.2 * inch), Paragraph(escape(document.payment), styles["Normal"])]
+    SimpleDocTemplate(
+        buffer,
+        pagesize=LETTER,
+        title=f"Statement {document.reference}",
+        author=document.utility,
+    ).build(story)
+    return buffer.getvalue()
+
+
+def _csv(document: StatementDocument) -> bytes:
+    """Return the lines as CSV through the formula-safe writer, one row per line."""
+    buffer = io.StringIO()
+    writer = safe_csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(
+        (
+            document.reference,
+            document.program,
+            document.period_start.isoformat(),
+            document.period_end.isoformat(),
+            line.number,
+            line.what,
+            line.kwh,
+            "" if line.price is None else line.price,
+            line.amount,
+            document.currency,
+        )
+        for line in document.lines
+    )
+    return buffer.getvalue().encode()
+
+
+def render(*, statement: Statement, document_format: str) -> tuple[bytes, str, str]:
+    """Return (body, content type, file name); raises DocumentFormatInvalid."""
+    if document_format not in FORMATS:
+        raise DocumentFormatInvalid(
+            f"format must be pdf or csv, not {document_format!r}", details={"field": "format"}
+        )
+    document = document_of(statement=statement)
+    name = f"statement-{document.reference}-{document.period_start:%Y-%m}.{document_format}"
+    if document_format == "pdf":
+        return _pdf(document), "application/pdf", name
+    return _csv(document), "text/csv; charset=utf-8", name

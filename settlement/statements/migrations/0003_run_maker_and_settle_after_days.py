@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_program_settings_changes'),
-        ('statements', '0001_settlement_runs'),
+        ('statements', '0002_run_lease'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgres check lint format typecheck layers migrations-check \
-        worker beat bench browser-deps clean fake-stripe chaos mutation fuzz
+        worker beat bench browser-deps clean fake-stripe chaos mutation fuzz demo-reset
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -30,6 +30,13 @@ run: install
 	SITE_URL=$(RUN_SITE_URL) DEBUG=1 $(BIN)/python manage.py seed_demo --migrate
 	@# migrate has just run the system checks; the server need not run them again.
 	SITE_URL=$(RUN_SITE_URL) DEBUG=1 $(BIN)/python manage.py runserver --skip-checks $(HOST):$(PORT)
+
+# The demo from a fresh database (the README's walkthroughs in the order they are written).
+# Only the demo's own SQLite file is removed; with DATABASE_URL set it refuses.
+demo-reset: install
+	@if [ -n "$$DATABASE_URL" ]; then echo "demo-reset removes only the demo's SQLite file; unset DATABASE_URL"; exit 2; fi
+	rm -f var/v2g.sqlite3
+	$(MAKE) run HOST=$(HOST) PORT=$(PORT)
 
 # Real headless Chromium for the browser tests, from Debian's packages when missing.
 browser-deps:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts import signed_in
+from settlement import bounds
 from settlement.errors import DomainError, NotFound
 from settlement.staff import access as staff_access
 from settlement.statements import periods
@@ -130,7 +131,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         try:
             run = access.access_run_for_staff(
                 user=signed_in.signed_in_user(request),
-                run_id=int(request.POST.get("run", "0") or 0),
+                run_id=bounds.id_from_text(request.POST.get("run", "")) or 0,
             )
             outcome = decisions.approve_clean(
                 statements=statement_queries.review_queue(
@@ -156,7 +157,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         period=filters["period"] or None,
         flag=filters["flag"] or None,
         state=filters["state"] or None,
-        run_id=int(filters["run"]) if filters["run"].isdigit() else None,
+        run_id=bounds.id_from_text(filters["run"]),
     )
     page = Paginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {

@@ -9,7 +9,8 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgres check lint format typecheck layers migrations-check \
-        worker beat bench browser-deps clean fake-stripe chaos mutation fuzz oadr-client simulate
+        worker beat bench browser-deps clean fake-stripe chaos mutation fuzz oadr-client \
+        simulate demo-reset
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,10 +24,20 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(STAMP)
 
 # The demo: SQLite under var/, tasks run in-process, no Stripe keys.
+# Links in emails (invitations) point at the address served, unless SITE_URL says otherwise.
+RUN_SITE_URL = $${SITE_URL:-http://$(HOST):$(PORT)}
+
 run: install
-	DEBUG=1 $(BIN)/python manage.py seed_demo --migrate
+	SITE_URL=$(RUN_SITE_URL) DEBUG=1 $(BIN)/python manage.py seed_demo --migrate
 	@# migrate has just run the system checks; the server need not run them again.
-	DEBUG=1 $(BIN)/python manage.py runserver --skip-checks $(HOST):$(PORT)
+	SITE_URL=$(RUN_SITE_URL) DEBUG=1 $(BIN)/python manage.py runserver --skip-checks $(HOST):$(PORT)
+
+# The demo from a fresh database (the README's walkthroughs in the order they are written).
+# Only the demo's own SQLite file is removed; with DATABASE_URL set it refuses.
+demo-reset: install
+	@if [ -n "$$DATABASE_URL" ]; then echo "demo-reset removes only the demo's SQLite file; unset DATABASE_URL"; exit 2; fi
+	rm -f var/v2g.sqlite3
+	$(MAKE) run HOST=$(HOST) PORT=$(PORT)
 
 # Real headless Chromium for the browser tests, from Debian's packages when missing.
 browser-deps:
@@ -96,7 +107,8 @@ clean:
 # prints (tests/fakes/stripe_server.py; the webhook goes to the demo server on $(PORT)).
 FAKE_STRIPE_PORT ?= 12111
 fake-stripe: install
-	@echo "In another shell: STRIPE_SECRET_KEY=sk_test_local STRIPE_WEBHOOK_SECRET=whsec_local STRIPE_API_BASE=http://127.0.0.1:$(FAKE_STRIPE_PORT) make run"
+	@# The hint names the port the webhooks below are sent to, so the two agree.
+	@echo "In another shell: STRIPE_SECRET_KEY=sk_test_local STRIPE_WEBHOOK_SECRET=whsec_local STRIPE_API_BASE=http://127.0.0.1:$(FAKE_STRIPE_PORT) make run HOST=$(HOST) PORT=$(PORT)"
 	$(BIN)/python -m tests.fakes.stripe_server --port $(FAKE_STRIPE_PORT) \
 	  --webhook-url http://$(HOST):$(PORT)/api/v1/stripe/webhooks/ --webhook-secret whsec_local
 

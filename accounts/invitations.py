@@ -1,4 +1,4 @@
-"""Invitation emails: a one-time link with which an enrolled owner sets their first password."""
+"""Invitation emails: a one-time link with which an owner or staff sets a first password."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts import queries
+from accounts import queries, roles
 from accounts.models import User
 
 SECONDS_PER_DAY = 24 * 3600
@@ -35,11 +35,16 @@ def send_invitation(*, user_id: int) -> None:
     user = User.objects.get(pk=user_id)
     context = {
         "user": user,
+        "roles": [
+            name for name in roles.ROLE_CODES.values() if user.groups.filter(name=name).exists()
+        ],
         "link": invitation_link(user=user),
         "valid_days": settings.PASSWORD_RESET_TIMEOUT // SECONDS_PER_DAY,
         "programs": sorted({e.program.name for e in queries.enrollments_of(user=user)}),
         "reset_url": settings.SITE_URL.rstrip("/") + reverse("password_reset"),
     }
     subject = render_to_string("emails/invitation_subject.txt", context).strip()
-    body = render_to_string("emails/invitation.txt", context)
+    # Staff are not enrolled in anything: their email names their roles instead.
+    template = "emails/staff_invitation.txt" if user.is_staff else "emails/invitation.txt"
+    body = render_to_string(template, context)
     send_mail(subject, body, None, [user.email])

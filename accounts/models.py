@@ -252,3 +252,34 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant.email} at {self.site.account_number} in {self.program.code}"
+
+
+class ProgramSettingsChange(models.Model):
+    """One change to a program's settings: which section, who, when, values before and after.
+
+    Append-only: the history of who set a review cap or a payout minimum is what an auditor
+    reads. `before` is empty for the first values a program is given.
+    """
+
+    class Section(models.TextChoices):
+        SETTLEMENT = "SETTLEMENT", "Review thresholds"
+        PAYOUT = "PAYOUT", "Payouts"
+        METERING = "METERING", "Meter data"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="settings_changes")
+    section = models.CharField(max_length=12, choices=Section.choices)
+    changed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+    before = models.JSONField(default=dict)
+    after = models.JSONField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(section__in=["SETTLEMENT", "PAYOUT", "METERING"]),
+                name="program_settings_change_section_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.code} {self.section} change {self.pk}"

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from accounts import invitations, queries, roles, rules
@@ -20,6 +22,7 @@ from accounts.models import (
     Site,
     User,
 )
+from settlement.errors import DomainError, PermissionDenied
 from settlement.outcomes import Outcome
 
 
@@ -385,3 +388,147 @@ def _upsert_channel(
     channel.charger = charger
     channel.save(update_fields=["charger"])
     return Outcome.UPDATED
+
+
+class OwnRoles(PermissionDenied):
+    """Nobody grants or removes their own roles: another administrator does."""
+
+    code = "own_roles"
+
+
+class NotProgramAdministrator(PermissionDenied):
+    """Only program administrators invite staff and change roles."""
+
+    code = "not_program_administrator"
+
+
+class LastProgramAdministrator(DomainError):
+    """Removing this role would leave nobody to administer programs (or to grant it back)."""
+
+    code = "last_program_administrator"
+    http_status = 409
+
+
+class InvalidEmail(DomainError):
+    """Not an email address."""
+
+    code = "invalid_email"
+
+
+class NotStaffAccount(DomainError):
+    """The email belongs to an owner's account; staff accounts are kept apart from owners'."""
+
+    code = "not_staff_account"
+    http_status = 409
+
+
+def require_program_administrator(*, user: User) -> None:
+    """Return if `user` administers programs; raises NotProgramAdministrator otherwise."""
+    if not queries.is_program_administrator(user=user):
+        raise NotProgramAdministrator(f"{user.email} does not administer programs")
+
+
+@dataclass(frozen=True)
+class StaffMemberSummary:
+    """What `save_staff_member` did to one account."""
+
+    email: str
+    outcome: Outcome
+    roles: list[str]
+    invited: bool
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the JSON summary printed by `create_staff`."""
+        return {
+            "email": self.email,
+            "outcome": self.outcome.value,
+            "roles": self.roles,
+            "invited": self.invited,
+        }
+
+
+def save_staff_member(
+    *,
+    email: str,
+    role_codes: Iterable[str],
+    granted_by: User | None,
+    now: dt.datetime,
+    full_name: str = "",
+) -> StaffMemberSummary:
+    """Return what was done to make `email` an active staff account holding exactly these roles.
+
+    A new account has no password and is emailed the set-your-password invitation once the
+    transaction commits; so is an existing one that never set a password. Never a superuser.
+    `granted_by` is the administrator acting from a page or the API (None: a command run by
+    whoever operates the server). Raises UnknownRole (nothing is changed),
+    NotProgramAdministrator, OwnRoles, NotStaffAccount for an owner's account, and
+    LastProgramAdministrator when the change would leave no program administrator.
+    """
+    names = roles.group_names(codes=role_codes)
+    email = User.objects.normalize_email(email.strip()).lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidEmail(
+            f"{email!r} is not an email address", details={"field": "email"}
+        ) from None
+    if granted_by is not None:
+        require_program_administrator(user=granted_by)
+        if granted_by.email.lower() == email:
+            raise OwnRoles(
+                "nobody changes their own roles; ask another program administrator",
+                details={"field": "email"},
+            )
+    groups = ensure_staff_roles()
+    with transaction.atomic():
+        # The administrator group's row serializes every role change, so two administrators
+        # removing each other at once cannot both pass the last-administrator check.
+        Group.objects.select_for_update().get(pk=groups[roles.PROGRAM_ADMINISTRATOR].pk)
+        user = User.objects.select_for_update().filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, full_name=full_name, is_staff=True, date_joined=now
+            )
+            outcome = Outcome.CREATED
+            held: set[str] = set()
+        else:
+            if user.memberships.exists():
+                raise NotStaffAccount(
+                    f"{email} is an owner's account; staff need their own",
+                    details={"field": "email"},
+                )
+            held = set(
+                user.groups.filter(name__in=roles.ROLE_CODES.values()).values_list(
+                    "name", flat=True
+                )
+            )
+            outcome = Outcome.UNCHANGED
+        if (
+            roles.PROGRAM_ADMINISTRATOR in held
+            and roles.PROGRAM_ADMINISTRATOR not in names
+            and not queries.other_program_administrators(user=user).exists()
+        ):
+            raise LastProgramAdministrator(
+                f"{email} is the last program administrator; make another one first",
+                details={"field": "role"},
+            )
+        if outcome is Outcome.UNCHANGED and (
+            held != set(names)
+            or not (user.is_active and user.is_staff)
+            or (full_name and full_name != user.full_name)
+        ):
+            outcome = Outcome.UPDATED
+            user.is_active = True
+            user.is_staff = True
+            user.full_name = full_name or user.full_name
+            user.save(update_fields=["is_active", "is_staff", "full_name"])
+        user.groups.remove(*[groups[name] for name in held - set(names)])
+        user.groups.add(*[groups[name] for name in names])
+        # Only an account that never set a password is invited: resetting a working password
+        # would lock its owner out until they read their mail.
+        invited = not user.has_usable_password() and user.last_login is None
+        if invited:
+            _invite(user, now)
+    return StaffMemberSummary(
+        email=email, outcome=outcome, roles=roles.codes_of(group_names=names), invited=invited
+    )

@@ -3,7 +3,17 @@
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q, QuerySet
 
-from accounts.models import Channel, Enrollment, Participant, Program, Site, User
+from accounts import roles
+from accounts.models import (
+    Channel,
+    Enrollment,
+    Participant,
+    Program,
+    ProgramSettingsChange,
+    Site,
+    User,
+)
+from settlement.errors import NotFound
 
 
 def participants_of(*, user: User) -> QuerySet[Participant]:
@@ -50,6 +60,43 @@ def is_staff_user(*, user: User) -> bool:
     return bool(user.is_active and user.is_staff)
 
 
+ADMINISTER_PROGRAM = "accounts.administer_program"
+
+
+def is_program_administrator(*, user: User) -> bool:
+    """Return whether `user` is active staff holding the program administrator's permission."""
+    return is_staff_user(user=user) and user.has_perm(ADMINISTER_PROGRAM)
+
+
+class StaffNotFound(NotFound):
+    """No active staff account has this email."""
+
+    code = "staff_not_found"
+
+
+def active_staff_by_email(*, email: str) -> User:
+    """Return the active staff account with this email; raises StaffNotFound."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True, is_staff=True).first()
+    if user is None:
+        raise StaffNotFound(f"no active staff account {email!r}", details={"field": "as"})
+    return user
+
+
+def staff_members() -> QuerySet[User]:
+    """Return every staff account by email, with its groups prefetched."""
+    return User.objects.filter(is_staff=True).prefetch_related("groups").order_by("email", "pk")
+
+
+def other_program_administrators(*, user: User) -> QuerySet[User]:
+    """Return the active staff other than `user` who administer programs (role or superuser)."""
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__name=roles.PROGRAM_ADMINISTRATOR) | Q(is_superuser=True))
+        .exclude(pk=user.pk)
+        .distinct()
+    )
+
+
 def users_awaiting_password(*, program_code: str | None = None) -> QuerySet[User]:
     """Return the active members of participants who have never set a password.
 
@@ -80,3 +127,12 @@ def users_who_may_reset_password(*, email: str) -> QuerySet[User]:
 def meter_ids() -> list[str]:
     """Return every meter id that has a channel, in order."""
     return list(Channel.objects.order_by("meter_id").values_list("meter_id", flat=True).distinct())
+
+
+def settings_changes(*, program: Program, limit: int = 20) -> list[ProgramSettingsChange]:
+    """Return the program's latest settings changes, newest first, with who made them."""
+    return list(
+        ProgramSettingsChange.objects.filter(program=program)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")[:limit]
+    )

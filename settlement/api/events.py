@@ -85,11 +85,22 @@ class EventOutput(serializers.Serializer[Any]):
         return int(getattr(event, "offer_count", None) or event.offers.count())
 
 
+class ReadingsUsedOutput(serializers.Serializer[Any]):
+    """Which readings a delivery was measured from (`events.queries.readings_used`)."""
+
+    count = serializers.IntegerField()
+    first_start = serializers.CharField(allow_null=True)
+    last_start = serializers.CharField(allow_null=True)
+    sha256 = serializers.CharField()
+
+
 class ResultOutput(deliveries.DeliveryOutput):
     """One participant's answer and delivery (the delivery figures come first in the schema)."""
 
     participant_email = serializers.EmailField()
     response = serializers.CharField()
+    measured_at = serializers.CharField(allow_null=True, help_text="ISO 8601, UTC.")
+    readings = ReadingsUsedOutput(allow_null=True)
 
 
 def terms_from(data: dict[str, Any], *, time_zone: str) -> operations.EventTerms:

@@ -50,6 +50,7 @@ class BulkApproveInput(serializers.Serializer[Any]):
 
 
 class StatementFilter(query.QueryParameters):
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=1000)
     run = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
     state = serializers.CharField(required=False)
     flag = serializers.CharField(required=False)
@@ -67,6 +68,10 @@ class RunSummaryOutput(serializers.Serializer[Any]):
     type = serializers.CharField()
     status = serializers.CharField()
     sequence = serializers.IntegerField()
+    started_by = serializers.EmailField(
+        allow_null=True, help_text="The maker; null when started automatically or by a command."
+    )
+    started_automatically = serializers.BooleanField()
     statements = serializers.IntegerField()
     total = serializers.CharField(help_text='A decimal amount, e.g. "19.82".')
     flagged = serializers.IntegerField()
@@ -93,7 +98,17 @@ class StatementRowOutput(serializers.Serializer[Any]):
 
 
 class StatementListOutput(serializers.Serializer[Any]):
-    results = StatementRowOutput(many=True, help_text="At most 1,000.")
+    results = StatementRowOutput(many=True, help_text="At most `limit` (1,000 by default).")
+
+
+class RunPage(query.QueryParameters):
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+    offset = serializers.IntegerField(required=False, min_value=0, default=0)
+
+
+class RunListOutput(serializers.Serializer[Any]):
+    count = serializers.IntegerField(help_text="Runs in all.")
+    results = RunSummaryOutput(many=True, help_text="Newest first, `offset` to `offset+limit`.")
 
 
 class SkippedOutput(serializers.Serializer[Any]):
@@ -134,9 +149,22 @@ class OwnerStatementListOutput(serializers.Serializer[Any]):
 
 
 class RunListView(APIView):
-    """Start a settlement run (staff)."""
+    """List settlement runs, newest first; start one (staff)."""
 
     permission_classes = (IsStaff,)
+
+    @extend_schema(
+        parameters=[RunPage], responses={200: RunListOutput}, operation_id="staff_run_list"
+    )
+    def get(self, request: Request) -> Response:
+        given = RunPage(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        start = given.validated_data["offset"]
+        runs = statement_queries.runs_for_staff(user=signed_in.signed_in_user(request))
+        page = list(runs[start : start + given.validated_data["limit"]])
+        return Response(
+            {"count": runs.count(), "results": statement_queries.run_summaries(runs=page)}
+        )
 
     @extend_schema(
         request=RunInput,
@@ -259,7 +287,7 @@ class StatementListView(APIView):
                         "total": str(statement.total),
                         "flags": statement.flags,
                     }
-                    for statement in statements[:1000]
+                    for statement in statements[: data["limit"]]
                 ]
             }
         )

@@ -31,6 +31,9 @@ FLEET_EMAIL: Final = "fleet@valley-usd.example.org"
 STAFF: Final = (
     ("reviewer@utility.example.com", "Riley Reviewer", roles.REVIEWER),
     ("approver@utility.example.com", "Avery Approver", roles.APPROVER),
+    # A second approver: a statement at or above the two-approver amount (the fleet's) needs
+    # two different people to approve it.
+    ("approver2@utility.example.com", "Jordan Approver", roles.APPROVER),
     ("programs@utility.example.com", "Pat Programs", roles.PROGRAM_ADMINISTRATOR),
 )
 ENROLLED_ON: Final = dt.date(2025, 1, 1)

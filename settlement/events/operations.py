@@ -347,13 +347,21 @@ def decline_offer(*, offer: Offer, user: User, now: datetime) -> Offer:
 MEASURE_OUTCOMES = (Outcome.CREATED, Outcome.RECOMPUTED, Outcome.UNCHANGED)
 
 
-def measure_event(*, event: DispatchEvent, now: datetime) -> dict[str, int]:
+def measure_event(
+    *, event: DispatchEvent, now: datetime, requested_by: User | None = None
+) -> dict[str, int]:
     """Compute (or recompute) every offer's delivery for a completed event.
 
     A stored delivery whose readings (by channel, start and revision) and rule version are
     unchanged is kept; otherwise the new computation supersedes it. Returns counts per
-    outcome. Raises EventNotCompleted before the end or for a cancelled event.
+    outcome. Any completed event may be measured, however old: only the schedule's own pass
+    (`measure_completed_events`) is limited to recent events. `requested_by` is the staff
+    member asking from a page or the API, who must administer programs (None: the schedule,
+    or a command run by whoever operates the server). Raises NotProgramAdministrator, and
+    EventNotCompleted before the end or for a cancelled event.
     """
+    if requested_by is not None:
+        queries.require_program_administrator(user=requested_by)
     status = queries.event_status(event, now=now)
     if status is not queries.EventStatus.COMPLETED:
         raise EventNotCompleted(

@@ -256,6 +256,8 @@ class ParticipantResult:
                 "reason": "event cancelled: nothing is paid"
                 if cancelled
                 else "not measured yet (after the event ends)",
+                "measured_at": None,
+                "readings": None,
             }
         return {
             "participant_email": self.offer.participant.email,
@@ -266,7 +268,23 @@ class ParticipantResult:
             "amount": str(delivery.amount),
             "settleable": delivery.settleable,
             "reason": delivery.reason,
+            "measured_at": delivery.computed_at.isoformat(),
+            "readings": readings_used(delivery=delivery),
         }
+
+
+def readings_used(*, delivery: Delivery) -> dict[str, object]:
+    """Return which readings a delivery was measured from: how many, their first and last
+    interval starts (UTC), and the sha256 of their keys (channel, start, revision), which
+    changes when any of them is revised."""
+    keys = delivery.inputs.get("readings") or []
+    starts = sorted(str(key[1]) for key in keys)
+    return {
+        "count": len(keys),
+        "first_start": starts[0] if starts else None,
+        "last_start": starts[-1] if starts else None,
+        "sha256": delivery.readings_sha256,
+    }
 
 
 def participant_results(*, offers: list[Offer]) -> list[ParticipantResult]:

@@ -82,7 +82,18 @@ class AggregatorAdmin(admin.ModelAdmin[Aggregator]):
 
 @admin.register(ProgramMeteringSettings)
 class ProgramMeteringSettingsAdmin(admin.ModelAdmin[ProgramMeteringSettings]):
-    list_display = ("program", "interpolate_gaps_up_to_minutes")
+    """Shown here; changed on the staff settings page or the API, which audit each change."""
+
+    list_display = ("program", "interpolate_gaps_up_to_minutes", "site_max_kw")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class ReceivedRecordAdmin(admin.ModelAdmin):

@@ -1,4 +1,4 @@
-"""Admin: program payout settings are edited here; payouts and events are read-only records."""
+"""Admin: tax-form overrides are edited here; settings, payouts and events are read-only."""
 
 from typing import Any
 
@@ -8,16 +8,12 @@ from django.http import HttpRequest
 from settlement.payouts.models import (
     BankPayoutFailure,
     BillCreditFile,
+    ParticipantTaxForm,
     Payout,
     PayoutAccount,
     ProgramPayoutSettings,
     WebhookEvent,
 )
-
-
-@admin.register(ProgramPayoutSettings)
-class ProgramPayoutSettingsAdmin(admin.ModelAdmin[ProgramPayoutSettings]):
-    list_display = ("program", "method", "minimum_cents", "tax_form")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -31,6 +27,19 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(ProgramPayoutSettings)
+class ProgramPayoutSettingsAdmin(ReadOnlyAdmin):
+    """Shown here; changed on the staff settings page or the API, which audit each change."""
+
+    list_display = ("program", "method", "minimum_cents", "tax_form", "organization_tax_form")
+
+
+@admin.register(ParticipantTaxForm)
+class ParticipantTaxFormAdmin(admin.ModelAdmin[ParticipantTaxForm]):
+    list_display = ("participant", "tax_form")
+    list_select_related = ("participant",)
 
 
 @admin.register(Payout)

@@ -31,6 +31,8 @@ class ProgramPayoutSettings(models.Model):
     minimum_cents = models.PositiveIntegerField(default=0)
     # The tax form the program's payments are reported on (US: 1099-MISC for incentives).
     tax_form = models.CharField(max_length=16, default="1099-MISC")
+    # An organization is not reported as an individual is; empty: the same as `tax_form`.
+    organization_tax_form = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = "program payout settings"
@@ -43,6 +45,18 @@ class ProgramPayoutSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program.code}: {self.method}"
+
+
+class ParticipantTaxForm(models.Model):
+    """A participant reported on another form than their program's (e.g. a tax-exempt body)."""
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.PROTECT, related_name="tax_form_override"
+    )
+    tax_form = models.CharField(max_length=16)
+
+    def __str__(self) -> str:
+        return f"{self.participant.email}: {self.tax_form}"
 
 
 class PayoutAccount(models.Model):

@@ -19,6 +19,7 @@ from settlement.payouts.models import (
     PayoutAccount,
     PayoutMethod,
     PayoutReturn,
+    ProgramPayoutSettings,
 )
 from settlement.rating.money import to_cents
 from settlement.statements.models import Statement
@@ -224,6 +225,25 @@ class TaxTotal:
     paid_cents: int
 
 
+DEFAULT_TAX_FORM = "1099-MISC"
+
+
+def tax_form_for(*, participant: Participant, settings: ProgramPayoutSettings | None) -> str:
+    """Return the form `participant`'s payments in a program are reported on.
+
+    The participant's own override first, then the program's form for their kind (an
+    organization is not a 1099-MISC individual), then the program's default.
+    """
+    override = getattr(participant, "tax_form_override", None)
+    if override is not None:
+        return override.tax_form
+    if settings is None:
+        return DEFAULT_TAX_FORM
+    if participant.kind == Participant.Kind.ORGANIZATION and settings.organization_tax_form:
+        return settings.organization_tax_form
+    return settings.tax_form
+
+
 def tax_totals(*, year: int) -> list[TaxTotal]:
     """Return per participant, tax form and currency the money paid in `year` (UTC dates).
 
@@ -235,12 +255,14 @@ def tax_totals(*, year: int) -> list[TaxTotal]:
     names: dict[int, tuple[str, str]] = {}
 
     def form_of(payout: Payout) -> str:
-        settings_row = getattr(payout.program, "payout_settings", None)
-        return str(settings_row.tax_form) if settings_row else "1099-MISC"
+        return tax_form_for(
+            participant=payout.participant,
+            settings=getattr(payout.program, "payout_settings", None),
+        )
 
     paid = Payout.objects.filter(
         status__in=[Payout.Status.PAID, Payout.Status.RETURNED], paid_at__year=year
-    ).select_related("participant", "program__payout_settings")
+    ).select_related("participant__tax_form_override", "program__payout_settings")
     for payout in paid:
         totals[(payout.participant_id, form_of(payout), payout.currency)] += payout.amount_cents
         names[payout.participant_id] = (payout.participant.name, payout.participant.email)
@@ -250,7 +272,7 @@ def tax_totals(*, year: int) -> list[TaxTotal]:
             returns__kind=PayoutReturn.Kind.TRANSFER_REVERSED, returns__created_at__year=year
         )
         .annotate(reversed_cents=Sum("returns__amount_cents"))
-        .select_related("participant", "program__payout_settings")
+        .select_related("participant__tax_form_override", "program__payout_settings")
     )
     for payout in reversed_in_year:
         key = (payout.participant_id, form_of(payout), payout.currency)

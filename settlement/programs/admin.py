@@ -33,9 +33,42 @@ class RuleForm(forms.ModelForm[Rule]):
         return cleaned
 
 
+class RuleFormSet(forms.BaseInlineFormSet[Rule, RuleSet, forms.ModelForm[Rule]]):
+    """Checks the rules of a set together, as every other path does.
+
+    Each form alone cannot see a second rule of its kind, or ACCEPTED_OFFER beside
+    EVENT_INCREMENTAL (the same energy paid twice).
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and not form.errors
+        ]
+        if any(form.errors for form in self.forms) or self.instance.program_id is None:
+            return
+        given = [
+            operations.RuleInput(
+                form.cleaned_data.get("name") or "rule",
+                form.cleaned_data["kind"],
+                form.cleaned_data["parameters"],
+            )
+            for form in kept
+        ]
+        try:
+            operations.validate_rules_locked(
+                program=self.instance.program, given=given, prefix="rules"
+            )
+        except rules.RuleInvalid as exc:
+            raise forms.ValidationError([f"{p.field}: {p.reason}" for p in exc.problems]) from exc
+
+
 class RuleInline(admin.StackedInline[Rule, RuleSet]):
     model = Rule
     form = RuleForm
+    formset = RuleFormSet
     extra = 0
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -146,6 +146,20 @@ def validate_rules(
     return result
 
 
+def validate_rules_locked(
+    *, program: Program, given: Sequence[RuleInput], prefix: str = "rules"
+) -> list[tuple[RuleInput, rules.RuleParameters, TariffPlan | None]]:
+    """Return `validate_rules(given)` checked under the program's row lock.
+
+    The lock is the one `save_rule_set` takes. Inside the caller's transaction (the admin's
+    change view is one) it holds until what was validated is saved, so no other path can
+    save a rule set of the program in between. Raises RuleFileInvalid.
+    """
+    with transaction.atomic():
+        Program.objects.select_for_update().get(pk=program.pk)
+        return validate_rules(given, prefix=prefix)
+
+
 def read_rule_file(document: object) -> RuleSetInput:
     """Return the rule set a decoded JSON rule file describes; raises RuleFileInvalid.
 

@@ -76,6 +76,22 @@ def program_by_code(*, code: str) -> Program:
     return program
 
 
+def rule_set_document(*, rule_set: RuleSet) -> dict[str, object]:
+    """Return the rule file (docs/events.md) that `import_rules` reads back as this version.
+
+    Loading it again for the same program changes nothing (outcome `unchanged`): the page
+    shows it so a program administrator can copy, edit and paste it back.
+    """
+    return {
+        "effective_from": rule_set.effective_from.isoformat(),
+        "effective_to": rule_set.effective_to.isoformat() if rule_set.effective_to else None,
+        "rules": [
+            {"name": rule.name, "kind": rule.kind, "parameters": rule.parameters}
+            for rule in rule_set.rules.all()
+        ],
+    }
+
+
 def rule_sets_of(*, program: Program) -> Iterable[RuleSet]:
     """Return the program's rule set versions, newest first, with their rules."""
     return (

@@ -171,6 +171,25 @@ def cancel(request: HttpRequest, event_id: int) -> HttpResponse:
     return redirect("staff:event", event_id=found.pk)
 
 
+@access.staff_required
+@require_POST
+def measure(request: HttpRequest, event_id: int) -> HttpResponse:
+    """Measure (or re-measure) the event's deliveries now, however old it is."""
+    found = _event_or_404(request, event_id)
+    try:
+        counts = operations.measure_event(
+            event=found, requested_by=signed_in.signed_in_user(request), now=timezone.now()
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "Measured: " + ", ".join(f"{count} {outcome}" for outcome, count in counts.items()),
+        )
+    return redirect("staff:event", event_id=found.pk)
+
+
 CHART_W, CHART_H = 640, 220
 
 
@@ -264,9 +283,15 @@ def program_rules(request: HttpRequest, code: str) -> HttpResponse:
                     request, f"Rule set v{result.rule_set.version}: {result.outcome.value}."
                 )
                 return redirect("staff:program-rules", code=program.code)
-    rule_sets = list(program_queries.rule_sets_of(program=program))
+    # JSON, not Python's repr: what the page shows is what the form takes back.
+    versions = [
+        (rule_set, json.dumps(program_queries.rule_set_document(rule_set=rule_set), indent=2))
+        for rule_set in program_queries.rule_sets_of(program=program)
+    ]
+    if request.method != "POST" and versions:
+        form = RuleFileForm(initial={"document": versions[0][1]})
     return render(
         request,
         "staff/program_rules.html",
-        {"program": program, "rule_sets": rule_sets, "form": form, "can_manage": can_manage},
+        {"program": program, "versions": versions, "form": form, "can_manage": can_manage},
     )

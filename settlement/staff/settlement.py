@@ -1,23 +1,31 @@
 """Staff pages for settlement: start runs, the review queue, a statement and its lineage."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast, overload
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts import signed_in
 from settlement import bounds
 from settlement.errors import DomainError, NotFound
 from settlement.staff import access as staff_access
 from settlement.statements import periods
-from settlement.statements.models import SettlementRun, Statement
+from settlement.statements.models import Statement, StatementLine
 from settlement.statements.review import access, checks, decisions, drilldown, exports
 from settlement.statements.review import queries as statement_queries
 from settlement.statements.runs import operations, reproduction
+
+# Rows per page of every list here: enough to scan, few enough to render fast.
+PAGE_SIZE = 50
 
 DECISIONS = {
     "approve": decisions.approve,
@@ -28,7 +36,15 @@ DECISIONS = {
 
 
 class RunForm(forms.Form):
-    program = forms.CharField(max_length=40)
+    program = forms.ChoiceField(choices=[])
+
+    def __init__(
+        self, data: Mapping[str, Any] | None, *, programs: Sequence[tuple[str, str]]
+    ) -> None:
+        super().__init__(data)
+        # The programs the user works on, known per request: a list to pick from.
+        self.fields["program"] = forms.ChoiceField(choices=programs)
+
     period = forms.CharField(max_length=7, help_text="YYYY-MM, local to the program")
     type = forms.ChoiceField(
         choices=[("initial", "Initial"), ("recalculation", "Recalculation"), ("final", "Final")]
@@ -50,8 +66,15 @@ def _statement_or_404(request: HttpRequest, statement_id: int) -> Statement:
 
 @staff_access.staff_required
 def runs(request: HttpRequest) -> HttpResponse:
-    """List recent runs and start a new one."""
-    form = RunForm(request.POST or None)
+    """List runs, a page at a time, and start a new one in a program the user works on."""
+    programs = statement_queries.programs_in_scope(user=signed_in.signed_in_user(request))
+    form = RunForm(
+        request.POST or None,
+        programs=[
+            (program.code, f"{program.code} ({program.name})")
+            for program in programs.order_by("code")
+        ],
+    )
     if request.method == "POST" and form.is_valid():
         try:
             program = statement_queries.program_by_code(code=form.cleaned_data["program"])
@@ -67,16 +90,15 @@ def runs(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return redirect(f"{_queue_url()}?run={run.pk}")
-    programs = statement_queries.programs_in_scope(user=signed_in.signed_in_user(request))
-    recent = (
-        SettlementRun.objects.filter(program__in=programs)
-        .select_related("program", "started_by")
-        .order_by("-started_at", "-pk")[:50]
-    )
+    page = Paginator(
+        statement_queries.runs_for_staff(user=signed_in.signed_in_user(request)), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    listed = list(page)
+    summaries = statement_queries.run_summaries(runs=listed)
     return render(
         request,
         "staff/settlement_runs.html",
-        {"form": form, "runs": [(run, statement_queries.run_summary(run=run)) for run in recent]},
+        {"form": form, "page": page, "runs": list(zip(listed, summaries, strict=True))},
     )
 
 
@@ -102,6 +124,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         name: request.GET.get(name, "").strip()
         for name in ("program", "period", "flag", "state", "run")
     }
+    if not any(name in request.GET for name in filters):
+        # The queue opens on what waits for a person; "All" in the state filter shows the rest.
+        filters["state"] = Statement.State.NEEDS_REVIEW
     if request.method == "POST":
         try:
             run = access.access_run_for_staff(
@@ -134,9 +159,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         state=filters["state"] or None,
         run_id=bounds.id_from_text(filters["run"]),
     )
+    page = Paginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filters": filters,
-        "statements": statements[:200],
+        "page": page,
+        "query": urlencode({name: value for name, value in filters.items() if value}),
+        "statements": page,
         "flag_labels": checks.FLAG_LABELS,
         "states": Statement.State.choices,
         "programs": statement_queries.programs_in_scope(
@@ -187,9 +215,16 @@ def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
             messages.error(request, "Give a reason for the decision.")
         return redirect("staff:settlement-statement", statement_id=found.pk)
     detail = statement_queries.statement_detail(statement=found)
+    zone = ZoneInfo(found.run.program.timezone)
+    # The detail's times are ISO text (the API's); a person reads them in the program's zone.
+    transitions = [
+        {**transition, "local_at": datetime.fromisoformat(str(transition["at"])).astimezone(zone)}
+        for transition in cast("list[dict[str, object]]", detail["transitions"])
+    ]
     context = {
         "statement": found,
         "detail": detail,
+        "transitions": transitions,
         "flags": [(code, checks.FLAG_LABELS.get(code, code)) for code in found.flags],
         "chart": _chart(drilldown.daily_exports(statement=found)),
         "approvers": decisions.approvers_of(statement=found),
@@ -199,6 +234,44 @@ def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
     return render(request, "staff/settlement_statement.html", context)
 
 
+# A month of 15-minute readings is about 3,000 rows: a page is a day or two of them.
+READINGS_PAGE_SIZE = 200
+
+
+class _LineReadings:
+    """A line's readings as the paginator slices them: one page is read from the database."""
+
+    def __init__(self, *, line: StatementLine, time_zone: str) -> None:
+        self.line = line
+        self.time_zone = time_zone
+        self.count = drilldown.line_interval_count(line=line)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[drilldown.LineInterval]:
+        return iter(self[0 : self.count])
+
+    @overload
+    def __getitem__(self, index: int) -> drilldown.LineInterval: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[drilldown.LineInterval]: ...
+
+    def __getitem__(
+        self, index: int | slice
+    ) -> drilldown.LineInterval | list[drilldown.LineInterval]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        first = index.start or 0
+        return drilldown.line_intervals(
+            line=self.line,
+            time_zone=self.time_zone,
+            first=first,
+            count=(index.stop or self.count) - first,
+        )
+
+
 @staff_access.staff_required
 def line(request: HttpRequest, statement_id: int, number: int) -> HttpResponse:
     """The readings behind one line, at the revisions the run used."""
@@ -206,12 +279,16 @@ def line(request: HttpRequest, statement_id: int, number: int) -> HttpResponse:
     statement_line = statement_queries.lines_of(statement=found).filter(number=number).first()
     if statement_line is None:
         raise Http404("No such line.")
-    intervals = drilldown.line_intervals(line=statement_line, time_zone=found.run.program.timezone)
+    readings = _LineReadings(line=statement_line, time_zone=found.run.program.timezone)
+    page: Page[drilldown.LineInterval] = Paginator(readings, READINGS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "statement": found,
         "line": statement_line,
-        "intervals": intervals,
-        "total_wh": sum(interval.wh or 0 for interval in intervals),
+        "intervals": page.object_list,
+        "page": page,
+        "reading_count": len(readings),
     }
     return render(request, "staff/settlement_line.html", context)
 

@@ -2,12 +2,23 @@
 
 from django.urls import path
 
-from settlement.staff import events, metering, payouts, rate_preview, readings, settlement, views
+from settlement.staff import (
+    events,
+    members,
+    metering,
+    payouts,
+    program_settings,
+    rate_preview,
+    readings,
+    settlement,
+    views,
+)
 
 app_name = "staff"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("members/", members.members, name="members"),
     path("metering/uploads/", metering.uploads, name="metering-uploads"),
     path("metering/uploads/<int:upload_id>/", metering.upload_detail, name="metering-upload"),
     path("rate-preview/", rate_preview.rate_preview, name="rate-preview"),
@@ -15,8 +26,14 @@ urlpatterns = [
     path("events/", events.events, name="events"),
     path("events/<int:event_id>/", events.event, name="event"),
     path("events/<int:event_id>/cancel/", events.cancel, name="event-cancel"),
+    path("events/<int:event_id>/measure/", events.measure, name="event-measure"),
     path("events/<int:event_id>/offers/<int:offer_id>/", events.event_offer, name="event-offer"),
     path("programs/<slug:code>/rules/", events.program_rules, name="program-rules"),
+    path(
+        "programs/<slug:code>/settings/",
+        program_settings.program_settings,
+        name="program-settings",
+    ),
     path("settlement/runs/", settlement.runs, name="settlement-runs"),
     path("settlement/runs/<int:run_id>/export/", settlement.export, name="settlement-export"),
     path(

@@ -73,10 +73,13 @@ class SettlementRun(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Number of the run within its program and period (1 for the initial run).
     sequence = models.PositiveIntegerField()
-    # None when the beat schedule started it.
+    # The maker of maker-checker: who started the run (None: the schedule, or a command run
+    # without `--as`).
     started_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The beat schedule started it (shown as "started automatically").
+    started_automatically = models.BooleanField(default=False)
     started_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     chunk_count = models.PositiveIntegerField(default=0)
@@ -99,6 +102,11 @@ class SettlementRun(models.Model):
             models.CheckConstraint(condition=Q(status__in=RUN_STATUSES), name="run_status_valid"),
             models.CheckConstraint(
                 condition=Q(period_end__gt=F("period_start")), name="run_period_half_open"
+            ),
+            # A run is started by a person or by the schedule, never both.
+            models.CheckConstraint(
+                condition=Q(started_automatically=False) | Q(started_by__isnull=True),
+                name="run_started_by_person_or_schedule",
             ),
             models.UniqueConstraint(
                 fields=["program", "period_start", "period_end", "sequence"],
@@ -167,6 +175,9 @@ class ProgramSettlementSettings(models.Model):
     two_approver_amount = models.DecimalField(
         max_digits=12, decimal_places=2, default=Decimal("1000.00")
     )
+    # The schedule starts a month's initial run this many days after the month ends, so that
+    # late meter data is in the initial run rather than in a recalculation.
+    settle_after_days = models.PositiveSmallIntegerField(default=3)
 
     def __str__(self) -> str:
         return f"settlement settings of {self.program}"

@@ -4,6 +4,7 @@ and the participant's daily exports over the period (for the review chart)."""
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from accounts.models import Channel
@@ -34,13 +35,21 @@ class LineInterval:
         return self.local_start.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def line_intervals(*, line: StatementLine, time_zone: str) -> list[LineInterval]:
-    """Return the readings behind `line` (at most MAX_INTERVALS), in channel and time order.
+def line_interval_count(*, line: StatementLine) -> int:
+    """Return how many readings are behind `line` (its lineage names each one)."""
+    return sum(1 for _ in lineage.expand(line.lineage))
 
-    A reading revised since the run shows the value of the revision the run used (from
-    the revision history) and is marked not current.
+
+def line_intervals(
+    *, line: StatementLine, time_zone: str, first: int = 0, count: int = MAX_INTERVALS
+) -> list[LineInterval]:
+    """Return `count` readings behind `line` from the `first`, in channel and time order.
+
+    A page of them costs three queries whatever the line's size. A reading revised since
+    the run shows the value of the revision the run used (from the revision history) and
+    is marked not current.
     """
-    keys = list(lineage.expand(line.lineage))[:MAX_INTERVALS]
+    keys = list(islice(lineage.expand(line.lineage), first, first + min(count, MAX_INTERVALS)))
     if not keys:
         return []
     zone = ZoneInfo(time_zone)

@@ -26,6 +26,7 @@ from settlement import leases
 from settlement.errors import DomainError
 from settlement.programs import operations as program_operations
 from settlement.programs import queries as program_queries
+from settlement.statements import periods
 from settlement.statements.lines import (
     computation,
     differences,
@@ -187,12 +188,15 @@ def start_run(
     started_by: User | None,
     now: datetime,
     chunk_size: int = CHUNK_SIZE,
+    automatically: bool = False,
 ) -> SettlementRun:
     """Return a new run of `program` over `period`, its chunks sent to the workers (one
     `settle_chunk` task each) when the caller's transaction commits.
 
     A recalculation or final run voids the period's statements still awaiting review (their
-    differences are recomputed). Raises PeriodNotClosed, ZoneMismatch, RunNotAllowed (its
+    differences are recomputed). `started_by` is the maker and must hold the reviewer role;
+    `automatically` marks a run the schedule started (with no `started_by`). Raises
+    RoleRequired, PeriodNotClosed, ZoneMismatch, RunNotAllowed (its
     InitialRunExists for a second initial run) or RunInProgress.
     """
     with transaction.atomic():
@@ -203,6 +207,7 @@ def start_run(
             started_by=started_by,
             now=now,
             chunk_size=chunk_size,
+            automatically=automatically,
         )
         _send_chunks(run)
     return run
@@ -216,6 +221,7 @@ def settle_in_process(
     started_by: User | None,
     now: datetime,
     chunk_size: int = CHUNK_SIZE,
+    automatically: bool = False,
 ) -> SettlementRun:
     """Return a run of `program` over `period` settled chunk by chunk in this process, with
     no broker (the `settle` command's and the demo's way): completed, or failed with its
@@ -237,10 +243,57 @@ def settle_in_process(
             started_by=started_by,
             now=now,
             chunk_size=chunk_size,
+            automatically=automatically,
             lease_holder=leases.holder(),
         )
     # Each chunk commits on its own, after the run is visible, as a worker would settle it.
     return settle_inline(run=run, now=now)
+
+
+@dataclass(frozen=True)
+class DueRuns:
+    """What one pass of the schedule did: runs started, programs not yet due, refusals."""
+
+    started: list[SettlementRun]
+    waiting: list[str]
+    refused: dict[str, str]
+
+
+def start_due_initial_runs(*, now: datetime) -> DueRuns:
+    """Start the initial run of last month (local to each program) for every program due.
+
+    A program is due `settle_after_days` (3 unless set) local days after its month ends, so
+    late data is in the initial run rather than a recalculation. A month that has its
+    initial run is skipped silently (the schedule asks every day); any other refusal of one
+    program is kept in `refused` and does not stop the others.
+    """
+    started: list[SettlementRun] = []
+    waiting: list[str] = []
+    refused: dict[str, str] = {}
+    for program in Program.objects.order_by("code"):
+        local_today = now.astimezone(periods.zone(program.timezone)).date()
+        start, end = periods.previous_month(local_today)
+        settle_after = statement_queries.settlement_settings(program=program).settle_after_days
+        if local_today < end + timedelta(days=settle_after):
+            waiting.append(program.code)
+            continue
+        period = periods.Period(start=start, end=end, time_zone=program.timezone)
+        try:
+            run = start_run(
+                program=program,
+                period=period,
+                run_type=SettlementRun.Type.INITIAL,
+                started_by=None,
+                automatically=True,
+                now=now,
+            )
+        except InitialRunExists:
+            continue
+        except DomainError as exc:
+            refused[program.code] = exc.message
+            continue
+        started.append(run)
+    return DueRuns(started=started, waiting=waiting, refused=refused)
 
 
 def _take_over(*, program: Program, period: Period, run_type: str) -> SettlementRun | None:
@@ -287,6 +340,7 @@ def _create_run(
     started_by: User | None,
     now: datetime,
     chunk_size: int,
+    automatically: bool,
     lease_holder: str = "",
 ) -> SettlementRun:
     if started_by is not None:
@@ -326,6 +380,7 @@ def _create_run(
                 status=SettlementRun.Status.RUNNING,
                 sequence=sequence,
                 started_by=started_by,
+                started_automatically=automatically,
                 started_at=now,
                 lease_holder=lease_holder,
                 lease_expires_at=Now() + LEASE if lease_holder else None,

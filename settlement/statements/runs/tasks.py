@@ -6,10 +6,6 @@ from typing import Any
 from celery import Task, shared_task
 from django.utils import timezone
 
-from accounts.models import Program
-from settlement.errors import DomainError
-from settlement.statements import periods
-from settlement.statements.models import SettlementRun
 from settlement.statements.runs import operations
 
 logger = logging.getLogger(__name__)
@@ -38,27 +34,8 @@ def settle_chunk(*, run_id: int, chunk_index: int) -> str:
 
 @shared_task(name="statements.start_closed_period_runs", acks_late=True)
 def start_closed_period_runs() -> list[int]:
-    """Start the initial run of last month for every program that has none; return run ids."""
-    now = timezone.now()
-    started = []
-    for program in Program.objects.order_by("code"):
-        local_today = now.astimezone(periods.zone(program.timezone)).date()
-        start, end = periods.previous_month(local_today)
-        period = periods.Period(start=start, end=end, time_zone=program.timezone)
-        try:
-            run = operations.start_run(
-                program=program,
-                period=period,
-                run_type=SettlementRun.Type.INITIAL,
-                started_by=None,
-                now=now,
-            )
-        except operations.InitialRunExists:
-            # The usual answer on every day but the first of a month: nothing to report.
-            continue
-        except DomainError as exc:
-            # One program's refusal (zones disagree, say) must not stop the others.
-            logger.warning("not settling %s %s: %s", program.code, period.label(), exc.message)
-            continue
-        started.append(run.pk)
-    return started
+    """Start the initial run of last month for every program due; return the run ids."""
+    due = operations.start_due_initial_runs(now=timezone.now())
+    for code, message in due.refused.items():
+        logger.warning("not settling %s: %s", code, message)
+    return [run.pk for run in due.started]

@@ -161,6 +161,8 @@ def test_a_program_administrator_creates_modifies_cancels_and_reads_results(admi
             "amount": "0.00",
             "settleable": False,
             "reason": "not measured yet (after the event ends)",
+            "measured_at": None,
+            "readings": None,
         }
     ]
     assert (cancelled.json()["status"], cancelled.json()["modification"]) == ("cancelled", 2)
@@ -252,6 +254,8 @@ def test_the_commands_create_modify_cancel_and_report(tmp_path):
         "amount",
         "settleable",
         "reason",
+        "measured_at",
+        "readings",
     ]
     assert (cancelled["status"], cancelled["modification"]) == ("cancelled", 2)
     assert (missing_code, missing["error"]["code"]) == (2, "event_not_found")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from config.celery import app
 from settlement.statements import periods
-from settlement.statements.models import SettlementRun
+from settlement.statements.models import ProgramSettlementSettings, SettlementRun
 from settlement.statements.runs import tasks
 from tests.settlement_fixtures import LA, enroll, make_program
 
@@ -23,6 +23,8 @@ def beat_tasks_in_process(tasks_in_process: None) -> None:
 def test_the_closed_month_is_settled_once(django_capture_on_commit_callbacks):
     program = make_program()
     enroll(program, "olivia@example.com", "RM-1")
+    # The task reads today's clock: due from the first of the month.
+    ProgramSettlementSettings.objects.create(program=program, settle_after_days=0)
     today = timezone.now().astimezone(ZoneInfo(LA)).date()
     start, end = periods.previous_month(today)
 
@@ -39,7 +41,7 @@ def test_the_closed_month_is_settled_once(django_capture_on_commit_callbacks):
         "INITIAL",
         "COMPLETED",
     )
-    assert run.started_by is None
+    assert (run.started_by, run.started_automatically) == (None, True)
     assert "statements-start-closed-period-runs" in app.conf.beat_schedule
 
 

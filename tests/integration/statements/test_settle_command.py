@@ -40,6 +40,8 @@ def test_a_month_of_hourly_exports_is_priced_by_period(tmp_path):
         "type": "initial",
         "status": "completed",
         "sequence": 1,
+        "started_by": None,
+        "started_automatically": False,
         "statements": 1,
         "total": "95.95",
         "flagged": 0,

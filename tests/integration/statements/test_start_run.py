@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from settlement.statements import periods
-from settlement.statements.models import RunChunk, SettlementRun
+from settlement.statements.models import ProgramSettlementSettings, RunChunk, SettlementRun
 from settlement.statements.runs import operations, tasks
 from tests.clients import signed_in
 from tests.settlement_fixtures import LA, enroll, make_program
@@ -34,6 +34,8 @@ def program():
     program = make_program()
     enroll(program, "olivia@example.com", "RM-1")
     enroll(program, "noah@example.com", "RM-2")
+    # These tests run the beat task on today's clock: due from the first of the month.
+    ProgramSettlementSettings.objects.create(program=program, settle_after_days=0)
     return program
 
 

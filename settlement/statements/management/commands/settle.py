@@ -1,11 +1,12 @@
-"""`settle --program CODE --period YYYY-MM [--type initial|recalculation|final]`: run a
-settlement in this process and print its JSON summary; exits 1 when the run FAILED."""
+"""`settle --program CODE --period YYYY-MM [--type ...] [--as EMAIL]`: run a settlement in
+this process and print its JSON summary; exits 1 when the run FAILED."""
 
 from typing import Any
 
 from django.core.management.base import CommandParser
 from django.utils import timezone
 
+from accounts import queries as account_queries
 from settlement import commands
 from settlement.statements import periods
 from settlement.statements.review import queries as statement_queries
@@ -21,15 +22,25 @@ class Command(commands.JsonCommand):
         parser.add_argument(
             "--type", default="initial", choices=["initial", "recalculation", "final"]
         )
+        parser.add_argument(
+            "--as",
+            dest="as_email",
+            help="the staff member starting the run (the maker; must hold the reviewer role)",
+        )
 
     def run(self, **options: Any) -> object:
         program = statement_queries.program_by_code(code=options["program"])
+        maker = (
+            account_queries.active_staff_by_email(email=options["as_email"])
+            if options["as_email"]
+            else None
+        )
         period = periods.month(options["period"], time_zone=program.timezone)
         run = operations.settle_in_process(
             program=program,
             period=period,
             run_type=options["type"].upper(),
-            started_by=None,
+            started_by=maker,
             now=timezone.now(),
         )
         # A run that FAILED failed the run's own checks of its inputs: the summary says

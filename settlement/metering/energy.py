@@ -11,16 +11,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from accounts import channel_kinds
 from accounts import queries as account_queries
-from accounts.models import Channel, Charger, Participant, Site, User
-from settlement.metering.daily_totals import ESTIMATED_QUALITIES
-from settlement.metering.models import DailyTotal, Reading
+from accounts.models import Channel, Site, User
+from settlement.metering.models import DailyTotal
 
 DAYS = 14
 MONTHS = 12
@@ -126,53 +123,4 @@ def energy_of(*, user: User, today: dt.date) -> list[SiteEnergy]:
             ],
         )
         for site in sites
-    ]
-
-
-@dataclass(frozen=True)
-class VehicleRow:
-    """One charger (one vehicle) of a fleet over a period: exported and imported kWh."""
-
-    charger_id: int
-    name: str
-    site: str
-    exported_kwh: Decimal
-    imported_kwh: Decimal
-    estimated: int
-
-
-def fleet_breakdown(
-    *, participant: Participant, zone: str, first_day: dt.date, end_day: dt.date
-) -> list[VehicleRow]:
-    """Return one row per charger of the participant over local days [first_day, end_day).
-
-    One grouped query over the chargers' sub-meter channels; a charger with no readings in
-    the period is listed with zeros, so a silent bus is seen rather than missing.
-    """
-    tz = ZoneInfo(zone)
-    totals = (
-        Reading.objects.filter(
-            channel__charger__site__participant=participant,
-            start__gte=dt.datetime.combine(first_day, dt.time(), tzinfo=tz),
-            start__lt=dt.datetime.combine(end_day, dt.time(), tzinfo=tz),
-        )
-        .values("channel__charger_id")
-        .annotate(
-            exported=Sum("wh", filter=Q(channel__kind__in=channel_kinds.EXPORT_KINDS)),
-            imported=Sum("wh", filter=~Q(channel__kind__in=channel_kinds.EXPORT_KINDS)),
-            estimated=Count("pk", filter=Q(quality__in=[str(q) for q in ESTIMATED_QUALITIES])),
-        )
-    )
-    by_charger = {row["channel__charger_id"]: row for row in totals}
-    chargers = Charger.objects.filter(site__participant=participant).select_related("site")
-    return [
-        VehicleRow(
-            charger_id=charger.pk,
-            name=charger.external_id,
-            site=charger.site.account_number,
-            exported_kwh=Decimal(by_charger.get(charger.pk, {}).get("exported") or 0) / WH_PER_KWH,
-            imported_kwh=Decimal(by_charger.get(charger.pk, {}).get("imported") or 0) / WH_PER_KWH,
-            estimated=int(by_charger.get(charger.pk, {}).get("estimated") or 0),
-        )
-        for charger in chargers.order_by("external_id")
     ]

@@ -94,8 +94,17 @@ class StatementListOutput(serializers.Serializer[Any]):
     results = StatementRowOutput(many=True, help_text="At most 1,000.")
 
 
+class SkippedOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    reason = serializers.CharField()
+
+
 class ApprovedOutput(serializers.Serializer[Any]):
+    # Approved now; approved once and waiting for a second approver; left as they were.
     approved = serializers.ListField(child=serializers.IntegerField())
+    awaiting_second_approval = serializers.ListField(child=serializers.IntegerField())
+    skipped = SkippedOutput(many=True)
 
 
 class OwnerLineOutput(serializers.Serializer[Any]):
@@ -362,7 +371,11 @@ class ReleaseView(_DecisionView):
 
 
 class ApproveCleanView(APIView):
-    """Approve every clean (unflagged draft) statement of a run."""
+    """Approve every clean (unflagged draft) statement of a run the caller may approve.
+
+    200 with what happened to each: approved, awaiting a second approver, or skipped with
+    the refusal's code and reason (one refusal never fails the others).
+    """
 
     permission_classes = (IsStaff,)
 
@@ -382,7 +395,7 @@ class ApproveCleanView(APIView):
         run = access.access_run_for_staff(
             user=signed_in.signed_in_user(request), run_id=given.validated_data["run"]
         )
-        approved = decisions.approve_clean(
+        outcome = decisions.approve_clean(
             statements=statement_queries.review_queue(
                 user=signed_in.signed_in_user(request), run_id=run.pk
             ),
@@ -390,7 +403,20 @@ class ApproveCleanView(APIView):
             reason=given.validated_data["reason"],
             now=timezone.now(),
         )
-        return Response({"approved": [statement.pk for statement in approved]})
+        return Response(
+            ApprovedOutput(
+                {
+                    "approved": [statement.pk for statement in outcome.approved],
+                    "awaiting_second_approval": [
+                        statement.pk for statement in outcome.awaiting_second
+                    ],
+                    "skipped": [
+                        {"id": item.statement.pk, "code": item.code, "reason": item.reason}
+                        for item in outcome.skipped
+                    ],
+                }
+            ).data
+        )
 
 
 class OwnerStatementListView(APIView):

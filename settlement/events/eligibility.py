@@ -119,6 +119,12 @@ def _price(event: DispatchEvent, rule: program_queries.RuleInForce) -> Decimal:
     return price if isinstance(price, Decimal) else event.price_per_kwh
 
 
+def rules_of_event(*, event: DispatchEvent) -> program_queries.RulesInForce | None:
+    """Return the rule set in force on the event's local start date (what prices its offers)."""
+    local_start = event.starts_at.astimezone(ZoneInfo(event.program.timezone))
+    return program_queries.rule_set_on(program=event.program, on=local_start.date())
+
+
 def worth(*, offer: Offer, in_force: program_queries.RulesInForce) -> Worth:
     """Return what `offer` can earn: max kW x hours x price (capped), and the median estimate.
 

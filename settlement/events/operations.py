@@ -246,7 +246,16 @@ def _answer(
         offer.committed_kw = committed_kw
         offer.modification = event.modification
         offer.responded_at = now
-        offer.save(update_fields=["status", "committed_kw", "modification", "responded_at"])
+        fields = ["status", "committed_kw", "modification", "responded_at"]
+        # A commitment caps what the offer can pay (docs/events.md), so the most it can earn
+        # is recomputed with it (and back at the charger maximum when none is given). The
+        # event was accepted under rules in force on its date; none found keeps the stored
+        # worth, which create_event computed under them.
+        in_force = eligibility.rules_of_event(event=event)
+        if in_force is not None:
+            _price_offer(offer, in_force)
+            fields += ["ceiling_amount", "estimate_amount", "worth"]
+        offer.save(update_fields=fields)
         return offer
 
 

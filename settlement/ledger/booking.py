@@ -26,6 +26,33 @@ def _participant_account(
     return operations.account_for(kind=kind, currency=currency, participant=participant, now=now)
 
 
+def _payable(participant: Participant, currency: str, now: datetime) -> LedgerAccount:
+    return _participant_account(
+        kind=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
+        participant=participant,
+        currency=currency,
+        now=now,
+    )
+
+
+def _receivable(participant: Participant, currency: str, now: datetime) -> LedgerAccount:
+    return _participant_account(
+        kind=LedgerAccount.Kind.PARTICIPANT_RECEIVABLE,
+        participant=participant,
+        currency=currency,
+        now=now,
+    )
+
+
+def _in_transit(participant: Participant, currency: str, now: datetime) -> LedgerAccount:
+    return _participant_account(
+        kind=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
+        participant=participant,
+        currency=currency,
+        now=now,
+    )
+
+
 def _provider_cash(*, currency: str, now: datetime) -> LedgerAccount:
     return operations.account_for(kind=LedgerAccount.Kind.PROVIDER_CASH, currency=currency, now=now)
 
@@ -78,14 +105,7 @@ def book_statement_approval(
     expense = operations.account_for(
         kind=LedgerAccount.Kind.PROGRAM_EXPENSE, currency=currency, program=program, now=now
     )
-    counter_kind = (
-        LedgerAccount.Kind.PARTICIPANT_PAYABLE
-        if cents > 0
-        else LedgerAccount.Kind.PARTICIPANT_RECEIVABLE
-    )
-    counter = _participant_account(
-        kind=counter_kind, participant=participant, currency=currency, now=now
-    )
+    counter = (_payable if cents > 0 else _receivable)(participant, currency, now)
     return _post(
         kind=JournalEntry.Kind.STATEMENT_APPROVAL,
         source_type=SOURCE_STATEMENT,
@@ -111,18 +131,8 @@ def book_receivable_offset(
         source_type=SOURCE_PAYOUT,
         source_id=payout_id,
         currency=currency,
-        debit=_participant_account(
-            kind=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
-            participant=participant,
-            currency=currency,
-            now=now,
-        ),
-        credit=_participant_account(
-            kind=LedgerAccount.Kind.PARTICIPANT_RECEIVABLE,
-            participant=participant,
-            currency=currency,
-            now=now,
-        ),
+        debit=_payable(participant, currency, now),
+        credit=_receivable(participant, currency, now),
         cents=cents,
         memo=f"receivable netted by payout {payout_id}",
         now=now,
@@ -144,18 +154,8 @@ def book_payout_sent(
         source_type=SOURCE_PAYOUT,
         source_id=payout_id,
         currency=currency,
-        debit=_participant_account(
-            kind=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
-            participant=participant,
-            currency=currency,
-            now=now,
-        ),
-        credit=_participant_account(
-            kind=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
-            participant=participant,
-            currency=currency,
-            now=now,
-        ),
+        debit=_payable(participant, currency, now),
+        credit=_in_transit(participant, currency, now),
         cents=cents,
         memo=f"payout {payout_id} ({method})",
         now=now,
@@ -180,12 +180,7 @@ def book_payout_paid(
         source_type=SOURCE_PAYOUT,
         source_id=payout_id,
         currency=currency,
-        debit=_participant_account(
-            kind=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
-            participant=participant,
-            currency=currency,
-            now=now,
-        ),
+        debit=_in_transit(participant, currency, now),
         credit=_provider_cash(currency=currency, now=now),
         cents=cents,
         memo=memo,
@@ -208,18 +203,8 @@ def book_payout_failed(
         source_type=SOURCE_PAYOUT,
         source_id=payout_id,
         currency=currency,
-        debit=_participant_account(
-            kind=LedgerAccount.Kind.PAYOUTS_IN_TRANSIT,
-            participant=participant,
-            currency=currency,
-            now=now,
-        ),
-        credit=_participant_account(
-            kind=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
-            participant=participant,
-            currency=currency,
-            now=now,
-        ),
+        debit=_in_transit(participant, currency, now),
+        credit=_payable(participant, currency, now),
         cents=cents,
         memo=f"payout {payout_id} failed: {message}",
         now=now,
@@ -246,12 +231,7 @@ def book_payout_returned(
         source_id=return_id,
         currency=currency,
         debit=_provider_cash(currency=currency, now=now),
-        credit=_participant_account(
-            kind=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
-            participant=participant,
-            currency=currency,
-            now=now,
-        ),
+        credit=_payable(participant, currency, now),
         cents=cents,
         memo=f"{return_kind} {stripe_object_id}",
         now=now,

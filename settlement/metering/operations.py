@@ -2,8 +2,6 @@
 
 import contextlib
 import hashlib
-import os
-import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from django.db.models.functions import Now
 
 from accounts import queries as account_queries
 from accounts.models import Site, User
+from settlement import leases
 from settlement.errors import DomainError
 from settlement.metering import batch, daily_totals, locks, queries, tasks
 from settlement.metering.formats import detect
@@ -275,26 +274,6 @@ def _retryable(error: OperationalError) -> bool:
     return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(error)
 
 
-def _lease_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _holder_alive(holder: str) -> bool:
-    """Return whether the process named by a lease (host:pid) is known to be running."""
-    host, _, pid_text = holder.rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return True  # another host's process: only its lease can tell
-    if int(pid_text) == os.getpid():
-        return False  # this process is asking again, so it is not processing it now
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _claim(*, upload_id: int, postgres: bool) -> Upload | None:
     """Mark the upload PROCESSING by this process; None if it is final or owned elsewhere.
 
@@ -308,14 +287,14 @@ def _claim(*, upload_id: int, postgres: bool) -> Upload | None:
         if (
             not postgres
             and upload.status == Upload.Status.PROCESSING
-            and _holder_alive(upload.lease_holder)
+            and leases.holder_alive(upload.lease_holder)
             and Upload.objects.filter(pk=upload_id, lease_expires_at__gt=Now()).exists()
         ):
             return None
         # A PROCESSING upload here is one whose process died: its readings never committed.
         Upload.objects.filter(pk=upload_id).update(
             status=Upload.Status.PROCESSING,
-            lease_holder=_lease_holder(),
+            lease_holder=leases.holder(),
             lease_expires_at=Now() + LEASE,
         )
         upload.problems.all().delete()

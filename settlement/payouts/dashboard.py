@@ -94,6 +94,8 @@ class Dashboard:
 
     participant: Participant
     program: Program | None
+    # Every enrollment, oldest first: which program pays for which site since when.
+    enrollments: list[Enrollment]
     currency: str
     zone: str
     earnings: Earnings
@@ -349,7 +351,7 @@ def dashboard_of(*, participant: Participant, user: User, now: dt.datetime) -> D
     """Return the dashboard of one participant `user` acts for, as of `now`."""
     enrollments = list(
         Enrollment.objects.filter(participant=participant)
-        .select_related("program__payout_settings")
+        .select_related("program__payout_settings", "site")
         .order_by("starts_on", "program__code")
     )
     program = _first_program(enrollments)
@@ -375,6 +377,7 @@ def dashboard_of(*, participant: Participant, user: User, now: dt.datetime) -> D
     return Dashboard(
         participant=participant,
         program=program,
+        enrollments=enrollments,
         currency=currency,
         zone=zone,
         earnings=earnings,

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from settlement.errors import DomainError
 from settlement.rating import baselines, holiday_calendars, performance
+from settlement.rating import money as money_rules
 
 
 class RuleKind(StrEnum):
@@ -203,7 +204,14 @@ class _Reader:
         minimum: Decimal = Decimal(0),
         maximum: Decimal | None = None,
         positive: bool = False,
+        money: Literal["amount", "price"] | None = None,
     ) -> Decimal | None:
+        """Return the field as a Decimal (or `default`), recording a problem when it is bad.
+
+        `money` bounds it as a money parameter (`settlement.rating.money.bound_problem`):
+        an "amount" carries cents below AMOUNT_CEILING, a "price" 5 places below
+        PRICE_CEILING, so no rule can hold a number a run could not store or post.
+        """
         value = self._get(name, required=required)
         if value is None:
             return default
@@ -216,8 +224,21 @@ class _Reader:
         except InvalidOperation:
             self._bad(name, f"{value!r} is not a decimal number")
             return default
+        bound = (
+            None
+            if money is None or not number.is_finite()
+            else money_rules.bound_problem(
+                number,
+                places=money_rules.AMOUNT_PLACES if money == "amount" else money_rules.PRICE_PLACES,
+                ceiling=(
+                    money_rules.AMOUNT_CEILING if money == "amount" else money_rules.PRICE_CEILING
+                ),
+            )
+        )
         if not number.is_finite():
             self._bad(name, f"{value!r} is not a finite number")
+        elif bound is not None:
+            self._bad(name, bound)
         elif positive and number <= 0:
             self._bad(name, f"must be greater than 0, not {value}")
         elif number < minimum:
@@ -346,7 +367,7 @@ def _accepted_offer(reader: _Reader) -> AcceptedOfferRule:
     shortfall = None
     child = reader.child("shortfall", required=False)
     if child is not None:
-        price = child.decimal("price_per_kwh")
+        price = child.decimal("price_per_kwh", money="price")
         share = child.decimal("below_share", positive=True, maximum=Decimal(1))
         child.finish()
         shortfall = Shortfall(price or Decimal(0), share or Decimal(1))
@@ -416,7 +437,7 @@ def _adjustment(reader: _Reader | None) -> baselines.AdjustmentBounds | None:
 
 def _event_incremental(reader: _Reader) -> EventIncrementalRule:
     channel_kind = reader.choice("channel_kind", EXPORT_CHANNEL_KINDS)
-    price = reader.decimal("price_per_kwh", required=False)
+    price = reader.decimal("price_per_kwh", required=False, money="price")
     baseline = _baseline(reader.child("baseline"))
     adjustment = _adjustment(reader.child("adjustment", required=False))
     negative = reader.choice(
@@ -428,9 +449,11 @@ def _event_incremental(reader: _Reader) -> EventIncrementalRule:
         baseline=baseline,
         adjustment=adjustment,
         negative_hours=NegativeHours(negative),
-        per_event_cap=reader.decimal("per_event_cap", required=False),
-        per_season_cap=reader.decimal("per_season_cap", required=False),
-        minimum_payment=reader.decimal("minimum_payment", required=False, default=Decimal(0))
+        per_event_cap=reader.decimal("per_event_cap", required=False, money="amount"),
+        per_season_cap=reader.decimal("per_season_cap", required=False, money="amount"),
+        minimum_payment=reader.decimal(
+            "minimum_payment", required=False, default=Decimal(0), money="amount"
+        )
         or Decimal("0.00"),
         pay_test_events=reader.boolean("pay_test_events", default=False),
         pay_estimated=reader.boolean("pay_estimated", default=False),
@@ -446,7 +469,7 @@ def _event_incremental(reader: _Reader) -> EventIncrementalRule:
 def _seasonal_capacity(reader: _Reader) -> SeasonalCapacityRule:
     return SeasonalCapacityRule(
         channel_kind=reader.choice("channel_kind", EXPORT_CHANNEL_KINDS),
-        price_per_kw=reader.decimal("price_per_kw", positive=True) or Decimal(0),
+        price_per_kw=reader.decimal("price_per_kw", positive=True, money="price") or Decimal(0),
         season_months=reader.months("season_months"),
         pay_test_events=reader.boolean("pay_test_events", default=False),
     )
@@ -458,7 +481,7 @@ def _availability(reader: _Reader) -> AvailabilityRule:
     if start == end:
         reader._bad("window_end", "must differ from window_start")
     return AvailabilityRule(
-        amount=reader.decimal("amount", positive=True) or Decimal(0),
+        amount=reader.decimal("amount", positive=True, money="amount") or Decimal(0),
         windows_per_month=reader.integer("windows_per_month", minimum=1, maximum=31) or 1,
         window_start=start,
         window_end=end,
@@ -471,7 +494,7 @@ def _one_off(reader: _Reader) -> OneOffRule:
     if trigger == OneOffTrigger.ENROLLMENT and milestone:
         reader._bad("milestone", "only a MILESTONE trigger names a milestone")
     return OneOffRule(
-        amount=reader.decimal("amount", positive=True) or Decimal(0),
+        amount=reader.decimal("amount", positive=True, money="amount") or Decimal(0),
         trigger=OneOffTrigger(trigger),
         milestone=milestone,
         max_payments=reader.integer("max_payments", required=False, default=1, minimum=1) or 1,

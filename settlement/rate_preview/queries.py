@@ -7,11 +7,12 @@ import numpy as np
 
 from accounts.models import Channel
 from settlement.metering.models import Reading
-from settlement.rating.intervals import Int64Array, IntervalArrays
+from settlement.rating.intervals import MAX_DURATION_S, Int64Array, IntervalArrays
 from settlement.rating.local_time import epoch_seconds
 
-# No interval is longer than a day, so one day back finds every reading reaching in.
-_LONGEST_INTERVAL = timedelta(days=1)
+# No reading is longer than the rating core accepts (31 days: ingestion refuses longer
+# ones), so that far back finds every reading reaching into the period.
+_LONGEST_INTERVAL = timedelta(seconds=MAX_DURATION_S)
 
 
 @dataclass(frozen=True, eq=False)

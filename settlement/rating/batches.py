@@ -32,12 +32,16 @@ def price_batches(
 ) -> list[Outcome]:
     """Return, for each batch, what pricing it alone gives: its result, or the refusal.
 
-    `outcomes[i]` equals `price_tou` (or `price_vector`) of `batches[i]` alone, line for
-    line, total and attribution row for row (attribution indexes the batch's own intervals),
-    or is the `RatingInputError` that call raises, with the same message. Tiers fill per
-    batch. An absolute-hour vector is priced batch by batch: a UTC hour without a price is
-    the one refusal pricing together would raise for the chunk rather than for the batch
-    whose reading needs it (a keyed vector's missing key is refused line by line, per batch).
+    A reading that reaches over an edge of the billing period is shared by time there
+    (`BillingPeriod.shares_inside`): only its part inside is priced, so the periods on both
+    sides of the edge price it exactly once between them. `outcomes[i]` equals `price_tou` (or
+    `price_vector`) of those shares of `batches[i]` alone, line for line, total and attribution
+    row for row (attribution indexes the batch's own intervals), or is the `RatingInputError`
+    that call raises, with the same message; a reading that does not overlap the period at all
+    is refused, naming it. Tiers fill per batch. An absolute-hour vector is priced batch by
+    batch: a UTC hour without a price is the one refusal pricing together would raise for the
+    chunk rather than for the batch whose reading needs it (a keyed vector's missing key is
+    refused line by line, per batch).
     """
     try:
         period = BillingPeriod.from_datetimes(start=period_start_utc, end=period_end_utc)
@@ -45,13 +49,15 @@ def price_batches(
         return [error for _ in batches]
     outcomes: list[Outcome | None] = [None] * len(batches)
     together = []
+    shared = list(batches)
     for number, batch in enumerate(batches):
         try:
-            period.check_contains(batch)
+            shared[number] = period.shares_inside(batch)
         except RatingInputError as error:
             outcomes[number] = error
             continue
         together.append(number)
+    batches = shared
     if isinstance(tariff, HourlyVectorTariff) and tariff.by_utc_hour:
         priced = [
             _priced_alone(batches[number], tariff, period_start_utc, period_end_utc)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import numpy as np
 
 from settlement.rating import lines as line_building
-from settlement.rating.billing_period import BillingPeriod
+from settlement.rating.billing_period import BillingPeriod, cumulative_wh
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import Int64Array, IntervalArrays
 from settlement.rating.lines import EnergyPricing, LinePart
@@ -29,19 +29,6 @@ class TariffSpan:
     start: datetime
     end: datetime
     label: str = ""
-
-
-def cumulative_wh(elapsed_s: Int64Array, wh: Int64Array, duration_s: Int64Array) -> Int64Array:
-    """Return the Wh a reading has delivered `elapsed_s` into it, rounded half-up to a Wh.
-
-    Energy accrues evenly over a reading. A part `[a, b)` of it holds
-    `cumulative(b) - cumulative(a)`: every part is a whole number of Wh, the parts of any
-    division add up to the reading exactly, and a part depends only on the reading and its
-    own two instants, so two billing periods (or two versions) sharing a reading agree on
-    where each Wh goes without seeing each other's cuts.
-    """
-    # 2 x wh x elapsed + duration <= 2 x 10^12 x 2,678,400 + ... < 2^63 (intervals.MAX_*).
-    return (2 * wh * elapsed_s + duration_s) // (2 * duration_s)
 
 
 def _check_spans(spans: Sequence[TariffSpan], period: BillingPeriod) -> list[BillingPeriod]:

@@ -83,6 +83,17 @@ def _queue_url() -> str:
     return reverse("staff:settlement-queue")
 
 
+def _bulk_summary(outcome: decisions.BulkApproval) -> str:
+    # Only statements this approval completed count as approved: one that needs a second
+    # approver is still waiting, and saying "approved" of it misleads the next reviewer.
+    parts = [f"Approved {len(outcome.approved)} clean statement(s)"]
+    if outcome.awaiting_second:
+        parts.append(f"{len(outcome.awaiting_second)} await a second approver (1 of 2)")
+    if outcome.skipped:
+        parts.append(f"skipped {len(outcome.skipped)}")
+    return "; ".join(parts) + "."
+
+
 @staff_access.staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     """The review queue: statements filtered by program, period, flag, state and run."""
@@ -96,7 +107,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 user=signed_in.signed_in_user(request),
                 run_id=int(request.POST.get("run", "0") or 0),
             )
-            approved = decisions.approve_clean(
+            outcome = decisions.approve_clean(
                 statements=statement_queries.review_queue(
                     user=signed_in.signed_in_user(request), run_id=run.pk
                 ),
@@ -104,7 +115,13 @@ def queue(request: HttpRequest) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
                 now=timezone.now(),
             )
-            messages.success(request, f"Approved {len(approved)} clean statements.")
+            messages.success(request, _bulk_summary(outcome))
+            for item in outcome.skipped:
+                messages.warning(
+                    request,
+                    f"Skipped statement {item.statement.pk} "
+                    f"({item.statement.participant.email}): {item.reason}",
+                )
         except (DomainError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", str(exc)))
         return redirect(request.get_full_path())

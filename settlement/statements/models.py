@@ -86,6 +86,12 @@ class SettlementRun(models.Model):
     inputs_sha256 = models.CharField(max_length=64, blank=True)
     result_sha256 = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
+    # The process settling the run in-process (`settle`), as host:pid, and until when its
+    # claim holds without a heartbeat (each chunk renews it; database clock). A RUNNING run
+    # whose holder died is taken over by the next `settle` of its period. Blank for runs
+    # settled by workers (their tasks are redelivered instead).
+    lease_holder = models.CharField(max_length=255, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints: ClassVar = [

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from settlement.errors import DomainError
+from settlement.rating import money
 from settlement.rating.errors import RatingInputError
 from settlement.rating.tariff import (
     DayType,
@@ -119,6 +120,20 @@ def _optional_decimal(value: object, where: str) -> Decimal | None:
     return None if value is None else _decimal(value, where)
 
 
+def _price(value: object, where: str) -> Decimal:
+    # A stored definition's money is bounded as the importers bound it (a definition may
+    # also arrive through the API or the admin).
+    number = _decimal(value, where)
+    problem = money.bound_problem(number, places=money.PRICE_PLACES, ceiling=money.PRICE_CEILING)
+    if problem is not None:
+        _fail(where, problem)
+    return number
+
+
+def _optional_price(value: object, where: str) -> Decimal | None:
+    return None if value is None else _price(value, where)
+
+
 def _list(value: object, where: str) -> Sequence[Any]:
     if not isinstance(value, list):
         _fail(where, "must be a list")
@@ -140,7 +155,7 @@ def _fixed_items(value: object) -> tuple[FixedItem, ...]:
     return tuple(
         FixedItem(
             label=str(item["label"]),
-            amount=_decimal(item["amount"], f"fixed_items[{n}].amount"),
+            amount=_price(item["amount"], f"fixed_items[{n}].amount"),
             per=item["per"],
         )
         for n, item in enumerate(_list(value, "fixed_items"))
@@ -151,12 +166,12 @@ def _tou(data: Mapping[str, Any]) -> TouTariff:
     periods = tuple(
         TouPeriod(
             label=str(period["label"]),
-            export_price=_decimal(period["export_price"], f"periods[{n}].export_price"),
-            import_price=_optional_decimal(period["import_price"], f"periods[{n}].import_price"),
+            export_price=_price(period["export_price"], f"periods[{n}].export_price"),
+            import_price=_optional_price(period["import_price"], f"periods[{n}].import_price"),
             tiers=tuple(
                 Tier(
                     max_kwh=_optional_decimal(tier["max_kwh"], f"periods[{n}].tiers[{t}].max_kwh"),
-                    price=_decimal(tier["price"], f"periods[{n}].tiers[{t}].price"),
+                    price=_price(tier["price"], f"periods[{n}].tiers[{t}].price"),
                 )
                 for t, tier in enumerate(_list(period["tiers"], f"periods[{n}].tiers"))
             ),
@@ -171,8 +186,8 @@ def _tou(data: Mapping[str, Any]) -> TouTariff:
         holidays=_holidays(data["holidays"]),
         tier_basis=data["tier_basis"],
         fixed_items=_fixed_items(data["fixed_items"]),
-        minimum_total=_optional_decimal(data["minimum_total"], "minimum_total"),
-        maximum_total=_optional_decimal(data["maximum_total"], "maximum_total"),
+        minimum_total=_optional_price(data["minimum_total"], "minimum_total"),
+        maximum_total=_optional_price(data["maximum_total"], "maximum_total"),
     )
 
 
@@ -182,14 +197,14 @@ def _vector(data: Mapping[str, Any]) -> HourlyVectorTariff:
         month, day_type, hour, generation, delivery = row
         where = f"by_month_day_type_hour[{n}]"
         by_key[(month, DayType(day_type), hour)] = VectorPrice(
-            _decimal(generation, f"{where}.generation"), _decimal(delivery, f"{where}.delivery")
+            _price(generation, f"{where}.generation"), _price(delivery, f"{where}.delivery")
         )
     by_hour = {}
     for n, row in enumerate(_list(data["by_utc_hour"], "by_utc_hour")):
         hour_start, generation, delivery = row
         where = f"by_utc_hour[{n}]"
         by_hour[hour_start] = VectorPrice(
-            _decimal(generation, f"{where}.generation"), _decimal(delivery, f"{where}.delivery")
+            _price(generation, f"{where}.generation"), _price(delivery, f"{where}.delivery")
         )
     return HourlyVectorTariff(
         time_zone=data["time_zone"],
@@ -197,8 +212,8 @@ def _vector(data: Mapping[str, Any]) -> HourlyVectorTariff:
         by_utc_hour=by_hour,
         holidays=_holidays(data["holidays"]),
         fixed_items=_fixed_items(data["fixed_items"]),
-        minimum_total=_optional_decimal(data["minimum_total"], "minimum_total"),
-        maximum_total=_optional_decimal(data["maximum_total"], "maximum_total"),
+        minimum_total=_optional_price(data["minimum_total"], "minimum_total"),
+        maximum_total=_optional_price(data["maximum_total"], "maximum_total"),
     )
 
 

@@ -50,8 +50,13 @@ def midnight_utc(day: date, zone: str) -> int:
 
 
 def rows_in(data: ChannelData, start_utc: int, end_utc: int) -> Int64Array:
-    """Return the indices of the channel's readings that start in [start_utc, end_utc)."""
-    return np.flatnonzero((data.start_utc >= start_utc) & (data.start_utc < end_utc))
+    """Return the indices of the channel's readings that overlap [start_utc, end_utc).
+
+    A reading reaching over an edge is in both windows it touches; each prices its share.
+    """
+    return np.flatnonzero(
+        (data.start_utc < end_utc) & (data.start_utc + data.duration_s > start_utc)
+    )
 
 
 def paid_mask(quality: Int64Array, part: ExportRulePart) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 
 from accounts.models import Channel
 from settlement.metering.formats import quality as quality_codes
+from settlement.rating.billing_period import cumulative_wh
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import Int64Array
 from settlement.rating.result import NO_BUCKET, Line, RatingResult
@@ -265,12 +266,16 @@ def _price_channel(context: _Context, channel_window: ChannelWindow) -> None:
     missing_mask = quality == _MISSING
     held_mask = ~paid_rows & ~missing_mask
     statement.quality.self_reported |= bool(data.self_reported[rows][~missing_mask].any())
-    present = rows[~missing_mask]
-    ends = np.minimum(data.start_utc[present] + data.duration_s[present], end_utc)
-    missing_s = active_s - int((ends - data.start_utc[present]).sum())
+    # Only each reading's part inside the window counts (a reading over an edge is shared).
+    starts, durations, energy = data.start_utc[rows], data.duration_s[rows], data.wh[rows]
+    inside_starts = np.maximum(starts, start_utc)
+    inside_ends = np.minimum(starts + durations, end_utc)
+    inside_s = inside_ends - inside_starts
+    present_mask = ~missing_mask
+    present_starts, ends = inside_starts[present_mask], inside_ends[present_mask]
+    missing_s = active_s - int(inside_s[present_mask].sum())
     statement.quality.missing_s += missing_s
-    estimated = rows[quality == _ESTIMATED]
-    statement.quality.estimated_s += int(data.duration_s[estimated].sum())
+    statement.quality.estimated_s += int(inside_s[quality == _ESTIMATED].sum())
     key = f"export:{part.version.pk}:{data.channel_id}"
     paid = rows[paid_rows]
     if paid.size == 0 and not held_mask.any():
@@ -284,7 +289,12 @@ def _price_channel(context: _Context, channel_window: ChannelWindow) -> None:
         lines.extend(_priced_lines(context, window=channel_window, paid=paid, result=result))
     held = rows[held_mask]
     if held.size:
-        held_kwh = Decimal(int(data.wh[held].sum())).scaleb(-3)
+        held_wh = cumulative_wh(
+            inside_ends[held_mask] - starts[held_mask], energy[held_mask], durations[held_mask]
+        ) - cumulative_wh(
+            inside_starts[held_mask] - starts[held_mask], energy[held_mask], durations[held_mask]
+        )
+        held_kwh = Decimal(int(held_wh.sum())).scaleb(-3)
         lines.append(
             ComputedLine(
                 kind="HELD_ESTIMATED",
@@ -330,7 +340,7 @@ def _price_channel(context: _Context, channel_window: ChannelWindow) -> None:
                 ),
                 detail={
                     "missing_seconds": missing_s,
-                    "gaps": _gap_ranges(data.start_utc[present], ends, (start_utc, end_utc)),
+                    "gaps": _gap_ranges(present_starts, ends, (start_utc, end_utc)),
                 },
             )
         )

@@ -6,7 +6,8 @@ name the exact readings behind them. One query per chunk, not per participant.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +21,7 @@ from psycopg.pq import Format
 from accounts.models import Channel, Enrollment, Program
 from settlement.metering.formats import quality as quality_codes
 from settlement.metering.models import Reading
-from settlement.rating.intervals import Int64Array, IntervalArrays
+from settlement.rating.intervals import MAX_DURATION_S, Int64Array, IntervalArrays
 from settlement.rating.local_time import epoch_seconds
 from settlement.statements.periods import Period
 
@@ -103,7 +104,30 @@ def channels_of_sites(*, site_ids: list[int], kind: str) -> dict[int, list[Chann
     return dict(found)
 
 
+# A reading that starts before the period and reaches into it belongs to the period too (its
+# share is priced there). A channel's readings do not overlap (ingestion refuses overlaps), so
+# only its last reading starting before the period can reach in: one index probe per channel
+# finds it, where reading every row of the 31 days a reading may last would double a chunk's
+# read. None is longer than the rating core accepts, which bounds the probe.
+_LONGEST_READING = timedelta(seconds=MAX_DURATION_S)
+
 _POSTGRES_READINGS = """
+    WITH wanted AS (
+        SELECT channel_id, start, duration_s, wh, revision, quality, source
+        FROM metering_reading
+        WHERE channel_id = ANY(%(channels)s) AND start >= %(start)s AND start < %(end)s
+        UNION ALL
+        SELECT before.channel_id, before.start, before.duration_s, before.wh, before.revision,
+               before.quality, before.source
+        FROM unnest(%(channels)s::bigint[]) AS channel(id)
+        CROSS JOIN LATERAL (
+            SELECT * FROM metering_reading
+            WHERE channel_id = channel.id AND start < %(start)s AND start >= %(earliest)s
+            ORDER BY start DESC
+            LIMIT 1
+        ) AS before
+        WHERE before.start + before.duration_s * interval '1 second' > %(start)s
+    )
     SELECT channel_id,
            array_agg(EXTRACT(EPOCH FROM start)::bigint),
            array_agg(duration_s::bigint),
@@ -111,8 +135,7 @@ _POSTGRES_READINGS = """
            array_agg(revision::bigint),
            array_agg((array_position(%(qualities)s::text[], quality::text) - 1)::bigint),
            array_agg((source = 'OWNER')::int::bigint)
-    FROM metering_reading
-    WHERE channel_id = ANY(%(channels)s) AND start >= %(start)s AND start < %(end)s
+    FROM wanted
     GROUP BY channel_id
 """
 # A binary bigint[] is a header (dimensions, null flag, element type, then size and lower
@@ -152,6 +175,7 @@ def _rows_postgres(channel_ids: list[int], period: Period) -> dict[int, tuple[In
             {
                 "qualities": list(QUALITIES),
                 "channels": channel_ids,
+                "earliest": period.start_utc - _LONGEST_READING,
                 "start": period.start_utc,
                 "end": period.end_utc,
             },
@@ -162,12 +186,31 @@ def _rows_postgres(channel_ids: list[int], period: Period) -> dict[int, tuple[In
 
 def _rows_portable(channel_ids: list[int], period: Period) -> dict[int, tuple[Int64Array, ...]]:
     columns: dict[int, tuple[list[int], ...]] = {}
-    for channel_id, start, duration, wh, revision, quality, source in (
+    # Each channel's last reading starting before the period, when it reaches in (as the
+    # PostgreSQL query takes it), then the readings starting inside.
+    fields = ("channel_id", "start", "duration_s", "wh", "revision", "quality", "source")
+    rows: list[tuple[Any, ...]] = []
+    # One indexed lookup per channel: the portable store serves development data only.
+    for channel_id in channel_ids:
+        last = (
+            Reading.objects.filter(
+                channel_id=channel_id,
+                start__lt=period.start_utc,
+                start__gte=period.start_utc - _LONGEST_READING,
+            )
+            .order_by("-start")
+            .values_list(*fields)
+            .first()
+        )
+        if last is not None and last[1] + timedelta(seconds=last[2]) > period.start_utc:
+            rows.append(last)
+    rows += list(
         Reading.objects.filter(
             channel_id__in=channel_ids, start__gte=period.start_utc, start__lt=period.end_utc
-        )
-        .order_by("channel_id", "start")
-        .values_list("channel_id", "start", "duration_s", "wh", "revision", "quality", "source")
+        ).values_list(*fields)
+    )
+    for channel_id, start, duration, wh, revision, quality, source in sorted(
+        rows, key=lambda row: (row[0], row[1])
     ):
         found = columns.setdefault(channel_id, ([], [], [], [], [], []))
         found[0].append(epoch_seconds(start))
@@ -183,7 +226,10 @@ def _rows_portable(channel_ids: list[int], period: Period) -> dict[int, tuple[In
 
 
 def readings_of_channels(*, channels: list[Channel], period: Period) -> dict[int, ChannelData]:
-    """Return each channel's current readings starting inside the period, by channel id.
+    """Return each channel's current readings overlapping the period, by channel id.
+
+    A reading that crosses an edge of the period is returned whole: pricing shares it by
+    time (`settlement.rating.billing_period.BillingPeriod.shares_inside`).
 
     On PostgreSQL one aggregate query per chunk, its arrays read in binary; elsewhere the ORM.
     Both give the same arrays.

@@ -6,6 +6,7 @@ from settlement.statements.lines.computation import ComputedStatement
 from settlement.statements.models import ProgramSettlementSettings
 
 NEGATIVE_TOTAL = "negative_total"
+NEGATIVE_LINE = "negative_line"
 ABOVE_CAP = "above_cap"
 CHANGED_VS_PREVIOUS = "changed_vs_previous"
 DATA_QUALITY = "data_quality"
@@ -13,9 +14,12 @@ MISSING_DATA = "missing_data"
 ESTIMATED_HELD = "estimated_held"
 NOT_SETTLEABLE = "not_settleable"
 SELF_REPORTED = "self_reported_data"
+# Lines negative by design: a tariff's fees (fixed items) and its maximum-total cap.
+_CHARGED_BY_TARIFF = frozenset({"FIXED", "BOUND"})
 
 FLAG_LABELS = {
     NEGATIVE_TOTAL: "Negative total",
+    NEGATIVE_LINE: "A line with a negative amount",
     ABOVE_CAP: "Above the program's review cap",
     CHANGED_VS_PREVIOUS: "Changed a lot against previous periods",
     DATA_QUALITY: "Much estimated or missing data",
@@ -42,6 +46,10 @@ def flags_for(
     kinds = {line.kind for line in computed.lines}
     if total < 0:
         flags.append(NEGATIVE_TOTAL)
+    # A line that should pay and charges instead (a shortfall charge above an event's pay)
+    # needs a look even when other lines keep the total positive.
+    if any(line.amount < 0 and line.kind not in _CHARGED_BY_TARIFF for line in computed.lines):
+        flags.append(NEGATIVE_LINE)
     if total > settings.review_cap:
         flags.append(ABOVE_CAP)
     if previous_average is not None and previous_average > 0:

@@ -7,6 +7,7 @@ The approval that completes it posts its total to the ledger in the same transac
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -47,7 +48,7 @@ class RunNotCompleted(DomainError):
 
 
 def _require_role(user: User, statement: Statement, permission: str) -> None:
-    roles.require_role(user=user, program=statement.run.program, permission=permission)
+    roles.require_role(user=user, program=statement.run.program, permissions=(permission,))
 
 
 def _reason(reason: str) -> str:
@@ -110,14 +111,20 @@ def _move(
 
 
 def approvers_of(*, statement: Statement) -> list[int]:
-    """Return the ids of the people who approved the statement, in order."""
-    return list(
-        StatementTransition.objects.filter(
-            statement=statement, action=StatementTransition.Action.APPROVE
-        )
-        .order_by("at", "pk")
-        .values_list("actor_id", flat=True)
+    """Return the ids of the people whose approvals count, in order.
+
+    Only approvals after the latest HOLD count: a hold means something was found wrong, so
+    an approval given before it no longer vouches for the statement.
+    """
+    transitions = StatementTransition.objects.filter(statement=statement)
+    last_hold = (
+        transitions.filter(action=StatementTransition.Action.HOLD).order_by("-at", "-pk").first()
     )
+    approvals = transitions.filter(action=StatementTransition.Action.APPROVE)
+    if last_hold is not None:
+        # Transitions are appended under the statement's row lock, so pk orders them.
+        approvals = approvals.filter(pk__gt=last_hold.pk)
+    return list(approvals.order_by("at", "pk").values_list("actor_id", flat=True))
 
 
 def approvals_needed(*, statement: Statement) -> int:
@@ -169,55 +176,129 @@ def approve(*, statement: Statement, actor: User, reason: str, now: datetime) ->
         return statement
 
 
-def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
-    """Return the statement held for investigation (not approvable until decided)."""
+@dataclass(frozen=True)
+class _Decision:
+    """A move that only records itself: its action, the state it leads to, who may make it."""
+
+    action: str
+    becomes: str
+    to_state: str
+    permissions: tuple[str, ...]
+    # A hold means something was found wrong: approvals given before it stop counting.
+    resets_approvals: bool = False
+
+
+# Reviewers and approvers both may stop a statement for a closer look.
+_HOLD = _Decision("HOLD", "held", "HELD", (roles.REVIEW_PERMISSION, roles.APPROVE_PERMISSION), True)
+_VOID = _Decision("VOID", "voided", "VOIDED", (roles.APPROVE_PERMISSION,))
+_RELEASE = _Decision("RELEASE", "released", "RELEASED", (roles.APPROVE_PERMISSION,))
+
+
+def _decide(
+    decision: _Decision, *, statement: Statement, actor: User, reason: str, now: datetime
+) -> Statement:
+    """Move one statement under its row lock, once `actor` holds one of the roles."""
     text = _reason(reason)
     with transaction.atomic():
         statement = _locked(statement)
-        # Reviewers and approvers both may stop a statement for a closer look.
         roles.require_role(
-            user=actor,
-            program=statement.run.program,
-            permission=roles.REVIEW_PERMISSION,
-            approver=roles.APPROVE_PERMISSION,
+            user=actor, program=statement.run.program, permissions=decision.permissions
         )
-        _require_state(statement, "held")
-        _move(statement, action="HOLD", to_state="HELD", actor=actor, reason=text, now=now)
+        _require_state(statement, decision.becomes)
+        earlier = len(approvers_of(statement=statement)) if decision.resets_approvals else 0
+        if earlier:
+            # The audit trail says why the statement asks for its approvals again.
+            text = (
+                f"{text} (resets {earlier} approval{'s' if earlier > 1 else ''} given before "
+                "the hold: it needs its approvals again)"
+            )
+        _move(
+            statement,
+            action=decision.action,
+            to_state=decision.to_state,
+            actor=actor,
+            reason=text,
+            now=now,
+        )
         return statement
+
+
+def hold(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
+    """Return the statement held for investigation.
+
+    Approvals given before the hold stop counting (`approvers_of`); the HOLD transition's
+    reason says how many were reset. Approving a held statement needs all its approvals
+    again; it stays HELD until the last one.
+    """
+    return _decide(_HOLD, statement=statement, actor=actor, reason=reason, now=now)
 
 
 def void(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
     """Return the statement voided: it will never be paid (a recalculation replaces it)."""
-    text = _reason(reason)
-    with transaction.atomic():
-        statement = _locked(statement)
-        _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        _require_state(statement, "voided")
-        _move(statement, action="VOID", to_state="VOIDED", actor=actor, reason=text, now=now)
-        return statement
+    return _decide(_VOID, statement=statement, actor=actor, reason=reason, now=now)
 
 
 def release(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
     """Return the approved statement released to payouts."""
-    text = _reason(reason)
-    with transaction.atomic():
-        statement = _locked(statement)
-        _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        _require_state(statement, "released")
-        _move(statement, action="RELEASE", to_state="RELEASED", actor=actor, reason=text, now=now)
-        return statement
+    return _decide(_RELEASE, statement=statement, actor=actor, reason=reason, now=now)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A statement a bulk approval left as it was, and why (a code and a sentence)."""
+
+    statement: Statement
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BulkApproval:
+    """What a bulk approval did to each statement it was given."""
+
+    # Approved now (the approval that completed them was this one, and it was posted).
+    approved: list[Statement] = field(default_factory=list)
+    # This approval recorded, the statement still waits for a second, different approver.
+    awaiting_second: list[Statement] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def approve_clean(
     *, statements: Iterable[Statement], actor: User, reason: str, now: datetime
-) -> list[Statement]:
-    """Return the clean (unflagged draft) statements among `statements`, each approved.
+) -> BulkApproval:
+    """Return what approving each clean (unflagged draft) statement among `statements` did.
 
-    Flagged statements are skipped (they need a look); each approval is its own
-    transaction, and the first refusal (role, maker-checker) stops the batch.
+    Each approval is its own transaction and its own outcome: a statement the actor may not
+    approve (maker-checker, role, a state changed meanwhile) is skipped with its error's code
+    and message while the others are approved; a flagged or held statement is skipped as
+    "not_clean" (it needs a look); decided statements (approved, released, voided) are not
+    candidates and are not listed. Raises ReasonRequired before approving anything.
     """
-    approved = []
+    text = _reason(reason)
+    outcome = BulkApproval()
     for statement in statements:
-        if statement.state == Statement.State.DRAFT and not statement.flags:
-            approved.append(approve(statement=statement, actor=actor, reason=reason, now=now))
-    return approved
+        if statement.state in (
+            Statement.State.APPROVED,
+            Statement.State.RELEASED,
+            Statement.State.VOIDED,
+        ):
+            continue
+        if statement.state != Statement.State.DRAFT or statement.flags:
+            why = (
+                f"flagged ({', '.join(statement.flags)}): it needs a review"
+                if statement.flags
+                else f"it is {statement.state.lower()}"
+            )
+            outcome.skipped.append(Skipped(statement, "not_clean", why))
+            continue
+        try:
+            decided = approve(statement=statement, actor=actor, reason=text, now=now)
+        except (PermissionDenied, TransitionNotAllowed, RunNotCompleted) as refusal:
+            # One refusal is about one statement: the rest of the batch is still decided.
+            outcome.skipped.append(Skipped(statement, refusal.code, refusal.message))
+            continue
+        if decided.state == Statement.State.APPROVED:
+            outcome.approved.append(decided)
+        else:
+            outcome.awaiting_second.append(decided)
+    return outcome

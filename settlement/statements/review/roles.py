@@ -14,16 +14,16 @@ class RoleRequired(PermissionDenied):
     code = "role_required"
 
 
-def require_role(*, user: User, program: Program, permission: str, **alternatives: str) -> None:
-    """Return if `user` holds `permission` (or an `alternatives` value) for `program`.
+def require_role(*, user: User, program: Program, permissions: tuple[str, ...]) -> None:
+    """Return if `user` holds one of `permissions` for `program`.
 
-    Raises RoleRequired otherwise.
+    Raises RoleRequired otherwise, naming the first permission (the role the move is for).
     """
-    held = [name for name in (permission, *alternatives.values()) if user.has_perm(name)]
+    held = [name for name in permissions if user.has_perm(name)]
     if not user.is_active or not user.is_staff or not held:
         raise RoleRequired(
-            f"{user.email} does not have the {permission.split('.')[1]} role",
-            details={"permission": permission},
+            f"{user.email} does not have the {permissions[0].split('.')[1]} role",
+            details={"permission": permissions[0]},
         )
     if not statement_queries.programs_in_scope(user=user).filter(pk=program.pk).exists():
         raise RoleRequired(

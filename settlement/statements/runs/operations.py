@@ -8,16 +8,21 @@ chunk that finishes last completes the run: it merges the lineage and hashes. A 
 fails fails the run.
 """
 
+import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from types import TracebackType
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max, Sum
+from django.db.models.functions import Now
 
 from accounts.models import Channel, Program, User
+from settlement import leases
 from settlement.errors import DomainError
 from settlement.programs import operations as program_operations
 from settlement.programs import queries as program_queries
@@ -49,6 +54,15 @@ from settlement.tariffs.models import TariffVersion
 
 CHUNK_SIZE = 100
 PENDING_STATES = ("DRAFT", "NEEDS_REVIEW", "HELD")
+# How long an in-process settlement's claim on its run holds without a heartbeat; every
+# chunk renews it, and a chunk takes seconds, so only a dead or hung process lets it lapse.
+LEASE = timedelta(minutes=5)
+# Attempts at one chunk when the database aborts it for a reason that passes (a
+# serialization failure, a deadlock, a lost connection); then the run fails with the error.
+TRANSIENT_ATTEMPTS = 3
+TRANSIENT_BACKOFF_S = 0.2
+
+logger = logging.getLogger(__name__)
 
 
 class ZoneMismatch(DomainError):
@@ -203,12 +217,18 @@ def settle_in_process(
     now: datetime,
     chunk_size: int = CHUNK_SIZE,
 ) -> SettlementRun:
-    """Return a new run of `program` over `period` settled chunk by chunk in this process,
-    with no broker (the `settle` command's and the demo's way): completed, or failed by
-    the chunk that could not be settled.
+    """Return a run of `program` over `period` settled chunk by chunk in this process, with
+    no broker (the `settle` command's and the demo's way): completed, or failed with its
+    error.
 
-    Raises what `start_run` raises.
+    A RUNNING run of the same program, period and type whose settling process died (or
+    whose lease expired) is taken over: its pending chunks are settled here, the chunks
+    already done are kept. Otherwise a new run is created, leased to this process. Raises
+    what `start_run` raises (RunInProgress while a live process holds the run).
     """
+    taken = _take_over(program=program, period=period, run_type=run_type)
+    if taken is not None:
+        return settle_inline(run=taken, now=now)
     with transaction.atomic():
         run = _create_run(
             program=program,
@@ -217,9 +237,46 @@ def settle_in_process(
             started_by=started_by,
             now=now,
             chunk_size=chunk_size,
+            lease_holder=leases.holder(),
         )
     # Each chunk commits on its own, after the run is visible, as a worker would settle it.
     return settle_inline(run=run, now=now)
+
+
+def _take_over(*, program: Program, period: Period, run_type: str) -> SettlementRun | None:
+    """Return the period's RUNNING run of `run_type` leased to this process now, if its
+    holder died or its lease lapsed; None when there is none or workers settle it.
+
+    Raises RunInProgress when a live process holds it.
+    """
+    with transaction.atomic():
+        run = (
+            SettlementRun.objects.select_for_update()
+            .filter(
+                program=program,
+                period_start=period.start,
+                period_end=period.end,
+                type=run_type,
+                status=SettlementRun.Status.RUNNING,
+            )
+            .exclude(lease_holder="")
+            .first()
+        )
+        if run is None:
+            return None
+        lapsed = not SettlementRun.objects.filter(pk=run.pk, lease_expires_at__gt=Now()).exists()
+        if leases.holder_alive(run.lease_holder) and not lapsed:
+            raise RunInProgress(
+                f"run {run.pk} of {program.code} {period.label()} is being settled by "
+                f"{run.lease_holder}",
+                details={"field": "type", "run": run.pk, "holder": run.lease_holder},
+            )
+        logger.warning("run %s: taking over from %s", run.pk, run.lease_holder)
+        SettlementRun.objects.filter(pk=run.pk).update(
+            lease_holder=leases.holder(), lease_expires_at=Now() + LEASE
+        )
+        run.refresh_from_db()
+    return run
 
 
 def _create_run(
@@ -230,9 +287,10 @@ def _create_run(
     started_by: User | None,
     now: datetime,
     chunk_size: int,
+    lease_holder: str = "",
 ) -> SettlementRun:
     if started_by is not None:
-        roles.require_role(user=started_by, program=program, permission=roles.REVIEW_PERMISSION)
+        roles.require_role(user=started_by, program=program, permissions=(roles.REVIEW_PERMISSION,))
     if period.end_utc > now:
         raise PeriodNotClosed(
             f"{period.label()} ends at {period.end_utc.isoformat()}, after now",
@@ -269,6 +327,8 @@ def _create_run(
                 sequence=sequence,
                 started_by=started_by,
                 started_at=now,
+                lease_holder=lease_holder,
+                lease_expires_at=Now() + LEASE if lease_holder else None,
             )
             chunks = [
                 participant_ids[offset : offset + chunk_size]
@@ -724,16 +784,101 @@ def fail_chunk(*, run_id: int, chunk_index: int, error: str, now: datetime) -> S
         return run
 
 
-def settle_inline(*, run: SettlementRun, now: datetime) -> SettlementRun:
-    """Return the run after settling every pending chunk in this process (the command's way)."""
-    for index in (
-        run.chunks.filter(status=RunChunk.Status.PENDING)
-        .order_by("index")
-        .values_list("index", flat=True)
-    ):
+class _FailureRecorded:
+    """Leave the run FAILED with the error when settling it raises anything.
+
+    A context manager rather than an except clause: every error must end the run (a run
+    left RUNNING blocks its period), whatever its type. An `Exception` is then reported by
+    the run's status and error (the caller returns the FAILED run); an interruption such as
+    KeyboardInterrupt goes on as itself once recorded.
+    """
+
+    def __init__(self, *, run: SettlementRun, now: datetime) -> None:
+        self._run = run
+        self._now = now
+        self.chunk_index: int | None = None
+
+    def __enter__(self) -> "_FailureRecorded":
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if error is None:
+            return False
+        logger.error("run %s failed", self._run.pk, exc_info=error)
+        if not connection.in_atomic_block:
+            # A lost connection is replaced so that the failure itself can be written.
+            connection.close_if_unusable_or_obsolete()
+        fail_chunk(
+            run_id=self._run.pk,
+            chunk_index=self.chunk_index if self.chunk_index is not None else 0,
+            error=f"{type(error).__name__}: {error}",
+            now=self._now,
+        )
+        return isinstance(error, Exception)
+
+
+def _settle_chunk_retrying(*, run_id: int, chunk_index: int, now: datetime) -> RunChunk:
+    """Return `settle_chunk`'s chunk, tried again when the database aborted it transiently.
+
+    Django raises OperationalError for psycopg's (serialization failure, deadlock, lost
+    connection) and SQLite's ("database is locked"): the chunk's transaction rolled back
+    whole, and `settle_chunk` is idempotent, so a retry settles it exactly once. Inside a
+    caller's transaction nothing can be retried: the error goes on.
+    """
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
         try:
-            settle_chunk(run_id=run.pk, chunk_index=index, now=now)
-        except DomainError as exc:
-            fail_chunk(run_id=run.pk, chunk_index=index, error=exc.message, now=now)
-            break
+            return settle_chunk(run_id=run_id, chunk_index=chunk_index, now=now)
+        except OperationalError:
+            if attempt == TRANSIENT_ATTEMPTS or connection.in_atomic_block:
+                raise
+            logger.warning(
+                "run %s chunk %s: transient database error, attempt %s of %s",
+                run_id,
+                chunk_index,
+                attempt,
+                TRANSIENT_ATTEMPTS,
+                exc_info=True,
+            )
+            connection.close_if_unusable_or_obsolete()
+            time.sleep(TRANSIENT_BACKOFF_S * attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _renew_lease(run: SettlementRun) -> bool:
+    """Extend this process's lease on the run (the heartbeat); False if it was taken over."""
+    return bool(
+        SettlementRun.objects.filter(pk=run.pk, lease_holder=run.lease_holder).update(
+            lease_expires_at=Now() + LEASE
+        )
+    )
+
+
+def settle_inline(*, run: SettlementRun, now: datetime) -> SettlementRun:
+    """Return the run after settling every pending chunk in this process (the command's way).
+
+    The run ends COMPLETED or FAILED with its error, whatever goes wrong: a chunk refused
+    with a domain error, any other error (recorded, then reported by the run), transient
+    database errors once retried `TRANSIENT_ATTEMPTS` times. A run leased to this process
+    renews its lease after each chunk and stops if another process took it over.
+    """
+    with _FailureRecorded(run=run, now=now) as recorder:
+        for index in (
+            run.chunks.filter(status=RunChunk.Status.PENDING)
+            .order_by("index")
+            .values_list("index", flat=True)
+        ):
+            recorder.chunk_index = index
+            try:
+                _settle_chunk_retrying(run_id=run.pk, chunk_index=index, now=now)
+            except DomainError as exc:
+                fail_chunk(run_id=run.pk, chunk_index=index, error=exc.message, now=now)
+                break
+            if run.lease_holder and not _renew_lease(run):
+                logger.warning("run %s was taken over; this process stops settling it", run.pk)
+                break
     return SettlementRun.objects.get(pk=run.pk)

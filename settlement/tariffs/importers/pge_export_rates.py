@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from settlement.rating import money
 from settlement.rating.errors import RatingInputError
 from settlement.rating.local_time import zone_info
 from settlement.rating.tariff import HourlyVectorTariff, VectorPrice
@@ -102,6 +103,9 @@ def _parse_row(line: int, fields: Sequence[str]) -> _Row:
         raise ValueError(f"Value {values['Value']!r}: not a number") from None
     if not value.is_finite():
         raise ValueError(f"Value {values['Value']!r}: not a finite number")
+    problem = money.bound_problem(value, places=money.PRICE_PLACES, ceiling=money.PRICE_CEILING)
+    if problem is not None:
+        raise ValueError(f"Value {values['Value']!r}: {problem}")
     return _Row(
         line=line,
         component=component,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from settlement.rating import holiday_calendars
+from settlement.rating import holiday_calendars, money
 from settlement.rating.errors import RatingInputError
 from settlement.rating.tariff import DayType, HourlyVectorTariff, MonthDayTypeHour, VectorPrice
 from settlement.tariffs.importers.errors import TariffFileError
@@ -58,6 +58,9 @@ def _parse_row(line: int, fields: Sequence[str]) -> _Row:
             raise ValueError(f"{name} {text!r}: not a number") from None
         if not price.is_finite():
             raise ValueError(f"{name} {text!r}: not a finite number")
+        problem = money.bound_problem(price, places=money.PRICE_PLACES, ceiling=money.PRICE_CEILING)
+        if problem is not None:
+            raise ValueError(f"{name} {text!r}: {problem}")
         prices.append(price)
     return _Row(
         line=line,

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NoReturn
 
+from settlement.rating import money
 from settlement.rating.errors import RatingInputError
 from settlement.rating.tariff import FixedItem, Schedule, Tier, TierBasis, TouPeriod, TouTariff
 from settlement.tariffs.importers.errors import TariffFileError
@@ -122,8 +123,19 @@ def _decimal(value: object, where: str) -> Decimal:
     return Decimal(value)
 
 
-def _optional_decimal(rate: Mapping[str, object], key: str) -> Decimal | None:
-    return None if rate.get(key) is None else _decimal(rate[key], key)
+def _price(value: object, where: str) -> Decimal:
+    # Every money number of a tariff (prices, fixed and minimum charges) is bounded like a
+    # program's: finite, 5 places, below the ceiling (`money.bound_problem`), so no import
+    # holds a number a run could not price, store or post.
+    number = _decimal(value, where)
+    problem = money.bound_problem(number, places=money.PRICE_PLACES, ceiling=money.PRICE_CEILING)
+    if problem is not None:
+        _fail(where, problem)
+    return number
+
+
+def _optional_price(rate: Mapping[str, object], key: str) -> Decimal | None:
+    return None if rate.get(key) is None else _price(rate[key], key)
 
 
 def _optional_text(rate: Mapping[str, object], key: str) -> str | None:
@@ -161,11 +173,11 @@ def _tier(raw: object, where: str, warnings: list[str], *, last: bool) -> UrdbTi
         )
         max_kwh = None
     return UrdbTier(
-        rate=_decimal(raw["rate"], f"{where}.rate"),
-        adj=_decimal(raw.get("adj", 0), f"{where}.adj"),
+        rate=_price(raw["rate"], f"{where}.rate"),
+        adj=_price(raw.get("adj", 0), f"{where}.adj"),
         max_kwh=max_kwh,
         unit=str(unit),
-        sell=None if raw.get("sell") is None else _decimal(raw["sell"], f"{where}.sell"),
+        sell=None if raw.get("sell") is None else _price(raw["sell"], f"{where}.sell"),
     )
 
 
@@ -261,9 +273,9 @@ def parse_urdb(data: bytes | str) -> UrdbImport:
             periods=periods,
             weekday_schedule=schedules[0],
             weekend_schedule=schedules[1],
-            fixed_charge=_optional_decimal(rate, "fixedchargefirstmeter"),
+            fixed_charge=_optional_price(rate, "fixedchargefirstmeter"),
             fixed_charge_units=_optional_text(rate, "fixedchargeunits"),
-            min_charge=_optional_decimal(rate, "mincharge"),
+            min_charge=_optional_price(rate, "mincharge"),
             min_charge_units=_optional_text(rate, "minchargeunits"),
             dg_rules=_optional_text(rate, "dgrules"),
         ),

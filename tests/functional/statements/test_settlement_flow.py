@@ -182,7 +182,7 @@ def test_a_revised_reading_after_approval_books_exactly_the_difference(scenario,
     assert run_command("check_ledger")[1]["ok"] is True
 
 
-def test_a_negative_difference_becomes_a_receivable_not_a_clawback(scenario, tmp_path):
+def test_a_negative_difference_becomes_a_receivable_not_a_clawback(scenario, tmp_path, client_for):
     starter, approver = signed_in(scenario["starter"]), signed_in(scenario["approver"])
     initial = _only_statement(starter, _start(starter)["run_id"])
     approver.post(f"/api/v1/staff/statements/{initial['id']}/approve/", {"reason": "ok"})
@@ -205,6 +205,13 @@ def test_a_negative_difference_becomes_a_receivable_not_a_clawback(scenario, tmp
         == 9565
     )
     assert run_command("check_ledger")[1]["ok"] is True
+
+    # The owner's page says what a negative total means: $0.30 comes off the next payout
+    # (the portal's statement document words it since issue 20).
+    page = client_for(scenario["owner"]).get(f"/statements/{adjustment['id']}/")
+    assert page.status_code == 200
+    text = " ".join(page.content.decode().split())
+    assert "You owe $0.30: it is netted against your next payout, not billed." in text
 
 
 def test_above_the_two_approver_amount_two_different_people_must_approve(scenario):
@@ -322,3 +329,106 @@ def test_staff_reproduce_a_run_and_others_cannot(scenario):
     }
     owner = signed_in(scenario["owner"])
     assert owner.get(f"/api/v1/staff/runs/{summary['run_id']}/reproduce/").status_code in (403, 404)
+
+
+def _two_statement_run(scenario, tmp_path) -> tuple[int, int, int]:
+    # Olivia's statement is $95.95 (module docstring); Noah exports 100 Wh every hour of July:
+    # Peak 31 x 5 x 0.100 = 15.500 kWh x 0.30 = $4.65, Off-peak 31 x 19 x 0.100 = 58.900 kWh
+    # x 0.05 = $2.945 -> $2.95: $7.60. With two approvers from $50.00, Olivia's needs two.
+    ProgramSettlementSettings.objects.create(
+        program=scenario["program"], two_approver_amount=Decimal("50.00")
+    )
+    enroll(scenario["program"], "noah@example.com", "RM-2")
+    ingest_rows(tmp_path, hourly_rows("RM-2", JULY, 31, lambda local: 100), name="noah.csv")
+    starter = signed_in(scenario["starter"])
+    run_id = _start(starter)["run_id"]
+    totals = {
+        item["participant"]: (item["id"], item["total"])
+        for item in starter.get(f"/api/v1/staff/statements/?run={run_id}").json()["results"]
+    }
+    assert sorted(total for _, total in totals.values()) == ["7.60", "95.95"]
+    olivia = Statement.objects.get(run_id=run_id, participant=scenario["participant"]).pk
+    noah = Statement.objects.get(run_id=run_id, participant__email="noah@example.com").pk
+    return run_id, olivia, noah
+
+
+def test_bulk_approval_approves_what_it_may_and_reports_each_skipped_statement(scenario, tmp_path):
+    run_id, olivia, noah = _two_statement_run(scenario, tmp_path)
+    approver = signed_in(scenario["approver"])
+    # Avery approves Olivia's alone first: 1 of 2.
+    approver.post(f"/api/v1/staff/statements/{olivia}/approve/", {"reason": "checked"})
+
+    response = approver.post(
+        "/api/v1/staff/statements/approve-clean/", {"run": run_id, "reason": "clean run"}
+    )
+
+    # Noah's is approved; Olivia's is refused to Avery (a second approval must come from a
+    # different person) and reported, not a 403 for the whole request.
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        "approved": [noah],
+        "awaiting_second_approval": [],
+        "skipped": [
+            {
+                "id": olivia,
+                "code": "maker_checker",
+                "reason": "a second approval must come from a different person",
+            }
+        ],
+    }
+    assert Statement.objects.get(pk=noah).state == "APPROVED"
+    assert Statement.objects.get(pk=olivia).state == "DRAFT"
+    participant = scenario["participant"]
+    assert ledger_queries.participant_payable_cents(participant=participant, currency="USD") == 0
+
+
+def test_the_bulk_approval_page_counts_only_completed_approvals(scenario, tmp_path, client_for):
+    run_id, olivia, noah = _two_statement_run(scenario, tmp_path)
+    page = client_for(scenario["approver"])
+
+    response = page.post(
+        f"/staff/settlement/statements/?run={run_id}",
+        {"run": run_id, "reason": "clean run"},
+        follow=True,
+    )
+
+    # Noah's $7.60 is approved; Olivia's $95.95 has 1 of its 2 approvals.
+    text = response.content.decode()
+    assert "Approved 1 clean statement(s); 1 await a second approver (1 of 2)." in text
+    assert Statement.objects.get(pk=noah).state == "APPROVED"
+    assert Statement.objects.get(pk=olivia).state == "DRAFT"
+
+
+def test_an_approval_before_a_hold_does_not_count_after_it(scenario):
+    # $95.95 needs two approvers from $50.00. Avery approves (1 of 2), then holds it: the
+    # hold resets the approvals, so Blake's approval after it is again 1 of 2 and only
+    # Avery's new approval completes it (and posts 9595 cents).
+    ProgramSettlementSettings.objects.create(
+        program=scenario["program"], two_approver_amount=Decimal("50.00")
+    )
+    starter = signed_in(scenario["starter"])
+    statement_id = _only_statement(starter, _start(starter)["run_id"])["id"]
+    avery, blake = signed_in(scenario["approver"]), signed_in(scenario["second"])
+    participant = scenario["participant"]
+    avery.post(f"/api/v1/staff/statements/{statement_id}/approve/", {"reason": "first look"})
+    held = avery.post(f"/api/v1/staff/statements/{statement_id}/hold/", {"reason": "meter query"})
+    assert held.json()["transitions"][-1]["reason"] == (
+        "meter query (resets 1 approval given before the hold: it needs its approvals again)"
+    )
+
+    after_hold = blake.post(f"/api/v1/staff/statements/{statement_id}/approve/", {"reason": "ok"})
+
+    assert after_hold.status_code == 200
+    assert after_hold.json()["state"] == "HELD"
+    assert ledger_queries.participant_payable_cents(participant=participant, currency="USD") == 0
+
+    again = avery.post(f"/api/v1/staff/statements/{statement_id}/approve/", {"reason": "cleared"})
+    assert again.json()["state"] == "APPROVED"
+    assert ledger_queries.participant_payable_cents(participant=participant, currency="USD") == 9595
+    assert [(item["action"], item["actor"]) for item in again.json()["transitions"]] == [
+        ("CREATE", None),
+        ("APPROVE", "avery@utility.example.com"),
+        ("HOLD", "avery@utility.example.com"),
+        ("APPROVE", "blake@utility.example.com"),
+        ("APPROVE", "avery@utility.example.com"),
+    ]

@@ -347,3 +347,30 @@ def test_the_staff_page_offers_the_plans_and_meters_that_exist(
     assert '<option value="etou">etou · ' in page
     assert 'list="meters"' in page
     assert '<datalist id="meters"><option value="RM-1"></datalist>' in page
+
+
+def test_a_two_day_reading_into_the_range_is_priced_by_its_share(tmp_path):
+    # One reading of 4,800 Wh over 48 hours from 2025-07-13 17:00 PDT (2025-07-14 00:00Z) to
+    # 2025-07-15 17:00 PDT; the range starts 2025-07-15 00:00 PDT (07:00Z), 31 h in. By then
+    # it has delivered 4,800 x 31 / 48 = 3,100 Wh, so the range holds 4,800 - 3,100 = 1,700 Wh
+    # of it, 100 Wh an hour over 00:00-17:00 PDT Tuesday: 00:00-17:00 is off-peak
+    # (1,700 Wh; the reading ends as 17:00 peak begins). With the fixture's readings:
+    # off-peak 1.500 + 1.700 = 3.200 kWh x 0.04123 = 0.131936 -> $0.13; peak 2.000 kWh $0.18.
+    import_tariff(URDB_FILE, "--format", "urdb", "--code", "etou", "--timezone", LOS_ANGELES)
+    channel = ChannelFactory(meter_id="RM-1", kind="SITE_EXPORT")
+    peak = datetime(2025, 7, 16, 0, tzinfo=UTC)
+    add_readings(
+        channel,
+        (datetime(2025, 7, 14, 0, tzinfo=UTC), 48 * 3600, 4800),
+        (datetime(2025, 7, 16, 2, tzinfo=UTC) - timedelta(hours=9), 3600, 1500),
+        *[(peak + timedelta(minutes=15 * n), 900, 500) for n in range(4)],
+    )
+
+    code, result = rate_preview(*PREVIEW_ARGS)
+
+    assert code == 0
+    assert result["lines"] == [
+        energy_line("Jun-Sep off-peak", "3.200", "0.04123", "0.13"),
+        energy_line("Jun-Sep peak", "2.000", "0.09217", "0.18"),
+    ]
+    assert result["total"] == "0.31"

@@ -384,3 +384,20 @@ def test_missing_readings_in_the_window_are_not_settleable():
     assert delivery.reason == (
         "missing or unpaid (estimated) readings in the event hour 2025-07-15 18:00 PDT"
     )
+
+
+def test_the_most_an_accepted_offer_can_earn_uses_the_committed_kw():
+    # The charger can send 7.2 kW: open, the offer can earn 7.2 kW x 2 h x $2.00 = $28.80.
+    # Accepted with 3.75 kW committed, delivery is capped at the commitment (docs/events.md):
+    # 3.75 kW x 2 h x $2.00 = $15.00 is the most it can pay.
+    program = program_with(incremental_rules())
+    owner = Owner(program, max_kw=Decimal("7.2"))
+    offer = dispatch(program, START, END).offers.get()
+    assert offer.ceiling_amount == Decimal("28.80")
+
+    operations.accept_offer(offer=offer, committed_kw=Decimal("3.75"), user=owner.user, now=BEFORE)
+
+    offer.refresh_from_db()
+    assert offer.ceiling_amount == Decimal("15.00")
+    assert offer.worth["ceiling"] == "3.75 kW x 2 h x $2.00/kWh"
+    assert offer.worth["max_kw"] == "3.75"

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from settlement.statements.lines.computation import ComputedStatement, DataQuality
+from settlement.statements.lines.computation import ComputedLine, ComputedStatement, DataQuality
 from settlement.statements.models import ProgramSettlementSettings
 from settlement.statements.review import checks
 
@@ -43,3 +43,40 @@ def _flags(total, previous=None, **quality):
 )
 def test_flags(total, previous, quality, expected):
     assert _flags(total, previous, **quality) == expected
+
+
+def _line(kind: str, amount: str) -> ComputedLine:
+    return ComputedLine(
+        kind=kind, label=kind, match_key=kind, kwh=Decimal(0), price=None, amount=Decimal(amount)
+    )
+
+
+def test_a_negative_line_sends_a_positive_statement_to_review():
+    # Exports pay $12.00; an accepted offer's shortfall charge ($4.50) exceeds its pay
+    # ($1.50): the event line is -$3.00, the total +$9.00. Positive, but someone must look.
+    lines = [_line("EXPORT_ENERGY", "12.00"), _line("ACCEPTED_OFFER", "-3.00")]
+    computed = ComputedStatement(1, lines, DataQuality(active_s=10 * DAY), [])
+
+    flags = checks.flags_for(
+        computed=computed, total=Decimal("9.00"), settings=SETTINGS, previous_average=None
+    )
+
+    assert flags == ["negative_line"]
+    assert checks.FLAG_LABELS["negative_line"] == "A line with a negative amount"
+
+
+def test_a_tariff_fee_or_cap_is_not_a_negative_line():
+    # A daily metering fee (-$3.10 for 31 days) and a maximum-total cap are negative by
+    # design: the tariff charges them, nothing went wrong.
+    lines = [
+        _line("EXPORT_ENERGY", "60.00"),
+        _line("FIXED", "-3.10"),
+        _line("BOUND", "-6.90"),
+    ]
+    computed = ComputedStatement(1, lines, DataQuality(active_s=10 * DAY), [])
+
+    flags = checks.flags_for(
+        computed=computed, total=Decimal("50.00"), settings=SETTINGS, previous_average=None
+    )
+
+    assert flags == []

@@ -67,3 +67,31 @@ def test_the_postgresql_arrays_equal_the_orm_arrays_value_for_value(tmp_path):
     assert qualities[3] == 6 and qualities[24 + 16] == 1 and qualities[0] == 0
     assert own.tolist() == [0] * 72
     assert set(binary[ids[1]][2].tolist()) == {4999, 0}
+
+
+def test_a_reading_reaching_in_from_before_the_period_is_read_by_both_paths(tmp_path):
+    # RM-A: June 30 21:00-22:00 PDT (ends before July: not read), then 22:00 PDT for 3 hours
+    # (to 01:00 PDT July 1: read, its share is priced in July), then July 1 01:00 hourly.
+    program = make_program()
+    enroll(program, "a@example.com", "RM-A")
+    june_30 = dt.datetime(2025, 7, 1, 4, tzinfo=dt.UTC)  # 21:00 PDT
+    rows = [
+        f"RM-A,{june_30.isoformat()},{(june_30 + dt.timedelta(hours=1)).isoformat()},5,,",
+        (
+            f"RM-A,{(june_30 + dt.timedelta(hours=1)).isoformat()},"
+            f"{(june_30 + dt.timedelta(hours=4)).isoformat()},300,,"
+        ),
+    ]
+    rows += hourly_rows("RM-A", dt.date(2025, 7, 1), 1, lambda local: 10)[1:]
+    ingest_rows(tmp_path, rows)
+    (channel,) = Channel.objects.all()
+
+    binary = inputs._rows_postgres([channel.pk], JULY)[channel.pk]
+    portable = inputs._rows_portable([channel.pk], JULY)[channel.pk]
+
+    order = np.argsort(binary[0], kind="stable")
+    assert [column[order].tolist() for column in binary] == [column.tolist() for column in portable]
+    # The 3-hour reading first (June 30 22:00 PDT = July 1 05:00 UTC), then 23 hourly ones.
+    assert portable[0][0] == int(dt.datetime(2025, 7, 1, 5, tzinfo=dt.UTC).timestamp())
+    assert portable[1].tolist() == [3 * 3600] + [3600] * 23
+    assert portable[2].tolist() == [300] + [10] * 23

@@ -182,3 +182,44 @@ def test_an_unknown_kind_and_parameters_that_are_not_an_object():
         "kind": "'BONUS' is not one of " + ", ".join(kind.value for kind in RuleKind)
     }
     assert problems("ONE_OFF", []) == {"parameters": "must be an object"}
+
+
+FORTY_NINES = "9" * 40
+
+
+def test_money_parameters_must_be_finite_bounded_and_at_ledger_places():
+    # "1e999" is a finite Decimal (10^999), 40 nines is a 40-digit amount: neither fits the
+    # ledger (integer cents) nor the statement columns, and a run would crash storing them.
+    # Amounts carry cents (2 places), prices 5 places (the statement line's price column),
+    # both below their ceilings (docs/settlement.md).
+    assert problems("ONE_OFF", {"amount": "1e999", "trigger": "ENROLLMENT"}) == {
+        "parameters.amount": "must be below 1000000 (dollars), not 1E+999"
+    }
+    assert problems(
+        "EVENT_INCREMENTAL",
+        {
+            "channel_kind": "EVSE_EXPORT",
+            "price_per_kwh": FORTY_NINES,
+            "per_event_cap": "10.001",
+            "minimum_payment": "0.000000000000000000000000000001",
+            "baseline": {
+                "method": "X_OF_Y",
+                "weekday": {"days": 10, "of_days": 10},
+                "weekend_holiday": {"days": 4, "of_days": 4},
+            },
+        },
+    ) == {
+        "parameters.price_per_kwh": f"must be below 10000 (dollars), not {FORTY_NINES}",
+        "parameters.per_event_cap": "must have at most 2 decimal places, not 10.001",
+        "parameters.minimum_payment": "must have at most 2 decimal places, not 1E-30",
+    }
+    assert problems(
+        "SEASONAL_CAPACITY",
+        {"channel_kind": "EVSE_EXPORT", "price_per_kw": "1e999", "season_months": [7]},
+    ) == {"parameters.price_per_kw": "must be below 10000 (dollars), not 1E+999"}
+
+
+def test_money_parameters_at_the_bounds_are_accepted():
+    parsed = rules.parse_parameters("ONE_OFF", {"amount": "999999.99", "trigger": "ENROLLMENT"})
+
+    assert parsed.amount == Decimal("999999.99")

@@ -209,10 +209,10 @@ def test_no_channels_give_no_outcomes_and_empty_channels_get_fixed_lines_only():
 
 
 def test_a_channel_outside_the_period_is_refused_and_the_channels_after_it_are_priced():
-    # The first channel's reading starts at 23:00 PDT on Jul 31 and runs 2 hours, past the
-    # end of July (Aug 1 00:00 PDT = 07:00 UTC): refused, naming it; the second (1.5 kWh at
+    # The first channel's reading starts at 00:00 PDT on Aug 1 (07:00 UTC), the end of July:
+    # it does not overlap the period and is refused, naming it; the second (1.5 kWh at
     # 16:00 PDT on Tuesday Jul 15, weekday Peak, tier 1 at $0.30) is priced: $0.45.
-    late = epoch(utc(2025, 8, 1, 6))
+    late = epoch(utc(2025, 8, 1, 7))
     outside = IntervalArrays.from_sequences(start_utc=[late], duration_s=[7200], wh=[10])
     inside = readings((utc(2025, 7, 15, 23), 60, 1500))
 
@@ -220,8 +220,8 @@ def test_a_channel_outside_the_period_is_refused_and_the_channels_after_it_are_p
 
     assert isinstance(first, RatingInputError)
     assert str(first) == (
-        f"intervals[0]: [{late}, {late + 7200}) is not inside the billing period "
-        f"[{epoch(JULY_START)}, {epoch(JULY_END)}); 1 interval(s) outside"
+        f"intervals[0]: [{late}, {late + 7200}) does not overlap the billing period "
+        f"[{epoch(JULY_START)}, {epoch(JULY_END)})"
     )
     assert isinstance(second, RatingResult)
     assert [(line.label, line.amount) for line in second.lines] == [
@@ -263,3 +263,22 @@ def test_the_maximum_caps_each_channel_on_its_own_total():
         ("Maximum total cap", Decimal("-0.40")),
     ]
     assert second.total == Decimal("0.50")
+
+
+def test_a_reading_over_the_period_end_prices_only_its_share_inside():
+    # 1001 Wh from 23:00 PDT Jul 31 for 2 hours (06:00-08:00 UTC Aug 1); July ends at 07:00
+    # UTC. July's share is cumulative(3600 s) = 1001 x 3600 / 7200 = 500.5 -> 501 Wh (half-up),
+    # at 23:00 PDT on a Thursday: weekday Off-peak (untiered) at $0.05: 0.501 x 0.05 = 0.02505
+    # -> $0.03. Attribution names the reading with its 501 Wh.
+    crossing = IntervalArrays.from_sequences(
+        start_utc=[epoch(utc(2025, 8, 1, 6))], duration_s=[7200], wh=[1001]
+    )
+
+    (outcome,) = batches.price_batches([crossing], tiered("monthly"), **JULY)
+
+    assert isinstance(outcome, RatingResult)
+    assert [(line.label, line.kwh, line.amount) for line in outcome.lines] == [
+        ("Off-peak", Decimal("0.501"), Decimal("0.03"))
+    ]
+    assert outcome.attribution.interval.tolist() == [0]
+    assert outcome.attribution.wh.tolist() == [501]

@@ -208,3 +208,25 @@ def test_a_one_based_schedule_fails_on_its_highest_index():
 def test_a_file_that_is_not_a_rate_is_refused(data, message):
     with pytest.raises(TariffFileError, match=message):
         urdb.parse_urdb(data)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (Decimal("1e999"), "must be below 10000 (dollars), not 1E+999"),
+        (Decimal("9" * 40), f"must be below 10000 (dollars), not {'9' * 40}"),
+        (Decimal("0.0921701"), "must have at most 5 decimal places, not 0.0921701"),
+    ],
+)
+def test_an_export_price_out_of_bounds_is_refused_naming_it(value, reason):
+    # The ledger carries cents and the statement line's price 5 places; a price of 10^999
+    # would crash a run at the first line it priced.
+    document = residential_document()
+    document["items"][0]["energyratestructure"][1][0]["sell"] = "SELL"
+    # A JSON number as a file has it (json.dumps would quote a Decimal).
+    text = json.dumps(document).replace('"SELL"', str(value))
+
+    with pytest.raises(TariffFileError) as raised:
+        urdb.parse_urdb(text)
+
+    assert str(raised.value) == f"energyratestructure[1][0].sell: {reason}"

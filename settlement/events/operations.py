@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from accounts import members
 from accounts.models import Program, User
 from settlement.errors import DomainError
 from settlement.events import constraints, delivery, eligibility, notifications, queries
@@ -38,6 +39,13 @@ class AlreadyAnswered(DomainError):
 
     code = "offer_already_answered"
     http_status = 409
+
+
+class AnswerNotAllowed(DomainError):
+    """The user may see the participant's offers but not answer them (a viewer)."""
+
+    code = "offer_answer_not_allowed"
+    http_status = 403
 
 
 class CommitmentInvalid(DomainError):
@@ -190,6 +198,13 @@ def _answer(
     user: User,
     now: datetime,
 ) -> Offer:
+    # Here rather than in each page or API view: every path that answers comes through, so
+    # a viewer is refused whatever it posts from (STYLE.md 15).
+    if not members.may_manage_members(user=user, participant=offer.participant):
+        raise AnswerNotAllowed(
+            "A viewer sees offers; an owner or a manager answers them.",
+            details={"field": "offer_id"},
+        )
     with transaction.atomic():
         # The row lock serializes two answers sent at once; the unique (offer, modification)
         # constraint keeps one even without it.

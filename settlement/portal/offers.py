@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import signed_in
+from accounts import members, signed_in
 from settlement.errors import DomainError
 from settlement.events import eligibility, operations, queries
 from settlement.events.models import Offer
@@ -41,6 +41,8 @@ def offers(request: HttpRequest) -> HttpResponse:
             if offer.pk not in open_ids
         ],
         "now": now,
+        # A viewer sees the offers without the forms that answer them.
+        "answerable": members.managed_participant_ids(user=signed_in.signed_in_user(request)),
     }
     return render(request, "portal/offers.html", context)
 

@@ -51,9 +51,10 @@ def test_a_manager_sees_one_row_per_vehicle_for_the_period(client, district):
         f"/fleet/{participant.pk}/", {"start": "2025-07-01", "end": "2025-08-01"}
     ).content.decode()
 
-    assert "<td><strong>BUS-7</strong></td>" in page
+    assert '<td data-label="Vehicle"><strong>BUS-7</strong></td>' in page
     assert page.index("BUS-7") < page.index("BUS-9")
-    assert "<td>3.0 kWh</td>" in page and "<td>0.0 kWh</td>" in page
+    assert '<td data-label="Exported">3.0 kWh</td>' in page
+    assert '<td data-label="Exported">0.0 kWh</td>' in page
 
 
 def test_a_manager_invites_a_viewer_who_gets_the_invitation_link(client, district):
@@ -163,8 +164,8 @@ def test_each_vehicle_earns_what_the_statement_lines_name_its_channel_for(client
     assert '<span class="muted">Bus 7, route 12</span>' in page
     bus7_row = page[page.index('data-charger="BUS-7"') : page.index('data-charger="BUS-9"')]
     bus9_row = page[page.index('data-charger="BUS-9"') : page.index("</tbody>")]
-    assert '<td class="amount">$11.50</td>' in bus7_row
-    assert '<td class="amount">$1.51</td>' in bus9_row
+    assert '<td data-label="Earnings" class="amount">$11.50</td>' in bus7_row
+    assert '<td data-label="Earnings" class="amount">$1.51</td>' in bus9_row
     assert '<td class="amount">$5.00</td>' in page
     assert '<td class="amount" id="fleet-total">$18.01</td>' in page
 

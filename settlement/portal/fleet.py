@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import members, signed_in
+from accounts import access, members, signed_in
 from accounts.models import Membership, Participant
 from settlement.errors import DomainError
 from settlement.payouts import fleet_breakdown
@@ -65,7 +65,7 @@ def fleet(request: HttpRequest, participant_id: int) -> HttpResponse:
             participant=participant, first_day=first_day, end_day=end_day
         ),
         "members": members.members_of(participant=participant),
-        "may_manage": members.may_manage_members(
+        "may_manage": access.may_act_for(
             user=signed_in.signed_in_user(request), participant=participant
         ),
         "invite": InviteForm(),

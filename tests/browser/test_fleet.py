@@ -102,6 +102,6 @@ def test_a_manager_invites_a_viewer_who_signs_in_and_cannot_accept_an_offer(
 
     # The portal answers a refusal as it answers every domain error: back to the page, the
     # reason in an alert.
-    assert "A viewer sees offers; an owner or a manager answers them." in refused.text()
+    assert "you may view this participant&#x27;s data but not act for it" in refused.text()
     offer.refresh_from_db()
     assert (offer.status, offer.responded_at) == ("OPEN", None)

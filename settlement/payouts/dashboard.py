@@ -305,7 +305,7 @@ def _period_prices(
     ]
 
 
-def _chart(
+def chart_days(
     *,
     kwh_by_day: dict[dt.date, Decimal],
     prices: list[tuple[dt.date, dt.date, Decimal]],
@@ -313,6 +313,10 @@ def _chart(
     first_day: dt.date,
     days: int,
 ) -> list[ChartDay]:
+    """Return `days` days from `first_day`, each at its period's price (else the fallback).
+
+    A day priced by the fallback is marked estimated; with no price at all it earns 0.
+    """
     chart = []
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
@@ -393,7 +397,7 @@ def dashboard_of(*, participant: Participant, user: User, now: dt.datetime) -> D
             ).order_by("event__starts_at")
         ),
         freshness=freshness,
-        chart=_chart(
+        chart=chart_days(
             kwh_by_day=kwh_by_day,
             prices=_period_prices(participant=participant, currency=currency, since=first_day),
             fallback_price=earnings.average_price,

@@ -12,7 +12,7 @@ from functools import partial
 from django.db import transaction
 from django.db.models import QuerySet
 
-from accounts import invitations, queries
+from accounts import access, invitations, queries
 from accounts.models import Membership, Participant, User
 from settlement.errors import DomainError, NotFound, PermissionDenied
 
@@ -52,17 +52,6 @@ class AlreadyMember(DomainError):
     http_status = 409
 
 
-def may_manage_members(*, user: User, participant: Participant) -> bool:
-    """Return whether `user` may change `participant`'s members (its owners and managers).
-
-    The one place this portal decides it; issue 18's `accounts.access.may_act_for` is meant
-    to replace it once it lands.
-    """
-    return Membership.objects.filter(
-        user=user, participant=participant, role__in=MANAGING_ROLES
-    ).exists()
-
-
 def access_participant(*, user: User, participant_id: int) -> Participant:
     """Return a participant `user` is a member of; MemberNotFound otherwise."""
     participant = queries.participants_of(user=user).filter(pk=participant_id).first()
@@ -81,7 +70,8 @@ def members_of(*, participant: Participant) -> QuerySet[Membership]:
 
 
 def _require_manager(actor: User, participant: Participant) -> None:
-    if not may_manage_members(user=actor, participant=participant):
+    # The one rule of who acts for a participant (`accounts.access`), members included.
+    if not access.may_act_for(user=actor, participant=participant):
         raise MembersReadOnly("Only an owner or a manager can change the members.")
 
 

@@ -139,6 +139,8 @@ class Charger(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="chargers")
     # The charge point identity the charger uses on OCPP; unique across the system.
     external_id = models.CharField(max_length=64, unique=True)
+    # What the fleet calls the vehicle that plugs in here ("Bus 7, route 12"), if anything.
+    name = models.CharField(max_length=100, blank=True)
     max_discharge_kw = models.DecimalField(max_digits=8, decimal_places=3)
     created_at = models.DateTimeField(editable=False)
 

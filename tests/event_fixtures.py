@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import Channel, Enrollment, Program, User
 from settlement.events import operations
+from settlement.metering import daily_totals
 from settlement.metering.models import Reading, Upload
 from settlement.programs import operations as program_operations
 from tests.factories import (
@@ -130,6 +131,8 @@ def add_hours(
         )
         for start, wh in rows
     )
+    # As ingestion would: the pages read the daily totals, not the readings.
+    daily_totals.rebuild(channel_ids=[channel.pk])
 
 
 def add_day(channel: Channel, day: dt.date, wh: int = 0, **hours: int) -> None:

@@ -1,31 +1,27 @@
 """Reads for an owner's "My energy" page: daily and monthly kWh per channel, with quality.
 
-Two grouped queries for the whole page whatever the number of readings: one by channel and
-local day (the last `DAYS` days), one by channel and local month (the last `MONTHS`
-months). Each row carries how much of it was measured, estimated or missing, and how many
-of its readings were revised, so an owner sees what their statement was computed from.
+Two grouped queries of the daily totals (`daily_totals`) for the whole page whatever the
+number of readings: one by channel and local day (the last `DAYS` days), one by channel and
+local month (the last `MONTHS` months). Each row carries how much of it was measured,
+estimated or missing, and how many of its readings were revised, so an owner sees what
+their statement was computed from.
 """
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
-from accounts import channel_kinds
 from accounts import queries as account_queries
-from accounts.models import Channel, Charger, Participant, Site, User
-from settlement.metering.formats.quality import Quality
-from settlement.metering.models import Reading
+from accounts.models import Channel, Site, User
+from settlement.metering.models import DailyTotal
 
 DAYS = 14
 MONTHS = 12
 WH_PER_KWH = Decimal(1000)
-# Values a person may rely on less than a meter's own measurement.
-ESTIMATED_QUALITIES = (Quality.ESTIMATED, Quality.EDITED, Quality.DERIVED, Quality.FORECAST)
 
 
 @dataclass(frozen=True)
@@ -66,21 +62,20 @@ def _label(channel: Channel) -> str:
     return f"your home meter, {direction}"
 
 
-def _rows(readings: QuerySet[Reading], trunc: TruncDate | TruncMonth) -> dict[int, list[EnergyRow]]:
-    grouped = (
-        readings.annotate(period=trunc)
-        .values("channel_id", "period")
-        .annotate(
-            wh=Sum("wh"),
-            readings=Count("pk"),
-            estimated=Count("pk", filter=Q(quality__in=[str(q) for q in ESTIMATED_QUALITIES])),
-            missing=Count("pk", filter=Q(quality=str(Quality.MISSING))),
-            revised=Count("pk", filter=Q(revision__gt=1)),
-        )
-        .order_by("channel_id", "-period")
-    )
+def _rows(totals: QuerySet[DailyTotal], month: bool) -> dict[int, list[EnergyRow]]:
+    """Return each channel's rows, newest first: its daily totals, or their monthly sums."""
+    if month:
+        grouped = totals.annotate(period=TruncMonth("day")).values("channel_id", "period")
+    else:
+        grouped = totals.annotate(period=F("day")).values("channel_id", "period")
     found: dict[int, list[EnergyRow]] = defaultdict(list)
-    for row in grouped:
+    for row in grouped.annotate(
+        wh=Sum(F("export_wh") + F("import_wh")),
+        readings=Sum("readings"),
+        estimated=Sum("estimated"),
+        missing=Sum("missing"),
+        revised=Sum("revised"),
+    ).order_by("channel_id", "-period"):
         period = row["period"]
         found[row["channel_id"]].append(
             EnergyRow(
@@ -98,8 +93,8 @@ def _rows(readings: QuerySet[Reading], trunc: TruncDate | TruncMonth) -> dict[in
 def energy_of(*, user: User, today: dt.date) -> list[SiteEnergy]:
     """Return the energy of every site `user` acts for, up to local `today` inclusive.
 
-    Days and months are local to each site; a user's sites normally share one zone, and
-    the grouping uses the first site's zone.
+    Read from the daily totals ingestion keeps (each in its site's local days): two grouped
+    queries whatever the number of readings behind them.
     """
     sites = list(
         account_queries.sites_of(user=user)
@@ -109,23 +104,11 @@ def energy_of(*, user: User, today: dt.date) -> list[SiteEnergy]:
     )
     if not sites:
         return []
-    zone = ZoneInfo(sites[0].timezone)
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=zone)
     first_month = (today.replace(day=1) - dt.timedelta(days=31 * (MONTHS - 1))).replace(day=1)
     channel_ids = [channel.pk for site in sites for channel in site.channels.all()]
-    readings = Reading.objects.filter(channel_id__in=channel_ids, start__lt=end)
-    daily = _rows(
-        readings.filter(
-            start__gte=dt.datetime.combine(
-                today - dt.timedelta(days=DAYS - 1), dt.time(), tzinfo=zone
-            )
-        ),
-        TruncDate("start", tzinfo=zone),
-    )
-    monthly = _rows(
-        readings.filter(start__gte=dt.datetime.combine(first_month, dt.time(), tzinfo=zone)),
-        TruncMonth("start", tzinfo=zone),
-    )
+    totals = DailyTotal.objects.filter(channel_id__in=channel_ids, day__lte=today)
+    daily = _rows(totals.filter(day__gt=today - dt.timedelta(days=DAYS)), month=False)
+    monthly = _rows(totals.filter(day__gte=first_month), month=True)
     return [
         SiteEnergy(
             site=site,
@@ -140,53 +123,4 @@ def energy_of(*, user: User, today: dt.date) -> list[SiteEnergy]:
             ],
         )
         for site in sites
-    ]
-
-
-@dataclass(frozen=True)
-class VehicleRow:
-    """One charger (one vehicle) of a fleet over a period: exported and imported kWh."""
-
-    charger_id: int
-    name: str
-    site: str
-    exported_kwh: Decimal
-    imported_kwh: Decimal
-    estimated: int
-
-
-def fleet_breakdown(
-    *, participant: Participant, zone: str, first_day: dt.date, end_day: dt.date
-) -> list[VehicleRow]:
-    """Return one row per charger of the participant over local days [first_day, end_day).
-
-    One grouped query over the chargers' sub-meter channels; a charger with no readings in
-    the period is listed with zeros, so a silent bus is seen rather than missing.
-    """
-    tz = ZoneInfo(zone)
-    totals = (
-        Reading.objects.filter(
-            channel__charger__site__participant=participant,
-            start__gte=dt.datetime.combine(first_day, dt.time(), tzinfo=tz),
-            start__lt=dt.datetime.combine(end_day, dt.time(), tzinfo=tz),
-        )
-        .values("channel__charger_id")
-        .annotate(
-            exported=Sum("wh", filter=Q(channel__kind__in=channel_kinds.EXPORT_KINDS)),
-            imported=Sum("wh", filter=~Q(channel__kind__in=channel_kinds.EXPORT_KINDS)),
-            estimated=Count("pk", filter=Q(quality__in=[str(q) for q in ESTIMATED_QUALITIES])),
-        )
-    )
-    by_charger = {row["channel__charger_id"]: row for row in totals}
-    chargers = Charger.objects.filter(site__participant=participant).select_related("site")
-    return [
-        VehicleRow(
-            charger_id=charger.pk,
-            name=charger.external_id,
-            site=charger.site.account_number,
-            exported_kwh=Decimal(by_charger.get(charger.pk, {}).get("exported") or 0) / WH_PER_KWH,
-            imported_kwh=Decimal(by_charger.get(charger.pk, {}).get("imported") or 0) / WH_PER_KWH,
-            estimated=int(by_charger.get(charger.pk, {}).get("estimated") or 0),
-        )
-        for charger in chargers.order_by("external_id")
     ]

@@ -289,3 +289,36 @@ class ReadingRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reading_id} r{self.revision}"
+
+
+class DailyTotal(models.Model):
+    """One channel over one local day (the site's zone): energy and how its readings stand.
+
+    Kept by ingestion in the transaction that seals an upload (`daily_totals.refresh`), and
+    rebuilt by `rebuild_daily_totals`; pages read it so they never scan raw readings.
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="daily_totals")
+    day = models.DateField()
+    # A channel is directional, so one of the two is always 0; both are kept so a page sums
+    # export and import over many channels without joining their kinds.
+    export_wh = models.BigIntegerField(default=0)
+    import_wh = models.BigIntegerField(default=0)
+    readings = models.PositiveIntegerField(default=0)
+    actual = models.PositiveIntegerField(default=0)
+    estimated = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+    # Readings whose current value replaced an earlier one.
+    revised = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["channel", "day"], name="daily_total_channel_day"),
+            models.CheckConstraint(
+                condition=Q(export_wh__gte=0, import_wh__gte=0),
+                name="daily_total_energy_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}@{self.day.isoformat()}"

@@ -19,7 +19,7 @@ from accounts import queries as account_queries
 from accounts.models import Site, User
 from settlement import leases
 from settlement.errors import DomainError
-from settlement.metering import batch, locks, queries, tasks
+from settlement.metering import batch, daily_totals, locks, queries, tasks
 from settlement.metering.formats import detect
 from settlement.metering.formats.base import FileRejected, Item, ParsedReading, ParseNotes
 from settlement.metering.models import Aggregator, Source, Upload, UploadProblem
@@ -385,6 +385,9 @@ class _Run:
         self.rejected = 0
         self.gaps = 0
         self.channels: dict[int, _Tally] = {}
+        # Instants of interpolated values per channel, which the tallies do not count but
+        # the daily totals must cover.
+        self.estimated_spans: dict[int, daily_totals.Span] = {}
         self._pending: list[UploadProblem] = []
         self.problem_count = 0
 
@@ -406,6 +409,8 @@ class _Run:
                             store(outcome)
                             if not outcome.estimated:
                                 count(outcome)
+                            else:
+                                self._widen(outcome)
                         else:
                             self._problem(outcome)
                 else:
@@ -456,6 +461,24 @@ class _Run:
         tally.intervals += 1
         tally.wh += accepted.wh
         tally.last_end = accepted.end
+
+    def _widen(self, accepted: Accepted) -> None:
+        span = self.estimated_spans.get(accepted.channel_id)
+        start, end = accepted.start, accepted.end
+        if span is not None:
+            start, end = min(start, span.start), max(end, span.end)
+        self.estimated_spans[accepted.channel_id] = daily_totals.Span(start, end)
+
+    def written_spans(self) -> dict[int, daily_totals.Span]:
+        """Return, per channel, the instants this file wrote or could have written."""
+        spans = dict(self.estimated_spans)
+        for channel_id, tally in self.channels.items():
+            span = spans.get(channel_id)
+            start, end = tally.first_start, tally.last_end
+            if span is not None:
+                start, end = min(start, span.start), max(end, span.end)
+            spans[channel_id] = daily_totals.Span(start, end)
+        return spans
 
     def _problem(self, problem: Problem) -> None:
         if problem.kind == "GAP":
@@ -612,6 +635,9 @@ def _refusal_rows(upload: Upload, *, run: _Run, counts: StoreCounts) -> list[Upl
 
 def _write_result(upload: Upload, *, run: _Run, counts: StoreCounts, now: datetime) -> Upload:
     """Record the outcome of a processed file; a file with no valid reading is rejected."""
+    # Before the refusals take readings out of the tallies: a refused day is recomputed
+    # to what it already was, which costs little and misses nothing.
+    spans = run.written_spans()
     UploadProblem.objects.bulk_create(_refusal_rows(upload, run=run, counts=counts))
     valid = counts.accepted + counts.duplicates + counts.revised + counts.estimated
     names = queries.channel_names(channel_ids=list(run.channels))
@@ -658,4 +684,7 @@ def _write_result(upload: Upload, *, run: _Run, counts: StoreCounts, now: dateti
     upload.processed_at = now
     upload.lease_holder, upload.lease_expires_at = "", None
     upload.save()
+    # In the seal's transaction, on the connection that merged the readings (the pipelined
+    # store's thread), so the totals commit with the readings or not at all.
+    daily_totals.refresh(spans=spans)
     return upload

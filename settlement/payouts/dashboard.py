@@ -19,15 +19,13 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncDate
 
-from accounts import channel_kinds
 from accounts import queries as account_queries
 from accounts.models import Channel, Enrollment, Participant, Program, User
 from settlement import formatting
 from settlement.events import queries as event_queries
 from settlement.events.models import Offer
-from settlement.metering.models import Reading
+from settlement.metering.models import DailyTotal, Reading
 from settlement.payouts import gateway
 from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod
 from settlement.rating.money import CENT
@@ -264,23 +262,21 @@ def _freshness(*, channels: QuerySet[Channel], now: dt.datetime) -> list[Channel
 
 
 def daily_export_kwh(
-    *, channels: QuerySet[Channel], zone: str, first_day: dt.date, end_day: dt.date
+    *, channels: QuerySet[Channel], first_day: dt.date, end_day: dt.date
 ) -> dict[dt.date, Decimal]:
-    """Return exported kWh per local day in [first_day, end_day) over the export channels."""
-    tz = ZoneInfo(zone)
-    start = dt.datetime.combine(first_day, dt.time(), tzinfo=tz)
-    end = dt.datetime.combine(end_day, dt.time(), tzinfo=tz)
+    """Return exported kWh per local day in [first_day, end_day) over the channels.
+
+    Read from the daily totals ingestion keeps, never from the readings: a dashboard's cost
+    does not grow with the years of 15-minute data behind it. Days are the sites' local
+    days, which are the program's (`accounts.rules` enrolls a site only in its own zone).
+    """
     rows = (
-        Reading.objects.filter(
-            channel__in=channels.filter(kind__in=channel_kinds.EXPORT_KINDS),
-            start__gte=start,
-            start__lt=end,
-        )
-        .annotate(day=TruncDate("start", tzinfo=tz))
+        DailyTotal.objects.filter(channel__in=channels, day__gte=first_day, day__lt=end_day)
         .values("day")
-        .annotate(wh=Sum("wh"))
+        .annotate(wh=Sum("export_wh"))
+        .order_by()
     )
-    return {row["day"]: Decimal(row["wh"]) / WH_PER_KWH for row in rows}
+    return {row["day"]: Decimal(row["wh"]) / WH_PER_KWH for row in rows if row["wh"]}
 
 
 def _period_prices(
@@ -309,7 +305,7 @@ def _period_prices(
     ]
 
 
-def _chart(
+def chart_days(
     *,
     kwh_by_day: dict[dt.date, Decimal],
     prices: list[tuple[dt.date, dt.date, Decimal]],
@@ -317,6 +313,10 @@ def _chart(
     first_day: dt.date,
     days: int,
 ) -> list[ChartDay]:
+    """Return `days` days from `first_day`, each at its period's price (else the fallback).
+
+    A day priced by the fallback is marked estimated; with no price at all it earns 0.
+    """
     chart = []
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
@@ -368,7 +368,6 @@ def dashboard_of(*, participant: Participant, user: User, now: dt.datetime) -> D
     # serves both the chart and the open period's estimate.
     kwh_by_day = daily_export_kwh(
         channels=channels,
-        zone=zone,
         first_day=min(first_day, _month_start(today)),
         end_day=today + dt.timedelta(days=1),
     )
@@ -398,7 +397,7 @@ def dashboard_of(*, participant: Participant, user: User, now: dt.datetime) -> D
             ).order_by("event__starts_at")
         ),
         freshness=freshness,
-        chart=_chart(
+        chart=chart_days(
             kwh_by_day=kwh_by_day,
             prices=_period_prices(participant=participant, currency=currency, since=first_day),
             fallback_price=earnings.average_price,

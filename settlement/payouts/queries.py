@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from accounts import access
 from accounts import queries as account_queries
@@ -306,6 +306,19 @@ def released_unpaid_statements(*, participant: Participant, currency: str) -> Qu
         state=Statement.State.RELEASED,
         payout_link__isnull=True,
     ).order_by("pk")
+
+
+def statements_paid_by_each(*, payout_ids: list[int]) -> dict[int, list[Statement]]:
+    """Return the statements each payout paid, oldest first, in one query for all of them."""
+    found: dict[int, list[Statement]] = {payout_id: [] for payout_id in payout_ids}
+    for paid in (
+        Statement.objects.filter(payout_link__payout_id__in=payout_ids)
+        .select_related("run")
+        .annotate(paying_payout_id=F("payout_link__payout_id"))
+        .order_by("run__period_start", "pk")
+    ):
+        found[paid.paying_payout_id].append(paid)
+    return found
 
 
 def statements_paid_by(*, payout: Payout) -> list[Statement]:

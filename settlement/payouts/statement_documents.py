@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from django.db.models import Sum
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from accounts.models import Channel
 from settlement import formatting, safe_csv
 from settlement.errors import DomainError
+from settlement.payouts import dashboard
 from settlement.payouts.models import Payout, PayoutStatement
 from settlement.statements.models import Statement, StatementLine
 from settlement.statements.review import queries as statement_queries
@@ -75,6 +78,9 @@ class StatementDocument:
     total: Decimal
     lines: list[DocumentLine]
     payment: str
+    # The period's days for the page's chart: exported kWh (daily totals) and what it earned
+    # at the statement's own price of exported energy.
+    days: list[dashboard.ChartDay]
 
 
 def _how(line: StatementLine, currency: str) -> str:
@@ -101,6 +107,27 @@ def _payment(statement: Statement) -> str:
     payout: Payout = link.payout
     reference = payout.stripe_transfer_id or f"payout {payout.pk}"
     return f"Paid by {reference} ({payout.get_status_display()})."
+
+
+def _days(statement: Statement) -> list[dashboard.ChartDay]:
+    """Return each local day of the statement's period with its kWh and earnings."""
+    run = statement.run
+    kwh_by_day = dashboard.daily_export_kwh(
+        channels=Channel.objects.filter(site__participant_id=statement.participant_id),
+        first_day=run.period_start,
+        end_day=run.period_end,
+    )
+    totals = statement.lines.filter(kind=StatementLine.Kind.EXPORT_ENERGY).aggregate(
+        amount=Sum("amount"), kwh=Sum("kwh")
+    )
+    price = Decimal(totals["amount"]) / Decimal(totals["kwh"]) if totals["kwh"] else None
+    return dashboard.chart_days(
+        kwh_by_day=kwh_by_day,
+        prices=[] if price is None else [(run.period_start, run.period_end, price)],
+        fallback_price=None,
+        first_day=run.period_start,
+        days=(run.period_end - run.period_start).days,
+    )
 
 
 def document_of(*, statement: Statement) -> StatementDocument:
@@ -134,6 +161,7 @@ def document_of(*, statement: Statement) -> StatementDocument:
         total=statement.total,
         lines=lines,
         payment=_payment(statement),
+        days=_days(statement),
     )
 
 

@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import members, signed_in
+from accounts import access, members, signed_in
 from accounts.models import Membership, Participant
 from settlement.errors import DomainError
-from settlement.metering import energy
+from settlement.payouts import fleet_breakdown
 
 
 class PeriodForm(forms.Form):
@@ -61,11 +61,11 @@ def fleet(request: HttpRequest, participant_id: int) -> HttpResponse:
         "period": period,
         "first_day": first_day,
         "last_day": end_day - dt.timedelta(days=1),
-        "vehicles": energy.fleet_breakdown(
-            participant=participant, zone=zone, first_day=first_day, end_day=end_day
+        "breakdown": fleet_breakdown.breakdown(
+            participant=participant, first_day=first_day, end_day=end_day
         ),
         "members": members.members_of(participant=participant),
-        "may_manage": members.may_manage_members(
+        "may_manage": access.may_act_for(
             user=signed_in.signed_in_user(request), participant=participant
         ),
         "invite": InviteForm(),

@@ -50,16 +50,21 @@ def payouts(request: HttpRequest) -> HttpResponse:
         for participant in queries.participants_for_payouts(user=user).order_by("name")
         for account in [queries.payout_account_of(participant=participant)]
     ]
+    visible = list(
+        queries.payouts_visible_to(user=user)
+        .filter(participant__memberships__user=user)
+        .order_by("-created_at", "-pk")
+    )
+    # One query for every payout's statements: the history grows for as long as one is paid.
+    paid = queries.statements_paid_by_each(payout_ids=[payout.pk for payout in visible])
     history = [
         {
             "payout": payout,
             "amount": queries.format_cents(payout.amount_cents, payout.currency),
             "next_step": queries.next_step(payout=payout),
-            "statements": queries.statements_paid_by(payout=payout),
+            "statements": paid[payout.pk],
         }
-        for payout in queries.payouts_visible_to(user=user)
-        .filter(participant__memberships__user=user)
-        .order_by("-created_at", "-pk")
+        for payout in visible
     ]
     context = {
         "accounts": accounts,

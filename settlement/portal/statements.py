@@ -6,8 +6,10 @@ from django.shortcuts import render
 
 from accounts import queries as account_queries
 from accounts import signed_in
+from settlement import formatting
 from settlement.errors import NotFound
 from settlement.payouts import statement_documents
+from settlement.portal import charts
 from settlement.statements.models import Statement
 from settlement.statements.review import access
 from settlement.statements.review import queries as statement_queries
@@ -37,10 +39,22 @@ def statements(request: HttpRequest) -> HttpResponse:
 def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
     """Show one of the owner's statements with its lines in plain words and their arithmetic."""
     found = _statement(request, statement_id)
+    document = statement_documents.document_of(statement=found)
     return render(
         request,
         "portal/statement.html",
-        {"document": statement_documents.document_of(statement=found)},
+        {
+            "document": document,
+            "chart": charts.chart(
+                days=document.days,
+                titles=[
+                    f"{formatting.day(value=day.day, today=day.day)}: "
+                    f"{formatting.energy(kwh=day.kwh)}, "
+                    f"{formatting.money(amount=day.earnings, currency=document.currency)}"
+                    for day in document.days
+                ],
+            ),
+        },
     )
 
 

@@ -98,3 +98,16 @@ def test_the_list_costs_the_same_queries_for_more_statements(client):
             assert client.get("/statements/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_statement_shows_its_period_day_by_day_as_a_chart_and_a_table(client):
+    owner = owner_with_statements(email="ana@example.com", today=_today())
+    client.force_login(owner.user)
+
+    page = client.get(f"/statements/{owner.last.pk}/").content.decode()
+
+    # Last month's statement pays exported energy at 20.00 / 200 kWh = 0.10 per kWh; the
+    # fixture's readings (2 kWh a day) reach into it only when today is early in the month.
+    assert '<svg viewBox="0 0 600 180" role="img"' in page
+    assert 'id="period-table"' in page
+    assert page.count("<rect ") == (owner.last.run.period_end - owner.last.run.period_start).days

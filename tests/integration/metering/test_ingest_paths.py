@@ -18,30 +18,6 @@ from tests.metering_fixtures import NOW, canonical
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(params=["portable", "postgres", "pipelined"])
-def storage(request, settings, monkeypatch):
-    if request.param != "portable" and connection.vendor != "postgresql":
-        pytest.skip("the COPY store needs PostgreSQL")
-    if request.param == "pipelined":
-        # Every file through the merge thread, one reading per chunk so that even these
-        # small files cross several chunk hand-overs.
-        settings.METERING_PIPELINE_MIN_BYTES = 0
-        monkeypatch.setattr(store_postgres, "COPY_CHUNK", 1)
-        merged: list[int] = []
-        run = store_postgres._MergeThread.run
-
-        def counting_run(thread):
-            merged.append(1)
-            run(thread)
-
-        monkeypatch.setattr(store_postgres._MergeThread, "run", counting_run)
-        yield "postgres"
-        assert merged, "no file went through the merge thread"
-        return
-    settings.METERING_PIPELINE_MIN_BYTES = 1 << 40
-    yield request.param
-
-
 def ingest(content: bytes, storage: str, **kwargs):
     return operations.ingest(
         stream=io.BytesIO(content), filename="f.csv", now=NOW, storage=storage, **kwargs

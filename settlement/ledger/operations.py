@@ -5,8 +5,8 @@ also enforces at COMMIT (a deferred constraint trigger): at least two postings, 
 non-zero integer of cents on an account of the entry's currency, summing to zero.
 
 Round trips are what a posting costs (docs/performance.md, "Ledger postings"): a new entry
-is three statements (the entry, its postings, both balances), an account one, and an
-account already in the caller's `AccountCache` none.
+is one statement on PostgreSQL (the entry, its postings and both balances; three elsewhere),
+an account one, and an account already in the caller's `AccountCache` none.
 """
 
 from collections import Counter
@@ -236,43 +236,97 @@ _INSERT_ENTRY = """
     RETURNING id
 """
 
-# Both balances in one statement. The accounts are locked first in id order, as every
-# posting locks them, so two entries touching the same accounts never deadlock.
-_MOVE_BALANCES = """
-    WITH locked AS MATERIALIZED (
-        SELECT id FROM ledger_ledgeraccount WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE
+# The whole posting in one round trip on PostgreSQL: the entry (by its idempotency key), its
+# postings and both balances, or nothing at all when the source was posted before (every
+# step after the entry reads `entry`, which is then empty). The accounts are locked in id
+# order, as every posting locks them, so two entries on the same accounts never deadlock.
+# Answers the new entry's id (NULL for a known source) and how many balances moved.
+_POST_ENTRY = """
+    WITH entry AS (
+        {insert_entry}
+    ),
+    posted AS (
+        INSERT INTO ledger_posting (entry_id, account_id, amount_cents)
+        SELECT entry.id, side.account_id, side.amount_cents
+        FROM entry CROSS JOIN (VALUES {sides}) AS side (account_id, amount_cents)
+        RETURNING 1
+    ),
+    locked AS MATERIALIZED (
+        SELECT id FROM ledger_ledgeraccount
+        WHERE id = ANY(%s::bigint[]) AND EXISTS (SELECT 1 FROM entry)
+        ORDER BY id FOR UPDATE
+    ),
+    moved AS (
+        UPDATE ledger_ledgeraccount AS account
+        SET balance_cents = account.balance_cents + CASE account.id {cases} END
+        FROM locked WHERE account.id = locked.id
+        RETURNING 1
     )
-    UPDATE ledger_ledgeraccount AS account
-    SET balance_cents = account.balance_cents + CASE account.id {cases} END
-    FROM locked WHERE account.id = locked.id
+    SELECT (SELECT id FROM entry), (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM posted)
 """
 
 
-def _move_balances(postings: Sequence[PostingSpec]) -> None:
+def _moves(postings: Sequence[PostingSpec]) -> dict[int, int]:
     moves: Counter[int] = Counter()
     for posting in postings:
         moves[posting.account.pk] += posting.amount_cents
-    account_ids = sorted(moves)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _MOVE_BALANCES.format(cases=" ".join(["WHEN %s THEN %s"] * len(account_ids))),
-                [account_ids, *(value for pk in account_ids for value in (pk, moves[pk]))],
-            )
-            moved = cursor.rowcount
-    else:
-        # SQLite locks the whole database for the writing transaction: no row locks needed.
-        moved = LedgerAccount.objects.filter(pk__in=account_ids).update(
-            balance_cents=F("balance_cents")
-            + Case(*(When(pk=pk, then=Value(moves[pk])) for pk in account_ids))
-        )
-    if moved != len(account_ids):
+    return {pk: moves[pk] for pk in sorted(moves)}
+
+
+def _require_moved(moved: int, moves: dict[int, int]) -> None:
+    if moved != len(moves):
         # An account that is not there (a stale object from a rolled-back transaction): the
         # postings would point at nothing and a balance would not move. Nothing commits.
         raise PostingInvalid(
-            f"{len(account_ids) - moved} of the entry's accounts do not exist",
+            f"{len(moves) - moved} of the entry's accounts do not exist",
             details={"field": "postings"},
         )
+
+
+def _post_in_one_statement(*, values: list[object], postings: Sequence[PostingSpec]) -> int | None:
+    """Post a new entry on PostgreSQL; return its id, or None when the source is known."""
+    moves = _moves(postings)
+    sql = _POST_ENTRY.format(
+        insert_entry=_INSERT_ENTRY,
+        sides=", ".join(["(%s::bigint, %s::bigint)"] * len(postings)),
+        cases=" ".join(["WHEN %s THEN %s::bigint"] * len(moves)),
+    )
+    params = [
+        *values,
+        *(value for posting in postings for value in (posting.account.pk, posting.amount_cents)),
+        list(moves),
+        *(value for pk, cents in moves.items() for value in (pk, cents)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        entry_id, moved, _ = cursor.fetchone()
+    if entry_id is None:
+        return None
+    _require_moved(moved, moves)
+    return int(entry_id)
+
+
+def _post_in_three_statements(
+    *, values: list[object], postings: Sequence[PostingSpec]
+) -> int | None:
+    """Post a new entry elsewhere (SQLite); return its id, or None when the source is known."""
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ENTRY, values)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    Posting.objects.bulk_create(
+        Posting(entry_id=inserted[0], account=posting.account, amount_cents=posting.amount_cents)
+        for posting in postings
+    )
+    moves = _moves(postings)
+    # SQLite locks the whole database for the writing transaction: no row locks needed.
+    moved = LedgerAccount.objects.filter(pk__in=list(moves)).update(
+        balance_cents=F("balance_cents")
+        + Case(*(When(pk=pk, then=Value(cents)) for pk, cents in moves.items()))
+    )
+    _require_moved(moved, moves)
+    return int(inserted[0])
 
 
 def post_entry(
@@ -304,35 +358,34 @@ def post_entry(
     # No savepoint of its own: it would cost two round trips per entry, and nothing here
     # needs one (the refusal below is raised outside this block, after it wrote nothing).
     with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT_ENTRY, [kind, currency, source_type, source_id, text, now])
-            inserted = cursor.fetchone()
-        if inserted is None:
+        post = (
+            _post_in_one_statement
+            if connection.vendor == "postgresql"
+            else _post_in_three_statements
+        )
+        entry_id = post(
+            values=[kind, currency, source_type, source_id, text, now], postings=postings
+        )
+        if entry_id is None:
             # Posted before (or by a concurrent transaction that has just committed: the
             # unique index made this one wait for it).
             existing = JournalEntry.objects.get(
                 kind=kind, source_type=source_type, source_id=source_id
             )
             same = existing.currency == currency and _same_postings(existing, postings)
-        else:
-            entry = JournalEntry(
-                pk=inserted[0],
-                kind=kind,
-                currency=currency,
-                source_type=source_type,
-                source_id=source_id,
-                memo=text,
-                posted_at=now,
-            )
-            # The row is stored: the instance is what a read would return, without the read.
-            entry._state.adding = False
-            entry._state.db = connection.alias
-            Posting.objects.bulk_create(
-                Posting(entry=entry, account=posting.account, amount_cents=posting.amount_cents)
-                for posting in postings
-            )
-            _move_balances(postings)
     if existing is None:
+        entry = JournalEntry(
+            pk=entry_id,
+            kind=kind,
+            currency=currency,
+            source_type=source_type,
+            source_id=source_id,
+            memo=text,
+            posted_at=now,
+        )
+        # The row is stored: the instance is what a read would return, without the read.
+        entry._state.adding = False
+        entry._state.db = connection.alias
         return entry
     if not same:
         raise EntryConflict(

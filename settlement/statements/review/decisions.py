@@ -351,12 +351,25 @@ def approve_clean(
     outcome = BulkApproval()
     with transaction.atomic():
         ids = sorted(statement.pk for statement in candidates)
+        # Chunks keep each query's parameters under SQLite's limit, whatever the batch.
+        chunks = [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
         # Every candidate's row first, alone and in id order, as two batches over the same
         # statements then queue instead of deadlocking; then their runs, programs and
         # participants, which a single approval locks with its statement.
-        list(Statement.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
-        locked = {statement.pk: statement for statement in _locking().filter(pk__in=ids)}
-        approvers = _approvers_by_statement(ids)
+        for chunk in chunks:
+            list(
+                Statement.objects.select_for_update()
+                .filter(pk__in=chunk)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        locked: dict[int, Statement] = {}
+        approvers: dict[int, list[int]] = {}
+        for chunk in chunks:
+            locked.update(
+                (statement.pk, statement) for statement in _locking().filter(pk__in=chunk)
+            )
+            approvers.update(_approvers_by_statement(chunk))
         approving = _Approving(actor=actor)
         for statement in given:
             if statement.state in _DECIDED:
@@ -386,6 +399,7 @@ def approve_clean(
     return outcome
 
 
+_CHUNK = 900
 _DECIDED = (Statement.State.APPROVED, Statement.State.RELEASED, Statement.State.VOIDED)
 
 

@@ -283,7 +283,11 @@ def _require_moved(moved: int, moves: dict[int, int]) -> None:
         )
 
 
-def _post_in_one_statement(*, values: list[object], postings: Sequence[PostingSpec]) -> int | None:
+# What `post_entry` binds: the entry's columns, account ids and cents, an array of ids.
+_Param = str | int | datetime | list[int]
+
+
+def _post_in_one_statement(*, values: list[_Param], postings: Sequence[PostingSpec]) -> int | None:
     """Post a new entry on PostgreSQL; return its id, or None when the source is known."""
     moves = _moves(postings)
     sql = _POST_ENTRY.format(
@@ -291,7 +295,7 @@ def _post_in_one_statement(*, values: list[object], postings: Sequence[PostingSp
         sides=", ".join(["(%s::bigint, %s::bigint)"] * len(postings)),
         cases=" ".join(["WHEN %s THEN %s::bigint"] * len(moves)),
     )
-    params = [
+    params: list[_Param] = [
         *values,
         *(value for posting in postings for value in (posting.account.pk, posting.amount_cents)),
         list(moves),
@@ -307,7 +311,7 @@ def _post_in_one_statement(*, values: list[object], postings: Sequence[PostingSp
 
 
 def _post_in_three_statements(
-    *, values: list[object], postings: Sequence[PostingSpec]
+    *, values: list[_Param], postings: Sequence[PostingSpec]
 ) -> int | None:
     """Post a new entry elsewhere (SQLite); return its id, or None when the source is known."""
     with connection.cursor() as cursor:

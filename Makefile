@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgres check lint format typecheck layers migrations-check \
-        worker beat bench browser-deps clean fake-stripe chaos mutation fuzz
+        worker beat bench browser-deps clean fake-stripe chaos mutation fuzz oadr-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -37,7 +37,22 @@ browser-deps:
 	  else echo "chromium missing and not root; browser tests will be skipped"; fi; \
 	fi
 
-test: install browser-deps
+# ElaadNL's openadr3-client (Python 3.12, from pyenv) in its own environment, for the test
+# that drives the OpenADR VTN with it (tests/integration/openadr). Without that Python the
+# test skips, unless OPENADR_CLIENT_REQUIRED=1 (CI) makes it fail.
+OADR_PYTHON ?= /root/.pyenv/versions/3.12.1/bin/python
+OADR_VENV := .venv-oadr
+OADR_CLIENT_VERSION := 2.4.2
+$(OADR_VENV)/.installed:
+	@if [ -x "$(OADR_PYTHON)" ]; then \
+	  $(OADR_PYTHON) -m venv $(OADR_VENV) && \
+	  $(OADR_VENV)/bin/pip install --quiet openadr3-client==$(OADR_CLIENT_VERSION) paho-mqtt==2.2.0 && \
+	  touch $(OADR_VENV)/.installed; \
+	else echo "warning: $(OADR_PYTHON) missing; the openadr3-client test will be skipped"; fi
+
+oadr-client: $(OADR_VENV)/.installed
+
+test: install browser-deps oadr-client
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: install lint typecheck layers migrations-check
@@ -75,7 +90,7 @@ bench: install $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OADR_VENV) var .mypy_cache .ruff_cache
 
 # A local fake of Stripe Connect for the demo: run it, then `make run` with the variables it
 # prints (tests/fakes/stripe_server.py; the webhook goes to the demo server on $(PORT)).

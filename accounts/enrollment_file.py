@@ -10,9 +10,10 @@ from typing import BinaryIO, Final
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 
 from accounts import channel_kinds
-from accounts.models import Channel, Participant
+from accounts.models import Channel, Charger, Participant, Program, Site
 from accounts.timezones import is_valid_timezone
 from settlement.errors import DomainError
 
@@ -148,7 +149,8 @@ def _parse_row(line: int, cells: list[str]) -> EnrollmentRow | RowProblem:
         return RowProblem(line, "*", f"expected {len(COLUMNS)} cells, found {len(cells)}")
     values = dict(zip(COLUMNS, (cell.strip() for cell in cells), strict=True))
     values["participant_email"] = values["participant_email"].lower()
-    for check in (_check_required, _check_codes, _check_charger, _check_site_max_kw):
+    checks = (_check_required, _check_lengths, _check_codes, _check_charger, _check_site_max_kw)
+    for check in checks:
         problem = check(values)
         if problem is not None:
             field_name, reason = problem
@@ -190,6 +192,56 @@ def _check_required(values: dict[str, str]) -> Problem:
     return None
 
 
+# The column each text cell is stored in, so a cell longer than the column is a row problem
+# here rather than a database error that stopped the import (and skipped the rows after it).
+def _longest(model: type[models.Model], name: str) -> int:
+    """Return the max_length of the text column `name` of `model`."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a text column with a max_length")
+    return int(field.max_length)
+
+
+LONGEST: Final = {
+    "participant_email": _longest(Participant, "email"),
+    "participant_name": _longest(Participant, "name"),
+    "program_code": _longest(Program, "code"),
+    "site_account": _longest(Site, "account_number"),
+    "site_timezone": _longest(Site, "timezone"),
+    "meter_id": _longest(Channel, "meter_id"),
+    "charger_id": _longest(Charger, "external_id"),
+}
+
+
+def _check_lengths(values: dict[str, str]) -> Problem:
+    for name, longest in LONGEST.items():
+        if len(values[name]) > longest:
+            return name, f"has {len(values[name])} characters, more than {longest}"
+    return None
+
+
+def _kw(text: str) -> Decimal | str:
+    """Return the kW written in `text`, or the reason it cannot be stored exactly.
+
+    Like the columns it goes to: positive, below MAX_CHARGER_KW, at most 3 decimals. A finer
+    value is refused, not rounded (9.99999 was stored as 10.000 without a word).
+    """
+    # ASCII only: Decimal() also reads Arabic-Indic digits and "1_0".
+    if not text.isascii() or "_" in text:
+        return f"{text[:40]!r} is not a number"
+    try:
+        max_kw = Decimal(text)
+    except InvalidOperation:
+        return f"{text[:40]!r} is not a number"
+    if not max_kw.is_finite() or max_kw <= 0:
+        return "must be a positive number of kW"
+    if max_kw >= MAX_CHARGER_KW:
+        return f"is larger than any charger ({MAX_CHARGER_KW} kW)"
+    if max_kw != max_kw.quantize(Decimal("0.001")):
+        return f"{text[:40]} kW has more than 3 decimals"
+    return max_kw
+
+
 def _check_codes(values: dict[str, str]) -> Problem:
     try:
         validate_email(values["participant_email"])
@@ -216,26 +268,16 @@ def _check_charger(values: dict[str, str]) -> Problem:
         return "charger_id", f"is required for a {kind} channel"
     if not values["charger_max_kw"]:
         return "charger_max_kw", f"is required for a {kind} channel"
-    try:
-        max_kw = Decimal(values["charger_max_kw"])
-    except InvalidOperation:
-        return "charger_max_kw", f"{values['charger_max_kw']!r} is not a number"
-    if not max_kw.is_finite() or max_kw <= 0:
-        return "charger_max_kw", "must be a positive number of kW"
-    if max_kw >= MAX_CHARGER_KW:
-        return "charger_max_kw", f"is larger than any charger ({MAX_CHARGER_KW} kW)"
+    max_kw = _kw(values["charger_max_kw"])
+    if isinstance(max_kw, str):
+        return "charger_max_kw", max_kw
     return None
 
 
 def _check_site_max_kw(values: dict[str, str]) -> Problem:
     if not values["site_max_kw"]:
         return None
-    try:
-        max_kw = Decimal(values["site_max_kw"])
-    except InvalidOperation:
-        return "site_max_kw", f"{values['site_max_kw']!r} is not a number"
-    if not max_kw.is_finite() or max_kw <= 0:
-        return "site_max_kw", "must be a positive number of kW"
-    if max_kw >= MAX_CHARGER_KW or max_kw != max_kw.quantize(Decimal("0.001")):
-        return "site_max_kw", f"must be below {MAX_CHARGER_KW} kW with at most 3 decimals"
+    max_kw = _kw(values["site_max_kw"])
+    if isinstance(max_kw, str):
+        return "site_max_kw", max_kw
     return None

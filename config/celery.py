@@ -27,6 +27,7 @@ app.conf.task_routes = {
     "statements.*": {"queue": "settlement"},
     "payouts.*": {"queue": "payouts"},
     "events.*": {"queue": "default"},
+    "openadr.*": {"queue": "default"},
 }
 
 # Periodic jobs. Tasks named here are registered by the apps that own them.
@@ -41,6 +42,8 @@ app.conf.beat_schedule = {
     "events-expire-offers": {"task": "events.expire_offers", "schedule": 60.0},
     # Delivery after events end, and again when readings in their window are revised.
     "events-measure-deliveries": {"task": "events.measure_deliveries", "schedule": 900.0},
+    # OpenADR subscribers hear of events changed on the staff page within seconds.
+    "openadr-notify-event-changes": {"task": "openadr.notify_event_changes", "schedule": 10.0},
     # Hourly, so each program's month is settled soon after it closes in its own zone
     # (the task skips programs whose last month already has an initial run).
     "statements-start-closed-period-runs": {

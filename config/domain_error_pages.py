@@ -1,8 +1,9 @@
-"""Middleware: a domain NotFound or PermissionDenied raised by a page is its 404 or 403.
+"""Middleware: a domain error raised by a page is its 4xx, never a server error.
 
 API views turn domain errors into JSON in `config.exception_handler`; staff and portal
-pages call the same `access_*` queries, and a missing object there must show the app's 404
-page, not a server error.
+pages call the same `access_*` queries and operations, so a missing object shows the app's
+404 page, a forbidden one the 403 page, and any other refusal (an export format or a tax
+year the domain does not know) its status with its message, as the API would answer it.
 """
 
 from collections.abc import Callable
@@ -11,11 +12,11 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse
 
-from settlement.errors import NotFound, PermissionDenied
+from settlement.errors import DomainError, NotFound, PermissionDenied
 
 
 class DomainErrorPages:
-    """Turn NotFound into Http404 and PermissionDenied into Django's, for every page."""
+    """Turn NotFound into Http404, PermissionDenied into Django's, others into their status."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -24,9 +25,16 @@ class DomainErrorPages:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        """Return the 404/403 response for a domain access error; None for anything else."""
+        """Return the response for a domain error; None for any other exception."""
         if isinstance(exception, NotFound):
             return response_for_exception(request, Http404(exception.message))
         if isinstance(exception, PermissionDenied):
             return response_for_exception(request, DjangoPermissionDenied(exception.message))
+        if isinstance(exception, DomainError):
+            # Plain text: the message names the field and the reason, and is not HTML.
+            return HttpResponse(
+                exception.message,
+                status=exception.http_status,
+                content_type="text/plain; charset=utf-8",
+            )
         return None

@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from csp import constants as csp_constants
+from django.core.exceptions import ImproperlyConfigured
 
 django_stubs_ext.monkeypatch()
 
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "settlement.ledger",
     "settlement.payouts",
+    "settlement.openadr",
     "axes",
 ]
 
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.private_pages.PrivatePages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A strict Content-Security-Policy on every response, DEBUG or not.
@@ -191,6 +194,12 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# How many proxies in front of the app append to X-Forwarded-For and are trusted to (0: none,
+# the header is ignored). One setting for sign-in lockouts and throttles (docs/operations.md).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -201,13 +210,21 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.exception_handler.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     # Token requests (password guesses): per client address and per account named.
-    "DEFAULT_THROTTLE_RATES": {"sign_in_address": "60/hour", "sign_in_account": "10/hour"},
+    "DEFAULT_THROTTLE_RATES": {
+        "sign_in_address": "60/hour",
+        "sign_in_account": "10/hour",
+        # "Forgot your password?": one address may ask 20 times an hour, one account 3.
+        "password_reset_address": "20/hour",
+        "password_reset_account": "3/hour",
+    },
     "DEFAULT_PARSER_CLASSES": [
         "settlement.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 100,
+    # The client address of throttles: X-Forwarded-For only behind trusted proxies.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "V2G Settlement API",
@@ -296,14 +313,48 @@ CACHES = {
     )
 }
 
-# django-axes: after 5 failed sign-ins for one account, or from one address, further tries
-# are refused for 15 minutes (429, Retry-After) on the sign-in page and the token endpoint.
+# django-axes (config/sign_in_lockout.py, docs/operations.md): 5 failed sign-ins for one
+# account from one address, or 20 for one account from anywhere, refuse further tries for
+# 15 minutes (429, Retry-After) on the sign-in page and the token endpoint. An address alone
+# never locks: behind the proxy many clients share one.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "config.sign_in_lockout.PairThenAccountHandler"
 AXES_FAILURE_LIMIT = 5
+AXES_ACCOUNT_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_CLIENT_IP_CALLABLE = "config.sign_in_lockout.client_address"
+AXES_USERNAME_CALLABLE = "config.sign_in_lockout.sign_in_name"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.error_pages.locked_out"
+
+# OpenADR 3.1.0 VTN (docs/openadr.md).
+OPENADR_TOKEN_SECONDS = int(os.environ.get("OPENADR_TOKEN_SECONDS", "3600"))
+# Subscription callbacks must start with one of these URL prefixes (scheme, host, port and
+# path); none configured refuses every callback.
+OPENADR_CALLBACK_ALLOWED_PREFIXES = _env_list("OPENADR_CALLBACK_ALLOWED_PREFIXES", default=[])
+OPENADR_WEBHOOK_SIGNING_KEY = os.environ.get("OPENADR_WEBHOOK_SIGNING_KEY", "") or (
+    "openadr-webhooks:" + SECRET_KEY
+)
+OPENADR_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OPENADR_WEBHOOK_TIMEOUT_SECONDS", "5"))
+OPENADR_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("OPENADR_WEBHOOK_MAX_ATTEMPTS", "6"))
+OPENADR_WEBHOOK_RETRY_BASE_SECONDS = float(
+    os.environ.get("OPENADR_WEBHOOK_RETRY_BASE_SECONDS", "10")
+)
+# A new or changed subscription's callbacks must answer the spec's `echo` challenge (a GET
+# with ?echo=<random>, the value in the 200 body) before it is stored.
+OPENADR_SUBSCRIPTION_CHALLENGE = os.environ.get(
+    "OPENADR_SUBSCRIPTION_CHALLENGE", "true"
+).lower() not in ("0", "false", "no")
+# The MQTT notifier binding: the broker the VTN publishes to (mqtt://host:port; empty turns
+# the binding off), the URIs clients are told to connect to (default: the same), and the
+# prefix of every topic (one broker may serve several VTNs).
+OPENADR_MQTT_BROKER_URL = os.environ.get("OPENADR_MQTT_BROKER_URL", "")
+OPENADR_MQTT_CLIENT_URIS = _env_list(
+    "OPENADR_MQTT_CLIENT_URIS",
+    default=[OPENADR_MQTT_BROKER_URL] if OPENADR_MQTT_BROKER_URL else [],
+)
+OPENADR_MQTT_TOPIC_PREFIX = os.environ.get("OPENADR_MQTT_TOPIC_PREFIX", "openadr3/")

@@ -8,6 +8,7 @@ from settlement.portal import passwords
 
 urlpatterns = [
     path("", include("settlement.portal.urls")),
+    path("staff/openadr/", include("settlement.openadr.staff_urls")),
     path("staff/", include("settlement.staff.urls")),
     path("admin/", admin.site.urls),
     # Before Django's own routes, which they replace (same names).
@@ -15,6 +16,7 @@ urlpatterns = [
     path("accounts/reset/<uidb64>/<token>/", passwords.confirm, name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("settlement.api.urls")),
+    path("openadr3/3.1.0/", include("settlement.openadr.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -1,6 +1,7 @@
 """Staff API: dispatch events (program administrators), modify, cancel, read results."""
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Final
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -17,16 +18,35 @@ from settlement.events import operations, queries
 from settlement.events.models import DispatchEvent
 from settlement.programs import queries as program_queries
 
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 9998
+
 # The API spells event kinds in lower case; the schema names this enum EventKindEnum.
 EVENT_KIND_CHOICES = [kind.lower() for kind in DispatchEvent.Kind.values]
+
+
+class ProgramTimeField(serializers.DateTimeField):
+    """ISO 8601; a time without an offset stays naive, to be read in the program's zone.
+
+    DRF's own field makes a naive time aware in the server's zone (UTC) before the view sees
+    it, so the API read 17:00 as 17:00 UTC where the docs, the schema, the command and the
+    staff page all say 17:00 program-local time.
+    """
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        """Return `value` as given (aware or naive); refuse years no event can have."""
+        # 9999 and year 1 overflow when an offset moves them across the calendar's edge.
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise serializers.ValidationError(f"must be in the years {FIRST_YEAR} to {LAST_YEAR}")
+        return value
 
 
 class EventTermsInput(serializers.Serializer[Any]):
     """Event terms; times are ISO 8601, without an offset they are the program's local time."""
 
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    deadline = serializers.DateTimeField()
+    start = ProgramTimeField()
+    end = ProgramTimeField()
+    deadline = ProgramTimeField()
     kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
     price = serializers.DecimalField(max_digits=12, decimal_places=5)
     target_kw = serializers.DecimalField(

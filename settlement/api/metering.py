@@ -19,6 +19,7 @@ from accounts import signed_in
 from settlement import safe_csv
 from settlement.api import parsers
 from settlement.api.schema import ErrorOutput
+from settlement.bounds import MAX_DATABASE_ID
 from settlement.metering import batch, operations, queries
 from settlement.metering.formats.base import MAX_ABS_WH, Flow, RowError
 from settlement.metering.formats.quality import CANONICAL
@@ -93,6 +94,8 @@ class UploadInput(serializers.Serializer[Any]):
     file = serializers.FileField(allow_empty_file=True, help_text="The meter data file.")
     site_id = serializers.IntegerField(
         required=False,
+        min_value=1,
+        max_value=MAX_DATABASE_ID,
         help_text="The site (ids are listed by /api/v1/me/). Owners give it or meter_id; "
         "staff may omit both.",
     )

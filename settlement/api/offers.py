@@ -61,12 +61,15 @@ class OfferOutput(serializers.Serializer[Any]):
 
 
 class AcceptInput(serializers.Serializer[Any]):
+    # Only parsed here: what a commitment may be is `operations.validate_commitment`, the
+    # one check the portal's form goes through too.
     committed_kw = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=3,
+        max_digits=None,
+        decimal_places=None,
         required=False,
         allow_null=True,
-        help_text="Optional: the kW you commit to, at most your charger's maximum.",
+        help_text="Optional: the kW you commit to: above 0, at most 3 decimals, at most your "
+        "charger's maximum.",
     )
 
 
@@ -99,10 +102,11 @@ class OfferAcceptView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
+    # 403: the caller may view the participant's offers but not act for it (a viewer).
     # 409: the offer is closed (deadline passed, event cancelled) or already answered.
     @extend_schema(
         request=AcceptInput,
-        responses={200: OfferOutput, 409: ErrorOutput},
+        responses={200: OfferOutput, 403: ErrorOutput, 409: ErrorOutput},
         operation_id="offers_accept",
     )
     def post(self, request: Request, offer_id: int) -> Response:
@@ -131,7 +135,7 @@ class OfferDeclineView(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: OfferOutput, 409: ErrorOutput},
+        responses={200: OfferOutput, 403: ErrorOutput, 409: ErrorOutput},
         operation_id="offers_decline",
     )
     def post(self, request: Request, offer_id: int) -> Response:

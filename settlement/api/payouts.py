@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -12,8 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import signed_in
+from settlement.api import query
 from settlement.api.schema import ErrorOutput
+from settlement.bounds import MAX_DATABASE_ID, MAX_PAGE
 from settlement.payouts import gateway, queries, webhooks
+from settlement.payouts.models import Payout, PayoutMethod
 
 
 class StripeWebhookView(APIView):
@@ -24,13 +27,19 @@ class StripeWebhookView(APIView):
     # The raw bytes are what Stripe signed; DRF must not parse them first.
     parser_classes = ()
 
+    # 400: unsigned, badly signed, stamped beyond the tolerance, or malformed (recorded).
     # 409: no webhook secret is configured, so no event can be verified.
-    @extend_schema(request=None, responses={200: dict[str, Any], 409: ErrorOutput})
+    @extend_schema(
+        request=None, responses={200: dict[str, Any], 400: ErrorOutput, 409: ErrorOutput}
+    )
     def post(self, request: Request) -> Response:
+        now = timezone.now()
         event = gateway.verified_event(
-            payload=request.body, signature_header=request.headers.get("Stripe-Signature", "")
+            payload=request.body,
+            signature_header=request.headers.get("Stripe-Signature", ""),
+            now=now,
         )
-        record, is_new = webhooks.receive_event(event=event, now=timezone.now())
+        record, is_new = webhooks.receive_event(event=event, now=now)
         return Response(
             {"received": record.event_id, "status": record.status, "duplicate": not is_new}
         )
@@ -67,6 +76,28 @@ class PayoutPageOutput(serializers.Serializer[Any]):
     results = PayoutOutput(many=True)
 
 
+class PayoutFilter(query.QueryParameters):
+    """The list's query parameters; a value the list cannot filter by is a 400 naming it."""
+
+    status = serializers.ChoiceField(choices=Payout.Status.choices, required=False)
+    method = serializers.ChoiceField(choices=PayoutMethod.choices, required=False)
+    program = serializers.SlugField(required=False, max_length=50)
+    participant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE, help_text="Payouts per page (100)."
+    )
+    # Bounded like an id: PostgreSQL's OFFSET is a bigint.
+    offset = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_DATABASE_ID, help_text="Payouts to skip."
+    )
+
+
+class PayoutPagination(LimitOffsetPagination):
+    """DRF's limit/offset pages, never more than MAX_PAGE payouts at once."""
+
+    max_limit = MAX_PAGE
+
+
 class PayoutListView(APIView):
     """List payouts: an owner's own, or all of them for staff (filters: status, method,
     program, participant)."""
@@ -74,27 +105,23 @@ class PayoutListView(APIView):
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str),
-            OpenApiParameter("method", str),
-            OpenApiParameter("program", str),
-            OpenApiParameter("participant", int),
-            OpenApiParameter("limit", int, description="Payouts per page (default 100)."),
-            OpenApiParameter("offset", int, description="Payouts to skip."),
-        ],
+        parameters=[PayoutFilter],
         responses={200: PayoutPageOutput},
         operation_id="v1_payouts_list",
     )
     def get(self, request: Request) -> Response:
         user = signed_in.signed_in_user(request)
+        given = PayoutFilter(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
         payouts = queries.filter_payouts(
             queries.payouts_visible_to(user=user),
-            status=request.query_params.get("status", ""),
-            method=request.query_params.get("method", ""),
-            program=request.query_params.get("program", ""),
-            participant=request.query_params.get("participant", ""),
+            status=data.get("status", ""),
+            method=data.get("method", ""),
+            program=data.get("program", ""),
+            participant=str(data.get("participant", "")),
         ).order_by("-created_at", "-pk")
-        paginator = LimitOffsetPagination()
+        paginator = PayoutPagination()
         page = paginator.paginate_queryset(payouts, request, view=self)
         return paginator.get_paginated_response(PayoutOutput(page, many=True).data)
 

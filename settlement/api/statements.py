@@ -13,8 +13,10 @@ from rest_framework.views import APIView
 
 from accounts import queries as account_queries
 from accounts import signed_in
+from settlement.api import query
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
+from settlement.bounds import MAX_DATABASE_ID
 from settlement.statements import periods
 from settlement.statements.review import access, decisions, exports
 from settlement.statements.review import queries as statement_queries
@@ -43,12 +45,12 @@ class ReasonInput(serializers.Serializer[Any]):
 
 
 class BulkApproveInput(serializers.Serializer[Any]):
-    run = serializers.IntegerField()
+    run = serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_ID)
     reason = serializers.CharField(max_length=2000)
 
 
-class StatementFilter(serializers.Serializer[Any]):
-    run = serializers.IntegerField(required=False)
+class StatementFilter(query.QueryParameters):
+    run = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
     state = serializers.CharField(required=False)
     flag = serializers.CharField(required=False)
     program = serializers.CharField(required=False)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Sum
 
 from accounts import queries as account_queries
-from accounts.models import Charger, Enrollment
+from accounts.models import Channel, Charger, Enrollment
 from settlement import formatting
 from settlement.events import queries
 from settlement.events.models import DispatchEvent, Offer
@@ -47,14 +47,34 @@ def _local_dates(event: DispatchEvent, zone: ZoneInfo) -> tuple[date, date]:
     return first, last
 
 
+def targeted_sites(*, program_id: int, targets: frozenset[str]) -> dict[str, set[int]]:
+    """Return, for each target, the sites of the program's enrollments it names: a target is
+    a meter id (of a channel at the site) or a charger's external id (of a charger there)."""
+    enrolled = Enrollment.objects.filter(program_id=program_id).values("site_id")
+    found: dict[str, set[int]] = {target: set() for target in targets}
+    for meter_id, site_id in Channel.objects.filter(
+        meter_id__in=targets, site_id__in=enrolled
+    ).values_list("meter_id", "site_id"):
+        found[meter_id].add(site_id)
+    for external_id, site_id in Charger.objects.filter(
+        external_id__in=targets, site_id__in=enrolled
+    ).values_list("external_id", "site_id"):
+        found[external_id].add(site_id)
+    return found
+
+
 def eligible_enrollments(
-    *, event: DispatchEvent, in_force: program_queries.RulesInForce
+    *,
+    event: DispatchEvent,
+    in_force: program_queries.RulesInForce,
+    targets: frozenset[str] | None = None,
 ) -> list[Eligible]:
     """Return the enrollments eligible for `event`, in participant order.
 
     Eligible: active and enrolled over the whole window (local dates), an export channel of
     the kind the paying rule settles on at the site, not excluded by an overlapping
-    enrollment in an exclusive program, and event hours left under the yearly cap.
+    enrollment in an exclusive program, and event hours left under the yearly cap. With
+    `targets` (meter or charger ids), only enrollments at the sites they name.
     """
     zone = ZoneInfo(event.program.timezone)
     first, last = _local_dates(event, zone)
@@ -71,6 +91,9 @@ def eligible_enrollments(
         .select_related("participant", "site", "program")
         .order_by("participant__email", "pk")
     )
+    if targets is not None:
+        sites = targeted_sites(program_id=event.program_id, targets=targets)
+        candidates = candidates.filter(site_id__in=set().union(*sites.values()))
     hours = Decimal((event.ends_at - event.starts_at).total_seconds()) / 3600
     year_start = datetime(first.year, 1, 1, tzinfo=zone)
     year_end = datetime(first.year + 1, 1, 1, tzinfo=zone)

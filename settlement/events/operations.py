@@ -3,15 +3,18 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 from django.db import IntegrityError, transaction
 
+from accounts import access
 from accounts.models import Program, User
 from settlement.errors import DomainError
 from settlement.events import constraints, delivery, eligibility, notifications, queries
 from settlement.events.models import Delivery, DispatchEvent, Offer, OfferResponse
 from settlement.outcomes import Outcome
 from settlement.programs import queries as program_queries
+from settlement.programs import rules
 
 # How long before the deadline the reminder goes out.
 REMINDER_BEFORE = timedelta(hours=2)
@@ -41,9 +44,43 @@ class AlreadyAnswered(DomainError):
 
 
 class CommitmentInvalid(DomainError):
-    """The committed kW is not positive or is above the charger's maximum."""
+    """The committed kW is not a finite positive number of at most 3 decimals within the
+    charger's maximum."""
 
     code = "commitment_invalid"
+
+
+# What the column holds: 10 digits, 3 of them decimals.
+KW_STEP: Final = Decimal("0.001")
+LARGEST_KW: Final = Decimal("9999999.999")
+
+
+def validate_commitment(*, committed_kw: Decimal, max_kw: Decimal | None) -> Decimal:
+    """Return `committed_kw` if an offer may be accepted with it; raise CommitmentInvalid.
+
+    The one check of a commitment, whatever sent it (page, API): finite, above 0, at most
+    the charger's maximum, and at most 3 decimals. A finer value is refused, not rounded:
+    0.0005 kW stored as 0.001 kW would commit the owner to something they did not type.
+    """
+
+    def refuse(reason: str, **context: str) -> CommitmentInvalid:
+        return CommitmentInvalid(
+            f"committed_kw: {reason}", details={"field": "committed_kw", **context}
+        )
+
+    if not committed_kw.is_finite():
+        raise refuse(f"{committed_kw} is not a number of kW")
+    if committed_kw <= 0:
+        raise refuse("must be greater than 0")
+    ceiling = max_kw if max_kw is not None else LARGEST_KW
+    if committed_kw > ceiling:
+        raise refuse(
+            f"{committed_kw} is above the charger maximum {eligibility.kw_text(ceiling)} kW",
+            max_kw=str(ceiling),
+        )
+    if committed_kw != committed_kw.quantize(KW_STEP):
+        raise refuse(f"{committed_kw} has more than 3 decimals")
+    return committed_kw
 
 
 class EventNotCompleted(DomainError):
@@ -84,14 +121,42 @@ def _price_offer(offer: Offer, in_force: program_queries.RulesInForce) -> None:
     offer.worth = worth.explanation
 
 
+def _check_targets(*, program: Program, targets: frozenset[str]) -> None:
+    if not targets:
+        raise constraints.EventInvalid(
+            [rules.Problem(field="targets", reason="name at least one meter or charger")]
+        )
+    sites = eligibility.targeted_sites(program_id=program.pk, targets=targets)
+    unknown = sorted(target for target, found in sites.items() if not found)
+    if unknown:
+        raise constraints.EventInvalid(
+            [
+                rules.Problem(
+                    field="targets",
+                    reason=f"no meter or charger enrolled in {program.code}: " + ", ".join(unknown),
+                )
+            ]
+        )
+
+
 def create_event(
-    *, program: Program, terms: EventTerms, created_by: User | None, now: datetime
+    *,
+    program: Program,
+    terms: EventTerms,
+    created_by: User | None,
+    now: datetime,
+    targets: frozenset[str] | None = None,
 ) -> DispatchEvent:
     """Return a new event and an offer for each eligible enrollment.
 
-    Raises EventInvalid (naming every field the program's rules refuse).
+    `targets` (meter ids or charger ids, as OpenADR targets them) restrict the offers to
+    the eligible enrollments at the sites they name; None offers to every eligible one.
+    Raises EventInvalid (naming every field the program's rules refuse, and any target
+    naming no site enrolled in the program: a typo must not silently offer to nobody).
     """
     in_force = constraints.check(program=program, window=_window(terms), now=now)
+    if targets is not None:
+        _check_targets(program=program, targets=targets)
     with transaction.atomic():
         event = DispatchEvent.objects.create(
             program=program,
@@ -106,7 +171,9 @@ def create_event(
             created_at=now,
             modified_at=now,
         )
-        for found in eligibility.eligible_enrollments(event=event, in_force=in_force):
+        for found in eligibility.eligible_enrollments(
+            event=event, in_force=in_force, targets=targets
+        ):
             offer = Offer(
                 event=event,
                 enrollment=found.enrollment,
@@ -190,6 +257,9 @@ def _answer(
     user: User,
     now: datetime,
 ) -> Offer:
+    # Every answer, from the page, the API or anything later, commits the participant: only
+    # those who may act for it may give one (a viewer reads the offer, never answers it).
+    access.require_may_act_for(user=user, participant=offer.participant)
     with transaction.atomic():
         # The row lock serializes two answers sent at once; the unique (offer, modification)
         # constraint keeps one even without it.
@@ -213,16 +283,7 @@ def _answer(
                 details={"field": "offer_id", "status": offer.status},
             )
         if committed_kw is not None:
-            if committed_kw <= 0:
-                raise CommitmentInvalid(
-                    "committed_kw must be greater than 0", details={"field": "committed_kw"}
-                )
-            if offer.max_kw is not None and committed_kw > offer.max_kw:
-                raise CommitmentInvalid(
-                    f"committed_kw {committed_kw} is above the charger maximum "
-                    f"{eligibility.kw_text(offer.max_kw)} kW",
-                    details={"field": "committed_kw", "max_kw": str(offer.max_kw)},
-                )
+            committed_kw = validate_commitment(committed_kw=committed_kw, max_kw=offer.max_kw)
         try:
             with transaction.atomic():
                 OfferResponse.objects.create(
@@ -262,8 +323,9 @@ def _answer(
 def accept_offer(*, offer: Offer, committed_kw: Decimal | None, user: User, now: datetime) -> Offer:
     """Return the offer accepted for the event's current modification.
 
-    Raises OfferClosed (cancelled or past the deadline), AlreadyAnswered or
-    CommitmentInvalid (not above 0, or above the charger's maximum).
+    Raises MayNotAct (403) unless `user` may act for the offer's participant, OfferClosed
+    (cancelled or past the deadline), AlreadyAnswered or CommitmentInvalid (not above 0, or
+    above the charger's maximum).
     """
     return _answer(
         offer=offer,
@@ -275,7 +337,7 @@ def accept_offer(*, offer: Offer, committed_kw: Decimal | None, user: User, now:
 
 
 def decline_offer(*, offer: Offer, user: User, now: datetime) -> Offer:
-    """Return the offer declined; raises OfferClosed or AlreadyAnswered."""
+    """Return the offer declined; raises MayNotAct, OfferClosed or AlreadyAnswered."""
     return _answer(
         offer=offer, answer=OfferResponse.Answer.DECLINE, committed_kw=None, user=user, now=now
     )

@@ -65,7 +65,11 @@ def group_problems(problems: Iterable[tuple[str, str, str, str]]) -> list[Proble
     """
     groups: dict[tuple[str, str, str], ProblemGroup] = {}
     for kind, location, field_name, reason in problems:
-        instants = [_instant(text) for text in _INSTANT.findall(reason)]
+        instants = [
+            instant
+            for instant in (_instant(text) for text in _INSTANT.findall(reason))
+            if instant is not None
+        ]
         template = _INSTANT.sub(_GAP, reason)
         key = (kind, field_name, template)
         group = groups.get(key)
@@ -90,8 +94,18 @@ def group_problems(problems: Iterable[tuple[str, str, str, str]]) -> list[Proble
     return list(groups.values())
 
 
-def _instant(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+def _instant(text: str) -> dt.datetime | None:
+    """Return the UTC instant a reason names; None for one no UTC datetime can hold.
+
+    A reason quotes what the file said, and a file may say 0001-01-01T00:00:00+14:00
+    (before the first UTC instant): such a reason is reported without a time span rather
+    than failing the report (uploads stored before the parsers refused them have such
+    reasons too).
+    """
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _without_instants(reason: str) -> str:

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from accounts import access
 from accounts import queries as account_queries
-from accounts.models import Channel, Enrollment, Membership, Site, User
+from accounts.models import Channel, Enrollment, Site, User
 from settlement.errors import DomainError, NotFound, PermissionDenied
 from settlement.metering import problem_groups
 from settlement.metering.formats.base import Flow
@@ -30,7 +31,7 @@ def access_site_for_upload(*, user: User, site_id: int) -> Site:
 
     Staff may upload for any site; an owner or manager only for their participants' sites.
     Raises NotFound when the site does not exist or is not the user's (its existence is not
-    revealed), PermissionDenied for a member who may only view.
+    revealed), MayNotAct (403) for a member who may only view.
     """
     if account_queries.is_staff_user(user=user):
         site = Site.objects.filter(pk=site_id).first()
@@ -39,13 +40,7 @@ def access_site_for_upload(*, user: User, site_id: int) -> Site:
     if site is None:
         raise NotFound(f"no site {site_id} you can upload meter data for")
     if not account_queries.is_staff_user(user=user):
-        writer = Membership.objects.filter(
-            user=user,
-            participant_id=site.participant_id,
-            role__in=[Membership.Role.OWNER, Membership.Role.MANAGER],
-        ).exists()
-        if not writer:
-            raise PermissionDenied("viewers may not upload meter data")
+        access.require_may_act_for(user=user, participant=site.participant)
     return site
 
 
@@ -65,7 +60,7 @@ def site_for_upload(*, user: User, site_id: int | None, meter_id: str | None) ->
     Staff may omit both (the file's meters then decide, at any site). An owner or manager
     gives `site_id`, or only `meter_id` when that meter is at one of their sites. Raises
     SiteRequired when an owner gives neither, NotFound when the site or meter is not theirs,
-    PermissionDenied for a member who may only view.
+    MayNotAct (403) for a member who may only view.
     """
     if site_id is not None:
         return access_site_for_upload(user=user, site_id=site_id)

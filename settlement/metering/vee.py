@@ -16,7 +16,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from accounts.channel_kinds import EVSE_KINDS
-from settlement.metering.formats.base import Flow, ParsedReading
+from settlement.metering.formats.base import MAX_METER_ID_CHARS, Flow, ParsedReading
 from settlement.metering.formats.quality import Quality
 from settlement.rating.intervals import MAX_DURATION_S
 
@@ -134,6 +134,15 @@ class Validator:
                 reading.source,
                 "meter_id",
                 "the file does not name the meter; give the meter id with the upload",
+            )
+        if len(reading.meter_id) > MAX_METER_ID_CHARS:
+            # Say what is wrong with it, not that no such meter exists (none can).
+            return Problem(
+                "REJECTED",
+                reading.source,
+                "meter_id",
+                f"the meter id has {len(reading.meter_id)} characters, more than the "
+                f"{MAX_METER_ID_CHARS} a meter id can have",
             )
         key = (reading.meter_id, reading.flow)
         if key not in self._channels:

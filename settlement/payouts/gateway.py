@@ -11,16 +11,18 @@ will not help), and `GatewayNotConfigured`.
 demo); the library's own retries are off so that retrying stays a decision of the caller.
 """
 
-import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import stripe
 from django.conf import settings
 
+from settlement import safe_json
 from settlement.errors import DomainError
 
 WEBHOOK_TOLERANCE_S = 300
+MAX_EVENT_ID_CHARS = 255
 
 
 class GatewayError(DomainError):
@@ -281,11 +283,13 @@ def transfers_in_group(*, transfer_group: str) -> list[Transfer]:
         raise _translate(error) from error
 
 
-def verified_event(*, payload: bytes, signature_header: str) -> dict[str, Any]:
+def verified_event(*, payload: bytes, signature_header: str, now: datetime) -> dict[str, Any]:
     """Return the event in a webhook body after checking its signature (300 s tolerance).
 
     Raises SignatureInvalid when the header is missing or wrong, the body was changed, the
-    secret differs or the timestamp is too old; GatewayNotConfigured without a secret.
+    secret differs or the timestamp is more than the tolerance before or after `now`;
+    JsonInvalid for a signed body that is not JSON or nests too deeply;
+    GatewayNotConfigured without a secret.
     """
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret:
@@ -295,13 +299,29 @@ def verified_event(*, payload: bytes, signature_header: str) -> dict[str, Any]:
         stripe.WebhookSignature.verify_header(text, signature_header, secret, WEBHOOK_TOLERANCE_S)
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as error:
         raise SignatureInvalid(f"webhook signature rejected: {error}") from error
-    try:
-        event = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SignatureInvalid("a signed webhook body that is not JSON") from error
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+    # Stripe's library refuses only old timestamps; a signature stamped in the future is as
+    # replayable (it stays "fresh" until then), so the tolerance holds both ways.
+    signed_at = _signed_at(signature_header)
+    if signed_at - now.timestamp() > WEBHOOK_TOLERANCE_S:
+        raise SignatureInvalid(
+            f"webhook signature rejected: timestamp {signed_at} is more than "
+            f"{WEBHOOK_TOLERANCE_S} s in the future"
+        )
+    event = safe_json.loads(text, field="body")
+    event_id = event.get("id") if isinstance(event, dict) else None
+    # The id is the record's key (255 characters).
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= MAX_EVENT_ID_CHARS:
         raise SignatureInvalid("a signed webhook body that is not a Stripe event")
     return event
+
+
+def _signed_at(signature_header: str) -> int:
+    """Return the `t=` timestamp of a header Stripe's library has already accepted."""
+    for part in signature_header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isascii() and value.isdigit():
+            return int(value)
+    raise SignatureInvalid("webhook signature rejected: no timestamp")
 
 
 def all_transfers() -> list[Transfer]:

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
+from accounts import access
 from accounts import queries as account_queries
 from accounts.models import Enrollment, Participant, Program, User
-from settlement import formatting
+from settlement import bounds, formatting
 from settlement.errors import NotFound
 from settlement.ledger.models import LedgerAccount
 from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod
@@ -52,17 +53,7 @@ def format_cents(cents: int, currency: str) -> str:
 
 def participants_for_payouts(*, user: User) -> QuerySet[Participant]:
     """Return the participants whose payouts `user` may see and manage (owners, managers)."""
-    return account_queries.participants_of(user=user).filter(
-        memberships__user=user, memberships__role__in=["OWNER", "MANAGER"]
-    )
-
-
-def access_participant_for_payouts(*, user: User, participant_id: int) -> Participant:
-    """Return the participant if `user` may manage its payouts; NotFound otherwise."""
-    participant = participants_for_payouts(user=user).filter(pk=participant_id).first()
-    if participant is None:
-        raise NotFound("No such participant.")
-    return participant
+    return access.participants_acted_for(user=user)
 
 
 def payouts_visible_to(*, user: User) -> QuerySet[Payout]:
@@ -193,8 +184,9 @@ def filter_payouts(
         payouts = payouts.filter(method=method.upper())
     if program:
         payouts = payouts.filter(program__code=program)
-    if participant.isdigit():
-        payouts = payouts.filter(participant_id=int(participant))
+    participant_id = bounds.id_from_text(participant)
+    if participant_id is not None:
+        payouts = payouts.filter(participant_id=participant_id)
     return payouts
 
 

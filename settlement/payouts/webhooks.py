@@ -13,8 +13,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from settlement.errors import DomainError
-from settlement.payouts import gateway, onboarding, operations
+from settlement.payouts import gateway, onboarding, operations, webhook_shape
 from settlement.payouts.models import WebhookEvent
+
+
+class WebhookMalformed(DomainError):
+    """A signed event whose values no handler can use (recorded FAILED first)."""
+
+    code = "webhook_malformed"
+    http_status = 400
 
 
 class LivemodeMismatch(DomainError):
@@ -79,8 +86,9 @@ HANDLERS: dict[str, Handler] = {
 def _record(event: dict[str, Any], *, status: str, error: str, now: datetime) -> WebhookEvent:
     return WebhookEvent.objects.create(
         event_id=event["id"],
-        type=str(event.get("type", "")),
-        account=str(event.get("account") or ""),
+        # Cut to the columns: a malformed event is recorded too, with its reason.
+        type=str(event.get("type", ""))[: webhook_shape.LONGEST_TYPE],
+        account=str(event.get("account") or "")[: webhook_shape.LONGEST_ACCOUNT],
         livemode=bool(event.get("livemode")),
         payload=event,
         status=status,
@@ -94,10 +102,12 @@ def receive_event(*, event: dict[str, Any], now: datetime) -> tuple[WebhookEvent
 
     The record and the effect commit together; a second delivery of the same event id
     changes nothing but the delivery count. A domain error in the effect is recorded as
-    FAILED with its message (a retry would fail the same way). Raises LivemodeMismatch for
-    an event whose `livemode` differs from the configured key's, after recording it.
+    FAILED with its message (a retry would fail the same way). Raises WebhookMalformed for
+    an event whose values no handler can use (`webhook_shape`) and LivemodeMismatch for an
+    event whose `livemode` differs from the configured key's, each after recording it.
     """
     livemode_ok = bool(event.get("livemode")) == gateway.expected_livemode()
+    malformed = webhook_shape.problem_of(event)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -111,7 +121,10 @@ def receive_event(*, event: dict[str, Any], now: datetime) -> tuple[WebhookEvent
             WebhookEvent.objects.filter(event_id=event["id"]).update(deliveries=F("deliveries") + 1)
             return WebhookEvent.objects.get(event_id=event["id"]), False
         handler = HANDLERS.get(record.type)
-        if not livemode_ok:
+        if malformed is not None:
+            record.status = WebhookEvent.Status.FAILED
+            record.error = f"malformed event: {malformed}"
+        elif not livemode_ok:
             record.status = WebhookEvent.Status.FAILED
             record.error = (
                 f"livemode {record.livemode} does not match the configured "
@@ -130,6 +143,8 @@ def receive_event(*, event: dict[str, Any], now: datetime) -> tuple[WebhookEvent
                 record.status = WebhookEvent.Status.FAILED
                 record.error = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
         record.save(update_fields=["status", "error"])
+    if malformed is not None:
+        raise WebhookMalformed(record.error, details={"event": record.event_id})
     if not livemode_ok:
         raise LivemodeMismatch(record.error, details={"event": record.event_id})
     return record, True

@@ -8,18 +8,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import signed_in
+from accounts import access, signed_in
+from accounts import queries as account_queries
 from accounts.models import Participant
-from settlement.errors import NotFound
 from settlement.payouts import gateway, onboarding, queries
 
 
 def _participant(request: HttpRequest, participant_id: int) -> Participant:
+    """Return a participant the user is a member of (any role); 404 for anyone else's."""
     user = signed_in.signed_in_user(request)
-    try:
-        return queries.access_participant_for_payouts(user=user, participant_id=participant_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    participant = account_queries.participants_of(user=user).filter(pk=participant_id).first()
+    if participant is None:
+        raise Http404("No such participant.")
+    return participant
+
+
+def _participant_to_act_for(request: HttpRequest, participant_id: int) -> Participant:
+    """Return the participant whose payout account the user may change; 403 for a viewer."""
+    participant = _participant(request, participant_id)
+    access.require_may_act_for(user=signed_in.signed_in_user(request), participant=participant)
+    return participant
 
 
 @login_required
@@ -76,19 +84,19 @@ def _onboarding_redirect(request: HttpRequest, participant: Participant) -> Http
 @require_POST
 def connect(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Create the payout account if needed and send the owner to Stripe's onboarding."""
-    return _onboarding_redirect(request, _participant(request, participant_id))
+    return _onboarding_redirect(request, _participant_to_act_for(request, participant_id))
 
 
 @login_required
 def onboarding_refresh(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Stripe sends the owner here when an onboarding link expired: issue a new one."""
-    return _onboarding_redirect(request, _participant(request, participant_id))
+    return _onboarding_redirect(request, _participant_to_act_for(request, participant_id))
 
 
 @login_required
 def onboarding_return(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Stripe sends the owner back here: fetch the account's state and show it."""
-    participant = _participant(request, participant_id)
+    participant = _participant_to_act_for(request, participant_id)
     try:
         account = onboarding.refresh_account(participant=participant, now=timezone.now())
     except gateway.GatewayError as error:
@@ -103,7 +111,8 @@ def onboarding_return(request: HttpRequest, participant_id: int) -> HttpResponse
 
 @login_required
 def account_state(request: HttpRequest, participant_id: int) -> HttpResponse:
-    """Show one participant's payout account state (404 for anyone else's)."""
+    """Show one participant's payout account state to its members (404 for anyone else's)."""
+    user = signed_in.signed_in_user(request)
     participant = _participant(request, participant_id)
     account = queries.payout_account_of(participant=participant)
     context = {
@@ -111,5 +120,7 @@ def account_state(request: HttpRequest, participant_id: int) -> HttpResponse:
         "account": account,
         "missing": queries.plain_requirements(account.requirements_due) if account else [],
         "stripe_configured": gateway.is_configured(),
+        # A viewer reads the account's state but is offered no button to change it.
+        "may_act": access.may_act_for(user=user, participant=participant),
     }
     return render(request, "portal/payout_account.html", context)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import signed_in
 from accounts.models import Program
+from settlement import safe_json
 from settlement.errors import DomainError
 from settlement.events import constraints, operations, queries
 from settlement.events.models import DispatchEvent
@@ -249,12 +250,12 @@ def program_rules(request: HttpRequest, code: str) -> HttpResponse:
             raise Http404("only program administrators edit rules")
         if form.is_valid():
             try:
-                document = json.loads(form.cleaned_data["document"])
+                document = safe_json.loads(form.cleaned_data["document"], field="document")
                 result = program_operations.import_rules(
                     program_code=program.code, document=document, source_name="staff page"
                 )
-            except json.JSONDecodeError as exc:
-                form.add_error("document", f"not JSON: {exc}")
+            except safe_json.JsonInvalid as exc:
+                form.add_error("document", exc.reason)
             except rule_types.RuleInvalid as exc:
                 for problem in exc.problems:
                     form.add_error("document", f"{problem.field}: {problem.reason}")

@@ -54,8 +54,7 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
 @access.staff_required
 def tax_totals(request: HttpRequest) -> HttpResponse:
     """Download the yearly totals per participant and tax form as CSV."""
-    year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() else timezone.now().year
+    year = tax_report.year_from_text(text=request.GET.get("year", ""), default=timezone.now().year)
     buffer = io.StringIO()
     tax_report.write_tax_totals(buffer, year=year)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import signed_in
+from settlement import bounds
 from settlement.errors import DomainError, NotFound
 from settlement.staff import access as staff_access
 from settlement.statements import periods
@@ -105,7 +106,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         try:
             run = access.access_run_for_staff(
                 user=signed_in.signed_in_user(request),
-                run_id=int(request.POST.get("run", "0") or 0),
+                run_id=bounds.id_from_text(request.POST.get("run", "")) or 0,
             )
             outcome = decisions.approve_clean(
                 statements=statement_queries.review_queue(
@@ -131,7 +132,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         period=filters["period"] or None,
         flag=filters["flag"] or None,
         state=filters["state"] or None,
-        run_id=int(filters["run"]) if filters["run"].isdigit() else None,
+        run_id=bounds.id_from_text(filters["run"]),
     )
     context = {
         "filters": filters,

@@ -32,7 +32,7 @@ def test_an_imported_owner_sets_a_password_from_the_invitation_and_sees_the_port
     page.wait_for_selector("h1:has-text('Welcome')")
     assert page.url == f"{live_server.url}/"
     assert page.inner_text("h1") == "Welcome, Ines Importada"
-    assert "Net billing export credits" in page.inner_text("table")
+    assert "Net billing export credits" in page.inner_text("table.enrollments")
     assert "PDE-777" in page.content()
     screenshot(page, "invitation-portal")
 

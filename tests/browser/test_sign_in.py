@@ -20,7 +20,8 @@ def test_an_owner_signs_in_and_sees_their_program(live_server, page, owner, owne
     page.wait_for_selector("h1")
     assert page.url == f"{live_server.url}/"
     assert page.inner_text("h1") == "Welcome, Olivia Owner"
-    assert "Net billing export credits" in page.inner_text("table")
+    # The dashboard (issue 20) lists enrollments in their own table, below the figures.
+    assert "Net billing export credits" in page.inner_text("table.enrollments")
     assert "PDE-555" in page.content()
 
 

@@ -58,7 +58,7 @@ CHECKS = (
 # Test cases per operation in the fuzzing phase; the examples and coverage phases add their
 # own (deterministic boundary and invalid values of every parameter and field).
 MAX_EXAMPLES = 10
-RUN_TIMEOUT_S = 240
+RUN_TIMEOUT_S = 420
 WEBHOOK_SECRET = "whsec_fuzz"
 STAFF_EMAIL = "fuzz-staff@utility.example.com"
 AGGREGATOR_EMAIL = "api@fuzz-aggregator.example.com"
@@ -259,7 +259,9 @@ def _fuzz(
             "--checks",
             ",".join(CHECKS),
             "--phases",
-            "examples,coverage,fuzzing",
+            # The stateful phase chains operations by the links schemathesis infers from
+            # the response schemas and path parameters (an upload's id into its report).
+            "examples,coverage,fuzzing,stateful",
             "--max-examples",
             str(MAX_EXAMPLES),
             "--generation-deterministic",

@@ -12,6 +12,8 @@ from settlement.metering.formats.quality import Quality
 # No meter interval comes near 1 TWh; anything larger is a corrupt or hostile value, and
 # the bound keeps every yielded value inside a 64-bit database integer.
 MAX_ABS_WH = 10**15
+# What a channel's meter id can be (the column's max_length).
+MAX_METER_ID_CHARS = 64
 
 
 class Flow(StrEnum):

@@ -1,8 +1,9 @@
 """Parse the service's canonical interval CSV: one row per interval, UTC offsets, Wh."""
 
 import csv
+import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import MAXYEAR, UTC, datetime
 from typing import BinaryIO
 
 from settlement.metering.formats import quality as qualities
@@ -19,6 +20,11 @@ from settlement.metering.formats.base import (
 
 HEADER = ["meter_id", "start", "end", "export_wh", "import_wh", "quality"]
 _COLUMNS = len(HEADER)
+# The calendar's edges, written so that no report reads them back as an instant of the row.
+FIRST_INSTANT = "0001-01-01 00:00:00 UTC"
+LAST_INSTANT = "9999-12-31 23:59:59 UTC"
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+_YEAR_PAST_9999 = re.compile(r"\+?[0-9]{5,}-")
 
 
 def parse(
@@ -128,6 +134,8 @@ def _instant(text: str) -> datetime | str:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
+        if _YEAR_PAST_9999.match(text):
+            return f"{text[:40]!r} is after the last instant a reading can have ({LAST_INSTANT})"
         return f"{text[:40]!r} is not an ISO-8601 timestamp"
     if value.tzinfo is None:
         return f"{text[:40]!r} has no UTC offset"
@@ -136,13 +144,19 @@ def _instant(text: str) -> datetime | str:
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        return f"{text[:40]!r} is out of the representable range in UTC"
+        # The offset moves the instant across the edge of the calendar: name that edge.
+        edge = LAST_INSTANT if value.year == MAXYEAR else FIRST_INSTANT
+        side = "after the last" if value.year == MAXYEAR else "before the first"
+        return f"{text[:40]!r} is {side} instant a reading can have ({edge})"
 
 
 def _wh(text: str) -> int | str:
     """Return the integer Wh written in `text`, or the reason it is not one."""
     if len(text) > 20:
         return f"{text[:20]}... is not a plausible integer Wh value"
+    # ASCII digits only: int() also reads "٣" as 3 and "1_000" as 1000, which no meter wrote.
+    if not _ASCII_INTEGER.fullmatch(text):
+        return f"{text!r} is not an integer number of Wh (ASCII digits)"
     try:
         value = int(text)
     except ValueError:

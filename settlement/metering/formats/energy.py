@@ -15,6 +15,9 @@ class EnergyValueError(ValueError):
 
 def parse_decimal(text: str) -> Decimal:
     """Return the finite Decimal written in `text`; raise EnergyValueError otherwise."""
+    # ASCII only: Decimal() also reads Arabic-Indic digits and "1_000", which no meter wrote.
+    if not text.isascii() or "_" in text:
+        raise EnergyValueError(f"{_shorten(text)!r} is not a number (ASCII digits)")
     try:
         value = Decimal(text)
     except InvalidOperation:

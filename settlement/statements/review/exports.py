@@ -55,9 +55,9 @@ def rows(*, run: SettlementRun) -> list[dict[str, str | int]]:
 def render(*, run: SettlementRun, export_format: str) -> tuple[str, str]:
     """Return (body, content type) of the run's export; raises ExportFormatInvalid."""
     if export_format not in FORMATS:
-        raise ExportFormatInvalid(
-            f"format must be csv or json, not {export_format!r}", details={"field": "format"}
-        )
+        # The query parameter is `file` on the page and the API (`format` is DRF's own).
+        reason = f"must be csv or json, not {export_format[:20]!r}"
+        raise ExportFormatInvalid(f"file: {reason}", details={"file": [reason]})
     found = rows(run=run)
     if export_format == "json":
         return json.dumps({"run": run.pk, "rows": found}, indent=1), "application/json"

@@ -211,3 +211,106 @@ def test_the_hours_before_an_event_on_its_fall_back_day_keep_the_earlier_repeate
     )
 
     assert before == {0: D(0), 1: D(500)}
+
+
+def test_an_hour_is_floored_to_its_start_dropping_seconds_and_microseconds() -> None:
+    assert hour_buckets.hour_floor(datetime(2025, 7, 15, 10, 59, 59, 999999, tzinfo=UTC)) == utc(
+        7, 15, 10
+    )
+    # 60 s from 10:59:30 (120 Wh, 2 Wh a second): 30 s (60 Wh) before 11:00, 30 s after.
+    buckets = hour_buckets.bucket_by_hour(
+        readings=[imported(datetime(2025, 7, 15, 10, 59, 30, tzinfo=UTC), 120, duration_s=60)]
+    )
+
+    assert dict(buckets.import_wh) == {utc(7, 15, 10): D(60), utc(7, 15, 11): D(60)}
+    assert dict(buckets.paid_s) == {utc(7, 15, 10): D(30), utc(7, 15, 11): D(30)}
+
+
+def test_readings_of_one_hour_add_up() -> None:
+    # Two half-hour imports at 10:00 and 10:30: 200 + 300 = 500 Wh and 1800 + 1800 = 3600 s.
+    buckets = hour_buckets.bucket_by_hour(
+        readings=[
+            imported(utc(7, 15, 10), 200, duration_s=1800),
+            imported(utc(7, 15, 10, 30), 300, duration_s=1800),
+        ]
+    )
+
+    assert dict(buckets.import_wh) == {utc(7, 15, 10): D(500)}
+    assert dict(buckets.paid_s) == {utc(7, 15, 10): D(3600)}
+
+
+def test_an_hour_with_no_export_reading_exported_nothing() -> None:
+    # The site only imported at 10:00 (and recorded nothing at 11:00): 0 Wh exported in both.
+    buckets = hour_buckets.bucket_by_hour(readings=[imported(utc(7, 15, 10), 700)])
+
+    assert buckets.exported_wh(utc(7, 15, 10)) == D(0)
+    assert buckets.exported_wh(utc(7, 15, 11)) == D(0)
+
+
+def test_a_day_with_no_channel_is_wholly_incomplete() -> None:
+    # 0 channels x the 23-hour day = 0 s expected: nothing can be paid, so all of it is
+    # incomplete (1), not a division by zero.
+    day = hour_buckets.candidate_day(
+        buckets=hour_buckets.HourBuckets(),
+        day=SPRING_FORWARD,
+        zone=LA,
+        channel_count=0,
+        excluded_reason="",
+    )
+
+    assert day.hourly_wh == {}
+    assert day.incomplete_share == D(1)
+
+
+def test_an_hour_without_any_paid_reading_is_short() -> None:
+    # One channel: 10:00 has its 3600 s, 11:00 has no reading at all (0 s < 3600 s).
+    buckets = hour_buckets.bucket_by_hour(readings=[imported(utc(7, 15, 10), 1)])
+    hours = [utc(7, 15, 10), utc(7, 15, 11)]
+
+    assert hour_buckets.first_short_hour(buckets=buckets, hours=hours, channel_count=1) == utc(
+        7, 15, 11
+    )
+
+
+def test_the_hours_before_an_event_include_the_one_just_before_it() -> None:
+    # The event starts 10:00 PDT (17:00Z). 15 July began at 07:00Z (00:00 PDT), so the hours
+    # before it that day are 00:00-09:00 PDT (07:00Z-16:00Z). 08:00 PDT (15:00Z): 800 Wh in;
+    # 09:00 PDT (16:00Z): 900 in, 300 out -> 600. 17:00Z on 14 July, 24 hours back, is
+    # 10:00 PDT the day before and not among them.
+    buckets = hour_buckets.bucket_by_hour(
+        readings=[
+            imported(utc(7, 15, 15), 800),
+            imported(utc(7, 15, 16), 900),
+            exported(utc(7, 15, 16), 300),
+        ]
+    )
+
+    before = hour_buckets.net_import_before(
+        buckets=buckets, event_start=utc(7, 15, 17), day=date(2025, 7, 15), zone=LA
+    )
+
+    assert before == {**{h: D(0) for h in range(8)}, 8: D(800), 9: D(600)}
+
+
+def test_the_hours_before_an_event_are_at_most_24_even_on_a_26_hour_day() -> None:
+    # Los Angeles days last at most 25 hours; Antarctica/Troll goes from +02 to +00 on
+    # 2025-10-26 (03:00 +02 = 01:00Z becomes 01:00 +00), a 26-hour day from 22:00Z on 25
+    # October (00:00 +02) to 00:00Z on 27 October. An event at 23:00 +00 (23:00Z on the 26th)
+    # has all 24 hours before it (23:00Z on the 25th to 22:00Z) on its day: local 01:00 +02,
+    # 02:00 +02, then 01:00 to 22:00 +00, keys 1-22. The earlier 01:00 (23:00Z, 100 Wh) wins
+    # over the later (01:00Z, 300 Wh). 00:00 +02 (22:00Z on the 25th, 70 Wh) is the 25th hour
+    # back: not one of them, so there is no key 0.
+    troll = ZoneInfo("Antarctica/Troll")
+    buckets = hour_buckets.bucket_by_hour(
+        readings=[
+            imported(utc(10, 25, 22), 70),
+            imported(utc(10, 25, 23), 100),
+            imported(utc(10, 26, 1), 300),
+        ]
+    )
+
+    before = hour_buckets.net_import_before(
+        buckets=buckets, event_start=utc(10, 26, 23), day=date(2025, 10, 26), zone=troll
+    )
+
+    assert before == {**{h: D(0) for h in range(1, 23)}, 1: D(100)}

@@ -1,0 +1,1 @@
+"""The VTN's endpoints, one module per kind of OpenADR object."""

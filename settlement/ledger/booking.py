@@ -15,32 +15,48 @@ from accounts.models import Participant, Program
 from settlement.ledger import operations
 from settlement.ledger.models import JournalEntry, LedgerAccount
 
+# Accounts fetched once per transaction that books many entries (a bulk approval).
+AccountCache = operations.AccountCache
+
 SOURCE_STATEMENT = "statement"
 SOURCE_PAYOUT = "payout"
 SOURCE_RETURN = "payout_return"
 
 
 def _participant_account(
-    *, kind: str, participant: Participant, currency: str, now: datetime
+    *,
+    kind: str,
+    participant: Participant,
+    currency: str,
+    now: datetime,
+    cache: AccountCache | None = None,
 ) -> LedgerAccount:
-    return operations.account_for(kind=kind, currency=currency, participant=participant, now=now)
+    return operations.account_for(
+        kind=kind, currency=currency, participant=participant, now=now, cache=cache
+    )
 
 
-def _payable(participant: Participant, currency: str, now: datetime) -> LedgerAccount:
+def _payable(
+    participant: Participant, currency: str, now: datetime, cache: AccountCache | None = None
+) -> LedgerAccount:
     return _participant_account(
         kind=LedgerAccount.Kind.PARTICIPANT_PAYABLE,
         participant=participant,
         currency=currency,
         now=now,
+        cache=cache,
     )
 
 
-def _receivable(participant: Participant, currency: str, now: datetime) -> LedgerAccount:
+def _receivable(
+    participant: Participant, currency: str, now: datetime, cache: AccountCache | None = None
+) -> LedgerAccount:
     return _participant_account(
         kind=LedgerAccount.Kind.PARTICIPANT_RECEIVABLE,
         participant=participant,
         currency=currency,
         now=now,
+        cache=cache,
     )
 
 
@@ -93,19 +109,25 @@ def book_statement_approval(
     currency: str,
     cents: int,
     now: datetime,
+    accounts: AccountCache | None = None,
 ) -> JournalEntry | None:
     """Return the entry booking an approved statement's total, or None for a zero total.
 
     Program expense -> participant payable; a negative total is owed back and goes to the
     participant's receivable instead, to reduce the next payout (never a clawback).
-    Idempotent by statement.
+    Idempotent by statement. `accounts` (one per transaction) spares a bulk approval the
+    program's expense account lookup for every statement.
     """
     if cents == 0:
         return None
     expense = operations.account_for(
-        kind=LedgerAccount.Kind.PROGRAM_EXPENSE, currency=currency, program=program, now=now
+        kind=LedgerAccount.Kind.PROGRAM_EXPENSE,
+        currency=currency,
+        program=program,
+        now=now,
+        cache=accounts,
     )
-    counter = (_payable if cents > 0 else _receivable)(participant, currency, now)
+    counter = (_payable if cents > 0 else _receivable)(participant, currency, now, accounts)
     return _post(
         kind=JournalEntry.Kind.STATEMENT_APPROVAL,
         source_type=SOURCE_STATEMENT,

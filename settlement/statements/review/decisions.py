@@ -4,13 +4,20 @@ Every move records a `StatementTransition` (who, when, why). Approving is refuse
 person who started the run; at or above the program's two-approver amount the statement
 stays where it is after the first approval and is approved by a second, different person.
 The approval that completes it posts its total to the ledger in the same transaction.
+
+A bulk approval (`approve_clean`) is one transaction, one commit: every refusal is raised
+before its statement's writes, so a refused statement is skipped untouched. What it reads
+once for all (the actor's role per program, the programs' settings, the earlier
+approvals, the ledger accounts) is read under the locks of every statement it decides.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from accounts.models import User
 from settlement.errors import DomainError, PermissionDenied
@@ -47,8 +54,32 @@ class RunNotCompleted(DomainError):
     http_status = 409
 
 
-def _require_role(user: User, statement: Statement, permission: str) -> None:
-    roles.require_role(user=user, program=statement.run.program, permissions=(permission,))
+@dataclass
+class _Approving:
+    """What approvals by one actor in one transaction read once, not once per statement."""
+
+    actor: User
+    # Programs the actor was found to hold the approver role in (a refusal is not kept: it
+    # is raised again, with its message, for each statement it concerns).
+    approver_in: set[int] = field(default_factory=set)
+    two_approver_amount: dict[int, Decimal] = field(default_factory=dict)
+    accounts: booking.AccountCache = field(default_factory=booking.AccountCache)
+
+    def require_approver(self, statement: Statement) -> None:
+        program = statement.run.program
+        if program.pk not in self.approver_in:
+            roles.require_role(
+                user=self.actor, program=program, permissions=(roles.APPROVE_PERMISSION,)
+            )
+            self.approver_in.add(program.pk)
+
+    def approvals_needed(self, statement: Statement) -> int:
+        program = statement.run.program
+        if program.pk not in self.two_approver_amount:
+            self.two_approver_amount[program.pk] = statement_queries.settlement_settings(
+                program=program
+            ).two_approver_amount
+        return 2 if abs(statement.total) >= self.two_approver_amount[program.pk] else 1
 
 
 def _reason(reason: str) -> str:
@@ -58,12 +89,16 @@ def _reason(reason: str) -> str:
     return text[:2000]
 
 
+def _locking() -> QuerySet[Statement]:
+    # The run, program and participant rows are locked with the statement, as always.
+    return Statement.objects.select_for_update().select_related("run__program", "participant")
+
+
 def _locked(statement: Statement) -> Statement:
-    locked = (
-        Statement.objects.select_for_update()
-        .select_related("run__program", "participant")
-        .get(pk=statement.pk)
-    )
+    return _require_run_completed(_locking().get(pk=statement.pk))
+
+
+def _require_run_completed(locked: Statement) -> Statement:
     if locked.run.status != SettlementRun.Status.COMPLETED:
         raise RunNotCompleted(
             f"run {locked.run_id} is {locked.run.status.lower()}", details={"run": locked.run_id}
@@ -110,21 +145,39 @@ def _move(
         statement.save(update_fields=fields)
 
 
+def _approvers_by_statement(statement_ids: list[int]) -> dict[int, list[int]]:
+    """Return, per statement, the ids of the people whose approvals count, in order."""
+    holds_and_approvals = (
+        StatementTransition.objects.filter(
+            statement_id__in=statement_ids,
+            action__in=(StatementTransition.Action.HOLD, StatementTransition.Action.APPROVE),
+        )
+        .order_by("statement_id", "at", "pk")
+        .values_list("statement_id", "pk", "at", "action", "actor_id")
+    )
+    rows: dict[int, list[tuple[int, datetime, str, int | None]]] = {}
+    for statement_id, pk, at, action, actor_id in holds_and_approvals:
+        rows.setdefault(statement_id, []).append((pk, at, action, actor_id))
+    approvers: dict[int, list[int]] = {}
+    for statement_id, found in rows.items():
+        holds = [(at, pk) for pk, at, action, _ in found if action == "HOLD"]
+        # Transitions are appended under the statement's row lock, so pk orders them.
+        after = max(holds)[1] if holds else 0
+        approvers[statement_id] = [
+            actor_id
+            for pk, _, action, actor_id in found
+            if action == "APPROVE" and pk > after and actor_id is not None
+        ]
+    return approvers
+
+
 def approvers_of(*, statement: Statement) -> list[int]:
     """Return the ids of the people whose approvals count, in order.
 
     Only approvals after the latest HOLD count: a hold means something was found wrong, so
     an approval given before it no longer vouches for the statement.
     """
-    transitions = StatementTransition.objects.filter(statement=statement)
-    last_hold = (
-        transitions.filter(action=StatementTransition.Action.HOLD).order_by("-at", "-pk").first()
-    )
-    approvals = transitions.filter(action=StatementTransition.Action.APPROVE)
-    if last_hold is not None:
-        # Transitions are appended under the statement's row lock, so pk orders them.
-        approvals = approvals.filter(pk__gt=last_hold.pk)
-    return list(approvals.order_by("at", "pk").values_list("actor_id", flat=True))
+    return _approvers_by_statement([statement.pk]).get(statement.pk, [])
 
 
 def approvals_needed(*, statement: Statement) -> int:
@@ -133,7 +186,7 @@ def approvals_needed(*, statement: Statement) -> int:
     return 2 if abs(statement.total) >= limit else 1
 
 
-def _book(statement: Statement, now: datetime) -> None:
+def _book(statement: Statement, now: datetime, accounts: booking.AccountCache) -> None:
     booking.book_statement_approval(
         statement_id=statement.pk,
         run_id=statement.run_id,
@@ -143,7 +196,45 @@ def _book(statement: Statement, now: datetime) -> None:
         currency=statement.currency,
         cents=to_cents(statement.total),
         now=now,
+        accounts=accounts,
     )
+
+
+def _check_approval(statement: Statement, *, approving: _Approving, approvers: list[int]) -> bool:
+    """Return whether the actor's approval completes the locked statement; write nothing.
+
+    Every refusal of an approval is raised here, before anything is written, so a refused
+    statement in a bulk approval has nothing to roll back. `approvers` are the statement's
+    earlier approvers, read under its lock.
+    """
+    actor = approving.actor
+    _require_run_completed(statement)
+    approving.require_approver(statement)
+    _require_state(statement, "approved")
+    if statement.run.started_by_id == actor.pk:
+        raise MakerCheckerViolation(
+            "the person who started the run cannot approve its statements",
+            details={"run": statement.run_id},
+        )
+    if actor.pk in approvers:
+        raise MakerCheckerViolation(
+            "a second approval must come from a different person",
+            details={"approvers": len(approvers)},
+        )
+    return len(approvers) + 1 >= approving.approvals_needed(statement)
+
+
+def _record_approval(
+    statement: Statement, *, approving: _Approving, complete: bool, text: str, now: datetime
+) -> Statement:
+    """Write a checked approval: its transition, and when it completes, state and ledger entry."""
+    to_state = Statement.State.APPROVED if complete else statement.state
+    _move(
+        statement, action="APPROVE", to_state=to_state, actor=approving.actor, reason=text, now=now
+    )
+    if complete:
+        _book(statement, now, approving.accounts)
+    return statement
 
 
 def approve(*, statement: Statement, actor: User, reason: str, now: datetime) -> Statement:
@@ -154,26 +245,12 @@ def approve(*, statement: Statement, actor: User, reason: str, now: datetime) ->
     """
     text = _reason(reason)
     with transaction.atomic():
-        statement = _locked(statement)
-        _require_role(actor, statement, roles.APPROVE_PERMISSION)
-        _require_state(statement, "approved")
-        if statement.run.started_by_id == actor.pk:
-            raise MakerCheckerViolation(
-                "the person who started the run cannot approve its statements",
-                details={"run": statement.run_id},
-            )
-        approvers = approvers_of(statement=statement)
-        if actor.pk in approvers:
-            raise MakerCheckerViolation(
-                "a second approval must come from a different person",
-                details={"approvers": len(approvers)},
-            )
-        complete = len(approvers) + 1 >= approvals_needed(statement=statement)
-        to_state = Statement.State.APPROVED if complete else statement.state
-        _move(statement, action="APPROVE", to_state=to_state, actor=actor, reason=text, now=now)
-        if complete:
-            _book(statement, now)
-        return statement
+        locked = _locking().get(pk=statement.pk)
+        approving = _Approving(actor=actor)
+        complete = _check_approval(
+            locked, approving=approving, approvers=approvers_of(statement=locked)
+        )
+        return _record_approval(locked, approving=approving, complete=complete, text=text, now=now)
 
 
 @dataclass(frozen=True)
@@ -268,37 +345,88 @@ def approve_clean(
 ) -> BulkApproval:
     """Return what approving each clean (unflagged draft) statement among `statements` did.
 
-    Each approval is its own transaction and its own outcome: a statement the actor may not
-    approve (maker-checker, role, a state changed meanwhile) is skipped with its error's code
-    and message while the others are approved; a flagged or held statement is skipped as
-    "not_clean" (it needs a look); decided statements (approved, released, voided) are not
-    candidates and are not listed. Raises ReasonRequired before approving anything.
+    Each approval is its own outcome: a statement the actor may not approve (maker-checker,
+    role, a state changed meanwhile) is skipped with its error's code and message, having
+    written nothing, while the others are approved; a flagged or held statement is
+    skipped as "not_clean" (it needs a look); decided statements (approved, released,
+    voided) are not candidates and are not listed. The whole batch is one transaction (one
+    commit): an error that is not a refusal (a database error, a ledger conflict) approves
+    none of it. Raises ReasonRequired before approving anything.
     """
     text = _reason(reason)
+    given = list(statements)
+    candidates = [statement for statement in given if _clean(statement) is None]
     outcome = BulkApproval()
-    for statement in statements:
-        if statement.state in (
-            Statement.State.APPROVED,
-            Statement.State.RELEASED,
-            Statement.State.VOIDED,
-        ):
-            continue
-        if statement.state != Statement.State.DRAFT or statement.flags:
-            why = (
-                f"flagged ({', '.join(statement.flags)}): it needs a review"
-                if statement.flags
-                else f"it is {statement.state.lower()}"
+    with transaction.atomic():
+        ids = sorted(statement.pk for statement in candidates)
+        # Chunks keep each query's parameters under SQLite's limit, whatever the batch.
+        chunks = [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+        # Every candidate's row first, alone and in id order, as two batches over the same
+        # statements then queue instead of deadlocking; then their runs, programs and
+        # participants, which a single approval locks with its statement.
+        for chunk in chunks:
+            list(
+                Statement.objects.select_for_update()
+                .filter(pk__in=chunk)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
-            outcome.skipped.append(Skipped(statement, "not_clean", why))
-            continue
-        try:
-            decided = approve(statement=statement, actor=actor, reason=text, now=now)
-        except (PermissionDenied, TransitionNotAllowed, RunNotCompleted) as refusal:
-            # One refusal is about one statement: the rest of the batch is still decided.
-            outcome.skipped.append(Skipped(statement, refusal.code, refusal.message))
-            continue
-        if decided.state == Statement.State.APPROVED:
-            outcome.approved.append(decided)
-        else:
-            outcome.awaiting_second.append(decided)
+        locked: dict[int, Statement] = {}
+        approvers: dict[int, list[int]] = {}
+        for chunk in chunks:
+            locked.update(
+                (statement.pk, statement) for statement in _locking().filter(pk__in=chunk)
+            )
+            approvers.update(_approvers_by_statement(chunk))
+        approving = _Approving(actor=actor)
+        for statement in given:
+            if statement.state in _DECIDED:
+                continue
+            why = _clean(statement)
+            if why is not None:
+                outcome.skipped.append(Skipped(statement, "not_clean", why))
+                continue
+            locked_statement = locked[statement.pk]
+            try:
+                complete = _check_approval(
+                    locked_statement,
+                    approving=approving,
+                    approvers=approvers.get(statement.pk, []),
+                )
+            except (PermissionDenied, TransitionNotAllowed, RunNotCompleted) as refusal:
+                # One refusal is about one statement: the rest of the batch is still decided.
+                outcome.skipped.append(Skipped(statement, refusal.code, refusal.message))
+                continue
+            # No savepoint per statement: a refused one wrote nothing (above). A savepoint
+            # would cost two round trips and, on PostgreSQL, a subtransaction per statement
+            # whose lock and update of the program's one expense account make multixacts:
+            # measured, the batch's commit took 15.4 s instead of 2.3 s for 2,000 statements
+            # (docs/performance.md). An error while writing fails the whole batch.
+            decided = _record_approval(
+                locked_statement, approving=approving, complete=complete, text=text, now=now
+            )
+            if decided.state == Statement.State.APPROVED:
+                outcome.approved.append(decided)
+            else:
+                outcome.awaiting_second.append(decided)
     return outcome
+
+
+_CHUNK = 900
+_DECIDED = (Statement.State.APPROVED, Statement.State.RELEASED, Statement.State.VOIDED)
+
+
+def _clean(statement: Statement) -> str | None:
+    """Return why a statement is not a candidate for bulk approval, or None if it is one.
+
+    Decided statements are not candidates either (and are not reported).
+    """
+    if statement.state in _DECIDED:
+        return "decided"
+    if statement.state != Statement.State.DRAFT or statement.flags:
+        return (
+            f"flagged ({', '.join(statement.flags)}): it needs a review"
+            if statement.flags
+            else f"it is {statement.state.lower()}"
+        )
+    return None

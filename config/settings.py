@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EventKindEnum": "settlement.api.events.EVENT_KIND_CHOICES",
         "ParticipantKindEnum": "accounts.models.Participant.Kind",
+        # The program's form and the form for organizations are one choice set of forms.
+        "TaxFormEnum": "settlement.payouts.program_settings.TAX_FORMS",
     },
 }
 

@@ -289,6 +289,9 @@ def line(request: HttpRequest, statement_id: int, number: int) -> HttpResponse:
         "intervals": page.object_list,
         "page": page,
         "reading_count": len(readings),
+        "total_wh": drilldown.line_total_wh(
+            line=statement_line, time_zone=found.run.program.timezone
+        ),
     }
     return render(request, "staff/settlement_line.html", context)
 

@@ -33,6 +33,9 @@ def test_review_an_event_line_down_to_its_readings_and_event_result(
     row = avery.locator("#lines tbody tr").filter(has_text="EVENT_INCREMENTAL")
     row.locator("a:has-text('intervals')").click()
     assert avery.locator("h1").inner_text() == EVENT_LINE
+    # The readings come 200 a page, oldest first (issue 19): the event hour is on the last.
+    while avery.locator("nav.pagination a:has-text('Next')").count():
+        avery.click("nav.pagination a:has-text('Next')")
     assert "2025-07-15 17:00 PDT" in avery.inner_text("#intervals")
     screenshot(avery, "settlement-event-line-intervals")
     avery.click("#event-result")

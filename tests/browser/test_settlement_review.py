@@ -41,7 +41,8 @@ def test_review_a_flagged_statement_down_to_its_intervals(
 
     riley = sign_in(browser, live_server, starter.email)
     riley.goto(f"{live_server.url}/staff/settlement/runs/")
-    riley.fill("#id_program", "nbt-export")
+    # The runs form picks the program from a list (issue 19).
+    riley.select_option("#id_program", "nbt-export")
     riley.fill("#id_period", "2025-07")
     riley.select_option("#id_type", "initial")
     riley.click("button:has-text('Start run')")
@@ -93,7 +94,8 @@ def test_staff_reproduce_a_run_from_the_runs_page(live_server, browser, screensh
 
     riley = sign_in(browser, live_server, starter.email)
     riley.goto(f"{live_server.url}/staff/settlement/runs/")
-    riley.fill("#id_program", "nbt-export")
+    # The runs form picks the program from a list (issue 19).
+    riley.select_option("#id_program", "nbt-export")
     riley.fill("#id_period", "2025-07")
     riley.select_option("#id_type", "initial")
     riley.click("button:has-text('Start run')")

@@ -40,6 +40,15 @@ def line_interval_count(*, line: StatementLine) -> int:
     return sum(1 for _ in lineage.expand(line.lineage))
 
 
+def line_total_wh(*, line: StatementLine, time_zone: str) -> int:
+    """Return the Wh of every reading behind `line`, at the revisions the run used.
+
+    Reads them all (three queries, at most MAX_INTERVALS rows) so that a paginated page
+    still states the whole line's energy.
+    """
+    return sum(interval.wh or 0 for interval in line_intervals(line=line, time_zone=time_zone))
+
+
 def line_intervals(
     *, line: StatementLine, time_zone: str, first: int = 0, count: int = MAX_INTERVALS
 ) -> list[LineInterval]:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from settlement.rating import batches, holiday_calendars, tou, vector
+from settlement.rating.billing_period import BillingPeriod
 from settlement.rating.errors import RatingInputError
 from settlement.rating.intervals import IntervalArrays
 from settlement.rating.result import RatingResult
@@ -87,6 +88,10 @@ TARIFFS = [
 
 def alone(intervals, tariff):
     try:
+        # A reading over an edge of the period is priced by its share inside (issue 17):
+        # the same rule, applied to this channel alone.
+        period = BillingPeriod.from_datetimes(start=JULY_START, end=JULY_END)
+        intervals = period.shares_inside(intervals)
         if isinstance(tariff, HourlyVectorTariff):
             return vector.price_vector(intervals, tariff, **JULY)
         return tou.price_tou(intervals, tariff, **JULY)

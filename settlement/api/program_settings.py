@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import signed_in
+from accounts.models import Program
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.metering import program_settings as metering_settings
@@ -58,8 +59,7 @@ class SettingsOutput(serializers.Serializer[Any]):
     changes = ChangeOutput(many=True)
 
 
-def _settings_response(code: str) -> Response:
-    program = program_queries.program_by_code(code=code)
+def _settings_response(program: Program) -> Response:
     return Response(SettingsOutput(payout_settings.settings_of(program=program)).data)
 
 
@@ -70,7 +70,7 @@ class ProgramSettingsView(APIView):
 
     @extend_schema(responses={200: SettingsOutput, 404: ErrorOutput})
     def get(self, request: Request, code: str) -> Response:
-        return _settings_response(code)
+        return _settings_response(program_queries.program_by_code(code=code))
 
 
 class ThresholdsView(APIView):
@@ -93,7 +93,7 @@ class ThresholdsView(APIView):
             changed_by=signed_in.signed_in_user(request),
             now=timezone.now(),
         )
-        return _settings_response(code)
+        return _settings_response(program)
 
 
 class PayoutSettingsView(APIView):
@@ -116,7 +116,7 @@ class PayoutSettingsView(APIView):
             changed_by=signed_in.signed_in_user(request),
             now=timezone.now(),
         )
-        return _settings_response(code)
+        return _settings_response(program)
 
 
 class MeteringSettingsView(APIView):
@@ -139,4 +139,4 @@ class MeteringSettingsView(APIView):
             changed_by=signed_in.signed_in_user(request),
             now=timezone.now(),
         )
-        return _settings_response(code)
+        return _settings_response(program)

@@ -27,10 +27,9 @@ install: $(STAMP)
 # Links in emails (invitations) point at the address served, unless SITE_URL says otherwise.
 RUN_SITE_URL = $${SITE_URL:-http://$(HOST):$(PORT)}
 
+# One process migrates, seeds and serves (no code reloader: `manage.py runserver` has one).
 run: install
-	SITE_URL=$(RUN_SITE_URL) DEBUG=1 $(BIN)/python manage.py seed_demo --migrate
-	@# migrate has just run the system checks; the server need not run them again.
-	SITE_URL=$(RUN_SITE_URL) DEBUG=1 $(BIN)/python manage.py runserver --skip-checks $(HOST):$(PORT)
+	SITE_URL=$(RUN_SITE_URL) DEBUG=1 $(BIN)/python manage.py run_demo $(HOST):$(PORT)
 
 # The demo from a fresh database (the README's walkthroughs in the order they are written).
 # Only the demo's own SQLite file is removed; with DATABASE_URL set it refuses.

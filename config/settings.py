@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "settlement.ledger",
     "settlement.payouts",
     "settlement.openadr",
+    "settlement.notices",
     "axes",
 ]
 

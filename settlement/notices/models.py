@@ -63,6 +63,8 @@ class Notification(models.Model):
     body = models.TextField()
     # The portal page it is about, a path ("/offers/#offer-12").
     link = models.CharField(max_length=300)
+    # The IANA zone its time is shown in: the participant's (its first site's).
+    time_zone = models.CharField(max_length=64, default="UTC")
     # The address the email went to ("" when none was sent).
     emailed_to = models.EmailField(blank=True)
     created_at = models.DateTimeField()

@@ -98,6 +98,7 @@ def notify(*, participant_id: int, message: Message, now: datetime) -> Told:
             told.emailed.append(address)
         return told
     off = queries.turned_off(user_ids=[person.pk for person in people])
+    zone = queries.zone_of(participant_id=participant_id)
     for person in people:
         if (person.pk, str(message.kind)) in off:
             told.turned_off.append(person.email)
@@ -112,6 +113,7 @@ def notify(*, participant_id: int, message: Message, now: datetime) -> Told:
                     subject=message.subject[:300],
                     body=message.body,
                     link=message.link[:300],
+                    time_zone=zone,
                     emailed_to=person.email,
                     created_at=now,
                 )

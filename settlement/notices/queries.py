@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from accounts import access
-from accounts.models import Membership, Participant, User
+from accounts.models import Membership, Participant, Site, User
 from settlement.errors import NotFound
 from settlement.notices.models import Notification, NotificationKind, Preference
 
@@ -35,6 +35,17 @@ def fallback_address(*, participant_id: int) -> str:
     """Return the participant's own address, for one that has no member who may act."""
     return (
         Participant.objects.filter(pk=participant_id).values_list("email", flat=True).first() or ""
+    )
+
+
+def zone_of(*, participant_id: int) -> str:
+    """Return the zone a participant's notifications are dated in: its first site's."""
+    return (
+        Site.objects.filter(participant_id=participant_id)
+        .order_by("pk")
+        .values_list("timezone", flat=True)
+        .first()
+        or "UTC"
     )
 
 

@@ -1,6 +1,7 @@
 """Owner API: my notifications (list, unread count, mark read), which kinds I am told
 about, and an accepted offer's event as an .ics calendar entry."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpResponse
@@ -216,7 +217,7 @@ class CalendarRenderer(BaseRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         """Return an entry as it is; an error body (a dict) as JSON."""
         if isinstance(data, bytes):

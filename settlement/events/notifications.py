@@ -35,7 +35,7 @@ def _send(template: str, offer: Offer, *, kind: NotificationKind, key: str, now:
     body = render_to_string(f"emails/{template}.txt", context)
     # An entry the owner may have in a calendar goes along when its event changes or is
     # cancelled, so the calendar follows (the same UID, a higher SEQUENCE).
-    attachments = ()
+    attachments: tuple[notices.Attachment, ...] = ()
     if offer.status in calendar.CALENDAR_STATUSES:
         attachments = (
             notices.Attachment(

@@ -5,6 +5,7 @@ confirms it (`statements.review.event_results` says what it settled and why it d
 """
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from settlement import formatting
@@ -18,7 +19,7 @@ SEASONAL = "SEASONAL_CAPACITY"
 def summary(*, offer: Offer, delivery: Delivery) -> str:
     """Return what a measured delivery means for the owner, e.g. "delivered 14.2 kWh,
     estimated $28.40, to be confirmed in your statement"."""
-    delivered = formatting.energy(kwh=(delivery.delivered_wh or 0) / 1000)
+    delivered = formatting.energy(kwh=(delivery.delivered_wh or Decimal(0)) / 1000)
     if not delivery.settleable:
         return f"delivered {delivered} so far; not measurable yet: {delivery.reason}"
     if delivery.rule_kind == SEASONAL:

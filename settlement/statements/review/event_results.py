@@ -57,10 +57,10 @@ def _deliveries(offer_ids: list[int]) -> dict[int, list[Delivery]]:
 
 
 def _settled_sentence(
-    *, offer: Offer, current: Delivery, first: Delivery | None, line: StatementLine
+    *, current: Delivery, first: Delivery | None, line: StatementLine
 ) -> tuple[str, Decimal | None]:
     currency = line.statement.currency
-    delivered = formatting.energy(kwh=(current.delivered_wh or 0) / 1000)
+    delivered = formatting.energy(kwh=(current.delivered_wh or Decimal(0)) / 1000)
     period = formatting.period(
         start=line.statement.run.period_start, end=line.statement.run.period_end
     )

@@ -15,17 +15,13 @@ from django.conf import settings
 
 from settlement import formatting
 from settlement.errors import DomainError
-from settlement.events.models import Offer
+from settlement.events.models import Offer, OfferResponse
 
 PRODUCT = "-//V2G Settlement//Event calendar//EN"
 MEDIA_TYPE = "text/calendar"
-# What an entry may be downloaded for: an accepted offer, one whose event changed after it
-# was accepted, and a cancelled one (so a calendar can take the entry off).
-CALENDAR_STATUSES = (
-    Offer.Status.ACCEPTED,
-    Offer.Status.NEEDS_CONFIRMATION,
-    Offer.Status.CANCELLED,
-)
+# An offer in these states has its entry (a calendar may hold it): accepted, or accepted
+# before its event changed.
+ACCEPTED_STATUSES = (Offer.Status.ACCEPTED, Offer.Status.NEEDS_CONFIRMATION)
 
 
 class NotAccepted(DomainError):
@@ -46,9 +42,20 @@ def uid(offer: Offer) -> str:
     return f"offer-{offer.pk}@{host}"
 
 
+def has_entry(offer: Offer) -> bool:
+    """Return whether the offer's event belongs in a calendar: accepted (or accepted before
+    its event changed), or accepted and then cancelled (the entry then takes it off)."""
+    if offer.status in ACCEPTED_STATUSES:
+        return True
+    return (
+        offer.status == Offer.Status.CANCELLED
+        and offer.responses.filter(answer=OfferResponse.Answer.ACCEPT).exists()
+    )
+
+
 def require_calendar(offer: Offer) -> None:
     """Raise NotAccepted unless the offer's event may be put in a calendar."""
-    if offer.status not in CALENDAR_STATUSES:
+    if not has_entry(offer):
         raise NotAccepted(
             f"offer {offer.pk} is {offer.get_status_display().lower()}: only an accepted "
             "offer's event goes in a calendar",

@@ -36,7 +36,7 @@ def _send(template: str, offer: Offer, *, kind: NotificationKind, key: str, now:
     # An entry the owner may have in a calendar goes along when its event changes or is
     # cancelled, so the calendar follows (the same UID, a higher SEQUENCE).
     attachments: tuple[notices.Attachment, ...] = ()
-    if offer.status in calendar.CALENDAR_STATUSES:
+    if calendar.has_entry(offer):
         attachments = (
             notices.Attachment(
                 calendar.filename(offer),

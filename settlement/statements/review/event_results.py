@@ -110,7 +110,7 @@ def results_of(*, offers: list[Offer]) -> dict[int, EventResult]:
                 sentence=results.summary(offer=offer, delivery=current),
             )
             continue
-        sentence, estimate = _settled_sentence(offer=offer, current=current, first=first, line=line)
+        sentence, estimate = _settled_sentence(current=current, first=first, line=line)
         found[offer.pk] = EventResult(
             offer_id=offer.pk,
             estimate=estimate,

@@ -165,3 +165,34 @@ def test_an_offer_never_accepted_is_told_of_the_cancellation_without_an_entry(
 
     (email,) = mail.outbox
     assert email.attachments == []
+
+
+def test_a_change_to_an_accepted_event_emails_the_moved_calendar_entry():
+    program = program_with(offer_rules())
+    owner = Owner(program)
+    event = dispatch(program, START, END)
+    offer = event.offers.get()
+    operations.send_offer_notices(now=NOW)
+    operations.accept_offer(offer=offer, committed_kw=None, user=owner.user, now=NOW)
+    later = operations.EventTerms(
+        starts_at=local_hour(DAY, 18),
+        ends_at=local_hour(DAY, 20),
+        response_deadline=local_hour(DAY, 16),
+        kind="EMERGENCY",
+        price_per_kwh=Decimal("2.00"),
+    )
+    operations.modify_event(event=event, terms=later, now=NOW)
+
+    operations.send_offer_notices(now=NOW)
+
+    new, changed = mail.outbox
+    assert new.attachments == []  # not accepted yet: nothing for a calendar
+    ((_, content, _),) = changed.attachments
+    (entry,) = icalendar.Calendar.from_ical(content).walk("VEVENT")
+    # Modification 1, 18:00 local (PDT) now, and still confirmed until the owner answers.
+    assert (int(entry["SEQUENCE"]), entry.decoded("DTSTART").hour, str(entry["STATUS"])) == (
+        1,
+        18,
+        "CONFIRMED",
+    )
+    assert [n.kind for n in Notification.objects.order_by("pk")] == ["NEW_OFFER", "OFFER_CHANGED"]

@@ -59,6 +59,6 @@ app.conf.beat_schedule = {
 }
 
 app.autodiscover_tasks()
-# Settlement's tasks live in its run-lifecycle room, not at the app's top level where
-# autodiscovery looks.
-app.autodiscover_tasks(["settlement.statements.runs"])
+# Settlement's tasks live in its rooms (runs, and review's "statement ready" email), not at
+# the app's top level where autodiscovery looks.
+app.autodiscover_tasks(["settlement.statements.runs", "settlement.statements.review"])

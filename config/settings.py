@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "settlement.ledger",
     "settlement.payouts",
     "settlement.openadr",
+    "settlement.notices",
     "axes",
 ]
 
@@ -120,6 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "settlement.portal.context_processors.notices",
             ],
         },
     },

@@ -18,6 +18,8 @@ LOCALE = "en_US"
 # more trailing zeros than those 2: "$0.30/kWh", "$0.12345/kWh".
 PRICE_PATTERN = "¤#,##0.00###"
 CENTS_PER_UNIT = 100
+# A `today` no date falls in: `day` and `local_time` given it always write the year (emails).
+NO_DAY = dt.date.min
 
 
 def money(*, amount: Decimal, currency: str) -> str:
@@ -83,3 +85,8 @@ def local_time(*, moment: dt.datetime, zone: str, today: dt.date) -> str:
     when = day(value=local.date(), today=today)
     clock = babel_dates.format_time(local, "h:mm a", locale=LOCALE)
     return f"{when}, {clock} {local.tzname()}"
+
+
+def clock(*, moment: dt.datetime) -> str:
+    """Return the wall-clock time of an aware instant with its zone: "7:00 PM PDT"."""
+    return f"{babel_dates.format_time(moment, 'h:mm a', locale=LOCALE)} {moment.tzname()}"

@@ -5,6 +5,7 @@ from django.urls import path
 from settlement.api import (
     events,
     metering,
+    notifications,
     offers,
     payouts,
     program_settings,
@@ -127,6 +128,23 @@ urlpatterns = [
     path("offers/<int:offer_id>/", offers.OfferDetailView.as_view(), name="offer"),
     path("offers/<int:offer_id>/accept/", offers.OfferAcceptView.as_view(), name="offer-accept"),
     path("offers/<int:offer_id>/decline/", offers.OfferDeclineView.as_view(), name="offer-decline"),
+    path(
+        "offers/<int:offer_id>/calendar.ics",
+        notifications.OfferCalendarView.as_view(),
+        name="offer-calendar",
+    ),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/unread-count/",
+        notifications.UnreadCountView.as_view(),
+        name="notifications-unread",
+    ),
+    path("notifications/read/", notifications.MarkReadView.as_view(), name="notifications-read"),
+    path(
+        "notifications/preferences/",
+        notifications.PreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("staff/events/", events.EventListView.as_view(), name="staff-events"),
     path("staff/events/<int:event_id>/", events.EventDetailView.as_view(), name="staff-event"),
     path(

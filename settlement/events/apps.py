@@ -9,3 +9,11 @@ class EventsConfig(AppConfig):
     name = "settlement.events"
     label = "events"
     verbose_name = "Dispatch events and offers"
+
+    def ready(self) -> None:
+        """Measure deliveries as soon as ingestion writes the readings they need."""
+        # Imported here: the tasks module reads models, which exist only once apps are ready.
+        from settlement.events import tasks  # noqa: PLC0415
+        from settlement.metering import readings_written  # noqa: PLC0415
+
+        readings_written.follow(tasks.readings_written)

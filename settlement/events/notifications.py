@@ -1,12 +1,15 @@
 """Emails to owners about their offers, rendered from templates/emails/."""
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from settlement.events import calendar
 from settlement.events.models import Offer
+from settlement.notices import operations as notices
+from settlement.notices.models import NotificationKind
 
 
 def _context(offer: Offer) -> dict[str, object]:
@@ -26,24 +29,65 @@ def _context(offer: Offer) -> dict[str, object]:
     }
 
 
-def _send(template: str, offer: Offer) -> None:
+def _send(template: str, offer: Offer, *, kind: NotificationKind, key: str, now: datetime) -> None:
     context = _context(offer)
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
     body = render_to_string(f"emails/{template}.txt", context)
-    send_mail(subject, body, None, [offer.participant.email])
+    # An entry the owner may have in a calendar goes along when its event changes or is
+    # cancelled, so the calendar follows (the same UID, a higher SEQUENCE).
+    attachments: tuple[notices.Attachment, ...] = ()
+    if calendar.has_entry(offer):
+        attachments = (
+            notices.Attachment(
+                calendar.filename(offer),
+                calendar.entry(offer=offer, stamp=now),
+                calendar.MEDIA_TYPE,
+            ),
+        )
+    notices.notify(
+        participant_id=offer.participant_id,
+        message=notices.Message(
+            kind=kind,
+            key=f"offer:{offer.pk}:{key}",
+            subject=subject,
+            body=body,
+            link=f"/offers/#offer-{offer.pk}",
+            attachments=attachments,
+        ),
+        now=now,
+    )
 
 
-def send_offer_notice(*, offer: Offer) -> None:
+def send_offer_notice(*, offer: Offer, now: datetime) -> None:
     """Tell the owner about a new offer, or that the event changed and needs confirming."""
-    _send("offer_notice", offer)
+    changed = bool(_context(offer)["changed"])
+    _send(
+        "offer_notice",
+        offer,
+        kind=NotificationKind.OFFER_CHANGED if changed else NotificationKind.NEW_OFFER,
+        key=f"notice:{offer.event.modification}",
+        now=now,
+    )
 
 
-def send_reminder(*, offer: Offer) -> None:
+def send_reminder(*, offer: Offer, now: datetime) -> None:
     """Remind the owner the deadline to answer is near."""
-    _send("offer_reminder", offer)
+    _send(
+        "offer_reminder",
+        offer,
+        kind=NotificationKind.DEADLINE_REMINDER,
+        key=f"reminder:{offer.event.modification}",
+        now=now,
+    )
 
 
-def send_cancellations(*, offers: list[Offer]) -> None:
+def send_cancellations(*, offers: list[Offer], now: datetime) -> None:
     """Tell each owner the event was cancelled (nothing will be paid for it)."""
     for offer in offers:
-        _send("offer_cancelled", offer)
+        _send(
+            "offer_cancelled",
+            offer,
+            kind=NotificationKind.OFFER_CHANGED,
+            key="cancelled",
+            now=now,
+        )

@@ -8,9 +8,16 @@ from typing import Final
 from django.db import IntegrityError, transaction
 
 from accounts import access
-from accounts.models import Program, User
+from accounts.models import Channel, Program, User
 from settlement.errors import DomainError
-from settlement.events import constraints, delivery, eligibility, notifications, queries
+from settlement.events import (
+    constraints,
+    delivery,
+    eligibility,
+    notifications,
+    queries,
+    results,
+)
 from settlement.events.models import Delivery, DispatchEvent, Offer, OfferResponse
 from settlement.outcomes import Outcome
 from settlement.programs import queries as program_queries
@@ -20,6 +27,9 @@ from settlement.programs import rules
 REMINDER_BEFORE = timedelta(hours=2)
 # Deliveries are recomputed for late or revised readings this long after an event.
 RECOMPUTE_FOR = timedelta(days=60)
+# Readings this long before an event may change its delivery: the longest baseline lookback
+# a rule may set (programs.rules, 120 days) and the day itself.
+BASELINE_REACH = timedelta(days=121)
 
 
 class EventNotChangeable(DomainError):
@@ -245,7 +255,7 @@ def cancel_event(*, event: DispatchEvent, now: datetime) -> DispatchEvent:
         cancelled = list(
             Offer.objects.filter(event=event).select_related("event__program", "participant")
         )
-        transaction.on_commit(lambda: notifications.send_cancellations(offers=cancelled))
+        transaction.on_commit(lambda: notifications.send_cancellations(offers=cancelled, now=now))
     return event
 
 
@@ -390,7 +400,7 @@ def _measure_offer(*, offer: Offer, now: datetime) -> Outcome:
         if current is not None:
             current.superseded_at = now
             current.save(update_fields=["superseded_at"])
-        Delivery.objects.create(
+        measured_now = Delivery.objects.create(
             offer=offer,
             rule_set_id=measured.rule_set_id,
             rule_kind=measured.rule_kind,
@@ -406,6 +416,7 @@ def _measure_offer(*, offer: Offer, now: datetime) -> Outcome:
             readings_sha256=measured.readings_sha256,
             computed_at=now,
         )
+        results.delivery_measured(offer=offer, delivery=measured_now, now=now)
     return Outcome.CREATED if current is None else Outcome.RECOMPUTED
 
 
@@ -417,6 +428,57 @@ def measure_completed_events(*, now: datetime) -> dict[str, int]:
     ).select_related("program"):
         for key, value in measure_event(event=event, now=now).items():
             totals[key] += value
+    return totals
+
+
+@dataclass(frozen=True)
+class ChannelSpan:
+    """Readings of one channel just written, over [start, end) (UTC)."""
+
+    channel_id: int
+    start: datetime
+    end: datetime
+
+
+def measure_covered_events(*, spans: list[ChannelSpan], now: datetime) -> dict[str, int]:
+    """Measure the offers whose event those readings may complete; return summed counts.
+
+    Called when readings are ingested (`tasks.measure_for_readings`), so an owner sees the
+    results the day the readings arrive, not at the next sweep. An offer is measured when
+    its site has a channel among `spans`, its event ended within RECOMPUTE_FOR, is not
+    cancelled, and a span reaches into its window or the baseline days before it
+    (BASELINE_REACH). Measuring is idempotent: unchanged inputs leave the delivery as is.
+    """
+    totals = dict.fromkeys((o.value for o in MEASURE_OUTCOMES), 0)
+    if not spans:
+        return totals
+    sites = dict(
+        Channel.objects.filter(pk__in={span.channel_id for span in spans}).values_list(
+            "pk", "site_id"
+        )
+    )
+    by_site: dict[int, list[ChannelSpan]] = {}
+    for span in spans:
+        if span.channel_id in sites:
+            by_site.setdefault(sites[span.channel_id], []).append(span)
+    offers = (
+        Offer.objects.filter(
+            enrollment__site_id__in=list(by_site),
+            event__cancelled_at__isnull=True,
+            event__ends_at__lte=now,
+            event__ends_at__gt=now - RECOMPUTE_FOR,
+        )
+        .exclude(status=Offer.Status.CANCELLED)
+        .select_related("event__program", "enrollment", "participant")
+        .order_by("event__starts_at", "pk")
+    )
+    for offer in offers:
+        event = offer.event
+        if any(
+            span.start < event.ends_at and span.end > event.starts_at - BASELINE_REACH
+            for span in by_site[offer.enrollment.site_id]
+        ):
+            totals[_measure_offer(offer=offer, now=now).value] += 1
     return totals
 
 
@@ -437,7 +499,7 @@ def send_offer_notices(*, now: datetime) -> int:
             locked = Offer.objects.select_for_update().get(pk=offer.pk)
             if locked.notified_modification == offer.event.modification:
                 continue
-            notifications.send_offer_notice(offer=offer)
+            notifications.send_offer_notice(offer=offer, now=now)
             locked.notified_modification = offer.event.modification
             locked.save(update_fields=["notified_modification"])
             sent += 1
@@ -460,6 +522,6 @@ def send_reminders(*, now: datetime) -> int:
                 reminded_at=now
             )
             if updated:
-                notifications.send_reminder(offer=offer)
+                notifications.send_reminder(offer=offer, now=now)
                 sent += 1
     return sent

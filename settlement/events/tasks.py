@@ -1,9 +1,13 @@
-"""Celery tasks of events, run by beat: each reads the clock and makes one operations call."""
+"""Celery tasks of events (beat, and after ingestion): each reads the clock and makes one
+operations call."""
+
+from datetime import datetime
 
 from celery import shared_task
 from django.utils import timezone
 
 from settlement.events import operations
+from settlement.metering import readings_written as metering_readings
 
 
 @shared_task(name="events.send_offer_notices", acks_late=True)
@@ -28,3 +32,30 @@ def expire_offers() -> int:
 def measure_deliveries() -> dict[str, int]:
     """Measure (or re-measure after revised readings) deliveries of recent events."""
     return operations.measure_completed_events(now=timezone.now())
+
+
+@shared_task(name="events.measure_for_readings", acks_late=True)
+def measure_for_readings(*, spans: list[list[object]]) -> dict[str, int]:
+    """Measure the deliveries new readings may complete: `spans` are [channel id, start,
+    end] with ISO 8601 instants (JSON, as the broker carries them)."""
+    return operations.measure_covered_events(
+        spans=[
+            operations.ChannelSpan(
+                channel_id=int(str(channel_id)),
+                start=datetime.fromisoformat(str(start)),
+                end=datetime.fromisoformat(str(end)),
+            )
+            for channel_id, start, end in spans
+        ],
+        now=timezone.now(),
+    )
+
+
+def readings_written(written: metering_readings.Written) -> None:
+    """Queue the measurement of what an upload's readings may complete (metering's follower)."""
+    measure_for_readings.delay(
+        spans=[
+            [span.channel_id, span.start.isoformat(), span.end.isoformat()]
+            for span in written.spans
+        ]
+    )

@@ -19,7 +19,7 @@ from accounts import queries as account_queries
 from accounts.models import Site, User
 from settlement import leases
 from settlement.errors import DomainError
-from settlement.metering import batch, daily_totals, locks, queries, tasks
+from settlement.metering import batch, daily_totals, locks, queries, readings_written, tasks
 from settlement.metering.formats import detect
 from settlement.metering.formats.base import FileRejected, Item, ParsedReading, ParseNotes
 from settlement.metering.models import Aggregator, Source, Upload, UploadProblem
@@ -352,6 +352,10 @@ def _process(upload: Upload, *, now: datetime, storage: StoragePath) -> Upload:
         outer = transaction.atomic() if store.needs_outer_transaction else contextlib.nullcontext()
         with outer:
             run.execute(store)
+            if upload.status == Upload.Status.PROCESSED:
+                # Inside the transaction that commits the readings: followers hear of them
+                # once they are there (the pipelined store has committed them already).
+                readings_written.announce(written=_written(upload, run))
     except FileRejected as rejection:
         return _write_rejection(
             upload, code=rejection.code, reason=rejection.reason, problems=run.kept, now=now
@@ -359,6 +363,17 @@ def _process(upload: Upload, *, now: datetime, storage: StoragePath) -> Upload:
     finally:
         store.close()
     return upload
+
+
+def _written(upload: Upload, run: "_Run") -> readings_written.Written:
+    spans = run.written_spans()
+    return readings_written.Written(
+        upload_id=upload.pk,
+        spans=tuple(
+            readings_written.Span(channel_id=channel_id, start=span.start, end=span.end)
+            for channel_id, span in sorted(spans.items())
+        ),
+    )
 
 
 @dataclass

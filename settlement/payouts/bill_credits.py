@@ -17,6 +17,7 @@ from accounts.models import Program
 from settlement import safe_csv
 from settlement.errors import DomainError
 from settlement.ledger import booking
+from settlement.payouts import notifications
 from settlement.payouts.models import BillCreditFile, Payout, PayoutMethod
 
 HEADER = (
@@ -143,6 +144,7 @@ def confirm_bill_credit_file(*, file_id: int, now: datetime) -> BillCreditFile:
         payout.paid_at = now
         payout.updated_at = now
         payout.save()
+        notifications.payout_sent(payout=payout)
     export.status = BillCreditFile.Status.CONFIRMED
     export.confirmed_at = now
     export.save()

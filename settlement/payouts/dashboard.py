@@ -30,10 +30,13 @@ from settlement.payouts import gateway
 from settlement.payouts.models import Payout, PayoutAccount, PayoutMethod
 from settlement.rating.money import CENT
 from settlement.statements.models import Statement, StatementLine
+from settlement.statements.review import event_results
 
 CHART_DAYS = 60
 # A channel that has sent nothing for this long is shown with a warning.
 SILENT_AFTER = dt.timedelta(days=2)
+# Accepted events that ended this recently show their results on the dashboard.
+RESULTS_FOR = dt.timedelta(days=30)
 OWNER_VISIBLE = (Statement.State.APPROVED, Statement.State.RELEASED)
 ZERO = Decimal("0.00")
 WH_PER_KWH = Decimal(1000)
@@ -89,6 +92,14 @@ class ChartDay:
 
 
 @dataclass(frozen=True)
+class RecentResult:
+    """An accepted event that ended lately and its result in one sentence."""
+
+    offer: Offer
+    sentence: str
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """Everything the dashboard shows for one participant."""
 
@@ -105,6 +116,9 @@ class Dashboard:
     freshness: list[ChannelFreshness]
     chart: list[ChartDay]
     next_steps: list[str] = field(default_factory=list)
+    # Accepted events ended within RESULTS_FOR, newest first, with what they measured or
+    # settled ("delivered 14.2 kWh, estimated $28.40, to be confirmed in your statement").
+    recent_results: list[RecentResult] = field(default_factory=list)
 
 
 def _month_start(day: dt.date) -> dt.date:
@@ -351,6 +365,22 @@ def _next_steps(
     return steps
 
 
+def _recent_results(*, offers: QuerySet[Offer], now: dt.datetime) -> list[RecentResult]:
+    ended = list(
+        offers.filter(
+            status=Offer.Status.ACCEPTED,
+            event__ends_at__lte=now,
+            event__ends_at__gt=now - RESULTS_FOR,
+        ).order_by("-event__starts_at", "pk")
+    )
+    found = event_results.results_of(offers=ended)
+    return [
+        RecentResult(offer=offer, sentence=found[offer.pk].sentence)
+        for offer in ended
+        if offer.pk in found
+    ]
+
+
 def dashboard_of(*, participant: Participant, user: User, now: dt.datetime) -> Dashboard:
     """Return the dashboard of one participant `user` acts for, as of `now`."""
     enrollments = list(
@@ -407,6 +437,7 @@ def dashboard_of(*, participant: Participant, user: User, now: dt.datetime) -> D
         next_steps=_next_steps(
             enrollments=enrollments, freshness=freshness, next_payout=next_payout
         ),
+        recent_results=_recent_results(offers=offers, now=now),
     )
 
 

@@ -439,6 +439,7 @@ def confirm_transfer(*, transfer: gateway.Transfer, now: datetime) -> Payout | N
         payout.failure_message = ""
         payout.updated_at = now
         payout.save()
+        notifications.payout_sent(payout=payout)
         return payout
 
 

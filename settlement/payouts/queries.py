@@ -99,19 +99,6 @@ def payout_account_of(*, participant: Participant) -> PayoutAccount | None:
     return PayoutAccount.objects.filter(participant=participant).first()
 
 
-def participant_emails(*, participant_id: int) -> list[str]:
-    """Return the addresses to tell about the participant's payouts."""
-    participant = Participant.objects.filter(pk=participant_id).first()
-    if participant is None:
-        return []
-    members = list(
-        participant.memberships.filter(role__in=["OWNER", "MANAGER"]).values_list(
-            "user__email", flat=True
-        )
-    )
-    return members or [participant.email]
-
-
 def paying_program(*, participant: Participant, currency: str) -> Program | None:
     """Return the program whose payout method and minimum apply to the participant.
 

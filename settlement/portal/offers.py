@@ -13,6 +13,7 @@ from accounts import access, signed_in
 from settlement.errors import DomainError
 from settlement.events import eligibility, operations, queries
 from settlement.events.models import Offer
+from settlement.statements.review import event_results
 
 
 @login_required
@@ -39,6 +40,8 @@ def _offers_page(
         and offer.event.response_deadline > now
         and offer.event.cancelled_at is None
     }
+    # Measured, estimated and settled: "delivered 14.2 kWh, estimated $28.40, ..." (issue 21).
+    measured = event_results.results_of(offers=mine)
     context = {
         "open_offers": [offer for offer in mine if offer.pk in open_ids],
         # A viewer sees the offer but no form to answer it (the operation would refuse).
@@ -50,6 +53,7 @@ def _offers_page(
                     offer, queries.current_delivery(offer)
                 ).as_dict(),
                 "answer": _answer_label(offer),
+                "event_result": measured.get(offer.pk),
             }
             for offer in mine
             if offer.pk not in open_ids

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from settlement.portal import energy, fleet, offers, payouts, statements, views
+from settlement.portal import energy, fleet, notifications, offers, payouts, statements, views
 
 app_name = "portal"
 
@@ -24,6 +24,15 @@ urlpatterns = [
     path("offers/", offers.offers, name="offers"),
     path("offers/<int:offer_id>/accept/", offers.accept, name="offer-accept"),
     path("offers/<int:offer_id>/decline/", offers.decline, name="offer-decline"),
+    path("offers/<int:offer_id>/calendar.ics", notifications.offer_calendar, name="offer-calendar"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read/", notifications.read_all, name="notifications-read"),
+    path(
+        "notifications/<int:notification_id>/open/",
+        notifications.open_notification,
+        name="notification-open",
+    ),
+    path("notifications/preferences/", notifications.preferences, name="notification-preferences"),
     path("statements/", statements.statements, name="statements"),
     path("statements/<int:statement_id>/", statements.statement, name="statement"),
     # Only the formats there are: any other extension is a page that does not exist.

@@ -74,8 +74,8 @@ def test_the_list_takes_the_same_queries_at_any_size(
     client = client_for(administrator)
 
     # session, user, user's permissions (twice: groups then user perms),
-    # count, page, the page's groups
-    with django_assert_num_queries(7):
+    # count, page, the page's groups, the menu's unread notifications
+    with django_assert_num_queries(8):
         response = client.get("/staff/members/")
 
     assert response.status_code == 200

@@ -25,7 +25,7 @@ from settlement.ledger import booking
 from settlement.rating.money import to_cents
 from settlement.statements.models import SettlementRun, Statement, StatementTransition
 from settlement.statements.review import queries as statement_queries
-from settlement.statements.review import roles
+from settlement.statements.review import roles, tasks
 
 
 class TransitionNotAllowed(DomainError):
@@ -234,6 +234,9 @@ def _record_approval(
     )
     if complete:
         _book(statement, now, approving.accounts)
+        # The owner hears of it once the approval commits (in a worker, not this request).
+        statement_id = statement.pk
+        transaction.on_commit(lambda: tasks.tell_statement_ready.delay(statement_id=statement_id))
     return statement
 
 

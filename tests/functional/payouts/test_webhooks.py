@@ -330,10 +330,12 @@ def test_a_bank_return_emails_the_owner_what_to_do_once_per_stripe_payout(connec
     post(payload, **signed_headers(payload))
     post(replay, **signed_headers(replay))
 
+    # The transfer's own email first (issue 21: a payout sent is told too), then the return.
     assert [message.subject for message in mail.outbox] == [
-        "Your bank could not receive a payout of $30.00"
+        "Your payout of $30.00 was sent",
+        "Your bank could not receive a payout of $30.00",
     ]
-    assert "update your bank details" in mail.outbox[0].body
+    assert "update your bank details" in mail.outbox[1].body
     assert BankPayoutFailure.objects.count() == 1
 
 

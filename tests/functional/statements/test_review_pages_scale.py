@@ -57,8 +57,9 @@ def test_the_runs_page_takes_the_same_queries_at_any_size(
     client = client_for(reviewer)
 
     # session, user, the scope check and the form's programs, count, page, statement
-    # counts, not-settleable counts (and the scope's subquery): nothing per run
-    with django_assert_num_queries(9):
+    # counts, not-settleable counts (and the scope's subquery), the menu's unread
+    # notifications: nothing per run
+    with django_assert_num_queries(10):
         response = client.get("/staff/settlement/runs/")
 
     assert response.status_code == 200
@@ -108,7 +109,8 @@ def test_the_review_queue_takes_the_same_queries_and_opens_on_needs_review(
     _runs(count)
     client = client_for(reviewer)
 
-    with django_assert_num_queries(7):
+    # The page's own queries and the menu's unread notifications.
+    with django_assert_num_queries(8):
         response = client.get("/staff/settlement/statements/")
 
     shown = list(response.context["statements"])

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from settlement import formatting
 
@@ -51,3 +52,15 @@ def test_a_local_time_names_its_zone_across_daylight_saving():
     zone = "America/Los_Angeles"
     assert formatting.local_time(moment=summer, zone=zone, today=today) == "Jun 30, 5:00 PM PDT"
     assert formatting.local_time(moment=winter, zone=zone, today=today) == "Jan 14, 5:30 PM PST"
+
+
+def test_an_email_time_always_carries_its_year_and_zone():
+    # 00:00 UTC on Jul 16, 2025 is 5:00 PM PDT (UTC-7) on Jul 15; 02:00 UTC is 7:00 PM.
+    start = dt.datetime(2025, 7, 16, 0, 0, tzinfo=dt.UTC)
+    end = dt.datetime(2025, 7, 16, 2, 0, tzinfo=dt.UTC).astimezone(ZoneInfo("America/Los_Angeles"))
+    zone = "America/Los_Angeles"
+    assert (
+        formatting.local_time(moment=start, zone=zone, today=formatting.NO_DAY)
+        == "Jul 15, 2025, 5:00 PM PDT"
+    )
+    assert formatting.clock(moment=end) == "7:00 PM PDT"

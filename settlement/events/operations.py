@@ -314,7 +314,10 @@ def _change(
         parts.append(f"{previous.answer.lower()} -> {answer.lower()}")
     elif answer == OfferResponse.Answer.ACCEPT and previous.committed_kw != committed_kw:
         parts.append(f"{_kw_or_max(previous.committed_kw)} -> {_kw_or_max(committed_kw)}")
-    if answer == OfferResponse.Answer.ACCEPT and previous.reserve_percent != reserve_percent:
+    if (
+        answer == previous.answer == OfferResponse.Answer.ACCEPT
+        and previous.reserve_percent != reserve_percent
+    ):
         parts.append(f"reserve {previous.reserve_percent or 0}% -> {reserve_percent or 0}%")
     return "; ".join(parts)
 

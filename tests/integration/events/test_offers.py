@@ -161,14 +161,14 @@ def test_an_answer_after_the_deadline_is_refused_with_the_deadline():
     assert (offer.status, OfferResponse.objects.count()) == ("OPEN", 0)
 
 
-def test_a_second_answer_to_the_same_version_is_refused():
+def test_the_same_answer_again_is_refused_and_changes_nothing():
     program = program_with(incremental_rules())
     owner = Owner(program)
     offer = dispatch(program, START, END).offers.get()
     operations.accept_offer(offer=offer, committed_kw=None, user=owner.user, now=BEFORE)
 
     with pytest.raises(operations.AlreadyAnswered):
-        operations.decline_offer(offer=offer, user=owner.user, now=BEFORE)
+        operations.accept_offer(offer=offer, committed_kw=None, user=owner.user, now=BEFORE)
 
     offer.refresh_from_db()
     assert offer.status == "ACCEPTED"

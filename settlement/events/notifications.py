@@ -22,6 +22,8 @@ def _context(offer: Offer) -> dict[str, object]:
         "zone": event.program.timezone,
         "changed": offer.notified_modification is not None
         or offer.status == Offer.Status.NEEDS_CONFIRMATION,
+        # The standing rule version that gave the current answer, named in the email.
+        "rule": offer.rule_version,
         "site_url": getattr(settings, "SITE_URL", ""),
     }
 
@@ -34,7 +36,8 @@ def _send(template: str, offer: Offer) -> None:
 
 
 def send_offer_notice(*, offer: Offer) -> None:
-    """Tell the owner about a new offer, or that the event changed and needs confirming."""
+    """Tell the owner about a new offer, that the event changed and needs confirming, or
+    that their standing rule answered it (naming the rule) and until when they may change it."""
     _send("offer_notice", offer)
 
 

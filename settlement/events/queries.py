@@ -212,17 +212,22 @@ def events_in_year(
 
 
 def offers_due_a_notice() -> QuerySet[Offer]:
-    """Return open offers whose owner has not been told about the event's latest version."""
+    """Return offers whose owner has not been told about the event's latest version: open
+    ones, and those a standing rule answered (the email names the rule)."""
     return (
         Offer.objects.filter(
-            status__in=[Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION],
+            Q(status__in=[Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION])
+            | Q(
+                status__in=[Offer.Status.ACCEPTED, Offer.Status.DECLINED],
+                rule_version__isnull=False,
+            ),
             event__cancelled_at__isnull=True,
         )
         .filter(
             Q(notified_modification__isnull=True)
             | ~Q(notified_modification=F("event__modification"))
         )
-        .select_related("event", "event__program", "participant")
+        .select_related("event", "event__program", "participant", "rule_version")
     )
 
 

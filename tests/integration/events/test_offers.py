@@ -263,7 +263,7 @@ def test_emails_for_a_new_offer_a_reminder_and_then_expiry():
         "Reminder: answer your Program elrp offer by 16:00",
     ]
     assert "The most you can earn: $46.00" in mail.outbox[0].body
-    assert "17:00 to 19:00 (America/Los_Angeles)" in mail.outbox[0].body
+    assert "17:00 to 19:00 PDT (America/Los_Angeles)" in mail.outbox[0].body
     assert Offer.objects.get().status == "EXPIRED"
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
 from accounts import access
 from settlement.events import operations
@@ -388,3 +389,35 @@ def test_offer_rows_keep_their_answer_status_consistent(program):
         "first answer",
         "accept -> decline",
     ]
+
+
+def test_the_email_names_the_rule_and_the_net_after_wear(program):
+    owner = Owner(program)
+    operations.set_battery(
+        charger=owner.export.charger,
+        usable_kwh=Decimal(40),
+        wear_cost_per_kwh=Decimal("0.10"),
+        user=owner.user,
+        now=SET_AT,
+    )
+    a_rule(owner)
+    dispatch(program, START, END, price="2.00")
+
+    sent = operations.send_offer_notices(now=BEFORE)
+
+    assert sent == 1
+    message = mail.outbox[-1]
+    assert message.subject == "Accepted for you: export on Tue 15 Jul 2025 (Program v2g-offers)"
+    # 7 kW x 2 h x $2.00 = $28.00; wear 14 kWh x $0.10 = $1.40; net $26.60.
+    assert message.body.startswith(
+        "An offer from Program v2g-offers was accepted for you by your rule "
+        "'weekday evenings over $1' (version 1): committing 7 kW, keeping a 20% battery "
+        "reserve.\nYou can change this answer until the deadline below."
+    )
+    assert "The most you can earn: $28.00 (7 kW x 2 h x $2.00/kWh)" in message.body
+    assert "Battery wear of delivering it: $1.40 (14 kWh discharged" in message.body
+    assert "Net after wear: $26.60 (the most you can earn $28.00 less wear $1.40)" in message.body
+    assert "When: Tue 15 Jul 2025, 17:00 to 19:00 PDT (America/Los_Angeles)" in message.body
+    assert "Answer by Tue 15 Jul 2025, 16:00 PDT (America/Los_Angeles)" in message.body
+    # Told once.
+    assert operations.send_offer_notices(now=BEFORE) == 0

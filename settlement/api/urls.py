@@ -11,6 +11,7 @@ from settlement.api import (
     rate_preview,
     readings,
     sign_in,
+    standing_rules,
     statements,
     views,
 )
@@ -127,6 +128,27 @@ urlpatterns = [
     path("offers/<int:offer_id>/", offers.OfferDetailView.as_view(), name="offer"),
     path("offers/<int:offer_id>/accept/", offers.OfferAcceptView.as_view(), name="offer-accept"),
     path("offers/<int:offer_id>/decline/", offers.OfferDeclineView.as_view(), name="offer-decline"),
+    path(
+        "offers/<int:offer_id>/answers/",
+        standing_rules.OfferAnswersView.as_view(),
+        name="offer-answers",
+    ),
+    path("standing-rules/", standing_rules.StandingRuleListView.as_view(), name="standing-rules"),
+    path(
+        "standing-rules/<int:rule_id>/",
+        standing_rules.StandingRuleDetailView.as_view(),
+        name="standing-rule",
+    ),
+    path(
+        "standing-rules/<int:rule_id>/disable/",
+        standing_rules.StandingRuleDisableView.as_view(),
+        name="standing-rule-disable",
+    ),
+    path(
+        "chargers/<int:charger_id>/battery/",
+        standing_rules.BatteryView.as_view(),
+        name="charger-battery",
+    ),
     path("staff/events/", events.EventListView.as_view(), name="staff-events"),
     path("staff/events/<int:event_id>/", events.EventDetailView.as_view(), name="staff-event"),
     path(

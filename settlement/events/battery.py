@@ -11,7 +11,9 @@ from typing import Final
 
 from django.db.models import QuerySet
 
-from accounts.models import Charger
+from accounts import queries as account_queries
+from accounts.models import Charger, User
+from settlement.errors import NotFound
 from settlement.events.models import BatterySetting
 
 # The default battery: 60 kWh usable (a mid-size EV pack), and $0.05 per kWh discharged
@@ -67,3 +69,27 @@ def battery_of_site(*, site_id: int) -> Battery | None:
     else:
         source = "your settings and the default"
     return Battery(usable_kwh=sum(usable, Decimal(0)), wear_cost_per_kwh=max(wear), source=source)
+
+
+class ChargerNotFound(NotFound):
+    """No charger with this id is at a site of a participant the caller is a member of."""
+
+    code = "charger_not_found"
+
+
+def chargers_for_user(*, user: User) -> QuerySet[Charger]:
+    """Return the chargers at the sites of the participants `user` is a member of."""
+    return (
+        Charger.objects.filter(site__participant__in=account_queries.participants_of(user=user))
+        .select_related("site", "site__participant")
+        .order_by("site__participant_id", "pk")
+    )
+
+
+def access_charger_for_user(*, user: User, charger_id: int) -> Charger:
+    """Return charger `charger_id` if `user` is a member of its participant (any role);
+    raise ChargerNotFound otherwise, whether or not it exists."""
+    charger = chargers_for_user(user=user).filter(pk=charger_id).first()
+    if charger is None:
+        raise ChargerNotFound(f"no charger {charger_id}", details={"field": "charger_id"})
+    return charger

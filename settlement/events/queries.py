@@ -82,7 +82,7 @@ def offers_for_user(*, user: User) -> QuerySet[Offer]:
     """
     return (
         Offer.objects.filter(participant__in=account_queries.participants_of(user=user))
-        .select_related("event", "event__program", "participant")
+        .select_related("event", "event__program", "participant", "rule_version")
         .prefetch_related(_current_delivery())
         .order_by("-event__starts_at", "pk")
     )

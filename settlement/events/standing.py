@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 
 from accounts import queries as account_queries
-from accounts.models import User
+from accounts.models import Participant, User
 from settlement import formatting
 from settlement.errors import NotFound
 from settlement.events import eligibility
@@ -45,6 +45,23 @@ class StandingRuleNotFound(NotFound):
     """No standing rule with this id belongs to a participant the caller is a member of."""
 
     code = "standing_rule_not_found"
+
+
+class ParticipantNotFound(NotFound):
+    """No participant with this id has the caller as a member."""
+
+    code = "participant_not_found"
+
+
+def access_participant_for_user(*, user: User, participant_id: int) -> Participant:
+    """Return participant `participant_id` if `user` is a member of it (any role); raise
+    ParticipantNotFound otherwise."""
+    found = account_queries.participants_of(user=user).filter(pk=participant_id).first()
+    if found is None:
+        raise ParticipantNotFound(
+            f"no participant {participant_id}", details={"field": "participant_id"}
+        )
+    return found
 
 
 def access_rule_for_user(*, user: User, rule_id: int) -> StandingRule:

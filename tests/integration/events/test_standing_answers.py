@@ -334,7 +334,7 @@ def test_the_wear_is_capped_by_the_usable_capacity_above_the_reserve(program):
 
 
 def test_without_a_setting_the_default_battery_prices_the_wear(program):
-    owner = Owner(program, max_kw=Decimal("11.5"))
+    Owner(program, max_kw=Decimal("11.5"))
 
     offer = dispatch(program, START, END, price="2.00").offers.get()
 

@@ -97,6 +97,16 @@ def open_offers(offers: QuerySet[Offer], *, now: datetime) -> QuerySet[Offer]:
     )
 
 
+def answer_changeable(offer: Offer, *, now: datetime) -> bool:
+    """Return whether the offer may still be answered (or its answer changed) at `now`:
+    before its deadline, not cancelled and not expired."""
+    return (
+        offer.event.cancelled_at is None
+        and offer.status not in (Offer.Status.CANCELLED, Offer.Status.EXPIRED)
+        and now <= offer.event.response_deadline
+    )
+
+
 def access_offer_for_user(*, user: User, offer_id: int) -> Offer:
     """Return offer `offer_id` if it is addressed to a participant `user` acts for.
 

@@ -263,3 +263,45 @@ def decide(*, offer: Offer, in_force: program_queries.RulesInForce) -> Decision 
                 reason=reason,
             )
     return None
+
+
+DAY_NAMES = {"1": "Mon", "2": "Tue", "3": "Wed", "4": "Thu", "5": "Fri", "6": "Sat", "7": "Sun"}
+
+
+def describe(*, version: StandingRuleVersion, currency: str) -> str:
+    """Return the rule's terms as a sentence an owner reads on the page."""
+    conditions = []
+    if version.min_price_per_kwh is not None:
+        price = formatting.price(amount=version.min_price_per_kwh, currency=currency)
+        conditions.append(f"the price is at least {price}")
+    if version.min_net_amount is not None:
+        net = formatting.money(amount=version.min_net_amount, currency=currency)
+        conditions.append(f"the net after battery wear is at least {net}")
+    days = (
+        "every day"
+        if version.weekdays == "1234567"
+        else ", ".join(DAY_NAMES[d] for d in version.weekdays)
+    )
+    parts = [
+        "Accept when " + " and ".join(conditions),
+        "commit "
+        + (
+            f"up to {eligibility.kw_text(version.max_kw)} kW"
+            if version.max_kw is not None
+            else "the charger maximum"
+        )
+        + (f" of charger {version.charger.external_id}" if version.charger is not None else ""),
+        f"{days}, events within {version.start_hour:02d}:00-{version.end_hour:02d}:00 local",
+    ]
+    if version.monthly_limit is not None:
+        parts.append(f"at most {version.monthly_limit} accepted event(s) a month")
+    if version.reserve_percent is not None:
+        parts.append(f"keep a {version.reserve_percent}% battery reserve")
+    parts.append("otherwise decline" if version.decline_below else "otherwise leave it to me")
+    return "; ".join(parts) + "."
+
+
+def currency_of(*, participant: Participant) -> str:
+    """Return the currency of the participant's programs (the first enrollment's), or USD."""
+    enrollment = participant.enrollments.select_related("program").order_by("pk").first()
+    return enrollment.program.currency if enrollment is not None else "USD"

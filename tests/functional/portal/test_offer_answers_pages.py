@@ -72,7 +72,7 @@ def test_an_owner_sets_a_rule_on_the_page_and_the_next_offer_is_accepted_for_the
     # Upcoming, not in the history, with the rule named and the year on the date.
     upcoming = page.split("<h2>Upcoming</h2>")[1].split("<h2>History</h2>")[0]
     assert f'data-offer="{offer.pk}"' in upcoming
-    assert "Accepted for you by your rule ‘noon over $1’ (version 1)." in upcoming
+    assert "Accepted for you by your rule 'noon over $1' (version 1)." in upcoming
     local = event.starts_at.astimezone(LA)
     assert local.strftime("%a %-d %b %Y, 12:00") in upcoming
     history = page.split("<h2>History</h2>")[1]

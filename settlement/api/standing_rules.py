@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts import signed_in
 from settlement.api.schema import ErrorOutput
+from settlement.bounds import MAX_DATABASE_ID
 from settlement.events import battery, operations, queries, standing
 from settlement.events.models import StandingRuleVersion
 
@@ -86,7 +87,9 @@ class StandingTermsInput(serializers.Serializer[Any]):
     monthly_limit = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     reserve_percent = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     position = serializers.IntegerField(default=1, min_value=0)
-    charger_id = serializers.IntegerField(required=False, allow_null=True)
+    charger_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_DATABASE_ID
+    )
 
     def terms(self) -> operations.StandingTerms:
         """Return the validated input as the operation's terms."""
@@ -110,7 +113,7 @@ class StandingTermsInput(serializers.Serializer[Any]):
 class StandingRuleInput(StandingTermsInput):
     """A new standing rule for one of the caller's participants."""
 
-    participant_id = serializers.IntegerField()
+    participant_id = serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_ID)
 
 
 class StandingRuleListView(APIView):

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts import access
 from accounts.models import Charger, Participant, Program, User
+from settlement.bounds import MAX_DATABASE_ID
 from settlement.errors import DomainError
 from settlement.events import (
     constraints,
@@ -700,6 +701,8 @@ def _checked_terms(*, participant: Participant, terms: StandingTerms) -> tuple[s
         raise _refuse_rule("position", f"must be from 1 to {LARGEST_POSITION}")
     charger = None
     if terms.charger_id is not None:
+        if not 1 <= terms.charger_id <= MAX_DATABASE_ID:
+            raise _refuse_rule("charger_id", f"no charger {terms.charger_id} of this participant")
         charger = Charger.objects.filter(pk=terms.charger_id, site__participant=participant).first()
         if charger is None:
             raise _refuse_rule("charger_id", f"no charger {terms.charger_id} of this participant")

@@ -52,15 +52,28 @@ def chargers_of_site(*, site_id: int) -> QuerySet[Charger]:
     return Charger.objects.filter(site_id=site_id).order_by("pk")
 
 
-def battery_of_site(*, site_id: int) -> Battery | None:
-    """Return the battery behind the site's chargers, or None for a site without one."""
+@dataclass(frozen=True)
+class Default:
+    """The battery a charger without its owner's setting is taken to have."""
+
+    usable_kwh: Decimal = DEFAULT_USABLE_KWH
+    wear_cost_per_kwh: Decimal = DEFAULT_WEAR_COST_PER_KWH
+
+
+def battery_of_site(*, site_id: int, default: Default | None = None) -> Battery | None:
+    """Return the battery behind the site's chargers, or None for a site without one.
+
+    `default` (the program's, from its EVENT_CONSTRAINTS rule) stands in for chargers whose
+    owner set nothing; without it, the service defaults above.
+    """
+    default = default or Default()
     chargers = list(chargers_of_site(site_id=site_id).values_list("pk", flat=True))
     if not chargers:
         return None
     owned = settings_of(charger_ids=chargers)
-    usable = [owned[pk].usable_kwh if pk in owned else DEFAULT_USABLE_KWH for pk in chargers]
+    usable = [owned[pk].usable_kwh if pk in owned else default.usable_kwh for pk in chargers]
     wear = [
-        owned[pk].wear_cost_per_kwh if pk in owned else DEFAULT_WEAR_COST_PER_KWH for pk in chargers
+        owned[pk].wear_cost_per_kwh if pk in owned else default.wear_cost_per_kwh for pk in chargers
     ]
     if len(owned) == len(chargers):
         source = "your setting"

@@ -231,6 +231,7 @@ def worth(
     }
     worn, net = _wear(
         offer=offer,
+        default=_program_battery(in_force),
         kw=kw,
         hours=hours,
         reserve=reserve,
@@ -243,9 +244,22 @@ def worth(
     )
 
 
+def _program_battery(in_force: program_queries.RulesInForce) -> battery.Default:
+    """Return the program's default battery (its EVENT_CONSTRAINTS rule's), else the
+    service's."""
+    found = in_force.one(rules.RuleKind.EVENT_CONSTRAINTS)
+    usable = getattr(found.parameters, "battery_usable_kwh", None) if found else None
+    wear_cost = getattr(found.parameters, "battery_wear_cost_per_kwh", None) if found else None
+    return battery.Default(
+        usable_kwh=usable if usable is not None else battery.DEFAULT_USABLE_KWH,
+        wear_cost_per_kwh=wear_cost if wear_cost is not None else battery.DEFAULT_WEAR_COST_PER_KWH,
+    )
+
+
 def _wear(
     *,
     offer: Offer,
+    default: battery.Default,
     kw: Decimal | None,
     hours: Decimal,
     reserve: int,
@@ -255,7 +269,7 @@ def _wear(
 ) -> tuple[Decimal | None, Decimal | None]:
     """Return the wear and net of the offer, writing how each was computed into
     `explanation` (the keys `wear` and `net`)."""
-    found = battery.battery_of_site(site_id=offer.enrollment.site_id)
+    found = battery.battery_of_site(site_id=offer.enrollment.site_id, default=default)
     if found is None or kw is None:
         explanation["wear"] = "no charger on record: no wear computed"
         explanation["net"] = "no charger on record: no net computed"

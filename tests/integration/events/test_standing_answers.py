@@ -421,3 +421,22 @@ def test_the_email_names_the_rule_and_the_net_after_wear(program):
     assert "Answer by Tue 15 Jul 2025, 16:00 PDT (America/Los_Angeles)" in message.body
     # Told once.
     assert operations.send_offer_notices(now=BEFORE) == 0
+
+
+def test_the_program_default_battery_stands_in_for_a_charger_without_a_setting():
+    document = offer_rules()
+    document["rules"].append(
+        {
+            "name": "constraints",
+            "kind": "EVENT_CONSTRAINTS",
+            "parameters": {"battery_usable_kwh": "10", "battery_wear_cost_per_kwh": "0.20"},
+        }
+    )
+    program = program_with(document, code="v2g-battery")
+    Owner(program, max_kw=Decimal("11.5"))
+
+    offer = dispatch(program, START, END, price="2.00").offers.get()
+
+    # Asked 11.5 kW x 2 h = 23 kWh; the program's battery gives 10 kWh (no reserve):
+    # 10 x $0.20 = $2.00 wear; most it can earn 11.5 x 2 x $2.00 = $46.00; net $44.00.
+    assert (offer.wear_amount, offer.net_amount) == (Decimal("2.00"), Decimal("44.00"))

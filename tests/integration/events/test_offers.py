@@ -259,7 +259,7 @@ def test_emails_for_a_new_offer_a_reminder_and_then_expiry():
 
     assert (first, again, early, reminded, twice, expired) == (1, 0, 0, 1, 0, 1)
     assert [m.subject for m in mail.outbox] == [
-        "New offer: export on Tue 15 Jul for $2.00/kWh",
+        "New offer: export on Tue 15 Jul 2025 for $2.00/kWh",
         "Reminder: answer your Program elrp offer by 16:00",
     ]
     assert "The most you can earn: $46.00" in mail.outbox[0].body

@@ -18,6 +18,14 @@ from settlement.events import operations, queries
 from settlement.events.models import Offer
 
 
+class RuleNameOutput(serializers.Serializer[Any]):
+    """The standing rule version that gave the offer's current answer."""
+
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class OfferOutput(serializers.Serializer[Any]):
     """An offer as its owner sees it: the event in local time, its worth, the answer."""
 
@@ -40,6 +48,16 @@ class OfferOutput(serializers.Serializer[Any]):
     max_kw = serializers.CharField(allow_null=True)
     ceiling_amount = serializers.CharField(allow_null=True)
     estimate_amount = serializers.CharField(allow_null=True)
+    wear_amount = serializers.CharField(
+        allow_null=True, help_text="Battery wear of delivering the commitment (docs/events.md)."
+    )
+    net_amount = serializers.CharField(
+        allow_null=True,
+        help_text="The estimate (the most it can earn without history) less the wear.",
+    )
+    currency = serializers.CharField(source="event.program.currency")
+    reserve_percent = serializers.IntegerField(allow_null=True)
+    answered_by_rule = serializers.SerializerMethodField()
     worth = serializers.DictField()
     delivery = serializers.SerializerMethodField()
 
@@ -48,6 +66,13 @@ class OfferOutput(serializers.Serializer[Any]):
         start = offer.event.starts_at.astimezone(zone)
         end = offer.event.ends_at.astimezone(zone)
         return f"{start:%Y-%m-%d %H:%M} to {end:%H:%M} {end:%Z} ({zone.key})"
+
+    @extend_schema_field(RuleNameOutput(allow_null=True))
+    def get_answered_by_rule(self, offer: Offer) -> dict[str, object] | None:
+        version = offer.rule_version
+        if version is None:
+            return None
+        return {"id": version.rule_id, "version": version.version, "name": version.name}
 
     def get_event_status(self, offer: Offer) -> str:
         return queries.event_status(offer.event, now=self.context["now"]).value
@@ -70,6 +95,11 @@ class AcceptInput(serializers.Serializer[Any]):
         allow_null=True,
         help_text="Optional: the kW you commit to: above 0, at most 3 decimals, at most your "
         "charger's maximum.",
+    )
+    reserve_percent = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Optional: the battery share (0-100 %) to keep, recorded with the answer.",
     )
 
 
@@ -98,7 +128,8 @@ class OfferDetailView(APIView):
 
 
 class OfferAcceptView(APIView):
-    """Accept an offer, optionally committing a kW, until its deadline."""
+    """Accept an offer, optionally committing a kW, until its deadline; an answered offer may
+    be answered again (another kW, or accept after declining) until then."""
 
     permission_classes = (IsAuthenticated,)
 
@@ -119,6 +150,7 @@ class OfferAcceptView(APIView):
         operations.accept_offer(
             offer=offer,
             committed_kw=given.validated_data.get("committed_kw"),
+            reserve_percent=given.validated_data.get("reserve_percent"),
             user=signed_in.signed_in_user(request),
             now=now,
         )
@@ -129,7 +161,7 @@ class OfferAcceptView(APIView):
 
 
 class OfferDeclineView(APIView):
-    """Decline an offer until its deadline."""
+    """Decline an offer until its deadline, also one accepted before."""
 
     permission_classes = (IsAuthenticated,)
 

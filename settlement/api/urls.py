@@ -12,6 +12,7 @@ from settlement.api import (
     rate_preview,
     readings,
     sign_in,
+    standing_rules,
     statements,
     views,
 )
@@ -144,6 +145,27 @@ urlpatterns = [
         "notifications/preferences/",
         notifications.PreferencesView.as_view(),
         name="notification-preferences",
+    ),
+    path(
+        "offers/<int:offer_id>/answers/",
+        standing_rules.OfferAnswersView.as_view(),
+        name="offer-answers",
+    ),
+    path("standing-rules/", standing_rules.StandingRuleListView.as_view(), name="standing-rules"),
+    path(
+        "standing-rules/<int:rule_id>/",
+        standing_rules.StandingRuleDetailView.as_view(),
+        name="standing-rule",
+    ),
+    path(
+        "standing-rules/<int:rule_id>/disable/",
+        standing_rules.StandingRuleDisableView.as_view(),
+        name="standing-rule-disable",
+    ),
+    path(
+        "chargers/<int:charger_id>/battery/",
+        standing_rules.BatteryView.as_view(),
+        name="charger-battery",
     ),
     path("staff/events/", events.EventListView.as_view(), name="staff-events"),
     path("staff/events/<int:event_id>/", events.EventDetailView.as_view(), name="staff-event"),

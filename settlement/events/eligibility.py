@@ -10,11 +10,11 @@ from django.db.models import Sum
 from accounts import queries as account_queries
 from accounts.models import Channel, Charger, Enrollment
 from settlement import formatting
-from settlement.events import queries
+from settlement.events import battery, queries
 from settlement.events.models import DispatchEvent, Offer
 from settlement.programs import queries as program_queries
 from settlement.programs import rules
-from settlement.rating import performance
+from settlement.rating import performance, wear
 
 PAYING_KINDS = (
     rules.RuleKind.ACCEPTED_OFFER,
@@ -135,6 +135,10 @@ class Worth:
     ceiling: Decimal | None
     estimate: Decimal | None
     explanation: dict[str, object]
+    # The battery wear of delivering the commitment, and the estimate (or, with no history
+    # yet, the most it can earn) less that wear; None without a charger on record.
+    wear: Decimal | None = None
+    net: Decimal | None = None
 
 
 def _price(event: DispatchEvent, rule: program_queries.RuleInForce) -> Decimal:
@@ -148,11 +152,25 @@ def rules_of_event(*, event: DispatchEvent) -> program_queries.RulesInForce | No
     return program_queries.rule_set_on(program=event.program, on=local_start.date())
 
 
-def worth(*, offer: Offer, in_force: program_queries.RulesInForce) -> Worth:
-    """Return what `offer` can earn: max kW x hours x price (capped), and the median estimate.
+def offer_price(*, offer: Offer, in_force: program_queries.RulesInForce) -> Decimal:
+    """Return the $/kWh the offer pays: the paying rule's own price, else the event's."""
+    return _price(offer.event, paying_rule(in_force))
+
+
+def worth(
+    *,
+    offer: Offer,
+    in_force: program_queries.RulesInForce,
+    committed_kw: Decimal | None = None,
+    reserve_percent: int | None = None,
+) -> Worth:
+    """Return what `offer` can earn: max kW x hours x price (capped), the median estimate,
+    the battery wear of delivering it and the net after wear.
 
     The estimate is the owner's median delivered kWh per event hour in earlier events of
-    the program, times this event's hours and price; "no history yet" without one.
+    the program, times this event's hours and price; "no history yet" without one. The
+    commitment and reserve are the offer's current answer's unless given (a standing rule
+    weighing its own terms before answering).
     """
     event = offer.event
     rule = paying_rule(in_force)
@@ -160,7 +178,8 @@ def worth(*, offer: Offer, in_force: program_queries.RulesInForce) -> Worth:
     duration_s = int((event.ends_at - event.starts_at).total_seconds())
     hours = Decimal(duration_s) / 3600
     cap = getattr(rule.parameters, "per_event_cap", None)
-    kw = offer.committed_kw or offer.max_kw
+    kw = committed_kw or offer.committed_kw or offer.max_kw
+    reserve = reserve_percent if reserve_percent is not None else offer.reserve_percent or 0
     ceiling = (
         performance.offer_ceiling(
             max_kw=kw, duration_s=duration_s, price_per_kwh=price, per_event_cap=cap
@@ -210,4 +229,79 @@ def worth(*, offer: Offer, in_force: program_queries.RulesInForce) -> Worth:
         ),
         "rule": rule.kind.value,
     }
-    return Worth(ceiling=ceiling, estimate=estimate.amount, explanation=explanation)
+    worn, net = _wear(
+        offer=offer,
+        default=_program_battery(in_force),
+        kw=kw,
+        hours=hours,
+        reserve=reserve,
+        earnings=estimate.amount if estimate.amount is not None else ceiling,
+        basis="the estimate" if estimate.amount is not None else "the most you can earn",
+        explanation=explanation,
+    )
+    return Worth(
+        ceiling=ceiling, estimate=estimate.amount, explanation=explanation, wear=worn, net=net
+    )
+
+
+def _program_battery(in_force: program_queries.RulesInForce) -> battery.Default:
+    """Return the program's default battery (its EVENT_CONSTRAINTS rule's), else the
+    service's."""
+    found = in_force.one(rules.RuleKind.EVENT_CONSTRAINTS)
+    usable = getattr(found.parameters, "battery_usable_kwh", None) if found else None
+    wear_cost = getattr(found.parameters, "battery_wear_cost_per_kwh", None) if found else None
+    return battery.Default(
+        usable_kwh=usable if usable is not None else battery.DEFAULT_USABLE_KWH,
+        wear_cost_per_kwh=wear_cost if wear_cost is not None else battery.DEFAULT_WEAR_COST_PER_KWH,
+    )
+
+
+def _wear(
+    *,
+    offer: Offer,
+    default: battery.Default,
+    kw: Decimal | None,
+    hours: Decimal,
+    reserve: int,
+    earnings: Decimal | None,
+    basis: str,
+    explanation: dict[str, object],
+) -> tuple[Decimal | None, Decimal | None]:
+    """Return the wear and net of the offer, writing how each was computed into
+    `explanation` (the keys `wear` and `net`)."""
+    found = battery.battery_of_site(site_id=offer.enrollment.site_id, default=default)
+    if found is None or kw is None:
+        explanation["wear"] = "no charger on record: no wear computed"
+        explanation["net"] = "no charger on record: no net computed"
+        return None, None
+    currency = offer.event.program.currency
+    cost = wear.wear_cost(
+        kw=kw,
+        hours=hours,
+        usable_kwh=found.usable_kwh,
+        reserve_percent=reserve,
+        wear_cost_per_kwh=found.wear_cost_per_kwh,
+    )
+    wear_price = formatting.price(amount=found.wear_cost_per_kwh, currency=currency)
+    asked = f"{kw_text(kw)} kW x {kw_text(hours)} h = {kw_text(cost.asked_kwh)} kWh"
+    available = (
+        f"{kw_text(found.usable_kwh)} kWh usable above a {reserve}% reserve = "
+        f"{kw_text(cost.available_kwh)} kWh"
+    )
+    explanation["wear_cost_per_kwh"] = str(found.wear_cost_per_kwh)
+    explanation["usable_kwh"] = str(found.usable_kwh)
+    explanation["reserve_percent"] = reserve
+    explanation["discharged_kwh"] = kw_text(cost.discharged_kwh)
+    explanation["wear"] = (
+        f"{kw_text(cost.discharged_kwh)} kWh discharged (the lesser of {asked} and {available})"
+        f" x {wear_price} wear ({found.source})"
+    )
+    if earnings is None:
+        explanation["net"] = "no ceiling or history: no net computed"
+        return cost.amount, None
+    net = wear.net(earnings=earnings, wear=cost.amount)
+    explanation["net"] = (
+        f"{basis} {formatting.money(amount=earnings, currency=currency)} less wear "
+        f"{formatting.money(amount=cost.amount, currency=currency)}"
+    )
+    return cost.amount, net

@@ -25,6 +25,8 @@ def _context(offer: Offer) -> dict[str, object]:
         "zone": event.program.timezone,
         "changed": offer.notified_modification is not None
         or offer.status == Offer.Status.NEEDS_CONFIRMATION,
+        # The standing rule version that gave the current answer, named in the email.
+        "rule": offer.rule_version,
         "site_url": getattr(settings, "SITE_URL", ""),
     }
 
@@ -59,15 +61,16 @@ def _send(template: str, offer: Offer, *, kind: NotificationKind, key: str, now:
 
 
 def send_offer_notice(*, offer: Offer, now: datetime) -> None:
-    """Tell the owner about a new offer, or that the event changed and needs confirming."""
-    changed = bool(_context(offer)["changed"])
-    _send(
-        "offer_notice",
-        offer,
-        kind=NotificationKind.OFFER_CHANGED if changed else NotificationKind.NEW_OFFER,
-        key=f"notice:{offer.event.modification}",
-        now=now,
-    )
+    """Tell the owner about a new offer, that the event changed and needs confirming, or
+    that their standing rule answered it (naming the rule) and until when they may change it."""
+    context = _context(offer)
+    if context["rule"] is not None:
+        kind = NotificationKind.STANDING_ANSWER
+    elif context["changed"]:
+        kind = NotificationKind.OFFER_CHANGED
+    else:
+        kind = NotificationKind.NEW_OFFER
+    _send("offer_notice", offer, kind=kind, key=f"notice:{offer.event.modification}", now=now)
 
 
 def send_reminder(*, offer: Offer, now: datetime) -> None:

@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts import access
-from accounts.models import Channel, Program, User
+from accounts.models import Channel, Charger, Participant, Program, User
+from settlement.bounds import MAX_DATABASE_ID
 from settlement.errors import DomainError
 from settlement.events import (
     constraints,
@@ -17,11 +18,21 @@ from settlement.events import (
     notifications,
     queries,
     results,
+    standing,
 )
-from settlement.events.models import Delivery, DispatchEvent, Offer, OfferResponse
+from settlement.events.models import (
+    BatterySetting,
+    Delivery,
+    DispatchEvent,
+    Offer,
+    OfferResponse,
+    StandingRule,
+    StandingRuleVersion,
+)
 from settlement.outcomes import Outcome
 from settlement.programs import queries as program_queries
 from settlement.programs import rules
+from settlement.rating import money
 
 # How long before the deadline the reminder goes out.
 REMINDER_BEFORE = timedelta(hours=2)
@@ -47,7 +58,7 @@ class OfferClosed(DomainError):
 
 
 class AlreadyAnswered(DomainError):
-    """This version of the event was already answered; the first answer stands."""
+    """The offer already has this very answer (same answer, kW and reserve)."""
 
     code = "offer_already_answered"
     http_status = 409
@@ -93,6 +104,22 @@ def validate_commitment(*, committed_kw: Decimal, max_kw: Decimal | None) -> Dec
     return committed_kw
 
 
+class ReserveInvalid(DomainError):
+    """The battery reserve is not a whole percent from 0 to 100."""
+
+    code = "reserve_invalid"
+
+
+def validate_reserve(*, reserve_percent: int) -> int:
+    """Return `reserve_percent` if it is a whole percent from 0 to 100; raise ReserveInvalid."""
+    if not 0 <= reserve_percent <= 100:
+        raise ReserveInvalid(
+            f"reserve_percent: {reserve_percent} is not between 0 and 100",
+            details={"field": "reserve_percent"},
+        )
+    return reserve_percent
+
+
 class EventNotCompleted(DomainError):
     """Delivery is measured once the event is over, and never for a cancelled event."""
 
@@ -129,6 +156,8 @@ def _price_offer(offer: Offer, in_force: program_queries.RulesInForce) -> None:
     offer.ceiling_amount = worth.ceiling
     offer.estimate_amount = worth.estimate
     offer.worth = worth.explanation
+    offer.wear_amount = worth.wear
+    offer.net_amount = worth.net
 
 
 def _check_targets(*, program: Program, targets: frozenset[str]) -> None:
@@ -194,6 +223,7 @@ def create_event(
             )
             _price_offer(offer, in_force)
             offer.save()
+            _answer_by_standing_rule(offer=offer, in_force=in_force, now=now)
     return event
 
 
@@ -237,6 +267,13 @@ def modify_event(*, event: DispatchEvent, terms: EventTerms, now: datetime) -> D
             offer.event = event
             _price_offer(offer, in_force)
             offer.save()
+            # The new version is answered again by the standing rules: those still waiting
+            # for an answer, and those a rule declined (a better price may now be accepted).
+            # A decline given by hand stands.
+            if offer.status in (Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION) or (
+                offer.status == Offer.Status.DECLINED and offer.rule_version_id is not None
+            ):
+                _answer_by_standing_rule(offer=offer, in_force=in_force, now=now)
     return event
 
 
@@ -259,11 +296,106 @@ def cancel_event(*, event: DispatchEvent, now: datetime) -> DispatchEvent:
     return event
 
 
+def _kw_or_max(kw: Decimal | None) -> str:
+    return "the charger maximum" if kw is None else f"{eligibility.kw_text(kw)} kW"
+
+
+def _change(
+    *,
+    previous: OfferResponse | None,
+    modification: int,
+    answer: str,
+    committed_kw: Decimal | None,
+    reserve_percent: int | None,
+) -> str:
+    """Return what an answer changes from the one before it, as the owner reads it; "" when
+    it changes nothing."""
+    if previous is None:
+        return "first answer"
+    parts = []
+    if previous.modification != modification:
+        parts.append(f"answer to version {modification} of the event")
+    if previous.answer != answer:
+        parts.append(f"{previous.answer.lower()} -> {answer.lower()}")
+    elif answer == OfferResponse.Answer.ACCEPT and previous.committed_kw != committed_kw:
+        parts.append(f"{_kw_or_max(previous.committed_kw)} -> {_kw_or_max(committed_kw)}")
+    if (
+        answer == previous.answer == OfferResponse.Answer.ACCEPT
+        and previous.reserve_percent != reserve_percent
+    ):
+        parts.append(f"reserve {previous.reserve_percent or 0}% -> {reserve_percent or 0}%")
+    return "; ".join(parts)
+
+
+def _record_answer(
+    *,
+    offer: Offer,
+    answer: str,
+    committed_kw: Decimal | None,
+    reserve_percent: int | None,
+    now: datetime,
+    user: User | None = None,
+    rule_version: StandingRuleVersion | None = None,
+) -> OfferResponse:
+    """Append an answer to the (locked) offer's history and make it the current one.
+
+    The offer's status, committed kW and reserve follow the latest answer: they are what
+    delivery and settlement read. Raises AlreadyAnswered when it changes nothing.
+    """
+    event = offer.event
+    previous = OfferResponse.objects.filter(offer=offer).order_by("-responded_at", "-pk").first()
+    change = _change(
+        previous=previous,
+        modification=event.modification,
+        answer=answer,
+        committed_kw=committed_kw,
+        reserve_percent=reserve_percent,
+    )
+    unconfirmed = offer.status in (Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION)
+    if not change and not unconfirmed:
+        raise AlreadyAnswered(
+            f"this offer is already {offer.get_status_display().lower()} with these terms",
+            details={"field": "offer_id", "status": offer.status},
+        )
+    response = OfferResponse.objects.create(
+        offer=offer,
+        modification=event.modification,
+        answer=answer,
+        committed_kw=committed_kw,
+        reserve_percent=reserve_percent,
+        responded_by=user,
+        rule_version=rule_version,
+        change=change or "confirmed",
+        responded_at=now,
+    )
+    offer.status = (
+        Offer.Status.ACCEPTED if answer == OfferResponse.Answer.ACCEPT else Offer.Status.DECLINED
+    )
+    offer.committed_kw = committed_kw
+    offer.reserve_percent = reserve_percent
+    offer.rule_version = rule_version
+    offer.modification = event.modification
+    offer.responded_at = now
+    fields = ["status", "committed_kw", "reserve_percent", "rule_version", "modification"]
+    fields.append("responded_at")
+    # A commitment caps what the offer can pay (docs/events.md), so the most it can earn,
+    # the wear and the net are recomputed with it (and back at the charger maximum when none
+    # is given). The event was accepted under rules in force on its date; none found keeps
+    # the stored worth, which create_event computed under them.
+    in_force = eligibility.rules_of_event(event=event)
+    if in_force is not None:
+        _price_offer(offer, in_force)
+        fields += ["ceiling_amount", "estimate_amount", "worth", "wear_amount", "net_amount"]
+    offer.save(update_fields=fields)
+    return response
+
+
 def _answer(
     *,
     offer: Offer,
     answer: str,
     committed_kw: Decimal | None,
+    reserve_percent: int | None,
     user: User,
     now: datetime,
 ) -> Offer:
@@ -271,85 +403,99 @@ def _answer(
     # those who may act for it may give one (a viewer reads the offer, never answers it).
     access.require_may_act_for(user=user, participant=offer.participant)
     with transaction.atomic():
-        # The row lock serializes two answers sent at once; the unique (offer, modification)
-        # constraint keeps one even without it.
+        # The row lock serializes two answers sent at once: each is recorded in turn, and
+        # the later one is the offer's answer.
         offer = (
             Offer.objects.select_for_update()
-            .select_related("event", "event__program")
+            .select_related("event", "event__program", "enrollment")
             .get(pk=offer.pk)
         )
         event = offer.event
         zone_deadline = event.response_deadline
         if event.cancelled_at is not None or offer.status == Offer.Status.CANCELLED:
             raise OfferClosed("the event was cancelled", details={"field": "offer_id"})
-        if now > zone_deadline:
+        if now > zone_deadline or offer.status == Offer.Status.EXPIRED:
             raise OfferClosed(
                 f"the deadline to answer passed at {zone_deadline.isoformat()}",
                 details={"field": "offer_id", "deadline": zone_deadline.isoformat()},
             )
-        if offer.status not in (Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION):
-            raise AlreadyAnswered(
-                f"this offer is already {offer.get_status_display().lower()}",
-                details={"field": "offer_id", "status": offer.status},
-            )
         if committed_kw is not None:
             committed_kw = validate_commitment(committed_kw=committed_kw, max_kw=offer.max_kw)
-        try:
-            with transaction.atomic():
-                OfferResponse.objects.create(
-                    offer=offer,
-                    modification=event.modification,
-                    answer=answer,
-                    committed_kw=committed_kw,
-                    responded_by=user,
-                    responded_at=now,
-                )
-        except IntegrityError:
-            raise AlreadyAnswered(
-                "this version of the event was already answered",
-                details={"field": "offer_id", "modification": event.modification},
-            ) from None
-        offer.status = (
-            Offer.Status.ACCEPTED
-            if answer == OfferResponse.Answer.ACCEPT
-            else Offer.Status.DECLINED
+        if reserve_percent is not None:
+            reserve_percent = validate_reserve(reserve_percent=reserve_percent)
+        _record_answer(
+            offer=offer,
+            answer=answer,
+            committed_kw=committed_kw,
+            reserve_percent=reserve_percent,
+            user=user,
+            now=now,
         )
-        offer.committed_kw = committed_kw
-        offer.modification = event.modification
-        offer.responded_at = now
-        fields = ["status", "committed_kw", "modification", "responded_at"]
-        # A commitment caps what the offer can pay (docs/events.md), so the most it can earn
-        # is recomputed with it (and back at the charger maximum when none is given). The
-        # event was accepted under rules in force on its date; none found keeps the stored
-        # worth, which create_event computed under them.
-        in_force = eligibility.rules_of_event(event=event)
-        if in_force is not None:
-            _price_offer(offer, in_force)
-            fields += ["ceiling_amount", "estimate_amount", "worth"]
-        offer.save(update_fields=fields)
         return offer
 
 
-def accept_offer(*, offer: Offer, committed_kw: Decimal | None, user: User, now: datetime) -> Offer:
+def accept_offer(
+    *,
+    offer: Offer,
+    committed_kw: Decimal | None,
+    user: User,
+    now: datetime,
+    reserve_percent: int | None = None,
+) -> Offer:
     """Return the offer accepted for the event's current modification.
 
-    Raises MayNotAct (403) unless `user` may act for the offer's participant, OfferClosed
-    (cancelled or past the deadline), AlreadyAnswered or CommitmentInvalid (not above 0, or
-    above the charger's maximum).
+    An answered offer may be answered again until the deadline (decline to accept, another
+    kW or reserve); every answer is kept and the latest counts. Raises MayNotAct (403)
+    unless `user` may act for the offer's participant, OfferClosed (cancelled or past the
+    deadline), AlreadyAnswered (accepted already with these very terms), CommitmentInvalid
+    (not above 0, or above the charger's maximum) or ReserveInvalid.
     """
     return _answer(
         offer=offer,
         answer=OfferResponse.Answer.ACCEPT,
         committed_kw=committed_kw,
+        reserve_percent=reserve_percent,
         user=user,
         now=now,
     )
 
 
 def decline_offer(*, offer: Offer, user: User, now: datetime) -> Offer:
-    """Return the offer declined; raises MayNotAct, OfferClosed or AlreadyAnswered."""
+    """Return the offer declined (also after accepting it, until the deadline); raises
+    MayNotAct, OfferClosed or AlreadyAnswered (declined already)."""
     return _answer(
-        offer=offer, answer=OfferResponse.Answer.DECLINE, committed_kw=None, user=user, now=now
+        offer=offer,
+        answer=OfferResponse.Answer.DECLINE,
+        committed_kw=None,
+        reserve_percent=None,
+        user=user,
+        now=now,
+    )
+
+
+def _answer_by_standing_rule(
+    *, offer: Offer, in_force: program_queries.RulesInForce, now: datetime
+) -> OfferResponse | None:
+    """Answer the (locked, saved) offer by the participant's first matching standing rule;
+    return the answer, or None when no rule matches (the offer stays as it is)."""
+    if now > offer.event.response_deadline:
+        return None
+    decision = standing.decide(offer=offer, in_force=in_force)
+    if decision is None:
+        return None
+    if (
+        offer.status == Offer.Status.DECLINED
+        and decision.answer == OfferResponse.Answer.DECLINE
+        and offer.modification == offer.event.modification
+    ):
+        return None
+    return _record_answer(
+        offer=offer,
+        answer=decision.answer,
+        committed_kw=decision.committed_kw,
+        reserve_percent=decision.reserve_percent,
+        rule_version=decision.version,
+        now=now,
     )
 
 
@@ -525,3 +671,260 @@ def send_reminders(*, now: datetime) -> int:
                 notifications.send_reminder(offer=offer, now=now)
                 sent += 1
     return sent
+
+
+# -- standing answers and battery settings -------------------------------------------------
+
+
+class StandingRuleInvalid(DomainError):
+    """A standing rule's terms are refused; `details.field` names the first bad field."""
+
+    code = "standing_rule_invalid"
+
+
+ALL_WEEKDAYS: Final = "1234567"
+HOURS_IN_DAY: Final = 24
+NAME_LENGTH: Final = 80
+LARGEST_MONTHLY_LIMIT: Final = 31
+
+
+@dataclass(frozen=True)
+class StandingTerms:
+    """What an owner asks a standing rule to do (see StandingRuleVersion for the meaning)."""
+
+    name: str
+    min_price_per_kwh: Decimal | None = None
+    min_net_amount: Decimal | None = None
+    decline_below: bool = False
+    max_kw: Decimal | None = None
+    weekdays: str = ALL_WEEKDAYS
+    start_hour: int = 0
+    end_hour: int = HOURS_IN_DAY
+    monthly_limit: int | None = None
+    reserve_percent: int | None = None
+    position: int = 1
+    charger_id: int | None = None
+    active: bool = True
+
+
+def _refuse_rule(field: str, reason: str) -> StandingRuleInvalid:
+    return StandingRuleInvalid(f"{field}: {reason}", details={"field": field})
+
+
+def _check_money(field: str, value: Decimal | None, *, places: int, ceiling: Decimal) -> None:
+    if value is None:
+        return
+    problem = money.bound_problem(value, places=places, ceiling=ceiling)
+    if problem is not None:
+        raise _refuse_rule(field, problem)
+    if value < 0 and field == "min_price_per_kwh":
+        raise _refuse_rule(field, "must be 0 or more")
+
+
+def _checked_terms(*, participant: Participant, terms: StandingTerms) -> tuple[str, Charger | None]:
+    """Return the rule's weekdays (sorted digits) and charger; raise StandingRuleInvalid."""
+    name = terms.name.strip()
+    if not name or len(name) > NAME_LENGTH:
+        raise _refuse_rule("name", f"give a name of 1 to {NAME_LENGTH} characters")
+    if terms.min_price_per_kwh is None and terms.min_net_amount is None:
+        raise _refuse_rule(
+            "min_price_per_kwh", "give a lowest price per kWh, a lowest net after wear, or both"
+        )
+    _check_money(
+        "min_price_per_kwh",
+        terms.min_price_per_kwh,
+        places=money.PRICE_PLACES,
+        ceiling=money.PRICE_CEILING,
+    )
+    _check_money(
+        "min_net_amount",
+        terms.min_net_amount,
+        places=money.AMOUNT_PLACES,
+        ceiling=money.AMOUNT_CEILING,
+    )
+    weekdays = "".join(sorted(set(terms.weekdays)))
+    if not weekdays or any(day not in ALL_WEEKDAYS for day in weekdays):
+        raise _refuse_rule("weekdays", "name at least one weekday, 1 (Monday) to 7 (Sunday)")
+    if not 0 <= terms.start_hour < terms.end_hour <= HOURS_IN_DAY:
+        raise _refuse_rule(
+            "start_hour", "hours must satisfy 0 <= start_hour < end_hour <= 24 (local time)"
+        )
+    if terms.monthly_limit is not None and not 1 <= terms.monthly_limit <= LARGEST_MONTHLY_LIMIT:
+        raise _refuse_rule("monthly_limit", f"must be from 1 to {LARGEST_MONTHLY_LIMIT}")
+    if terms.reserve_percent is not None and not 0 <= terms.reserve_percent <= 100:
+        raise _refuse_rule("reserve_percent", "must be a whole percent from 0 to 100")
+    if not 1 <= terms.position <= LARGEST_POSITION:
+        raise _refuse_rule("position", f"must be from 1 to {LARGEST_POSITION}")
+    charger = None
+    if terms.charger_id is not None:
+        if not 1 <= terms.charger_id <= MAX_DATABASE_ID:
+            raise _refuse_rule("charger_id", f"no charger {terms.charger_id} of this participant")
+        charger = Charger.objects.filter(pk=terms.charger_id, site__participant=participant).first()
+        if charger is None:
+            raise _refuse_rule("charger_id", f"no charger {terms.charger_id} of this participant")
+    if terms.max_kw is not None:
+        try:
+            validate_commitment(
+                committed_kw=terms.max_kw,
+                max_kw=charger.max_discharge_kw if charger is not None else None,
+            )
+        except CommitmentInvalid as exc:
+            raise _refuse_rule("max_kw", exc.message.removeprefix("committed_kw: ")) from None
+    return weekdays, charger
+
+
+LARGEST_POSITION: Final = 1000
+
+
+def _new_version(
+    *,
+    rule: StandingRule,
+    version: int,
+    terms: StandingTerms,
+    weekdays: str,
+    charger: Charger | None,
+    user: User,
+    now: datetime,
+) -> StandingRuleVersion:
+    return StandingRuleVersion.objects.create(
+        rule=rule,
+        version=version,
+        name=terms.name.strip(),
+        position=terms.position,
+        active=terms.active,
+        charger=charger,
+        min_price_per_kwh=terms.min_price_per_kwh,
+        min_net_amount=terms.min_net_amount,
+        decline_below=terms.decline_below,
+        max_kw=terms.max_kw,
+        weekdays=weekdays,
+        start_hour=terms.start_hour,
+        end_hour=terms.end_hour,
+        monthly_limit=terms.monthly_limit,
+        reserve_percent=terms.reserve_percent,
+        created_by=user,
+        created_at=now,
+    )
+
+
+def create_standing_rule(
+    *, participant: Participant, terms: StandingTerms, user: User, now: datetime
+) -> StandingRuleVersion:
+    """Return version 1 of a new standing rule of `participant`.
+
+    It answers offers made from now on (and events modified from now on); offers already
+    made are left as they are. Raises MayNotAct (a viewer) or StandingRuleInvalid.
+    """
+    access.require_may_act_for(user=user, participant=participant)
+    weekdays, charger = _checked_terms(participant=participant, terms=terms)
+    with transaction.atomic():
+        rule = StandingRule.objects.create(participant=participant, created_by=user, created_at=now)
+        return _new_version(
+            rule=rule,
+            version=1,
+            terms=terms,
+            weekdays=weekdays,
+            charger=charger,
+            user=user,
+            now=now,
+        )
+
+
+def change_standing_rule(
+    *, rule: StandingRule, terms: StandingTerms, user: User, now: datetime
+) -> StandingRuleVersion:
+    """Return the rule's new version with `terms`; earlier versions are kept unchanged (the
+    answers they gave name them). Raises MayNotAct or StandingRuleInvalid."""
+    access.require_may_act_for(user=user, participant=rule.participant)
+    weekdays, charger = _checked_terms(participant=rule.participant, terms=terms)
+    with transaction.atomic():
+        locked = StandingRule.objects.select_for_update().get(pk=rule.pk)
+        latest = StandingRuleVersion.objects.filter(rule=locked).order_by("-version").first()
+        number = 1 if latest is None else latest.version + 1
+        return _new_version(
+            rule=locked,
+            version=number,
+            terms=terms,
+            weekdays=weekdays,
+            charger=charger,
+            user=user,
+            now=now,
+        )
+
+
+def terms_of(version: StandingRuleVersion) -> StandingTerms:
+    """Return the terms a version holds (to change one of them, or to disable the rule)."""
+    return StandingTerms(
+        name=version.name,
+        min_price_per_kwh=version.min_price_per_kwh,
+        min_net_amount=version.min_net_amount,
+        decline_below=version.decline_below,
+        max_kw=version.max_kw,
+        weekdays=version.weekdays,
+        start_hour=version.start_hour,
+        end_hour=version.end_hour,
+        monthly_limit=version.monthly_limit,
+        reserve_percent=version.reserve_percent,
+        position=version.position,
+        charger_id=version.charger_id,
+        active=version.active,
+    )
+
+
+def disable_standing_rule(*, rule: StandingRule, user: User, now: datetime) -> StandingRuleVersion:
+    """Return the rule's new, disabled version: it answers nothing more; the answers it gave
+    stand. Raises MayNotAct."""
+    latest = StandingRuleVersion.objects.filter(rule=rule).order_by("-version").first()
+    if latest is None:
+        raise _refuse_rule("rule_id", "this rule has no version to disable")
+    terms = terms_of(latest)
+    return change_standing_rule(
+        rule=rule,
+        terms=StandingTerms(**{**terms.__dict__, "active": False}),
+        user=user,
+        now=now,
+    )
+
+
+class BatteryInvalid(DomainError):
+    """A battery setting is refused; `details.field` names the bad field."""
+
+    code = "battery_invalid"
+
+
+LARGEST_BATTERY_KWH: Final = Decimal(1000000)
+
+
+def set_battery(
+    *,
+    charger: Charger,
+    usable_kwh: Decimal,
+    wear_cost_per_kwh: Decimal,
+    user: User,
+    now: datetime,
+) -> BatterySetting:
+    """Return the charger's new battery setting (the earlier ones are kept).
+
+    It prices offers made or answered from now on. Raises MayNotAct or BatteryInvalid.
+    """
+    access.require_may_act_for(user=user, participant=charger.site.participant)
+    problem = money.bound_problem(usable_kwh, places=2, ceiling=LARGEST_BATTERY_KWH)
+    if problem is not None or usable_kwh <= 0:
+        raise BatteryInvalid(
+            f"usable_kwh: {problem or 'must be above 0'}", details={"field": "usable_kwh"}
+        )
+    problem = money.bound_problem(
+        wear_cost_per_kwh, places=money.PRICE_PLACES, ceiling=money.PRICE_CEILING
+    )
+    if problem is not None or wear_cost_per_kwh < 0:
+        raise BatteryInvalid(
+            f"wear_cost_per_kwh: {problem or 'must be 0 or more'}",
+            details={"field": "wear_cost_per_kwh"},
+        )
+    return BatterySetting.objects.create(
+        charger=charger,
+        usable_kwh=usable_kwh,
+        wear_cost_per_kwh=wear_cost_per_kwh,
+        set_by=user,
+        set_at=now,
+    )

@@ -82,7 +82,7 @@ def offers_for_user(*, user: User) -> QuerySet[Offer]:
     """
     return (
         Offer.objects.filter(participant__in=account_queries.participants_of(user=user))
-        .select_related("event", "event__program", "participant")
+        .select_related("event", "event__program", "participant", "rule_version")
         .prefetch_related(_current_delivery())
         .order_by("-event__starts_at", "pk")
     )
@@ -94,6 +94,16 @@ def open_offers(offers: QuerySet[Offer], *, now: datetime) -> QuerySet[Offer]:
         status__in=[Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION],
         event__response_deadline__gt=now,
         event__cancelled_at__isnull=True,
+    )
+
+
+def answer_changeable(offer: Offer, *, now: datetime) -> bool:
+    """Return whether the offer may still be answered (or its answer changed) at `now`:
+    before its deadline, not cancelled and not expired."""
+    return (
+        offer.event.cancelled_at is None
+        and offer.status not in (Offer.Status.CANCELLED, Offer.Status.EXPIRED)
+        and now <= offer.event.response_deadline
     )
 
 
@@ -212,17 +222,22 @@ def events_in_year(
 
 
 def offers_due_a_notice() -> QuerySet[Offer]:
-    """Return open offers whose owner has not been told about the event's latest version."""
+    """Return offers whose owner has not been told about the event's latest version: open
+    ones, and those a standing rule answered (the email names the rule)."""
     return (
         Offer.objects.filter(
-            status__in=[Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION],
+            Q(status__in=[Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION])
+            | Q(
+                status__in=[Offer.Status.ACCEPTED, Offer.Status.DECLINED],
+                rule_version__isnull=False,
+            ),
             event__cancelled_at__isnull=True,
         )
         .filter(
             Q(notified_modification__isnull=True)
             | ~Q(notified_modification=F("event__modification"))
         )
-        .select_related("event", "event__program", "participant")
+        .select_related("event", "event__program", "participant", "rule_version")
     )
 
 

@@ -2,7 +2,16 @@
 
 from django.urls import path, re_path
 
-from settlement.portal import energy, fleet, notifications, offers, payouts, statements, views
+from settlement.portal import (
+    energy,
+    fleet,
+    notifications,
+    offers,
+    payouts,
+    standing,
+    statements,
+    views,
+)
 
 app_name = "portal"
 
@@ -33,6 +42,12 @@ urlpatterns = [
         name="notification-open",
     ),
     path("notifications/preferences/", notifications.preferences, name="notification-preferences"),
+    path("offers/<int:offer_id>/answers/", offers.answers, name="offer-answers"),
+    path("answers/", standing.standing_answers, name="standing-answers"),
+    path("answers/new/<int:participant_id>/", standing.create, name="standing-answer-create"),
+    path("answers/<int:rule_id>/", standing.edit, name="standing-answer"),
+    path("answers/<int:rule_id>/disable/", standing.disable, name="standing-answer-disable"),
+    path("answers/battery/<int:charger_id>/", standing.set_battery, name="battery"),
     path("statements/", statements.statements, name="statements"),
     path("statements/<int:statement_id>/", statements.statement, name="statement"),
     # Only the formats there are: any other extension is a page that does not exist.

@@ -160,6 +160,9 @@ class EventConstraints:
     max_duration_minutes: int = 24 * 60
     yearly_hour_cap: int | None = None
     kinds: tuple[str, ...] = ("EMERGENCY", "ECONOMIC", "TEST")
+    # The program's default battery for chargers whose owner set none (offers' wear).
+    battery_usable_kwh: Decimal | None = None
+    battery_wear_cost_per_kwh: Decimal | None = None
 
 
 RuleParameters = (
@@ -523,6 +526,12 @@ def _event_constraints(reader: _Reader) -> EventConstraints:
         max_duration_minutes=longest,
         yearly_hour_cap=reader.integer("yearly_hour_cap", required=False, minimum=1),
         kinds=reader.kinds("kinds"),
+        battery_usable_kwh=reader.decimal(
+            "battery_usable_kwh", required=False, positive=True, money="amount"
+        ),
+        battery_wear_cost_per_kwh=reader.decimal(
+            "battery_wear_cost_per_kwh", required=False, money="price"
+        ),
     )
 
 

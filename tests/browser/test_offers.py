@@ -64,8 +64,9 @@ def test_an_owner_sees_the_estimate_and_accepts_with_a_committed_kw(live_server,
     page.click("text=Accept")
     page.wait_for_selector("text=Accepted: you are confirmed for this event.")
 
-    assert page.locator(".card.offer").count() == 0
-    assert "Accepted (7.5 kW)" in page.inner_text("table")
+    # Accepted and not over: in Upcoming, never in the history before the event ends.
+    assert page.locator(".card.offer:not(.upcoming)").count() == 0
+    assert "Accepted (7.5 kW)" in page.inner_text(".card.upcoming")
     screenshot(page, "owner-offers-accepted")
 
 

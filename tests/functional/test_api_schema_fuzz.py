@@ -32,7 +32,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import operations as account_operations
 from accounts import roles
-from accounts.models import Channel, Participant, Program, Site, User
+from accounts.models import Channel, Charger, Participant, Program, Site, User
 from settlement.demo import seed
 from settlement.events.models import DispatchEvent, Offer
 from settlement.metering import aggregators
@@ -104,6 +104,8 @@ def _config(path: Path) -> Path:
         "run_id": _ids(SettlementRun),
         "statement_id": _ids(Statement),
         "site_id": _ids(Site),
+        "charger_id": _ids(Charger),
+        "participant_id": _ids(Participant),
         "program": list(Program.objects.values_list("code", flat=True)),
         "tariff": list(TariffPlan.objects.values_list("code", flat=True)),
         "meter": sorted(set(Channel.objects.values_list("meter_id", flat=True)))[:20],
@@ -118,6 +120,9 @@ def _config(path: Path) -> Path:
         "path.run_id": "run_id",
         "path.statement_id": "statement_id",
         "body.site_id": "site_id",
+        "path.charger_id": "charger_id",
+        "body.charger_id": "charger_id",
+        "body.participant_id": "participant_id",
         "body.run": "run_id",
         "query.run": "run_id",
         "body.program": "program",

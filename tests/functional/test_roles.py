@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts import access
 from accounts.models import Membership, User
-from settlement.events.models import Offer, OfferResponse
+from settlement.events.models import BatterySetting, Offer, OfferResponse, StandingRuleVersion
 from settlement.metering.models import Upload
 from settlement.payouts.models import PayoutAccount
 from tests import event_fixtures
@@ -85,7 +85,20 @@ WRITES: dict[str, Callable[[World, Client], object]] = {
     "page offer accept": lambda w, c: c.post(
         f"/offers/{w.offer.pk}/accept/", {"committed_kw": "5"}
     ),
-    "page offer decline": lambda w, c: c.post(f"/offers/{w.offer.pk}/decline/"),
+    "page offer decline": lambda w, c: c.post(f"/offers/{w.offer.pk}/decline/", {"confirm": "yes"}),
+    "api standing rule create": lambda w, c: c.post(
+        "/api/v1/standing-rules/",
+        {"name": "over $1", "min_price_per_kwh": "1", "participant_id": w.offer.participant_id},
+        format="json",
+    ),
+    "page standing rule create": lambda w, c: c.post(
+        f"/answers/new/{w.offer.participant_id}/",
+        {"name": "over $1", "min_price_per_kwh": "1", "weekdays": ["1", "2"]},
+    ),
+    "page battery": lambda w, c: c.post(
+        f"/answers/battery/{w.offer.enrollment.site.chargers.get().pk}/",
+        {"usable_kwh": "40", "wear_cost_per_kwh": "0.10"},
+    ),
     "api upload": _upload,
     "page payout connect": lambda w, c: c.post(
         f"/payouts/accounts/{w.offer.participant_id}/connect/"
@@ -107,6 +120,9 @@ ANSWERS = {
     "api offer decline": (200, 200, 403, 404, 404, 401),
     "page offer accept": (302, 302, 403, 404, 404, 302),
     "page offer decline": (302, 302, 403, 404, 404, 302),
+    "api standing rule create": (201, 201, 403, 404, 404, 401),
+    "page standing rule create": (302, 302, 403, 404, 404, 302),
+    "page battery": (302, 302, 403, 404, 404, 302),
     "api upload": (201, 201, 403, 404, 201, 401),
     "page payout connect": (302, 302, 403, 404, 404, 302),
     "page payout refresh": (302, 302, 403, 404, 404, 302),
@@ -115,11 +131,17 @@ ANSWERS = {
 EXPECTED = {write: dict(zip(ROLES, answers, strict=True)) for write, answers in ANSWERS.items()}
 
 # The model a write that was let through adds a row to; a refused one adds none.
-SIDE_EFFECT: dict[str, type[OfferResponse] | type[Upload]] = {
+SIDE_EFFECT: dict[
+    str,
+    type[OfferResponse] | type[Upload] | type[StandingRuleVersion] | type[BatterySetting],
+] = {
     "api offer accept": OfferResponse,
     "api offer decline": OfferResponse,
     "page offer accept": OfferResponse,
     "page offer decline": OfferResponse,
+    "api standing rule create": StandingRuleVersion,
+    "page standing rule create": StandingRuleVersion,
+    "page battery": BatterySetting,
     "api upload": Upload,
 }
 
@@ -135,7 +157,13 @@ def test_every_write_answers_each_role_exactly(world, write, role, settings):
     if response.status_code == 403 and write.startswith("api"):
         assert response.json()["error"]["code"] == "permission_denied"
     if response.status_code == 302:
-        listing = "/payouts/" if "payout" in write else "/offers/"
+        listing = (
+            "/payouts/"
+            if "payout" in write
+            else "/answers/"
+            if "standing" in write or "battery" in write
+            else "/offers/"
+        )
         expected_page = "/accounts/login/" if role == "anonymous" else listing
         assert response["Location"].split("?")[0] == expected_page
     if write in SIDE_EFFECT:

@@ -16,12 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 START = local_hour(dt.date(2025, 7, 15), 17)
 
 
-def test_two_simultaneous_answers_leave_exactly_one_recorded():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks between two connections need PostgreSQL")
-    program = program_with(incremental_rules())
-    owner = Owner(program)
-    offer = dispatch(program, START, START + dt.timedelta(hours=2)).offers.get()
+def _answer_at_once(offer: Offer, owner: Owner, kinds: tuple[str, str]) -> list[str]:
     now = START - dt.timedelta(hours=3)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -42,15 +37,42 @@ def test_two_simultaneous_answers_leave_exactly_one_recorded():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=answer, args=(kind,)) for kind in ("accept", "decline")]
+    threads = [threading.Thread(target=answer, args=(kind,)) for kind in kinds]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    return outcomes
 
-    assert sorted(o.split(": ")[1] for o in outcomes) == ["already answered", "recorded"]
+
+def test_the_same_answer_sent_twice_at_once_is_recorded_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections need PostgreSQL")
+    program = program_with(incremental_rules())
+    owner = Owner(program)
+    offer = dispatch(program, START, START + dt.timedelta(hours=2)).offers.get()
+
+    outcomes = _answer_at_once(offer, owner, ("accept", "accept"))
+
+    assert sorted(outcomes) == ["accept: already answered", "accept: recorded"]
     response = OfferResponse.objects.get()
+    assert (response.answer, response.committed_kw) == ("ACCEPT", Decimal(5))
+    assert Offer.objects.get(pk=offer.pk).status == "ACCEPTED"
+
+
+def test_two_different_answers_at_once_are_both_kept_and_the_later_counts():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections need PostgreSQL")
+    program = program_with(incremental_rules())
+    owner = Owner(program)
+    offer = dispatch(program, START, START + dt.timedelta(hours=2)).offers.get()
+
+    outcomes = _answer_at_once(offer, owner, ("accept", "decline"))
+
+    assert sorted(outcomes) == ["accept: recorded", "decline: recorded"]
+    # The row lock orders them: the second names the first in what it changed.
+    first, second = OfferResponse.objects.order_by("pk")
+    assert first.change == "first answer"
+    assert second.change == f"{first.answer.lower()} -> {second.answer.lower()}"
     stored = Offer.objects.get(pk=offer.pk)
-    winner = "ACCEPTED" if response.answer == "ACCEPT" else "DECLINED"
-    assert stored.status == winner
-    assert f"{response.answer.lower()}: recorded" in outcomes
+    assert stored.status == ("ACCEPTED" if second.answer == "ACCEPT" else "DECLINED")

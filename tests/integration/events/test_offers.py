@@ -161,14 +161,14 @@ def test_an_answer_after_the_deadline_is_refused_with_the_deadline():
     assert (offer.status, OfferResponse.objects.count()) == ("OPEN", 0)
 
 
-def test_a_second_answer_to_the_same_version_is_refused():
+def test_the_same_answer_again_is_refused_and_changes_nothing():
     program = program_with(incremental_rules())
     owner = Owner(program)
     offer = dispatch(program, START, END).offers.get()
     operations.accept_offer(offer=offer, committed_kw=None, user=owner.user, now=BEFORE)
 
     with pytest.raises(operations.AlreadyAnswered):
-        operations.decline_offer(offer=offer, user=owner.user, now=BEFORE)
+        operations.accept_offer(offer=offer, committed_kw=None, user=owner.user, now=BEFORE)
 
     offer.refresh_from_db()
     assert offer.status == "ACCEPTED"
@@ -259,11 +259,11 @@ def test_emails_for_a_new_offer_a_reminder_and_then_expiry():
 
     assert (first, again, early, reminded, twice, expired) == (1, 0, 0, 1, 0, 1)
     assert [m.subject for m in mail.outbox] == [
-        "New offer: export on Tue 15 Jul for $2.00/kWh",
+        "New offer: export on Tue 15 Jul 2025 for $2.00/kWh",
         "Reminder: answer your Program elrp offer by 16:00",
     ]
     assert "The most you can earn: $46.00" in mail.outbox[0].body
-    assert "17:00 to 19:00 (America/Los_Angeles)" in mail.outbox[0].body
+    assert "17:00 to 19:00 PDT (America/Los_Angeles)" in mail.outbox[0].body
     assert Offer.objects.get().status == "EXPIRED"
 
 

@@ -14,7 +14,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from accounts import operations as account_operations
-from accounts.models import Channel, Participant, Program, User
+from accounts.models import Channel, Charger, Participant, Program, User
 from settlement.events import operations
 from settlement.events.models import DispatchEvent, Offer
 from settlement.metering import operations as metering_operations
@@ -24,6 +24,8 @@ RULES_FILE: Final = Path(__file__).resolve().parent / "data" / "elrp_v2g_rules.j
 ZONE: Final = ZoneInfo("America/Los_Angeles")
 OWNER: Final = "owner01@example.com"
 DECLINER: Final = "owner15@example.com"
+# An owner whose standing rule accepts the upcoming event for them (issue 21).
+RULE_OWNER: Final = "owner05@example.com"
 PAST_EVENT_DAYS: Final = (dt.date(2025, 7, 22), dt.date(2025, 7, 29))
 FIRST_DATA_DAY: Final = dt.date(2025, 7, 7)
 EVENT_HOURS: Final = (17, 19)  # 17:00-19:00 local
@@ -126,6 +128,7 @@ def seed_events(*, program_code: str, now: dt.datetime) -> dict[str, object]:
                     )
             operations.expire_offers(now=created.response_deadline + dt.timedelta(seconds=1))
             operations.measure_event(event=created, now=now)
+        _standing_rule(now=now)
         operations.create_event(
             program=program,
             terms=_terms(_next_season_weekday(now), "2.00"),
@@ -141,6 +144,36 @@ def seed_events(*, program_code: str, now: dt.datetime) -> dict[str, object]:
         ).count(),
         "readings_accepted": readings.upload.accepted,
     }
+
+
+def _standing_rule(*, now: dt.datetime) -> None:
+    """Give RULE_OWNER a battery and a rule that accepts weekday evening events at $1/kWh."""
+    participant = Participant.objects.get(email=RULE_OWNER)
+    user = User.objects.get(email=RULE_OWNER)
+    charger = Charger.objects.filter(site__participant=participant).order_by("pk").first()
+    if charger is not None:
+        operations.set_battery(
+            charger=charger,
+            usable_kwh=Decimal("64"),
+            wear_cost_per_kwh=Decimal("0.04"),
+            user=user,
+            now=now,
+        )
+    operations.create_standing_rule(
+        participant=participant,
+        terms=operations.StandingTerms(
+            name="Weekday evenings over $1",
+            min_price_per_kwh=Decimal("1.00"),
+            max_kw=Decimal(5),
+            weekdays="12345",
+            start_hour=16,
+            end_hour=21,
+            monthly_limit=4,
+            reserve_percent=30,
+        ),
+        user=user,
+        now=now,
+    )
 
 
 def _event_channels(program: Program) -> list[Channel]:

@@ -1,0 +1,452 @@
+"""The operator's month, played in Chromium from an empty database (issue 19).
+
+No `manage.py shell` and no `seed_demo`: the first program administrator comes from
+`create_staff` (docs/operations.md), and everything after is a page, or one of the
+operator commands docs/operations.md names where no page exists (`import_enrollments`,
+`import_tariff`, `run_payouts`, `export_bill_credits`), run with `call_command` as an
+operator runs them. Program `elrp-v2g` pays September 2025 exports at a flat $0.10000/kWh
+and an emergency event's incremental energy at the event's $2.00/kWh; its payouts are bill
+credits (the payout method that needs no Stripe keys).
+
+The clock is the server's: `django.utils.timezone.now` answers the journey's instant (the
+live server runs in this process), moved forward as the month goes on: 1 September (set
+up), 22 September (dispatch, owner accepts), 2 October (meter data, measure, settle,
+review, release), 3 October (payouts, bill credits, tax totals).
+
+Money, worked by hand:
+
+- Ana (individual, meter RM-1) exports 500 Wh every hour of September (30 days x 24 h =
+  720 hours), except the event's two hours, Wednesday 24 September 17:00 and 18:00 PDT,
+  when she exports 8,000 and 9,000 Wh.
+  Exports: 718 x 500 + 8,000 + 9,000 = 359,000 + 17,000 = 376,000 Wh = 376 kWh;
+  x $0.10000 = **$37.60**.
+  Event: the baseline is the 10 weekdays before the 24th (10-12, 15-19, 22-23 September),
+  each -500 Wh net load at 17:00 and 18:00 (no import channel: net = 0 - 500); actual net
+  -8,000 and -9,000; incremental (-500 + 8,000) + (-500 + 9,000) = 7,500 + 8,500 =
+  16,000 Wh = 16 kWh; x $2.00 = **$32.00**. Total **$69.60**: above the review cap ($50.00,
+  flagged for review) and the two-approver amount ($60.00): two approvers.
+- Pine Valley School District (organization, RM-2) exports 250 Wh every hour and does not
+  answer the offer: 720 x 250 = 180,000 Wh = 180 kWh x $0.10000 = **$18.00**; no event
+  amount (only accepted offers are paid). Below both thresholds: one approver.
+- Payouts (minimum $10.00): 6,960 + 1,800 = **8,760 cents** in bill credits, paid when the
+  utility confirms the file; tax totals for 2025: Ana 6,960 on 1099-MISC, the district
+  1,800 on the organizations' form, NONE.
+"""
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from settlement.payouts.models import Payout
+from settlement.statements.models import Statement
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("tasks_in_process"),
+]
+
+PASSWORD = "a-long-journey-passphrase"
+ADMIN = "admin@utility.example.com"
+REVIEWER = "riley@utility.example.com"
+APPROVERS = ("avery@utility.example.com", "blake@utility.example.com")
+ANA = "ana@example.com"
+DISTRICT = "fleet@pinevalley.example.org"
+PROGRAM = "elrp-v2g"
+PDT = dt.timezone(dt.timedelta(hours=-7))
+
+ENROLLMENTS = f"""\
+participant_email,participant_name,participant_kind,program_code,site_account,site_timezone,meter_id,channel_kind,charger_id,charger_max_kw,enrollment_start
+{ANA},Ana Alvarez,INDIVIDUAL,{PROGRAM},ACC-1,America/Los_Angeles,RM-1,SITE_EXPORT,,,2025-08-01
+{DISTRICT},Pine Valley School District,ORGANIZATION,{PROGRAM},ACC-2,America/Los_Angeles,RM-2,SITE_EXPORT,,,2025-08-01
+"""
+
+# A flat export price, every hour of the year: one period, 0-based, in both schedules.
+FLAT_TARIFF = {
+    "items": [
+        {
+            "label": "journey-flat-export",
+            "utility": "Pacific Test Electric",
+            "name": "Flat export credit",
+            "sector": "Residential",
+            "startdate": 1735718400,  # 2025-01-01 08:00 UTC, midnight in Los Angeles
+            "dgrules": "Net Billing Instantaneous",
+            "energyratestructure": [[{"rate": 0.30000, "unit": "kWh", "sell": 0.10000}]],
+            "energyweekdayschedule": [[0] * 24 for _ in range(12)],
+            "energyweekendschedule": [[0] * 24 for _ in range(12)],
+        }
+    ]
+}
+
+EVENT_RULES = [
+    {
+        "name": "event-incremental",
+        "kind": "EVENT_INCREMENTAL",
+        "parameters": {
+            "channel_kind": "SITE_EXPORT",
+            "price_per_kwh": None,
+            "baseline": {
+                "method": "X_OF_Y",
+                "weekday": {"days": 10, "of_days": 10, "min_days": 10},
+                "weekend_holiday": {"days": 4, "of_days": 4, "min_days": 4},
+                "max_incomplete_share": "0.10",
+                "lookback_days": 45,
+            },
+            "adjustment": None,
+            "negative_hours": "ZERO",
+            "per_event_cap": "500.00",
+            "holidays": "PGE",
+        },
+    },
+    {
+        "name": "event-constraints",
+        "kind": "EVENT_CONSTRAINTS",
+        "parameters": {
+            "season_months": [5, 6, 7, 8, 9, 10],
+            "earliest_start": "16:00",
+            "latest_end": "21:00",
+            "min_duration_minutes": 60,
+            "max_duration_minutes": 300,
+            "yearly_hour_cap": 60,
+        },
+    },
+]
+
+EVENT_HOURS = {
+    dt.datetime(2025, 9, 24, 17, tzinfo=PDT): 8000,
+    dt.datetime(2025, 9, 24, 18, tzinfo=PDT): 9000,
+}
+
+
+def meter_file(meter: str, export_wh: int, event_wh: dict[dt.datetime, int]) -> str:
+    """Return September 2025 (all PDT) hour by hour for one meter, canonical CSV."""
+    rows = ["meter_id,start,end,export_wh,import_wh,quality"]
+    start = dt.datetime(2025, 9, 1, tzinfo=PDT)
+    for hour in range(30 * 24):
+        at = start + dt.timedelta(hours=hour)
+        rows.append(
+            f"{meter},{at.isoformat()},{(at + dt.timedelta(hours=1)).isoformat()},"
+            f"{event_wh.get(at, export_wh)},,ACTUAL"
+        )
+    return "\n".join(rows) + "\n"
+
+
+class Clock:
+    """The server's `timezone.now`, set by the journey."""
+
+    def __init__(self) -> None:
+        self.at = timezone.now()
+
+    def set(self, local: dt.datetime) -> None:
+        self.at = local.astimezone(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    clock = Clock()
+    monkeypatch.setattr(timezone, "now", clock.now)
+    yield clock
+
+
+@pytest.fixture
+def links_to_live_server(live_server, settings) -> None:
+    settings.SITE_URL = live_server.url
+
+
+class Journey:
+    """The browser, the live server and the page checks every staff page gets."""
+
+    def __init__(self, browser, live_server, screenshot, tmp_path: Path) -> None:
+        self.browser = browser
+        self.url = live_server.url
+        self.screenshot = screenshot
+        self.tmp_path = tmp_path
+        self.problems: list[str] = []
+        self.shots: list[Path] = []
+
+    def new_page(self):
+        return self.browser.new_context(accept_downloads=True).new_page()
+
+    def sign_in(self, email: str):
+        page = self.new_page()
+        page.goto(f"{self.url}/accounts/login/")
+        page.fill("#id_username", email)
+        page.fill("#id_password", PASSWORD)
+        submit(page, "button[type=submit]")
+        assert "/accounts/login/" not in page.url, f"{email} could not sign in"
+        return page
+
+    def set_password_from(self, email: str) -> None:
+        """Follow the last invitation sent to `email` and set the journey's password."""
+        (invitation, *_) = [m for m in reversed(mail.outbox) if email in m.to]
+        link = re.search(rf"{re.escape(self.url)}/accounts/reset/\S+", str(invitation.body))
+        assert link is not None, invitation.body
+        page = self.new_page()
+        page.goto(link.group(0))
+        assert page.inner_text("h1") == "Set your password"
+        page.fill("#id_new_password1", PASSWORD)
+        page.fill("#id_new_password2", PASSWORD)
+        submit(page, "button[type=submit]")
+        page.context.close()
+
+    def check(self, page, name: str) -> None:
+        """Screenshot at 1280 and 390 px; no sideways scroll at 390; axe finds nothing
+        serious or critical at either width."""
+        self.shots += self.screenshot(page, f"journey-{name}")  # leaves the page at 390 px
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                self.problems.append(f"{name}@{width}: scrolls {overflow}px sideways")
+            self.problems += [
+                f"{name}@{width}: axe {violation['id']} ({violation['impact']})"
+                for violation in Axe().run(page).response["violations"]
+                if violation["impact"] in ("serious", "critical")
+            ]
+
+
+def submit(page, selector: str) -> None:
+    """Click what submits a form (or follows a link) and wait for the page it loads."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def _command(name: str, *args: str) -> dict:
+    out = io.StringIO()
+    call_command(name, *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+@pytest.fixture
+def journey(live_server, browser, screenshot, tmp_path) -> Journey:
+    return Journey(browser, live_server, screenshot, tmp_path)
+
+
+def test_an_operator_runs_a_month_from_an_empty_database(
+    journey: Journey, clock: Clock, links_to_live_server, tmp_path: Path
+):
+    url = journey.url
+    assert not Statement.objects.exists()
+
+    # --- 1 September 2025: staff, program, enrollments, tariff, rules, settings ---
+    clock.set(dt.datetime(2025, 9, 1, 9, tzinfo=PDT))
+    created = _command("create_staff", "--email", ADMIN, "--role", "program_admin")
+    assert created == {
+        "email": ADMIN,
+        "outcome": "created",
+        "roles": ["program_admin"],
+        "invited": True,
+    }
+    journey.set_password_from(ADMIN)
+    admin = journey.sign_in(ADMIN)
+
+    admin.goto(f"{url}/staff/members/")
+    for email, role in (
+        (REVIEWER, "reviewer"),
+        (APPROVERS[0], "approver"),
+        (APPROVERS[1], "approver"),
+    ):
+        admin.fill("#id_email", email)
+        admin.check(f"input[name=roles][value={role}]")
+        submit(admin, "text=Save staff member")
+        assert f"{email}: created and invited to set a password" in admin.content()
+    journey.check(admin, "staff-members")
+    for email in (REVIEWER, *APPROVERS):
+        journey.set_password_from(email)
+
+    # The program, in the admin (a program administrator may add programs there).
+    admin.goto(f"{url}/admin/accounts/program/add/")
+    admin.fill("#id_code", PROGRAM)
+    admin.fill("#id_name", "Emergency load reduction, V2G")
+    admin.fill("#id_utility", "Pacific Test Electric")
+    admin.fill("#id_timezone", "America/Los_Angeles")
+    submit(admin, "input[name=_save]")
+    assert "was added successfully" in admin.content()
+
+    enrollments = tmp_path / "enrollments.csv"
+    enrollments.write_text(ENROLLMENTS, encoding="utf-8")
+    imported = _command("import_enrollments", str(enrollments))
+    assert (imported["created"], imported["rejected"]) == (2, 0), imported
+    tariff = tmp_path / "flat.json"
+    tariff.write_text(json.dumps(FLAT_TARIFF), encoding="utf-8")
+    loaded = _command(
+        "import_tariff", str(tariff), "--format", "urdb", "--code", "flat-export",
+        "--timezone", "America/Los_Angeles", "--program", PROGRAM,
+    )  # fmt: skip
+    assert (loaded["outcome"], loaded["effective_from"]) == ("created", "2025-01-01"), loaded
+
+    # The rules page shows the set import_tariff made; the event rules join it.
+    admin.goto(f"{url}/staff/")
+    journey.check(admin, "home")
+    submit(admin, f"a:has-text('{PROGRAM}')")
+    shown = json.loads(admin.input_value("#id_document") or admin.inner_text("pre.rule-file"))
+    shown["rules"] += EVENT_RULES
+    admin.fill("#id_document", json.dumps(shown, indent=2))
+    submit(admin, "text=Validate and save")
+    assert "Rule set v1: updated." in admin.content()
+    journey.check(admin, "program-rules")
+
+    admin.goto(f"{url}/staff/programs/{PROGRAM}/settings/")
+    admin.fill("#id_settlement-review_cap", "50.00")
+    admin.fill("#id_settlement-two_approver_amount", "60.00")
+    submit(admin, "text=Save review thresholds")
+    assert f"{PROGRAM} settlement settings: created" in admin.content()
+    admin.select_option("#id_payout-method", "BILL_CREDIT")
+    admin.fill("#id_payout-minimum_cents", "1000")
+    admin.select_option("#id_payout-tax_form", "1099-MISC")
+    admin.select_option("#id_payout-organization_tax_form", "NONE")
+    submit(admin, "text=Save payout settings")
+    assert f"{PROGRAM} payout settings: " in admin.content()
+    journey.check(admin, "program-settings")
+
+    # Ana sets her password from the invitation the enrollment import sent.
+    journey.set_password_from(ANA)
+
+    # --- Monday 22 September: dispatch Wednesday's event; Ana accepts ---
+    clock.set(dt.datetime(2025, 9, 22, 9, tzinfo=PDT))
+    admin = journey.sign_in(ADMIN)
+    admin.goto(f"{url}/staff/events/")
+    admin.select_option("#id_program", PROGRAM)
+    admin.fill("#id_start", "2025-09-24T17:00")
+    admin.fill("#id_end", "2025-09-24T19:00")
+    admin.fill("#id_deadline", "2025-09-23T12:00")
+    admin.select_option("#id_kind", "EMERGENCY")
+    admin.select_option("#id_signal", "EXPORT_PRICE")
+    admin.fill("#id_price", "2.00")
+    submit(admin, "form button:has-text('Create')")
+    created_event = re.search(r"Event (\d+) created with 2 offers\.", admin.content())
+    assert created_event is not None, admin.inner_text("main")
+    event_id = int(created_event.group(1))
+    journey.check(admin, "event-dispatched")
+    admin.goto(f"{url}/staff/events/")
+    journey.check(admin, "events")
+
+    ana = journey.sign_in(ANA)
+    ana.goto(f"{url}/offers/")
+    submit(ana, "form.answer button:has-text('Accept')")
+    assert "Accepted" in ana.content()
+
+    # --- Thursday 2 October: September's meter data, measure, settle, review ---
+    clock.set(dt.datetime(2025, 10, 2, 10, tzinfo=PDT))
+    admin = journey.sign_in(ADMIN)
+    for meter, export_wh, event_wh in (("RM-1", 500, EVENT_HOURS), ("RM-2", 250, {})):
+        path = tmp_path / f"{meter}-2025-09.csv"
+        path.write_text(meter_file(meter, export_wh, event_wh), encoding="utf-8")
+        admin.goto(f"{url}/staff/metering/uploads/")
+        admin.set_input_files("#id_file", str(path))
+        submit(admin, "button:has-text('Upload')")
+        assert admin.inner_text("#status") == "PROCESSED", admin.inner_text("main")
+        # 720 hours, one row each, all accepted.
+        assert "720" in admin.inner_text("#progress")
+    journey.check(admin, "upload")
+    admin.goto(f"{url}/staff/metering/uploads/")
+    journey.check(admin, "uploads")
+
+    admin.goto(f"{url}/staff/events/{event_id}/")
+    submit(admin, "button:has-text('Measure deliveries now')")
+    assert "Measured: 2 created" in admin.content(), admin.inner_text("main")
+    # Ana: 16 kWh incremental x $2.00 = $32.00; the district answered nothing: $0.00.
+    results = admin.inner_text("table.results")
+    assert ANA in results and "$32.00" in results, results
+    journey.check(admin, "event-measured")
+
+    riley = journey.sign_in(REVIEWER)
+    riley.goto(f"{url}/staff/settlement/runs/")
+    riley.select_option("#id_program", PROGRAM)
+    riley.fill("#id_period", "2025-09")
+    riley.select_option("#id_type", "initial")
+    submit(riley, "button:has-text('Start run')")
+    journey.check(riley, "run")
+    riley.goto(f"{url}/staff/settlement/runs/")
+    runs = riley.inner_text("#runs")
+    assert REVIEWER in runs, runs
+    journey.check(riley, "runs")
+
+    ana_statement = Statement.objects.get(participant__email=ANA)
+    district_statement = Statement.objects.get(participant__email=DISTRICT)
+    # $37.60 of exports + $32.00 for the event; $18.00 of exports.
+    assert (str(ana_statement.total), str(district_statement.total)) == ("69.60", "18.00")
+
+    riley.goto(f"{url}/staff/settlement/statements/")
+    queue = riley.inner_text("#statements")
+    assert ANA in queue and DISTRICT not in queue, queue  # opens on "needs review"
+    journey.check(riley, "queue")
+    riley.goto(f"{url}/staff/settlement/statements/{ana_statement.pk}/")
+    lines = riley.inner_text("#lines")
+    assert "37.60" in lines and "32.00" in lines, lines
+    journey.check(riley, "statement")
+    submit(riley, "#lines a:has-text('intervals')")
+    journey.check(riley, "statement-line")
+
+    # Two approvers for Ana's $69.60 (from $60.00); one for the district's $18.00.
+    for number, email in enumerate(APPROVERS, start=1):
+        approver = journey.sign_in(email)
+        approver.goto(f"{url}/staff/settlement/statements/{ana_statement.pk}/")
+        approver.fill("#reason", f"Exports and the 24 September event check out ({number})")
+        submit(approver, "button[value=approve]")
+        assert f"approvals {number} of 2" in approver.inner_text("main")
+    assert approver.inner_text("#state") == "Approved"
+    approver.fill("#reason", "Approved by two; release for payment")
+    submit(approver, "button[value=release]")
+    assert approver.inner_text("#state") == "Released to payouts"
+    journey.check(approver, "statement-released")
+
+    approver.goto(f"{url}/staff/settlement/statements/{district_statement.pk}/")
+    approver.fill("#reason", "Clean month of exports")
+    submit(approver, "button[value=approve]")
+    assert approver.inner_text("#state") == "Approved"
+    approver.fill("#reason", "Release for payment")
+    submit(approver, "button[value=release]")
+    assert approver.inner_text("#state") == "Released to payouts"
+
+    # --- Friday 3 October: payouts as bill credits, the utility's file, tax totals ---
+    clock.set(dt.datetime(2025, 10, 3, 8, tzinfo=PDT))
+    paid = _command("run_payouts")
+    assert (paid["created"], paid["total_cents"]) == (2, 8760), paid
+    exported = _command(
+        "export_bill_credits", "--program", PROGRAM, "--period", "2025-10",
+        "--output", str(tmp_path / "bill-credits.csv"),
+    )  # fmt: skip
+    assert (exported["rows"], exported["total_cents"]) == (2, 8760), exported
+    with (tmp_path / "bill-credits.csv").open(newline="", encoding="utf-8") as file:
+        credits = {row["email"]: row for row in csv.DictReader(file)}
+    assert {email: (row["amount"], row["utility_accounts"]) for email, row in credits.items()} == {
+        ANA: ("69.60", "ACC-1"),
+        DISTRICT: ("18.00", "ACC-2"),
+    }
+    confirmed = _command("export_bill_credits", "--confirm", str(exported["file_id"]))
+    assert confirmed, confirmed
+    assert set(Payout.objects.values_list("status", flat=True)) == {"PAID"}
+
+    admin = journey.sign_in(ADMIN)
+    admin.goto(f"{url}/staff/payouts/")
+    payouts = admin.inner_text("main")
+    assert "$69.60" in payouts and "$18.00" in payouts, payouts
+    journey.check(admin, "payouts")
+    with admin.expect_download() as download:
+        admin.evaluate(
+            "url => { const a = document.createElement('a'); a.href = url; a.click(); }",
+            f"{url}/staff/payouts/tax-totals.csv?year=2025",
+        )
+    totals = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert totals, totals
+
+    print("TOTALS", totals); print("PROBLEMS", *journey.problems, sep="\n")
+    assert journey.problems == []
+    print("screenshots:", *sorted(str(path.relative_to(ARTIFACTS.parent.parent)) for path in journey.shots))

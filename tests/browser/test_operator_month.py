@@ -388,8 +388,15 @@ def test_an_operator_runs_a_month_from_an_empty_database(
     assert ANA in queue and DISTRICT not in queue, queue  # opens on "needs review"
     journey.check(riley, "queue")
     riley.goto(f"{url}/staff/settlement/statements/{ana_statement.pk}/")
-    lines = riley.inner_text("#lines")
-    assert "37.60" in lines and "32.00" in lines, lines
+    assert riley.inner_text("h1") == f"Statement #{ana_statement.pk}: $69.60"
+    lines = [row.split("\t") for row in riley.inner_text("#lines tbody").splitlines()]
+    # 376.000 kWh x $0.10000 = $37.60; 16.000 kWh x $2.00 = $32.00.
+    assert [(row[1], row[3], row[5]) for row in lines] == [
+        ("EXPORT_ENERGY", "376.000", "37.60"),
+        ("EVENT_INCREMENTAL", "16.000", "32.00"),
+    ], lines
+    # The run was made at 10:00 PDT on 2 October, shown in the program's zone.
+    assert "2025-10-02 10:00 PDT" in riley.inner_text("#transitions")
     journey.check(riley, "statement")
     submit(riley, "#lines a:has-text('intervals')")
     journey.check(riley, "statement-line")
@@ -431,7 +438,8 @@ def test_an_operator_runs_a_month_from_an_empty_database(
         DISTRICT: ("18.00", "ACC-2"),
     }
     confirmed = _command("export_bill_credits", "--confirm", str(exported["file_id"]))
-    assert confirmed, confirmed
+    assert confirmed == {"file_id": exported["file_id"], "status": "CONFIRMED", "rows": 2,
+                         "total_cents": 8760}  # fmt: skip
     assert set(Payout.objects.values_list("status", flat=True)) == {"PAID"}
 
     admin = journey.sign_in(ADMIN)
@@ -444,9 +452,15 @@ def test_an_operator_runs_a_month_from_an_empty_database(
             "url => { const a = document.createElement('a'); a.href = url; a.click(); }",
             f"{url}/staff/payouts/tax-totals.csv?year=2025",
         )
-    totals = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    assert totals, totals
+    totals = csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8")))
+    # Paid in 2025 by payout date: the bill credits confirmed on 3 October.
+    assert [(row["email"], row["tax_form"], row["total_paid"]) for row in totals] == [
+        (ANA, "1099-MISC", "69.60"),
+        (DISTRICT, "NONE", "18.00"),
+    ]
 
-    print("TOTALS", totals); print("PROBLEMS", *journey.problems, sep="\n")
     assert journey.problems == []
-    print("screenshots:", *sorted(str(path.relative_to(ARTIFACTS.parent.parent)) for path in journey.shots))
+    print(
+        "screenshots:",
+        *sorted(str(path.relative_to(ARTIFACTS.parent.parent)) for path in journey.shots),
+    )

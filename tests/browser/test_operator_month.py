@@ -49,7 +49,6 @@ from django.utils import timezone
 
 from settlement.payouts.models import Payout
 from settlement.statements.models import Statement
-from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [
     pytest.mark.browser,
@@ -122,6 +121,26 @@ EVENT_RULES = [
         },
     },
 ]
+
+# The staff pages the journey checks and screenshots, in the order it visits them.
+PAGES = (
+    "staff-members",
+    "home",
+    "program-rules",
+    "program-settings",
+    "event-dispatched",
+    "events",
+    "upload",
+    "uploads",
+    "event-measured",
+    "run",
+    "runs",
+    "queue",
+    "statement",
+    "statement-line",
+    "statement-released",
+    "payouts",
+)
 
 EVENT_HOURS = {
     dt.datetime(2025, 9, 24, 17, tzinfo=PDT): 8000,
@@ -460,7 +479,7 @@ def test_an_operator_runs_a_month_from_an_empty_database(
     ]
 
     assert journey.problems == []
-    print(
-        "screenshots:",
-        *sorted(str(path.relative_to(ARTIFACTS.parent.parent)) for path in journey.shots),
+    # Every staff page visited, at both widths (var/browser-artifacts/journey-NAME-WIDTH.png).
+    assert sorted(path.name for path in journey.shots) == sorted(
+        f"journey-{name}-{width}.png" for name in PAGES for width in ("desktop", "phone")
     )

@@ -383,6 +383,8 @@ def test_an_operator_runs_a_month_from_an_empty_database(
     # Ana: 16 kWh incremental x $2.00 = $32.00; the district answered nothing: $0.00.
     results = admin.inner_text("table.results")
     assert ANA in results and "$32.00" in results, results
+    # Delivered (exported) in the event hours: Ana 8,000 + 9,000, the district 2 x 250 Wh.
+    assert "17.500 kWh" in admin.inner_text(".totals"), admin.inner_text(".totals")
     journey.check(admin, "event-measured")
 
     riley = journey.sign_in(REVIEWER)
@@ -394,7 +396,8 @@ def test_an_operator_runs_a_month_from_an_empty_database(
     journey.check(riley, "run")
     riley.goto(f"{url}/staff/settlement/runs/")
     runs = riley.inner_text("#runs")
-    assert REVIEWER in runs, runs
+    # The run's total: $69.60 + $18.00 = $87.60, one statement flagged (Ana's, above the cap).
+    assert REVIEWER in runs and "$87.60" in runs, runs
     journey.check(riley, "runs")
 
     ana_statement = Statement.objects.get(participant__email=ANA)

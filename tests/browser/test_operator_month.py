@@ -468,6 +468,7 @@ def test_an_operator_runs_a_month_from_an_empty_database(
     admin.goto(f"{url}/staff/payouts/")
     payouts = admin.inner_text("main")
     assert "$69.60" in payouts and "$18.00" in payouts, payouts
+    assert "2025-10-03 08:00 PDT (America/Los_Angeles)" in payouts, payouts  # made at 8:00
     journey.check(admin, "payouts")
     with admin.expect_download() as download:
         admin.click("a:has-text('Tax totals 2025 (CSV)')")

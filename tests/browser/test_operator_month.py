@@ -484,3 +484,179 @@ def test_an_operator_runs_a_month_from_an_empty_database(
     assert sorted(path.name for path in journey.shots) == sorted(
         f"journey-{name}-{width}.png" for name in PAGES for width in ("desktop", "phone")
     )
+
+
+# --- The same month with another program and other data -------------------------------
+#
+# A school fleet in New York paid for accepted offers on its chargers' sub-meters. The
+# program comes from `create_program`, the staff from `create_staff` (the documented
+# command path), and the administrator moves the export tariff to the sub-meters on the
+# rules page. July 2025 (EDT, UTC-4, 31 days = 744 hours):
+#
+# - SM-1 (charger CP-1, 60 kW) exports 1,000 Wh every hour but the event's two, Thursday
+#   17 July 15:00 and 16:00 EDT, when it exports 30,000 Wh; SM-2 (CP-2, 60 kW) exports only
+#   in those two hours, 30,000 Wh each.
+#   Exports: (742 x 1,000 + 2 x 30,000) + 2 x 30,000 = 802,000 + 60,000 = 862,000 Wh =
+#   862 kWh x $0.05000 = **$43.10**.
+#   The offer: the manager commits 40 kW of the site's 120; the cap is 40 kW x 2 h = 80 kWh;
+#   delivered in the window 4 x 30,000 Wh = 120 kWh, capped at 80 kWh x $1.50 = **$120.00**.
+#   Total **$163.10**: at least the two-approver amount ($150.00).
+# - Paid manually (minimum $0.00): 16,310 cents, reported on 1099-NEC (organizations).
+
+EDT = dt.timezone(dt.timedelta(hours=-4))
+FLEET = "transport@harbor-schools.example.org"
+FLEET_PROGRAM = "nyc-fleet"
+FLEET_ENROLLMENTS = f"""\
+participant_email,participant_name,participant_kind,program_code,site_account,site_timezone,meter_id,channel_kind,charger_id,charger_max_kw,enrollment_start
+{FLEET},Harbor Schools,ORGANIZATION,{FLEET_PROGRAM},NY-ACC-9,America/New_York,SM-1,EVSE_EXPORT,CP-1,60,2025-06-01
+{FLEET},Harbor Schools,ORGANIZATION,{FLEET_PROGRAM},NY-ACC-9,America/New_York,SM-2,EVSE_EXPORT,CP-2,60,2025-06-01
+"""
+FLEET_EVENT = (dt.datetime(2025, 7, 17, 15, tzinfo=EDT), dt.datetime(2025, 7, 17, 16, tzinfo=EDT))
+
+
+def july_file(meter: str, export_wh: int, event_wh: int) -> str:
+    """Return July 2025 (all EDT) hour by hour for one meter, canonical CSV."""
+    rows = ["meter_id,start,end,export_wh,import_wh,quality"]
+    start = dt.datetime(2025, 7, 1, tzinfo=EDT)
+    for hour in range(31 * 24):
+        at = start + dt.timedelta(hours=hour)
+        wh = event_wh if at in FLEET_EVENT else export_wh
+        rows.append(f"{meter},{at.isoformat()},{(at + dt.timedelta(hours=1)).isoformat()},{wh},,")
+    return "\n".join(rows) + "\n"
+
+
+def test_another_program_pays_accepted_offers_on_sub_meters_from_an_empty_database(
+    journey: Journey, clock: Clock, links_to_live_server, tmp_path: Path
+):
+    url = journey.url
+    clock.set(dt.datetime(2025, 7, 1, 9, tzinfo=EDT))
+    for email, role in (
+        (ADMIN, "program_admin"),
+        (REVIEWER, "reviewer"),
+        (APPROVERS[0], "approver"),
+        (APPROVERS[1], "approver"),
+    ):
+        assert _command("create_staff", "--email", email, "--role", role)["invited"] is True
+        journey.set_password_from(email)
+    made = _command(
+        "create_program", "--code", FLEET_PROGRAM, "--name", "Harbor V2G offers",
+        "--utility", "Empire Test Power", "--timezone", "America/New_York",
+    )  # fmt: skip
+    assert made["outcome"] == "created", made
+    enrollments = tmp_path / "fleet.csv"
+    enrollments.write_text(FLEET_ENROLLMENTS, encoding="utf-8")
+    imported = _command("import_enrollments", str(enrollments))
+    assert imported["rejected"] == 0, imported
+    tariff = tmp_path / "flat.json"
+    cheap = json.loads(json.dumps(FLAT_TARIFF))
+    cheap["items"][0]["energyratestructure"] = [[{"rate": 0.2, "unit": "kWh", "sell": 0.05}]]
+    cheap["items"][0]["startdate"] = 1735707600  # 2025-01-01 05:00 UTC, New York's midnight
+    tariff.write_text(json.dumps(cheap), encoding="utf-8")
+    loaded = _command(
+        "import_tariff", str(tariff), "--format", "urdb", "--code", "ny-flat",
+        "--timezone", "America/New_York", "--program", FLEET_PROGRAM,
+    )  # fmt: skip
+    assert loaded["outcome"] == "created", loaded
+
+    admin = journey.sign_in(ADMIN)
+    admin.goto(f"{url}/staff/programs/{FLEET_PROGRAM}/rules/")
+    document = json.loads(admin.input_value("#id_document"))
+    (export_rule,) = document["rules"]
+    export_rule["parameters"]["channel_kind"] = "EVSE_EXPORT"
+    document["rules"] += [
+        {"name": "offer", "kind": "ACCEPTED_OFFER", "parameters": {"channel_kind": "EVSE_EXPORT"}},
+        {
+            "name": "event-constraints",
+            "kind": "EVENT_CONSTRAINTS",
+            "parameters": {"season_months": [6, 7, 8], "earliest_start": "12:00",
+                           "latest_end": "20:00"},
+        },
+    ]  # fmt: skip
+    admin.fill("#id_document", json.dumps(document))
+    submit(admin, "text=Validate and save")
+    assert "Rule set v1: updated." in admin.content(), admin.inner_text("main")
+    journey.check(admin, "fleet-program-rules")
+    admin.goto(f"{url}/staff/programs/{FLEET_PROGRAM}/settings/")
+    admin.fill("#id_settlement-review_cap", "1000.00")
+    admin.fill("#id_settlement-two_approver_amount", "150.00")
+    submit(admin, "text=Save review thresholds")
+    admin.select_option("#id_payout-method", "MANUAL")
+    admin.fill("#id_payout-minimum_cents", "0")
+    admin.select_option("#id_payout-organization_tax_form", "1099-NEC")
+    submit(admin, "text=Save payout settings")
+    assert f"{FLEET_PROGRAM} payout settings: " in admin.content()
+    journey.set_password_from(FLEET)
+
+    # Monday 14 July: the event, Thursday 15:00-17:00 EDT at $1.50/kWh; the manager commits 40 kW.
+    clock.set(dt.datetime(2025, 7, 14, 9, tzinfo=EDT))
+    admin = journey.sign_in(ADMIN)
+    admin.goto(f"{url}/staff/events/")
+    admin.select_option("#id_program", FLEET_PROGRAM)
+    admin.fill("#id_start", "2025-07-17T15:00")
+    admin.fill("#id_end", "2025-07-17T17:00")
+    admin.fill("#id_deadline", "2025-07-16T12:00")
+    admin.select_option("#id_kind", "ECONOMIC")
+    admin.select_option("#id_signal", "EXPORT_PRICE")
+    admin.fill("#id_price", "1.50")
+    submit(admin, "form button:has-text('Create')")
+    created_event = re.search(r"Event (\d+) created with 1 offers\.", admin.content())
+    assert created_event is not None, admin.inner_text("main")
+    event_id = int(created_event.group(1))
+    manager = journey.sign_in(FLEET)
+    manager.goto(f"{url}/offers/")
+    manager.fill("form.answer input[name=committed_kw]", "40")
+    submit(manager, "form.answer button:has-text('Accept')")
+    assert "Accepted" in manager.content(), manager.inner_text("main")
+
+    # Saturday 2 August: July's files, measure, settle, two approvals, release.
+    clock.set(dt.datetime(2025, 8, 2, 10, tzinfo=EDT))
+    admin = journey.sign_in(ADMIN)
+    for meter, export_wh in (("SM-1", 1000), ("SM-2", 0)):
+        path = tmp_path / f"{meter}-2025-07.csv"
+        path.write_text(july_file(meter, export_wh, 30_000), encoding="utf-8")
+        admin.goto(f"{url}/staff/metering/uploads/")
+        admin.set_input_files("#id_file", str(path))
+        submit(admin, "button:has-text('Upload')")
+        assert admin.inner_text("#status") == "PROCESSED", admin.inner_text("main")
+    admin.goto(f"{url}/staff/events/{event_id}/")
+    submit(admin, "button:has-text('Measure deliveries now')")
+    assert "Measured: 1 created" in admin.content(), admin.inner_text("main")
+    # 120 kWh delivered, 80 kWh paid (40 kW x 2 h) x $1.50 = $120.00.
+    assert "$120.00" in admin.inner_text("table.results"), admin.inner_text("table.results")
+    journey.check(admin, "fleet-event-measured")
+
+    riley = journey.sign_in(REVIEWER)
+    riley.goto(f"{url}/staff/settlement/runs/")
+    riley.select_option("#id_program", FLEET_PROGRAM)
+    riley.fill("#id_period", "2025-07")
+    submit(riley, "button:has-text('Start run')")
+    statement = Statement.objects.get(participant__email=FLEET)
+    assert str(statement.total) == "163.10", [
+        (line.kind, line.kwh, line.amount) for line in statement.lines.all()
+    ]
+    for number, email in enumerate(APPROVERS, start=1):
+        approver = journey.sign_in(email)
+        approver.goto(f"{url}/staff/settlement/statements/{statement.pk}/")
+        approver.fill("#reason", f"Offer delivered on both buses ({number})")
+        submit(approver, "button[value=approve]")
+        assert f"approvals {number} of 2" in approver.inner_text("main")
+    approver.fill("#reason", "Release")
+    submit(approver, "button[value=release]")
+    assert approver.inner_text("#state") == "Released to payouts"
+    journey.check(approver, "fleet-statement")
+
+    clock.set(dt.datetime(2025, 8, 4, 9, tzinfo=EDT))
+    paid = _command("run_payouts")
+    assert (paid["created"], paid["total_cents"]) == (1, 16310), paid
+    exported = _command("export_bill_credits", "--program", FLEET_PROGRAM, "--period", "2025-08")
+    assert (exported["rows"], exported["total_cents"]) == (1, 16310), exported
+    _command("export_bill_credits", "--confirm", str(exported["file_id"]))
+    admin = journey.sign_in(ADMIN)
+    admin.goto(f"{url}/staff/payouts/")
+    with admin.expect_download() as download:
+        admin.click("a:has-text('Tax totals 2025 (CSV)')")
+    totals = csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8")))
+    assert [(row["email"], row["tax_form"], row["total_paid"]) for row in totals] == [
+        (FLEET, "1099-NEC", "163.10")
+    ]
+    assert journey.problems == []

@@ -314,7 +314,7 @@ def test_an_operator_runs_a_month_from_an_empty_database(
     admin.goto(f"{url}/staff/")
     journey.check(admin, "home")
     submit(admin, f"a:has-text('{PROGRAM}')")
-    shown = json.loads(admin.input_value("#id_document") or admin.inner_text("pre.rule-file"))
+    shown = json.loads(admin.input_value("#id_document"))
     shown["rules"] += EVENT_RULES
     admin.fill("#id_document", json.dumps(shown, indent=2))
     submit(admin, "text=Validate and save")

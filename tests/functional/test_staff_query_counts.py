@@ -134,6 +134,10 @@ class World:
                 "&start=2025-07-01&end=2025-08-01&channel_kind=SITE_EXPORT"
             ),
             "run reproduce": f"/staff/settlement/runs/{self.run.pk}/reproduce/",
+            # A run's page is the queue filtered to it (the runs list links there).
+            "run statements": f"/staff/settlement/statements/?run={self.run.pk}&state=",
+            "run export csv": f"/staff/settlement/runs/{self.run.pk}/export/?file=csv",
+            "run export json": f"/staff/settlement/runs/{self.run.pk}/export/?file=json",
         }
 
 

@@ -42,13 +42,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
 from settlement.payouts.models import Payout
 from settlement.statements.models import Statement
+from tests.browser.conftest import page_problems
 
 pytestmark = [
     pytest.mark.browser,
@@ -223,21 +223,10 @@ class Journey:
         page.context.close()
 
     def check(self, page, name: str) -> None:
-        """Screenshot at 1280 and 390 px; no sideways scroll at 390; axe finds nothing
-        serious or critical at either width."""
-        self.shots += self.screenshot(page, f"journey-{name}")  # leaves the page at 390 px
-        for width in (390, 1280):
-            page.set_viewport_size({"width": width, "height": 900})
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            if overflow > 0:
-                self.problems.append(f"{name}@{width}: scrolls {overflow}px sideways")
-            self.problems += [
-                f"{name}@{width}: axe {violation['id']} ({violation['impact']})"
-                for violation in Axe().run(page).response["violations"]
-                if violation["impact"] in ("serious", "critical")
-            ]
+        """Screenshot at 1280 and 390 px; no sideways scroll and nothing serious or critical
+        for axe at either width (tests/browser/conftest.py's `page_problems`)."""
+        self.shots += self.screenshot(page, f"journey-{name}")
+        self.problems += page_problems(page, name)
 
 
 def submit(page, selector: str) -> None:

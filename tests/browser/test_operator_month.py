@@ -360,8 +360,9 @@ def test_an_operator_runs_a_month_from_an_empty_database(
         admin.set_input_files("#id_file", str(path))
         submit(admin, "button:has-text('Upload')")
         assert admin.inner_text("#status") == "PROCESSED", admin.inner_text("main")
-        # 720 hours, one row each, all accepted.
+        # 720 hours, one row each, all accepted; September from its first local hour.
         assert "720" in admin.inner_text("#progress")
+        assert "2025-09-01 00:00 PDT (America/Los_Angeles)" in admin.inner_text("main")
     journey.check(admin, "upload")
     admin.goto(f"{url}/staff/metering/uploads/")
     journey.check(admin, "uploads")

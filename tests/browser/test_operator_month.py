@@ -638,8 +638,15 @@ def test_another_program_pays_accepted_offers_on_sub_meters_from_an_empty_databa
     clock.set(dt.datetime(2025, 8, 4, 9, tzinfo=EDT))
     paid = _command("run_payouts")
     assert (paid["created"], paid["total_cents"]) == (1, 16310), paid
-    exported = _command("export_bill_credits", "--program", FLEET_PROGRAM, "--period", "2025-08")
+    credits = tmp_path / "fleet-credits.csv"
+    exported = _command(
+        "export_bill_credits", "--program", FLEET_PROGRAM, "--period", "2025-08",
+        "--output", str(credits),
+    )  # fmt: skip
     assert (exported["rows"], exported["total_cents"]) == (1, 16310), exported
+    with credits.open(newline="", encoding="utf-8") as file:
+        (row,) = csv.DictReader(file)
+    assert (row["email"], row["amount"], row["method"]) == (FLEET, "163.10", "MANUAL"), row
     _command("export_bill_credits", "--confirm", str(exported["file_id"]))
     admin = journey.sign_in(ADMIN)
     admin.goto(f"{url}/staff/payouts/")

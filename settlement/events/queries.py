@@ -167,6 +167,11 @@ class EventTotals:
     delivered_wh: Decimal
     amount: Decimal
 
+    @property
+    def delivered_kwh(self) -> Decimal:
+        """The delivered energy in kWh, exact (a page rounds it as it shows it)."""
+        return self.delivered_wh / 1000
+
 
 def totals(offers: list[Offer]) -> EventTotals:
     """Return the totals of an event's offers (already loaded, with their deliveries)."""

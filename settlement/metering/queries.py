@@ -258,6 +258,27 @@ def channel_names(*, channel_ids: list[int]) -> dict[int, tuple[str, str]]:
     }
 
 
+def channels_with_zones(*, upload: Upload) -> list[dict[str, object]]:
+    """Return the upload's channel tallies, each with `zone`: its site's IANA zone.
+
+    One query whatever the number of channels; an upload sent for no site (staff may leave
+    it out) still shows each channel's times in the zone its own site keeps.
+    """
+    listed = list(upload.channels or [])
+    pairs = {(str(channel["meter_id"]), str(channel["channel"])) for channel in listed}
+    zones = {
+        (meter_id, kind): zone
+        for meter_id, kind, zone in Channel.objects.filter(
+            meter_id__in={meter_id for meter_id, _ in pairs}
+        ).values_list("meter_id", "kind", "site__timezone")
+    }
+    fallback = upload.site.timezone if upload.site_id and upload.site else "UTC"
+    return [
+        {**channel, "zone": zones.get((channel["meter_id"], channel["channel"]), fallback)}
+        for channel in listed
+    ]
+
+
 def summary(*, upload: Upload, duplicate_upload: bool = False) -> dict[str, object]:
     """Return the JSON summary of an upload (the command's output and the API's body)."""
     errors = [

@@ -50,6 +50,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     context = {
         "upload": upload,
         "summary": queries.summary(upload=upload),
+        "channels": queries.channels_with_zones(upload=upload),
         "revised": reading_history.revised_by(upload=upload)[:50],
     }
     return render(request, "staff/metering_upload.html", context)

@@ -246,6 +246,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No deep links: each operation's summary is one button, with no link nested inside it
+    # (axe-core's nested-interactive). Themed by templates/drf_spectacular/swagger_ui.html.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     # The schema and docs are public: they describe operations and fields, hold no data, and
     # every endpoint still checks who is asking. Integrators read them before they get a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

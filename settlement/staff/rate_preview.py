@@ -35,7 +35,8 @@ class RatePreviewForm(forms.Form):
 @access.staff_required
 def rate_preview(request: HttpRequest) -> HttpResponse:
     """Show the form and, once filled in, the priced lines and total."""
-    plans = [(plan.code, f"{plan.code} · {plan.name}") for plan in tariff_queries.plans()]
+    listed = list(tariff_queries.plans())
+    plans = [(plan.code, f"{plan.code} · {plan.name}") for plan in listed]
     form = RatePreviewForm(request.GET or None, plans=plans)
     result = None
     if form.is_valid():
@@ -49,5 +50,14 @@ def rate_preview(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
-    context = {"form": form, "result": result, "meters": account_queries.meter_ids()}
+    # Amounts are written in the currency of the plan that priced them.
+    currency = next(
+        (plan.currency for plan in listed if result and plan.code == result.tariff), ""
+    )
+    context = {
+        "form": form,
+        "result": result,
+        "currency": currency,
+        "meters": account_queries.meter_ids(),
+    }
     return render(request, "staff/rate_preview.html", context)

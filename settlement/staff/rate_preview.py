@@ -11,6 +11,7 @@ from accounts.models import Channel
 from settlement.errors import DomainError
 from settlement.rate_preview import preview
 from settlement.staff import access
+from settlement.staff.form_errors import add_domain_error
 from settlement.tariffs import queries as tariff_queries
 
 
@@ -49,11 +50,9 @@ def rate_preview(request: HttpRequest) -> HttpResponse:
                 end=form.cleaned_data["end"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            add_domain_error(form, exc)
     # Amounts are written in the currency of the plan that priced them.
-    currency = next(
-        (plan.currency for plan in listed if result and plan.code == result.tariff), ""
-    )
+    currency = next((plan.currency for plan in listed if result and plan.code == result.tariff), "")
     context = {
         "form": form,
         "result": result,

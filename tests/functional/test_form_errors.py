@@ -1,7 +1,7 @@
 """Errors on the portal's, the staff area's and the sign-in forms look like errors.
 
 A form posted with a bad value answers its page again with the error list as an alert
-(role="alert", templates/django/forms/errors/list/ul.html), the field marked
+(role="alert" around the list, templates/django/forms/errors/list/ul.html), the field marked
 aria-invalid and described by its errors, the typed value still in the field, and the
 error in plain words beside the field, never a field's code name ("period: ...").
 """

@@ -19,7 +19,6 @@ import pytest
 from django.utils import timezone
 
 from accounts import operations as account_operations
-from accounts import roles
 from accounts.models import Membership
 from settlement.events.models import DispatchEvent
 from settlement.metering.models import Upload

@@ -61,16 +61,27 @@ class Checked:
             self.page.wait_for_load_state("load")
             if ready:
                 self.page.wait_for_selector(ready, timeout=15_000)
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            shot = ARTIFACTS / f"{self.prefix}{name}-{label}.png"
-            self.page.screenshot(path=str(shot), full_page=True)
-            self.screenshots.append(shot)
-            self.problems += [f"{where}: {problem}" for problem in page_problems(self.page)]
-            self.problems += [
-                f"{where}: console {text}"
-                for text in self.console
-                if "Content Security Policy" in text or "Content-Security-Policy" in text
-            ]
+            self._check(name, label, width)
+
+    def check_here(self, name: str) -> None:
+        """Check the page as it stands (say, the answer to a form) at both widths."""
+        for label, width in WIDTHS.items():
+            self.page.set_viewport_size({"width": width, "height": 900})
+            self._check(name, label, width)
+
+    def _check(self, name: str, label: str, width: int) -> None:
+        where = f"{name}@{width}"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / f"{self.prefix}{name}-{label}.png"
+        self.page.screenshot(path=str(shot), full_page=True)
+        self.screenshots.append(shot)
+        self.problems += [f"{where}: {problem}" for problem in page_problems(self.page)]
+        self.problems += [
+            f"{where}: console {text}"
+            for text in self.console
+            if "Content Security Policy" in text or "Content-Security-Policy" in text
+        ]
+        self.console.clear()
 
 
 def page_problems(page: Any) -> list[str]:

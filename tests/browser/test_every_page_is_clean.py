@@ -16,7 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from accounts import operations as account_operations
 from accounts.models import Membership
@@ -24,7 +27,7 @@ from settlement.events.models import DispatchEvent
 from settlement.metering.models import Upload
 from settlement.statements.models import SettlementRun, Statement
 from tests.browser.conftest import sign_in
-from tests.browser.page_checks import Checked, page_problems
+from tests.browser.page_checks import Checked
 from tests.event_fixtures import (
     Owner,
     add_hours,
@@ -118,20 +121,49 @@ def test_every_signed_out_page_is_clean(live_server, browser):
     assert not checked.problems, _report(checked)
 
 
-def test_a_sign_in_refused_is_clean(live_server, browser):
-    """The sign-in page as it answers a wrong password: the error is an alert and clean."""
+def test_a_sign_in_refused_then_locked_out_is_clean(live_server, browser):
+    """The sign-in page answering a wrong password (an alert, the address kept), then the
+    page after too many wrong passwords (django-axes' lockout, five tries)."""
+    UserFactory(email="ana@example.com")
     checked = Checked(browser.new_context().new_page(), prefix="every-")
     page = checked.page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "nobody@example.com")
-    page.fill("#id_password", "not the password")
-    page.click("button[type=submit]")
+
+    def wrong_password() -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "ana@example.com")
+        page.fill("#id_password", "not the password")
+        page.click("button[type=submit]")
+
+    wrong_password()
     page.wait_for_selector("[role=alert]")
-    # The typed address is kept; the password is not (it never is).
-    assert page.input_value("#id_username") == "nobody@example.com"
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        checked.problems += [f"sign-in-refused@{width}: {p}" for p in page_problems(page)]
+    assert page.input_value("#id_username") == "ana@example.com"
+    assert page.get_attribute("#id_username", "aria-invalid") == "true"
+    checked.check_here("sign-in-refused")
+    for _ in range(4):
+        wrong_password()
+    page.wait_for_selector("#locked-out")
+    checked.check_here("sign-in-locked-out")
+
+    assert not checked.problems, _report(checked)
+
+
+def test_the_set_password_page_of_an_invitation_is_clean(live_server, browser):
+    """The page an invitation's link opens (a valid link): choose a password, twice."""
+    user = UserFactory(email="new@example.com")
+    link = (
+        f"{live_server.url}/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/"
+        f"{default_token_generator.make_token(user)}/"
+    )
+    checked = Checked(browser.new_context().new_page(), prefix="every-")
+    checked.page.goto(link)
+    # Django moves the token out of the address into the session, then shows the form.
+    checked.page.wait_for_selector("#id_new_password1")
+    checked.check_here("password-set")
+    checked.page.fill("#id_new_password1", "short")
+    checked.page.fill("#id_new_password2", "different")
+    checked.page.click("button[type=submit]")
+    checked.page.wait_for_selector("[role=alert]")
+    checked.check_here("password-set-refused")
 
     assert not checked.problems, _report(checked)
 

@@ -64,11 +64,16 @@ def screenshot() -> Callable[[object, str], list[Path]]:
     def take(page: object, name: str) -> list[Path]:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         paths = []
+        # The test goes on at the width it had: a phone's layout (stacked tables, whose
+        # cells then name their column) would change what it finds next.
+        before = page.viewport_size  # type: ignore[attr-defined]
         for label, width in WIDTHS.items():
             page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
             path = ARTIFACTS / f"{name}-{label}.png"
             page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
             paths.append(path)
+        if before:
+            page.set_viewport_size(before)  # type: ignore[attr-defined]
         return paths
 
     return take

@@ -21,7 +21,7 @@ from settlement.programs import operations as program_operations
 from settlement.programs import queries as program_queries
 from settlement.programs import rules as rule_types
 from settlement.staff import access
-from settlement.staff.form_errors import add_domain_error
+from settlement.form_errors import add_domain_error
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

@@ -11,7 +11,7 @@ from accounts.models import Channel
 from settlement.errors import DomainError
 from settlement.rate_preview import preview
 from settlement.staff import access
-from settlement.staff.form_errors import add_domain_error
+from settlement.form_errors import add_domain_error
 from settlement.tariffs import queries as tariff_queries
 
 

@@ -9,7 +9,7 @@ from accounts.models import Channel
 from settlement.errors import NotFound
 from settlement.metering import reading_history
 from settlement.staff import access
-from settlement.staff.form_errors import add_domain_error
+from settlement.form_errors import add_domain_error
 
 
 class ReadingForm(forms.Form):

@@ -17,11 +17,11 @@ from settlement import safe_json
 from settlement.errors import DomainError
 from settlement.events import constraints, operations, queries
 from settlement.events.models import DispatchEvent
+from settlement.form_errors import add_domain_error
 from settlement.programs import operations as program_operations
 from settlement.programs import queries as program_queries
 from settlement.programs import rules as rule_types
 from settlement.staff import access
-from settlement.form_errors import add_domain_error
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

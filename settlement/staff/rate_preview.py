@@ -9,9 +9,9 @@ from django.shortcuts import render
 from accounts import queries as account_queries
 from accounts.models import Channel
 from settlement.errors import DomainError
+from settlement.form_errors import add_domain_error
 from settlement.rate_preview import preview
 from settlement.staff import access
-from settlement.form_errors import add_domain_error
 from settlement.tariffs import queries as tariff_queries
 
 

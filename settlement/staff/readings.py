@@ -7,9 +7,9 @@ from django.shortcuts import render
 from accounts import signed_in
 from accounts.models import Channel
 from settlement.errors import NotFound
+from settlement.form_errors import add_domain_error
 from settlement.metering import reading_history
 from settlement.staff import access
-from settlement.form_errors import add_domain_error
 
 
 class ReadingForm(forms.Form):

@@ -17,8 +17,8 @@ from django.utils.http import urlencode
 from accounts import signed_in
 from settlement import bounds
 from settlement.errors import DomainError, NotFound
-from settlement.staff import access as staff_access
 from settlement.form_errors import add_domain_error
+from settlement.staff import access as staff_access
 from settlement.statements import periods
 from settlement.statements.models import Statement, StatementLine
 from settlement.statements.review import access, checks, decisions, drilldown, exports

@@ -46,9 +46,18 @@ class Checked:
         self.page.add_init_script(CSP_LISTENER)
         self.page.on("console", lambda message: self.console.append(message.text))
 
-    def visit(self, url: str, name: str, *, ready: str | None = None, status: int = 200) -> None:
+    def visit(
+        self,
+        url: str,
+        name: str,
+        *,
+        ready: str | None = None,
+        status: int = 200,
+        shared_style: bool = True,
+    ) -> None:
         """Check `url` at both widths; `ready` is a selector to wait for before checking,
-        `status` the answer expected (a page that does not exist is a page too)."""
+        `status` the answer expected (a page that does not exist is a page too), and
+        `shared_style` False for Django's admin, which keeps its own style sheets."""
         for label, width in WIDTHS.items():
             self.console.clear()
             self.page.set_viewport_size({"width": width, "height": 900})
@@ -61,7 +70,7 @@ class Checked:
             self.page.wait_for_load_state("load")
             if ready:
                 self.page.wait_for_selector(ready, timeout=15_000)
-            self._check(name, label, width)
+            self._check(name, label, width, shared_style=shared_style)
 
     def check_here(self, name: str) -> None:
         """Check the page as it stands (say, the answer to a form) at both widths."""
@@ -69,23 +78,28 @@ class Checked:
             self.page.set_viewport_size({"width": width, "height": 900})
             self._check(name, label, width)
 
-    def _check(self, name: str, label: str, width: int) -> None:
+    def _check(self, name: str, label: str, width: int, *, shared_style: bool = True) -> None:
         where = f"{name}@{width}"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / f"{self.prefix}{name}-{label}.png"
         self.page.screenshot(path=str(shot), full_page=True)
         self.screenshots.append(shot)
-        self.problems += [f"{where}: {problem}" for problem in page_problems(self.page)]
+        # The console's messages so far: axe-core, run next, may add a style element itself.
+        console = list(self.console)
+        self.problems += [
+            f"{where}: {problem}" for problem in page_problems(self.page, shared_style=shared_style)
+        ]
         self.problems += [
             f"{where}: console {text}"
-            for text in self.console
+            for text in console
             if "Content Security Policy" in text or "Content-Security-Policy" in text
         ]
         self.console.clear()
 
 
-def page_problems(page: Any) -> list[str]:
-    """Return what is wrong with the page as it stands now."""
+def page_problems(page: Any, *, shared_style: bool = True) -> list[str]:
+    """Return what is wrong with the page as it stands now (CSP violations are read before
+    axe-core runs: axe itself may add a style element, which the policy refuses)."""
     problems = [f"CSP {violation}" for violation in page.evaluate("window.__cspViolations || []")]
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - window.innerWidth"
@@ -110,6 +124,8 @@ def page_problems(page: Any) -> list[str]:
         answer = page.request.get(icon)
         if answer.status != 200 or not answer.body():
             problems.append(f"favicon {icon} answered {answer.status}")
+    if not shared_style:
+        return problems
     sheets = page.evaluate(
         "[...document.querySelectorAll('link[rel=stylesheet]')]"
         ".map((link) => new URL(link.href).pathname)"

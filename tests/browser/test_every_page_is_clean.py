@@ -278,5 +278,13 @@ def test_every_staff_page_is_clean(live_server, browser, tmp_path):
     }
     for name, path in pages.items():
         checked.visit(f"{url}{path}", name)
+    # Django's admin, linked from every staff page: its own style sheets, the same checks.
+    admin = {
+        "admin": "/admin/",
+        "admin-participants": "/admin/accounts/participant/",
+        "admin-participant-add": "/admin/accounts/participant/add/",
+    }
+    for name, path in admin.items():
+        checked.visit(f"{url}{path}", name, shared_style=False)
 
     assert not checked.problems, _report(checked)

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's form templates, so templates/django/forms/ can override them (FORM_RENDERER).
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -107,6 +109,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [csp_constants.NONE],
     },
 }
+
+# Forms render through the project's templates: templates/django/forms/ makes every error
+# list an alert (role="alert") for portal and staff forms alike; Django marks the field
+# aria-invalid and points its aria-describedby at the errors.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -248,6 +255,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No deep links: each operation's summary is one button, with no link nested inside it
+    # (axe-core's nested-interactive). Themed by templates/drf_spectacular/swagger_ui.html.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     # The schema and docs are public: they describe operations and fields, hold no data, and
     # every endpoint still checks who is asking. Integrators read them before they get a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -48,7 +48,11 @@ def _participant(request: HttpRequest, participant_id: int) -> Participant:
 @login_required
 def fleet(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Show the per-vehicle breakdown for a period and the members."""
-    participant = _participant(request, participant_id)
+    return _page(request, _participant(request, participant_id), InviteForm())
+
+
+def _page(request: HttpRequest, participant: Participant, invite: InviteForm) -> HttpResponse:
+    """The fleet page, its invitation form as given (empty, or as typed with its errors)."""
     zone = participant.sites.values_list("timezone", flat=True).first() or "UTC"
     today = timezone.now().astimezone(ZoneInfo(zone)).date()
     period = PeriodForm(request.GET or None)
@@ -68,7 +72,7 @@ def fleet(request: HttpRequest, participant_id: int) -> HttpResponse:
         "may_manage": access.may_act_for(
             user=signed_in.signed_in_user(request), participant=participant
         ),
-        "invite": InviteForm(),
+        "invite": invite,
         "roles": [(Membership.Role.MANAGER, "Manager"), (Membership.Role.VIEWER, "Viewer")],
     }
     return render(request, "portal/fleet.html", context)
@@ -81,8 +85,8 @@ def invite(request: HttpRequest, participant_id: int) -> HttpResponse:
     participant = _participant(request, participant_id)
     form = InviteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter an email address and choose manager or viewer.")
-        return redirect("portal:fleet", participant_id=participant.pk)
+        # The page again with what was typed and each field's error beside it.
+        return _page(request, participant, form)
     try:
         members.invite_member(
             participant=participant,
@@ -92,9 +96,14 @@ def invite(request: HttpRequest, participant_id: int) -> HttpResponse:
             now=timezone.now(),
         )
     except DomainError as error:
+        field = str(error.details.get("field", ""))
+        if field in form.fields:
+            # About what was typed: shown beside the field, the typed value kept.
+            form.add_error(field, error.message)
+            return _page(request, participant, form)
         messages.error(request, error.message)
-    else:
-        messages.success(request, f"Invited {form.cleaned_data['email']}.")
+        return redirect("portal:fleet", participant_id=participant.pk)
+    messages.success(request, f"Invited {form.cleaned_data['email']}.")
     return redirect("portal:fleet", participant_id=participant.pk)
 
 

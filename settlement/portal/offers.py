@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access, signed_in
+from settlement import form_errors
 from settlement.errors import DomainError
 from settlement.events import eligibility, operations, queries, standing
 from settlement.events.models import Offer
@@ -147,11 +148,13 @@ def accept(request: HttpRequest, offer_id: int) -> HttpResponse:
         )
     except (operations.CommitmentInvalid, operations.ReserveInvalid) as exc:
         # The form again, with what was typed and why it was refused, to correct it there.
+        # In plain words: the field's label is beside it, its code name is not.
+        error = form_errors.plain(exc.message, field=str(exc.details.get("field", "")))
         refused = {
             "offer_id": offer.pk,
             "committed_kw": typed,
             "reserve_percent": typed_reserve,
-            "error": exc.message,
+            "error": error,
         }
         return _offers_page(request, refused=refused, status=400)
     except DomainError as exc:

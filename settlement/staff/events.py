@@ -17,6 +17,7 @@ from settlement import safe_json
 from settlement.errors import DomainError
 from settlement.events import constraints, operations, queries
 from settlement.events.models import DispatchEvent
+from settlement.form_errors import add_domain_error
 from settlement.programs import operations as program_operations
 from settlement.programs import queries as program_queries
 from settlement.programs import rules as rule_types
@@ -34,7 +35,11 @@ class EventForm(forms.Form):
     deadline = forms.DateTimeField(widget=LOCAL, help_text="Owners answer until then.")
     kind = forms.ChoiceField(choices=DispatchEvent.Kind.choices)
     signal = forms.ChoiceField(choices=DispatchEvent.Signal.choices)
-    price = forms.DecimalField(max_digits=12, decimal_places=5, help_text="$/kWh (EXPORT_PRICE).")
+    price = forms.DecimalField(
+        max_digits=12,
+        decimal_places=5,
+        help_text="Price per kWh in the program's currency (the EXPORT_PRICE signal).",
+    )
     target_kw = forms.DecimalField(max_digits=10, decimal_places=3, required=False)
 
 
@@ -61,7 +66,7 @@ def _add_errors(form: forms.Form, error: DomainError) -> None:
             field = problem.field if problem.field in form.fields else None
             form.add_error(field, problem.reason)
         return
-    form.add_error(None, error.message)
+    add_domain_error(form, error)
 
 
 @access.staff_required

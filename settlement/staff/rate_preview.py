@@ -9,6 +9,7 @@ from django.shortcuts import render
 from accounts import queries as account_queries
 from accounts.models import Channel
 from settlement.errors import DomainError
+from settlement.form_errors import add_domain_error
 from settlement.rate_preview import preview
 from settlement.staff import access
 from settlement.tariffs import queries as tariff_queries
@@ -35,7 +36,8 @@ class RatePreviewForm(forms.Form):
 @access.staff_required
 def rate_preview(request: HttpRequest) -> HttpResponse:
     """Show the form and, once filled in, the priced lines and total."""
-    plans = [(plan.code, f"{plan.code} · {plan.name}") for plan in tariff_queries.plans()]
+    listed = list(tariff_queries.plans())
+    plans = [(plan.code, f"{plan.code} · {plan.name}") for plan in listed]
     form = RatePreviewForm(request.GET or None, plans=plans)
     result = None
     if form.is_valid():
@@ -48,6 +50,13 @@ def rate_preview(request: HttpRequest) -> HttpResponse:
                 end=form.cleaned_data["end"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
-    context = {"form": form, "result": result, "meters": account_queries.meter_ids()}
+            add_domain_error(form, exc)
+    # Amounts are written in the currency of the plan that priced them.
+    currency = next((plan.currency for plan in listed if result and plan.code == result.tariff), "")
+    context = {
+        "form": form,
+        "result": result,
+        "currency": currency,
+        "meters": account_queries.meter_ids(),
+    }
     return render(request, "staff/rate_preview.html", context)

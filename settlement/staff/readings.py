@@ -7,6 +7,7 @@ from django.shortcuts import render
 from accounts import signed_in
 from accounts.models import Channel
 from settlement.errors import NotFound
+from settlement.form_errors import add_domain_error
 from settlement.metering import reading_history
 from settlement.staff import access
 
@@ -34,5 +35,5 @@ def reading(request: HttpRequest) -> HttpResponse:
                 )
             )
         except NotFound as exc:
-            form.add_error(None, exc.message)
+            add_domain_error(form, exc)
     return render(request, "staff/metering_reading.html", {"form": form, "history": found})

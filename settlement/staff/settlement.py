@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from accounts import signed_in
 from settlement import bounds
 from settlement.errors import DomainError, NotFound
+from settlement.form_errors import add_domain_error
 from settlement.staff import access as staff_access
 from settlement.statements import periods
 from settlement.statements.models import Statement, StatementLine
@@ -87,7 +88,7 @@ def runs(request: HttpRequest) -> HttpResponse:
                 now=timezone.now(),
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            add_domain_error(form, exc)
         else:
             return redirect(f"{_queue_url()}?run={run.pk}")
     page = Paginator(

@@ -6,29 +6,13 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import sign_in
+from tests.browser.page_checks import problems_at_both_widths
 from tests.event_fixtures import LOS_ANGELES
 from tests.notice_fixtures import accepted_event_yesterday, evening_file, ingest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _clean(page) -> list[str]:
-    """Return what is wrong with the page at its width: sideways scroll, serious axe findings."""
-    problems = []
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    if overflow > 0:
-        problems.append(f"scrolls {overflow}px sideways")
-    problems += [
-        f"axe {violation['id']} ({violation['impact']})"
-        for violation in Axe().run(page).response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-    return problems
 
 
 def test_an_owner_reads_the_results_notification_and_downloads_the_calendar_entry(
@@ -47,10 +31,7 @@ def test_an_owner_reads_the_results_notification_and_downloads_the_calendar_entr
     assert item.count() == 1
     assert "Results of your Program elrp event" in item.inner_text()
     assert page.inner_text("#unread-summary") == "1 unread"
-    problems = []
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        problems += [f"notifications@{width}: {p}" for p in _clean(page)]
+    problems = problems_at_both_widths(page, "notifications")
     screenshot(page, "owner-notifications")
 
     item.locator("button").click()
@@ -62,9 +43,7 @@ def test_an_owner_reads_the_results_notification_and_downloads_the_calendar_entr
         page.inner_text(f"[data-event-result='{accepted.offer.pk}']")
         == "Delivered 7.1 kWh, estimated $14.20, to be confirmed in your statement"
     )
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        problems += [f"offers@{width}: {p}" for p in _clean(page)]
+    problems += problems_at_both_widths(page, "offers")
     screenshot(page, "owner-offer-results")
 
     with page.expect_download() as download:

@@ -48,7 +48,7 @@ from django.utils import timezone
 
 from settlement.payouts.models import Payout
 from settlement.statements.models import Statement
-from tests.browser.conftest import page_problems
+from tests.browser.page_checks import problems_at_both_widths
 
 pytestmark = [
     pytest.mark.browser,
@@ -224,9 +224,9 @@ class Journey:
 
     def check(self, page, name: str) -> None:
         """Screenshot at 1280 and 390 px; no sideways scroll and nothing serious or critical
-        for axe at either width (tests/browser/conftest.py's `page_problems`)."""
+        for axe at either width, a favicon and the shared style sheet (tests/browser/page_checks)."""
         self.shots += self.screenshot(page, f"journey-{name}")
-        self.problems += page_problems(page, name)
+        self.problems += problems_at_both_widths(page, name)
 
 
 def submit(page, selector: str) -> None:
@@ -408,8 +408,8 @@ def test_an_operator_runs_a_month_from_an_empty_database(
     lines = [row.split("\t") for row in riley.inner_text("#lines tbody").splitlines()]
     # 376.000 kWh x $0.10000 = $37.60; 16.000 kWh x $2.00 = $32.00.
     assert [(row[1], row[3], row[5]) for row in lines] == [
-        ("EXPORT_ENERGY", "376.000", "37.60"),
-        ("EVENT_INCREMENTAL", "16.000", "32.00"),
+        ("EXPORT_ENERGY", "376.000 kWh", "$37.60"),
+        ("EVENT_INCREMENTAL", "16.000 kWh", "$32.00"),
     ], lines
     # The run was made at 10:00 PDT on 2 October, shown in the program's zone.
     assert "2025-10-02 10:00 PDT" in riley.inner_text("#transitions")

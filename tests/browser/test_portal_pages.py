@@ -7,62 +7,22 @@ horizontal scroll at 390 px, and axe-core finding nothing serious or critical.
 
 import datetime as dt
 import io
-import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from pypdf import PdfReader
 
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import sign_in
+from tests.browser.page_checks import CSP_LISTENER, problems_of_url
 from tests.portal_fixtures import owner_with_statements
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Screenshots go with the run's artifacts, or where PORTAL_SCREENSHOTS names.
-SHOTS = Path(os.environ.get("PORTAL_SCREENSHOTS", str(ARTIFACTS)))
-WIDTHS = (390, 1280)
-# Records every violation the page reports; added before any page script runs.
-CSP_LISTENER = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(event.violatedDirective + " " + (event.blockedURI || "inline"));
-});
-"""
-
 
 def _today() -> dt.date:
     return timezone.now().astimezone(ZoneInfo("America/Los_Angeles")).date()
-
-
-def _check_page(page, url: str, name: str) -> list[str]:
-    """Return the problems of `url` at both widths, saving a screenshot of each."""
-    problems = []
-    console: list[str] = []
-    page.on("console", lambda message: console.append(message.text))
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(url)
-        page.wait_for_load_state("load")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        violations = page.evaluate("window.__cspViolations")
-        problems += [f"{name}@{width}: CSP {violation}" for violation in violations]
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        if overflow > 0:
-            problems.append(f"{name}@{width}: scrolls {overflow}px sideways")
-        serious = [
-            f"{violation['id']} ({violation['impact']})"
-            for violation in Axe().run(page).response["violations"]
-            if violation["impact"] in ("serious", "critical")
-        ]
-        problems += [f"{name}@{width}: axe {finding}" for finding in serious]
-    problems += [f"{name}: console {text}" for text in console if "Content Security" in text]
-    return problems
 
 
 def test_an_owner_reads_the_dashboard_and_a_statement_pdf(live_server, browser):
@@ -90,7 +50,7 @@ def test_every_portal_page_is_clean_at_both_widths(live_server, browser):
     owner = owner_with_statements(email="ana@example.com", today=_today())
     signed_out = browser.new_context().new_page()
     signed_out.add_init_script(CSP_LISTENER)
-    problems = _check_page(signed_out, f"{live_server.url}/accounts/login/", "sign-in")
+    problems = problems_of_url(signed_out, f"{live_server.url}/accounts/login/", "sign-in")
 
     page = sign_in(browser, live_server, "ana@example.com")
     page.add_init_script(CSP_LISTENER)
@@ -105,6 +65,6 @@ def test_every_portal_page_is_clean_at_both_widths(live_server, browser):
         "fleet": f"/fleet/{owner.participant.pk}/",
     }
     for name, path in pages.items():
-        problems += _check_page(page, f"{live_server.url}{path}", name)
+        problems += problems_of_url(page, f"{live_server.url}{path}", name)
 
     assert problems == []

@@ -30,5 +30,5 @@ def test_staff_pick_a_plan_and_meter_and_see_named_periods_with_kwh(
     page.wait_for_selector("#lines")
     labels = page.locator("#lines tbody td:first-child").all_inner_texts()
     assert all(not label.startswith("Period") for label in labels), labels
-    assert page.inner_text("#lines tfoot").split("\t") == ["Total", "299.600", "", "19.92"]
+    assert page.inner_text("#lines tfoot").split("\t") == ["Total", "299.600", "", "$19.92"]
     screenshot(page, "staff-rate-preview")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from settlement.events.models import Offer
 from tests.browser.conftest import sign_in
-from tests.browser.test_portal_pages import CSP_LISTENER, _check_page
+from tests.browser.page_checks import CSP_LISTENER, problems_of_url
 from tests.event_fixtures import Owner, dispatch, offer_rules, program_with
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,5 +103,5 @@ def test_a_standing_rule_answers_then_the_owner_changes_and_declines(
         "offer-decline": f"/offers/{offer.pk}/decline/",
         "offer-answers": f"/offers/{offer.pk}/answers/",
     }.items():
-        problems += _check_page(page, f"{live_server.url}{path}", name)
+        problems += problems_of_url(page, f"{live_server.url}{path}", name)
     assert problems == []

@@ -49,7 +49,12 @@ def test_the_page_refuses_the_commitment_and_keeps_what_was_typed(open_offer, ty
 
     body = page.content.decode()
     assert page.status_code == 400
-    assert message.replace("'", "&#x27;") in body
+    # The page says it in plain words, beside the box labelled "Committed kW": without the
+    # field's code name the API's message starts with ("must be ..." -> "Must be ...").
+    plain = message.removeprefix("committed_kw: ")
+    plain = (plain[:1].upper() + plain[1:]).replace("'", "&#x27;")
+    assert f'<p class="error" role="alert">{plain}</p>' in body
+    assert "committed_kw:" not in body
     assert f'value="{typed}" aria-invalid="true"' in body
     assert not OfferResponse.objects.exists()
     assert Offer.objects.get(pk=offer.pk).status == "OPEN"

@@ -320,9 +320,10 @@ def test_the_staff_page_renders_the_table(export_channel, reviewer, client_for):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "<td>Jun-Sep peak</td><td>2.000</td><td>0.09217</td><td>0.18</td>" in page
+    # Prices and amounts in the plan's currency, through the one formatter.
+    assert "<td>Jun-Sep peak</td><td>2.000</td><td>$0.09217/kWh</td><td>$0.18</td>" in page
     # 1.500 + 2.000 kWh beside the $0.24.
-    assert "<th>Total</th><th>3.500</th><th></th><th>0.24</th>" in page
+    assert "<th>Total</th><th>3.500</th><th></th><th>$0.24</th>" in page
 
 
 def test_the_staff_page_shows_a_domain_error_in_the_form(export_channel, reviewer, client_for):

@@ -264,6 +264,8 @@ def test_emails_for_a_new_offer_a_reminder_and_then_expiry():
     ]
     assert "The most you can earn: $46.00" in mail.outbox[0].body
     assert "17:00 to 19:00 PDT (America/Los_Angeles)" in mail.outbox[0].body
+    # The reminder's price through the formatter in the program's currency (was "$2.00").
+    assert "at $2.00/kWh is still waiting for your answer" in mail.outbox[1].body
     assert Offer.objects.get().status == "EXPIRED"
 
 

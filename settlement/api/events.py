@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import signed_in
-from settlement.api import deliveries
+from settlement.api import deliveries, fields
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.events import operations, queries
@@ -60,7 +60,7 @@ class EventTermsInput(serializers.Serializer[Any]):
 class EventInput(EventTermsInput):
     """A new event: its program and its terms."""
 
-    program = serializers.CharField(max_length=40)
+    program = fields.Text(max_length=40)
 
 
 class EventOutput(serializers.Serializer[Any]):

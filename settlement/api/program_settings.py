@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts import signed_in
 from accounts.models import Program
+from settlement.api import fields
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.metering import program_settings as metering_settings
@@ -40,7 +41,7 @@ class PayoutSettingsSerializer(serializers.Serializer[Any]):
 class MeteringSettingsSerializer(serializers.Serializer[Any]):
     interpolate_gaps_up_to_minutes = serializers.IntegerField()
     site_max_kw = serializers.DecimalField(max_digits=8, decimal_places=3)
-    source_precedence = serializers.ListField(child=serializers.CharField())
+    source_precedence = serializers.ListField(child=fields.Text())
 
 
 class ChangeOutput(serializers.Serializer[Any]):

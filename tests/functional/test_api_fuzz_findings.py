@@ -5,6 +5,7 @@ the answer the schema documents.
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -13,6 +14,7 @@ from rest_framework.test import APIClient
 from accounts import roles
 from tests.event_fixtures import dispatch, incremental_rules, program_with
 from tests.factories import UserFactory
+from tests.functional import fuzz_hooks
 
 TOKEN = "/api/v1/auth/token/"
 NOT_SIGNED_IN = {
@@ -123,3 +125,180 @@ def test_the_payout_list_is_documented_as_the_page_it_answers(owner):
         "previous",
         "results",
     ]
+
+
+# What schemathesis' data checks found (ST201: invalid data accepted, ST202: valid data
+# refused): the schema now states each rule the view applies, or the view refuses what the
+# schema calls invalid.
+
+
+@pytest.fixture
+def approver(staff_roles):
+    user = UserFactory(email="approver@utility.example.com", is_staff=True)
+    user.groups.add(staff_roles[roles.APPROVER], staff_roles[roles.REVIEWER])
+    return user
+
+
+def _signed_in(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _request_schema(schema: dict, path: str, method: str = "post") -> dict:
+    return schema["paths"][path][method]["requestBody"]["content"]
+
+
+def _component(schema: dict, content: dict) -> dict:
+    reference = content["application/json"]["schema"]["$ref"]
+    return schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
+
+
+@pytest.mark.django_db
+def test_an_upload_sent_form_encoded_is_a_415_as_the_schema_offers_multipart_only(owner):
+    # A form-encoded body cannot carry a file: the fuzzer's `file=` (empty) got a 400 for a
+    # body the schema offered (application/x-www-form-urlencoded).
+    answer = _signed_in(owner).post(
+        "/api/v1/metering/uploads/",
+        "file=&site_id=1&format=auto",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert answer.status_code == 415
+    assert answer.json()["error"]["code"] == "unsupported_media_type"
+    assert list(_request_schema(_schema(), "/api/v1/metering/uploads/")) == ["multipart/form-data"]
+
+
+@pytest.mark.django_db
+def test_the_json_operations_read_json_only_and_the_schema_says_so(administrator, approver):
+    # A multipart body cannot say null or a number: `committed_kw=null`, `price=` (empty) and
+    # a decision with no `reason` part were 400s for bodies the schema offered as multipart.
+    multipart = "multipart/form-data; boundary=b"
+    body = '--b\r\nContent-Disposition: form-data; name="price"\r\n\r\n\r\n--b--\r\n'
+
+    event = _signed_in(administrator).post("/api/v1/staff/events/", body, content_type=multipart)
+    decision = _signed_in(approver).post(
+        "/api/v1/staff/statements/1/approve/", body, content_type=multipart
+    )
+
+    assert (event.status_code, decision.status_code) == (415, 415)
+    schema = _schema()
+    media_types = {
+        path: list(_request_schema(schema, path))
+        for path, operations in schema["paths"].items()
+        if "requestBody" in operations.get("post", {})
+    }
+    # DRF's token endpoint takes a form too (its username and password are text).
+    assert media_types.pop("/api/v1/metering/uploads/") == ["multipart/form-data"]
+    assert media_types.pop("/api/v1/auth/token/") == [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "application/json",
+    ]
+    assert set(map(tuple, media_types.values())) == {("application/json",)}
+
+
+@pytest.mark.django_db
+def test_a_decimal_the_schema_calls_valid_is_one_the_api_takes():
+    price = _component(_schema(), _request_schema(_schema(), "/api/v1/staff/events/"))[
+        "properties"
+    ]["price"]
+
+    # drf-spectacular's pattern matched "", "-" and ".": valid to the schema, 400 from DRF.
+    # An event's price has 12 digits, 5 after the point: 7 before it.
+    assert [
+        v for v in ("", "-", ".", "-.", "12345678", ".123456") if re.search(price["pattern"], v)
+    ] == []
+    assert all(re.search(price["pattern"], v) for v in ("0", "5.", "-.5", "1234567.12345"))
+
+
+@pytest.mark.django_db
+def test_a_batch_with_no_readings_is_invalid_to_the_schema_as_to_the_api():
+    schema = _schema()
+    batch = _component(schema, _request_schema(schema, "/api/v1/metering/batches/"))
+
+    # `readings: []` was valid to the schema; the serializer refuses an empty list.
+    assert batch["properties"]["readings"]["minItems"] == 1
+
+
+@pytest.mark.django_db
+def test_a_decision_needs_a_reason_and_the_schema_says_so(approver):
+    schema = _schema()
+    reason = _component(
+        schema, _request_schema(schema, "/api/v1/staff/statements/{statement_id}/approve/")
+    )
+
+    answer = _signed_in(approver).post(
+        "/api/v1/staff/statements/1/hold/", {"reason": " \t"}, format="json"
+    )
+
+    # The schema said `reason` optional (default ""); every decision refused it blank.
+    assert reason["required"] == ["reason"]
+    assert reason["properties"]["reason"]["pattern"] == r"\S"
+    assert answer.status_code == 400
+    assert answer.json()["error"]["details"] == {"reason": ["This field may not be blank."]}
+
+
+@pytest.mark.django_db
+def test_a_number_for_a_text_is_a_400_naming_the_field(approver):
+    # The fuzzer's body: DRF's CharField took 0 as "0" and approved the run's clean
+    # statements with the reason "0" (200), where the schema says a string.
+    answer = _signed_in(approver).post(
+        "/api/v1/staff/statements/approve-clean/", {"run": 1, "reason": 0}, format="json"
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["details"] == {"reason": ["Not a valid string."]}
+
+
+@pytest.mark.django_db
+def test_a_run_of_the_month_9999_12_is_a_400_not_a_500(approver):
+    # Its end, the 1st of the next month, is past the last date Python has: ValueError.
+    answer = _signed_in(approver).post(
+        "/api/v1/staff/runs/", {"program": "nbt-export", "period": "9999-12"}, format="json"
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["details"] == {"period": ["Give a month YYYY-MM."]}
+
+
+@pytest.mark.django_db
+def test_the_schema_says_a_run_is_a_month_or_a_range_of_dates():
+    schema = _schema()
+    run = _request_schema(schema, "/api/v1/staff/runs/")["application/json"]["schema"]
+    forms = [
+        schema["components"]["schemas"][item["$ref"].rsplit("/", 1)[1]]
+        for item in schema["components"]["schemas"][run["$ref"].rsplit("/", 1)[1]]["oneOf"]
+    ]
+
+    # The schema had every field optional but `program`; the view wants one of the two.
+    assert [sorted(form["required"]) for form in forms] == [
+        ["period", "program"],
+        ["end", "program", "start"],
+    ]
+
+
+@pytest.mark.django_db
+def test_the_webhook_documents_its_signature_header():
+    schema = _schema()
+    parameters = schema["paths"]["/api/v1/stripe/webhooks/"]["post"]["parameters"]
+
+    # An unsigned request looked complete to the schema.
+    assert [(p["name"], p["in"], p["required"]) for p in parameters] == [
+        ("Stripe-Signature", "header", True)
+    ]
+
+
+def test_the_fuzz_hook_moves_a_valid_cases_end_within_a_year_after_its_start():
+    same = {"start": "2000-01-01", "end": "2000-01-01"}
+    reversed_ = {"start": "2025-07-21", "end": "2025-07-14"}
+    at_the_end = {"start": "9999-12-31", "end": "9999-12-31"}
+    for values in (same, reversed_, at_the_end):
+        fuzz_hooks._within_rule(values)
+
+    # The end moves to 1 + |end - start| % 366 days after the start: 1 + 0 = 1 day;
+    # 1 + 7 = 8 days. The last start that leaves room for 366 days is 9998-12-30 (9999 is
+    # not a leap year), 366 days before 9999-12-31: 1 + 366 % 366 = 1 day.
+    assert same == {"start": "2000-01-01", "end": "2000-01-02"}
+    assert reversed_ == {"start": "2025-07-21", "end": "2025-07-29"}
+    assert at_the_end == {"start": "9998-12-30", "end": "9998-12-31"}

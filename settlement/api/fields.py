@@ -28,3 +28,14 @@ class Text(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return str(super().to_internal_value(data))
+
+
+class Decimal(serializers.DecimalField):
+    """A decimal that may be null, and is never "": DRF's own reads "" (or spaces) as null
+    when null is allowed, where the schema's pattern calls "" invalid; null is null."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        """Refuse a blank text; leave the rest (null, a missing value) to DRF."""
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")
+        return super().validate_empty_values(data)  # type: ignore[no-any-return]

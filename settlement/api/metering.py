@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts import signed_in
 from settlement import safe_csv
-from settlement.api import fields, parsers
+from settlement.api import fields, parsers, query
 from settlement.api.schema import ErrorOutput
 from settlement.bounds import MAX_DATABASE_ID
 from settlement.metering import batch, operations, queries
@@ -89,7 +89,10 @@ class UploadSummaryOutput(serializers.Serializer[Any]):
     size_bytes = serializers.IntegerField()
 
 
-class UploadInput(serializers.Serializer[Any]):
+class UploadInput(query.QueryParameters):
+    """The upload's parts; a part sent empty (`meter_id=`) is a 400, as a blank query
+    parameter is, not a part left out."""
+
     # An empty file is accepted here so that it is kept and rejected with a report.
     file = serializers.FileField(allow_empty_file=True, help_text="The meter data file.")
     site_id = serializers.IntegerField(
@@ -119,11 +122,13 @@ class UploadListView(APIView):
 
     @extend_schema(
         request=UploadInput,
-        # 404: the site or meter named is not one the caller may upload for.
+        # 403: an owner names neither site nor meter (staff may); 404: the site or meter
+        # named is not one the caller may upload for.
         responses={
             200: UploadSummaryOutput,
             201: UploadSummaryOutput,
             202: UploadSummaryOutput,
+            403: ErrorOutput,
             404: ErrorOutput,
         },
     )

@@ -35,8 +35,9 @@ class RatePreviewView(APIView):
 
     @extend_schema(
         parameters=[RatePreviewInput],
-        # 404: no such tariff or meter.
-        responses={200: RatePreviewOutput, 404: ErrorOutput},
+        # 404: no such tariff or meter; 409: the tariff has no version in force on some
+        # date, or is in another zone than the meter's site.
+        responses={200: RatePreviewOutput, 404: ErrorOutput, 409: ErrorOutput},
         operation_id="staff_rate_preview",
     )
     def get(self, request: Request) -> Response:

@@ -42,7 +42,8 @@ class AutoSchema(openapi.AutoSchema):
         schema = super()._map_serializer_field(field, direction, *args, **kwargs)
         if direction != "request" or not isinstance(schema, dict):
             return schema
-        if isinstance(field, serializers.DecimalField) and "pattern" in schema:
+        default_pattern = str(schema.get("pattern", "")).startswith("^-?\\d{0,")
+        if isinstance(field, serializers.DecimalField) and default_pattern:
             schema["pattern"] = _decimal_pattern(field)
         # `many=True, allow_empty=False` (a batch's readings): DRF refuses [], say so.
         empty_refused = is_list_serializer(field) or isinstance(field, serializers.ListField)
@@ -99,4 +100,8 @@ def _decimal_pattern(field: serializers.DecimalField) -> str:
     places = field.decimal_places
     fraction = f"(?:\\.\\d{{0,{places}}})?" if places else "\\.?"
     only_fraction = f"|\\.\\d{{1,{places}}}" if places else ""
-    return f"^-?(?:\\d{{1,{whole}}}{fraction}{only_fraction})$"
+    low = field.min_value
+    # A field with a minimum of 0 takes no sign; one above 0 needs a digit that is not 0.
+    sign = "-?" if low is None or low < 0 else ""
+    nonzero = "(?=[^1-9]*[1-9])" if low is not None and low > 0 else ""
+    return f"^{sign}{nonzero}(?:\\d{{1,{whole}}}{fraction}{only_fraction})$"

@@ -8,12 +8,14 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import roles
+from settlement.rate_preview.period_rating import NoVersionInForce, TariffZoneMismatch
 from tests.event_fixtures import dispatch, incremental_rules, program_with
-from tests.factories import UserFactory
+from tests.factories import ProgramFactory, UserFactory
 from tests.functional import fuzz_hooks
 
 TOKEN = "/api/v1/auth/token/"
@@ -205,11 +207,17 @@ def test_a_decimal_the_schema_calls_valid_is_one_the_api_takes():
     ]["price"]
 
     # drf-spectacular's pattern matched "", "-" and ".": valid to the schema, 400 from DRF.
-    # An event's price has 12 digits, 5 after the point: 7 before it.
-    assert [
-        v for v in ("", "-", ".", "-.", "12345678", ".123456") if re.search(price["pattern"], v)
-    ] == []
-    assert all(re.search(price["pattern"], v) for v in ("0", "5.", "-.5", "1234567.12345"))
+    # An event's price has 12 digits, 5 after the point: 7 before it; it is not negative.
+    refused = ("", "-", ".", "-.", "12345678", ".123456", "-1", "-.5")
+    assert [v for v in refused if re.search(price["pattern"], v)] == []
+    assert all(re.search(price["pattern"], v) for v in ("0", "5.", ".5", "1234567.12345"))
+    # A threshold may be negative: its pattern keeps the sign.
+    assert re.search(
+        _schema()["components"]["schemas"]["ThresholdsRequest"]["properties"]["review_cap"][
+            "pattern"
+        ],
+        "-.5",
+    )
 
 
 @pytest.mark.django_db
@@ -302,3 +310,107 @@ def test_the_fuzz_hook_moves_a_valid_cases_end_within_a_year_after_its_start():
     assert same == {"start": "2000-01-01", "end": "2000-01-02"}
     assert reversed_ == {"start": "2025-07-21", "end": "2025-07-29"}
     assert at_the_end == {"start": "9998-12-30", "end": "9998-12-31"}
+
+
+@pytest.mark.django_db
+def test_an_upload_part_sent_empty_is_a_400_naming_it_not_a_part_left_out(owner):
+    # `meter_id=`: DRF read an empty optional part as absent, and the upload was stored
+    # (201) where the schema says a meter id is at least one character.
+    answer = _signed_in(owner).post(
+        "/api/v1/metering/uploads/",
+        {"file": SimpleUploadedFile("data.csv", b"x"), "meter_id": ""},
+        format="multipart",
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["details"] == {"meter_id": ["This field may not be blank."]}
+
+
+@pytest.mark.django_db
+def test_a_commitment_the_schema_calls_valid_is_one_the_operation_can_take():
+    committed_kw = _component(
+        _schema(), _request_schema(_schema(), "/api/v1/offers/{offer_id}/accept/")
+    )["properties"]["committed_kw"]
+
+    # The schema said any string ("hU\x1f" got a 400); `validate_commitment` takes above 0,
+    # at most 3 decimals, at most 9999999.999 (the column).
+    refused = ["", "hU\x1f", "0", "0.000", "-1", "0.0005", "12345678", "1e3"]
+    taken = ["0.001", "7.123", "11.5", "9999999.999", ".5"]
+    assert [v for v in refused if re.search(committed_kw["pattern"], v)] == []
+    assert all(re.search(committed_kw["pattern"], v) for v in taken)
+
+
+@pytest.mark.django_db
+def test_a_run_of_a_month_not_over_yet_is_a_409(approver):
+    ProgramFactory(code="nbt-export")
+
+    # Well formed, and refused by the time now: the view documented 409, it answered 400.
+    answer = _signed_in(approver).post(
+        "/api/v1/staff/runs/", {"program": "nbt-export", "period": "2999-01"}, format="json"
+    )
+
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "period_not_closed"
+
+
+@pytest.mark.django_db
+def test_an_event_the_programs_rules_refuse_is_a_409_a_malformed_one_a_400(administrator):
+    ProgramFactory(code="bare")  # no rules: nothing pays an event
+    start = (timezone.now() + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    body = {
+        "program": "bare",
+        "start": start.isoformat(),
+        "end": (start + dt.timedelta(hours=2)).isoformat(),
+        "deadline": (start - dt.timedelta(hours=1)).isoformat(),
+        "kind": "economic",
+        "price": "1",
+    }
+    client = _signed_in(administrator)
+
+    refused_by_rules = client.post("/api/v1/staff/events/", body, format="json")
+    negative = client.post("/api/v1/staff/events/", {**body, "price": "-1"}, format="json")
+
+    # Well-formed terms the program cannot pay: 409 (it was a 400, as for malformed terms).
+    assert refused_by_rules.status_code == 409
+    assert refused_by_rules.json()["error"]["code"] == "event_invalid"
+    assert [e["field"] for e in refused_by_rules.json()["error"]["details"]["errors"]] == [
+        "program"
+    ]
+    assert negative.status_code == 400
+    assert negative.json()["error"]["details"] == {
+        "price": ["Ensure this value is greater than or equal to 0."]
+    }
+
+
+@pytest.mark.django_db
+def test_the_rate_preview_documents_its_409s_for_tariff_data():
+    responses = _responses(_schema(), "/api/v1/staff/rate-preview/", "get")
+
+    # No version in force on some date, or a tariff in another zone than the site: the
+    # request is well formed, the stored data cannot answer it (it was a 400).
+    assert "409" in responses
+    assert (NoVersionInForce.http_status, TariffZoneMismatch.http_status) == (409, 409)
+
+
+@pytest.mark.django_db
+def test_a_blank_decimal_is_a_400_not_null(administrator):
+    program = program_with(incremental_rules())
+    start = (timezone.now() + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    event = dispatch(program, start, start + dt.timedelta(hours=2), now=timezone.now())
+    terms = {
+        "start": start.isoformat(),
+        "end": (start + dt.timedelta(hours=2)).isoformat(),
+        "deadline": (start - dt.timedelta(hours=1)).isoformat(),
+        "kind": "economic",
+        "price": "1",
+        "target_kw": " ",
+    }
+
+    # DRF read "" as null for a nullable decimal (an owner's `committed_kw: ""` accepted the
+    # offer with no commitment, 200); the schema's pattern calls it invalid.
+    answer = _signed_in(administrator).post(
+        f"/api/v1/staff/events/{event.pk}/modify/", terms, format="json"
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["details"] == {"target_kw": ["A valid number is required."]}

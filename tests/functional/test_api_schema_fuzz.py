@@ -154,6 +154,14 @@ def _config(path: Path) -> Path:
             "[operations.checks.positive_data_acceptance]\n"
             f"expected-statuses = {json.dumps(['400', *POSITIVE_EXPECTED])}"
         )
+    # schemathesis 4.32's stateful phase fills an upload's `site_id` from `GET /me/` (a link)
+    # over the value it had made invalid, then still reports the request, now valid, as
+    # invalid data accepted (ST201, "Invalid component: positive test case"). The coverage
+    # and fuzzing phases check the upload's invalid data; the stateful phase does not.
+    lines.append(
+        '\n[[operations]]\ninclude-path = "/api/v1/metering/uploads/"\n'
+        "[operations.phases.stateful.checks.negative_data_rejection]\nenabled = false"
+    )
     path.write_text("\n".join(lines) + "\n")
     return path
 

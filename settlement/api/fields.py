@@ -38,4 +38,4 @@ class Decimal(serializers.DecimalField):
         """Refuse a blank text; leave the rest (null, a missing value) to DRF."""
         if isinstance(data, str) and not data.strip():
             self.fail("invalid")
-        return super().validate_empty_values(data)  # type: ignore[no-any-return]
+        return super().validate_empty_values(data)

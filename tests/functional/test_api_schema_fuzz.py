@@ -6,7 +6,11 @@ statements, dispatch events with offers, payouts. Each of the three callers' tok
 one `st run` over every operation of `/api/schema/`; half the ids and codes it sends are real
 ones (its dictionaries below), so the fuzzer gets past 404 into the views' own logic. Every
 response must be a non-5xx, with a status code the schema documents for that operation, a
-body that matches the schema documented for that code, and the documented content type.
+body that matches the schema documented for that code, and the documented content type; a
+request the schema calls invalid must be refused (ST201), and one it calls valid must not be
+refused as malformed, a 400 (ST202). The hooks of `fuzz_hooks.py` keep valid cases within
+the rules no schema can state (date ranges, event windows); docs/testing.md says why the
+three exceptions written in `_config` are there.
 
 Bounded: a fixed number of examples per operation, deterministic generation (the same cases
 every run), one worker, and a hard time limit per caller (docs/testing.md has the figures).

@@ -91,17 +91,27 @@ class AutoSchema(openapi.AutoSchema):
 
 def _decimal_pattern(field: serializers.DecimalField) -> str:
     """Return the pattern of the decimals `field` takes: a digit at least, then at most its
-    whole and decimal digits.
+    whole and decimal digits, within the bounds the API uses.
 
     drf-spectacular's own (`^-?\\d{0,7}(?:\\.\\d{0,5})?$`) also matches "", "-" and ".",
-    which DRF refuses: a request the schema called valid answered 400.
+    which DRF refuses: a request the schema called valid answered 400. A pattern cannot
+    compare numbers, so the bounds are the ones the serializers set: a minimum of 0 (no
+    sign), of one step above 0 (a digit that is not 0), of 1 (a whole part that is not 0),
+    and a maximum of 1 from 0 (a share).
     """
     whole = field.max_whole_digits
     places = field.decimal_places
+    low, high = field.min_value, field.max_value
+    if low is not None and low >= 0 and high == 1:
+        return (
+            f"^(?:0{{1,{whole}}}(?:\\.\\d{{0,{places}}})?|\\.\\d{{1,{places}}}"
+            f"|0{{0,{whole - 1}}}1(?:\\.0{{0,{places}}})?)$"
+        )
     fraction = f"(?:\\.\\d{{0,{places}}})?" if places else "\\.?"
     only_fraction = f"|\\.\\d{{1,{places}}}" if places else ""
-    low = field.min_value
     # A field with a minimum of 0 takes no sign; one above 0 needs a digit that is not 0.
     sign = "-?" if low is None or low < 0 else ""
+    if low is not None and low == 1:
+        return f"^(?=0*[1-9])\\d{{1,{whole}}}{fraction}$"
     nonzero = "(?=[^1-9]*[1-9])" if low is not None and low > 0 else ""
     return f"^{sign}{nonzero}(?:\\d{{1,{whole}}}{fraction}{only_fraction})$"

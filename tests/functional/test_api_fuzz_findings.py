@@ -10,9 +10,11 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from accounts import roles
+from settlement.api import schema as api_schema
 from settlement.rate_preview.period_rating import NoVersionInForce, TariffZoneMismatch
 from tests.event_fixtures import dispatch, incremental_rules, program_with
 from tests.factories import ProgramFactory, UserFactory
@@ -211,13 +213,9 @@ def test_a_decimal_the_schema_calls_valid_is_one_the_api_takes():
     refused = ("", "-", ".", "-.", "12345678", ".123456", "-1", "-.5")
     assert [v for v in refused if re.search(price["pattern"], v)] == []
     assert all(re.search(price["pattern"], v) for v in ("0", "5.", ".5", "1234567.12345"))
-    # A threshold may be negative: its pattern keeps the sign.
-    assert re.search(
-        _schema()["components"]["schemas"]["ThresholdsRequest"]["properties"]["review_cap"][
-            "pattern"
-        ],
-        "-.5",
-    )
+    # A decimal with no minimum keeps its sign: 4 digits, 1 after the point: 3 before it.
+    free = api_schema._decimal_pattern(serializers.DecimalField(max_digits=4, decimal_places=1))
+    assert [v for v in ("-.5", "-123.4", "-1234", "-") if re.search(free, v)] == ["-.5", "-123.4"]
 
 
 @pytest.mark.django_db
@@ -414,3 +412,52 @@ def test_a_blank_decimal_is_a_400_not_null(administrator):
 
     assert answer.status_code == 400
     assert answer.json()["error"]["details"] == {"target_kw": ["A valid number is required."]}
+
+
+@pytest.mark.django_db
+def test_program_settings_the_schema_calls_valid_are_ones_the_operations_take():
+    schema = _schema()["components"]["schemas"]
+    thresholds = schema["ThresholdsRequest"]["properties"]
+    metering = schema["MeteringSettingsRequest"]["properties"]
+
+    # The fuzzer's "0" for every amount was valid to the schema; the operations want a cap
+    # above 0, a change factor of at least 1, a share from 0 to 1, and every source once.
+    def matches(name: str, values: tuple[str, ...]) -> list[str]:
+        return [v for v in values if re.search(thresholds[name]["pattern"], v)]
+
+    assert matches("review_cap", ("0", "0.00", "0.01", "12.5")) == ["0.01", "12.5"]
+    assert matches("change_factor", ("0", "0.99", ".5", "1", "2.25")) == ["1", "2.25"]
+    assert matches("data_quality_share", ("0", ".25", "1", "1.000", "1.001", "2")) == [
+        "0",
+        ".25",
+        "1",
+        "1.000",
+    ]
+    assert (
+        thresholds["settle_after_days"]["minimum"],
+        thresholds["settle_after_days"]["maximum"],
+    ) == (0, 28)
+    assert {
+        k: metering["source_precedence"][k] for k in ("minItems", "maxItems", "uniqueItems")
+    } == {
+        "minItems": 4,
+        "maxItems": 4,
+        "uniqueItems": True,
+    }
+
+
+@pytest.mark.django_db
+def test_a_source_named_twice_is_a_400_naming_the_field(administrator):
+    ProgramFactory(code="nbt-export")
+    body = {
+        "interpolate_gaps_up_to_minutes": 0,
+        "site_max_kw": "10",
+        "source_precedence": ["UTILITY", "UTILITY", "CHARGER", "OWNER"],
+    }
+
+    answer = _signed_in(administrator).post(
+        "/api/v1/staff/programs/nbt-export/settings/metering/", body, format="json"
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["details"] == {"source_precedence": ["name each source once"]}

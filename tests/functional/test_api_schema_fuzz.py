@@ -131,6 +131,7 @@ def _config(path: Path) -> Path:
         "path.event_id": "event_id",
         "path.run_id": "run_id",
         "path.statement_id": "statement_id",
+        "path.code": "program",
         "body.site_id": "site_id",
         "body.run": "run_id",
         "query.run": "run_id",

@@ -99,7 +99,7 @@ def _decimal_pattern(field: serializers.DecimalField) -> str:
     sign), of one step above 0 (a digit that is not 0), of 1 (a whole part that is not 0),
     and a maximum of 1 from 0 (a share).
     """
-    whole = field.max_whole_digits
+    whole = int(field.max_whole_digits or 1)  # set: drf-spectacular wrote a pattern
     places = field.decimal_places
     low, high = field.min_value, field.max_value
     if low is not None and low >= 0 and high == 1:

@@ -237,11 +237,10 @@ REST_FRAMEWORK = {
         "password_reset_address": "20/hour",
         "password_reset_account": "3/hour",
     },
-    "DEFAULT_PARSER_CLASSES": [
-        "settlement.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API reads JSON bodies: a form cannot say null, a number or a list, so a multipart
+    # body could hold values the schema calls invalid. Uploads (a file) and the token
+    # endpoint (DRF's, form or JSON) name their own parsers.
+    "DEFAULT_PARSER_CLASSES": ["settlement.api.parsers.JSONParser"],
     "PAGE_SIZE": 100,
     # The client address of throttles: X-Forwarded-For only behind trusted proxies.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,

@@ -1,6 +1,7 @@
 """Staff API: dispatch events (program administrators), modify, cancel, read results."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Final
 
 from django.utils import timezone
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import signed_in
-from settlement.api import deliveries
+from settlement.api import deliveries, fields
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.events import operations, queries
@@ -48,9 +49,14 @@ class EventTermsInput(serializers.Serializer[Any]):
     end = ProgramTimeField()
     deadline = ProgramTimeField()
     kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
-    price = serializers.DecimalField(max_digits=12, decimal_places=5)
-    target_kw = serializers.DecimalField(
-        max_digits=10, decimal_places=3, required=False, allow_null=True
+    # Not negative, and a target above 0 (`constraints.check`): said here, so the schema says it.
+    price = serializers.DecimalField(max_digits=12, decimal_places=5, min_value=Decimal(0))
+    target_kw = fields.Decimal(
+        max_digits=10,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        min_value=Decimal("0.001"),
     )
     signal = serializers.ChoiceField(
         choices=DispatchEvent.Signal.values, default=DispatchEvent.Signal.EXPORT_PRICE
@@ -60,7 +66,7 @@ class EventTermsInput(serializers.Serializer[Any]):
 class EventInput(EventTermsInput):
     """A new event: its program and its terms."""
 
-    program = serializers.CharField(max_length=40)
+    program = fields.Text(max_length=40)
 
 
 class EventOutput(serializers.Serializer[Any]):
@@ -129,7 +135,8 @@ class EventListView(APIView):
     @extend_schema(
         # 404: no such program.
         request=EventInput,
-        responses={201: EventOutput, 404: ErrorOutput},
+        # 409: the program's rules in force refuse the event (season, hours, nothing pays).
+        responses={201: EventOutput, 404: ErrorOutput, 409: ErrorOutput},
         operation_id="staff_events_create",
     )
     def post(self, request: Request) -> Response:
@@ -168,7 +175,7 @@ class EventModifyView(APIView):
     permission_classes = (IsStaff,)
 
     @extend_schema(
-        # 409: the event has started or was cancelled.
+        # 409: the event has started or was cancelled, or the program's rules refuse the terms.
         request=EventTermsInput,
         responses={200: EventOutput, 409: ErrorOutput},
         operation_id="staff_events_modify",

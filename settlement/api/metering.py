@@ -9,7 +9,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts import signed_in
 from settlement import safe_csv
-from settlement.api import parsers
+from settlement.api import fields, parsers, query
 from settlement.api.schema import ErrorOutput
 from settlement.bounds import MAX_DATABASE_ID
 from settlement.metering import batch, operations, queries
@@ -89,7 +89,10 @@ class UploadSummaryOutput(serializers.Serializer[Any]):
     size_bytes = serializers.IntegerField()
 
 
-class UploadInput(serializers.Serializer[Any]):
+class UploadInput(query.QueryParameters):
+    """The upload's parts; a part sent empty (`meter_id=`) is a 400, as a blank query
+    parameter is, not a part left out."""
+
     # An empty file is accepted here so that it is kept and rejected with a report.
     file = serializers.FileField(allow_empty_file=True, help_text="The meter data file.")
     site_id = serializers.IntegerField(
@@ -102,7 +105,7 @@ class UploadInput(serializers.Serializer[Any]):
     format = serializers.ChoiceField(
         choices=[f for f in operations.FORMATS if f != "batch-json"], default="auto"
     )
-    meter_id = serializers.CharField(
+    meter_id = fields.Text(
         required=False,
         max_length=64,
         help_text="The meter, for files that do not name it in our terms; an owner may give "
@@ -114,15 +117,18 @@ class UploadListView(APIView):
     """Upload a meter data file: staff for any site, owners for their own sites only."""
 
     permission_classes = (IsAuthenticated,)
-    parser_classes = (MultiPartParser, FormParser)
+    # A file is a multipart part: a form-encoded body cannot carry one.
+    parser_classes = (MultiPartParser,)
 
     @extend_schema(
         request=UploadInput,
-        # 404: the site or meter named is not one the caller may upload for.
+        # 403: an owner names neither site nor meter (staff may); 404: the site or meter
+        # named is not one the caller may upload for.
         responses={
             200: UploadSummaryOutput,
             201: UploadSummaryOutput,
             202: UploadSummaryOutput,
+            403: ErrorOutput,
             404: ErrorOutput,
         },
     )
@@ -222,7 +228,7 @@ class UploadFileView(APIView):
 class BatchReadingInput(serializers.Serializer[Any]):
     """One reading of a batch; its rules are the batch format's own (`batch.read_element`)."""
 
-    meter_id = serializers.CharField(max_length=64)
+    meter_id = fields.Text(max_length=64)
     flow = serializers.ChoiceField(choices=[str(flow) for flow in Flow])
     start = serializers.DateTimeField(help_text="ISO-8601 instant with a UTC offset")
     duration_s = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_S)
@@ -239,7 +245,7 @@ class BatchReadingInput(serializers.Serializer[Any]):
 
 
 class BatchInput(serializers.Serializer[Any]):
-    idempotency_key = serializers.CharField(max_length=255)
+    idempotency_key = fields.Text(max_length=255)
     readings = BatchReadingInput(many=True, allow_empty=False)
 
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import signed_in
-from settlement.api import deliveries
+from settlement.api import deliveries, fields
 from settlement.api.schema import ErrorOutput
 from settlement.events import operations, queries
 from settlement.events.models import Offer
@@ -85,16 +85,28 @@ class OfferOutput(serializers.Serializer[Any]):
         return {key: result[key] for key in deliveries.DELIVERY_KEYS}
 
 
+# What `operations.validate_commitment` takes, as a pattern: a digit that is not 0, at most
+# 7 digits before the point (the column's 9999999.999) and 3 after it.
+COMMITMENT = r"^(?=[^1-9]*[1-9])(?:\d{1,7}(?:\.\d{0,3})?|\.\d{1,3})$"
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": COMMITMENT, "nullable": True}
+)
+class CommitmentField(fields.Decimal):
+    """The committed kW: parsed here, checked by the operation (the one check of the page too)."""
+
+
 class AcceptInput(serializers.Serializer[Any]):
     # Only parsed here: what a commitment may be is `operations.validate_commitment`, the
     # one check the portal's form goes through too.
-    committed_kw = serializers.DecimalField(
+    committed_kw = CommitmentField(
         max_digits=None,
         decimal_places=None,
         required=False,
         allow_null=True,
         help_text="Optional: the kW you commit to: above 0, at most 3 decimals, at most your "
-        "charger's maximum.",
+        "charger's maximum (above it: 409).",
     )
     reserve_percent = serializers.IntegerField(
         required=False,
@@ -134,7 +146,8 @@ class OfferAcceptView(APIView):
     permission_classes = (IsAuthenticated,)
 
     # 403: the caller may view the participant's offers but not act for it (a viewer).
-    # 409: the offer is closed (deadline passed, event cancelled) or already answered.
+    # 409: the offer is closed (deadline passed, event cancelled) or already answered, or
+    # the commitment is above the charger's maximum.
     @extend_schema(
         request=AcceptInput,
         responses={200: OfferOutput, 403: ErrorOutput, 409: ErrorOutput},

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -30,7 +30,17 @@ class StripeWebhookView(APIView):
     # 400: unsigned, badly signed, stamped beyond the tolerance, or malformed (recorded).
     # 409: no webhook secret is configured, so no event can be verified.
     @extend_schema(
-        request=None, responses={200: dict[str, Any], 400: ErrorOutput, 409: ErrorOutput}
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Stripe's signature of the raw body, made with the webhook secret.",
+            )
+        ],
+        responses={200: dict[str, Any], 400: ErrorOutput, 409: ErrorOutput},
     )
     def post(self, request: Request) -> Response:
         now = timezone.now()

@@ -1,9 +1,10 @@
 """Staff API: a program's settings, and one endpoint per section to change it (audited)."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,33 +15,76 @@ from accounts.models import Program
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.metering import program_settings as metering_settings
+from settlement.metering.models import Source
 from settlement.payouts import program_settings as payout_settings
 from settlement.payouts.models import PayoutMethod
 from settlement.programs import queries as program_queries
 from settlement.statements.review import thresholds
 
+# The bounds each section's operation checks (`save_thresholds`, `save_payout_settings`,
+# `save_metering_settings`), said again here so that the schema says them: the operations
+# stay the one check of the staff page's forms.
+CENT = Decimal("0.01")
+
 
 class ThresholdsSerializer(serializers.Serializer[Any]):
-    review_cap = serializers.DecimalField(max_digits=12, decimal_places=2)
-    two_approver_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    change_factor = serializers.DecimalField(max_digits=6, decimal_places=2)
-    data_quality_share = serializers.DecimalField(max_digits=4, decimal_places=3)
-    settle_after_days = serializers.IntegerField(required=False, default=3)
+    review_cap = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=CENT)
+    two_approver_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=CENT)
+    change_factor = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal(1))
+    data_quality_share = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=Decimal(0), max_value=Decimal(1)
+    )
+    settle_after_days = serializers.IntegerField(
+        required=False, default=3, min_value=0, max_value=28
+    )
 
 
 class PayoutSettingsSerializer(serializers.Serializer[Any]):
     method = serializers.ChoiceField(choices=PayoutMethod.values)
-    minimum_cents = serializers.IntegerField()
+    # A PositiveIntegerField: 0 to 2^31 - 1 on every database.
+    minimum_cents = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
     tax_form = serializers.ChoiceField(choices=payout_settings.TAX_FORMS)
     organization_tax_form = serializers.ChoiceField(
         choices=["", *payout_settings.TAX_FORMS], required=False, default="", allow_blank=True
     )
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": list(Source.values)},
+        "minItems": len(Source.values),
+        "maxItems": len(Source.values),
+        "uniqueItems": True,
+        "description": "Every source once, most trusted first.",
+    }
+)
+class PrecedenceField(serializers.ListField):
+    """Every source exactly once, most trusted first (`models.validate_precedence`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        count = len(Source.values)
+        super().__init__(
+            child=serializers.ChoiceField(choices=Source.values),
+            min_length=count,
+            max_length=count,
+            **kwargs,
+        )
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        """Return the sources; raise ValidationError when one is named twice."""
+        sources: list[str] = super().to_internal_value(data)
+        if len(set(sources)) != len(sources):
+            raise serializers.ValidationError("name each source once")
+        return sources
+
+
 class MeteringSettingsSerializer(serializers.Serializer[Any]):
-    interpolate_gaps_up_to_minutes = serializers.IntegerField()
-    site_max_kw = serializers.DecimalField(max_digits=8, decimal_places=3)
-    source_precedence = serializers.ListField(child=serializers.CharField())
+    interpolate_gaps_up_to_minutes = serializers.IntegerField(min_value=0, max_value=24 * 60)
+    site_max_kw = serializers.DecimalField(
+        max_digits=8, decimal_places=3, min_value=Decimal("0.001")
+    )
+    source_precedence = PrecedenceField()
 
 
 class ChangeOutput(serializers.Serializer[Any]):

@@ -2,7 +2,8 @@
 
 DRF reads `?state=` as if `state` were not sent when the field is optional, so an empty
 filter answered the unfiltered list (schemathesis ST201: the schema says a value, the API
-took none). A parameter named in the query must have a value.
+took none). A parameter named in the query must have a value; so must a part of a
+multipart body (an upload's `meter_id=`), which DRF reads the same way.
 """
 
 from typing import Any

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Channel
+from settlement.api import fields
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.rate_preview import preview
@@ -16,10 +17,12 @@ from settlement.rate_preview.serializers import RatePreviewOutput
 
 
 class RatePreviewInput(serializers.Serializer[Any]):
-    tariff = serializers.CharField(max_length=40)
-    meter = serializers.CharField(max_length=64)
+    tariff = fields.Text(max_length=40)
+    meter = fields.Text(max_length=64)
     start = serializers.DateField(help_text="First local date, in the tariff's zone.")
-    end = serializers.DateField(help_text="Local date after the last one (exclusive).")
+    end = serializers.DateField(
+        help_text="Local date after the last one (exclusive): 1 to 366 days after start."
+    )
     channel_kind = serializers.ChoiceField(
         choices=Channel.Kind.choices, required=False, help_text="Default: the meter's export."
     )
@@ -32,8 +35,9 @@ class RatePreviewView(APIView):
 
     @extend_schema(
         parameters=[RatePreviewInput],
-        # 404: no such tariff or meter.
-        responses={200: RatePreviewOutput, 404: ErrorOutput},
+        # 404: no such tariff or meter; 409: the tariff has no version in force on some
+        # date, or is in another zone than the meter's site.
+        responses={200: RatePreviewOutput, 404: ErrorOutput, 409: ErrorOutput},
         operation_id="staff_rate_preview",
     )
     def get(self, request: Request) -> Response:

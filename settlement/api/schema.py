@@ -13,6 +13,7 @@ view itself: `@extend_schema(responses={..., 409: ErrorOutput})`.
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import is_list_serializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -34,7 +35,21 @@ class ErrorOutput(serializers.Serializer[Any]):
 
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's AutoSchema, with the errors each operation can answer."""
+    """drf-spectacular's AutoSchema, with the errors each operation can answer, and fields
+    described as narrowly as the serializers check them."""
+
+    def _map_serializer_field(self, field: Any, direction: str, *args: Any, **kwargs: Any) -> Any:
+        schema = super()._map_serializer_field(field, direction, *args, **kwargs)
+        if direction != "request" or not isinstance(schema, dict):
+            return schema
+        default_pattern = str(schema.get("pattern", "")).startswith("^-?\\d{0,")
+        if isinstance(field, serializers.DecimalField) and default_pattern:
+            schema["pattern"] = _decimal_pattern(field)
+        # `many=True, allow_empty=False` (a batch's readings): DRF refuses [], say so.
+        empty_refused = is_list_serializer(field) or isinstance(field, serializers.ListField)
+        if empty_refused and not field.allow_empty and schema.get("type") == "array":
+            schema["minItems"] = max(1, schema.get("minItems", 0))
+        return schema
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
@@ -72,3 +87,31 @@ class AutoSchema(openapi.AutoSchema):
         if view.get_throttles():
             statuses[429] = "Too many requests; `Retry-After` says when to try again."
         return statuses
+
+
+def _decimal_pattern(field: serializers.DecimalField) -> str:
+    """Return the pattern of the decimals `field` takes: a digit at least, then at most its
+    whole and decimal digits, within the bounds the API uses.
+
+    drf-spectacular's own (`^-?\\d{0,7}(?:\\.\\d{0,5})?$`) also matches "", "-" and ".",
+    which DRF refuses: a request the schema called valid answered 400. A pattern cannot
+    compare numbers, so the bounds are the ones the serializers set: a minimum of 0 (no
+    sign), of one step above 0 (a digit that is not 0), of 1 (a whole part that is not 0),
+    and a maximum of 1 from 0 (a share).
+    """
+    whole = int(field.max_whole_digits or 1)  # set: drf-spectacular wrote a pattern
+    places = field.decimal_places
+    low, high = field.min_value, field.max_value
+    if low is not None and low >= 0 and high == 1:
+        return (
+            f"^(?:0{{1,{whole}}}(?:\\.\\d{{0,{places}}})?|\\.\\d{{1,{places}}}"
+            f"|0{{0,{whole - 1}}}1(?:\\.0{{0,{places}}})?)$"
+        )
+    fraction = f"(?:\\.\\d{{0,{places}}})?" if places else "\\.?"
+    only_fraction = f"|\\.\\d{{1,{places}}}" if places else ""
+    # A field with a minimum of 0 takes no sign; one above 0 needs a digit that is not 0.
+    sign = "-?" if low is None or low < 0 else ""
+    if low is not None and low == 1:
+        return f"^(?=0*[1-9])\\d{{1,{whole}}}{fraction}$"
+    nonzero = "(?=[^1-9]*[1-9])" if low is not None and low > 0 else ""
+    return f"^{sign}{nonzero}(?:\\d{{1,{whole}}}{fraction}{only_fraction})$"

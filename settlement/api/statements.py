@@ -2,9 +2,15 @@
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -13,7 +19,7 @@ from rest_framework.views import APIView
 
 from accounts import queries as account_queries
 from accounts import signed_in
-from settlement.api import query
+from settlement.api import fields, query
 from settlement.api.permissions import IsStaff
 from settlement.api.schema import ErrorOutput
 from settlement.bounds import MAX_DATABASE_ID
@@ -22,13 +28,21 @@ from settlement.statements.review import access, decisions, exports
 from settlement.statements.review import queries as statement_queries
 from settlement.statements.runs import operations, reproduction
 
+# A calendar month YYYY-MM of the years 0001 to 9998 (its end, the next month, is a date).
+MONTH = RegexValidator(r"^(?!0000|9999)\d{4}-(?:0[1-9]|1[0-2])$", "Give a month YYYY-MM.")
+RUN_TYPES = ["initial", "recalculation", "final"]
+
 
 class RunInput(serializers.Serializer[Any]):
-    program = serializers.CharField(max_length=40)
-    period = serializers.CharField(max_length=7, required=False, help_text="YYYY-MM, local")
+    program = fields.Text(max_length=40)
+    period = fields.Text(
+        max_length=7, required=False, validators=[MONTH], help_text="YYYY-MM, local"
+    )
     start = serializers.DateField(required=False, help_text="First local date")
-    end = serializers.DateField(required=False, help_text="Local date after the last")
-    type = serializers.ChoiceField(choices=["initial", "recalculation", "final"], default="initial")
+    end = serializers.DateField(
+        required=False, help_text="Local date after the last: 1 to 366 days after start"
+    )
+    type = serializers.ChoiceField(choices=RUN_TYPES, default="initial")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         has_month = "period" in attrs
@@ -40,22 +54,48 @@ class RunInput(serializers.Serializer[Any]):
         return attrs
 
 
+class RunMonthInput(serializers.Serializer[Any]):
+    """A run of one calendar month (the schema's first form of `RunInput`)."""
+
+    program = fields.Text(max_length=40)
+    period = fields.Text(max_length=7, validators=[MONTH], help_text="YYYY-MM, local")
+    type = serializers.ChoiceField(choices=RUN_TYPES, default="initial")
+
+
+class RunDatesInput(serializers.Serializer[Any]):
+    """A run of local dates [start, end) (the schema's second form of `RunInput`)."""
+
+    program = fields.Text(max_length=40)
+    start = serializers.DateField(help_text="First local date")
+    end = serializers.DateField(help_text="Local date after the last: 1 to 366 days after start")
+    type = serializers.ChoiceField(choices=RUN_TYPES, default="initial")
+
+
+# What the schema says a run's body is: a month or a range of dates, never both.
+RUN_INPUT = PolymorphicProxySerializer(
+    component_name="RunInput",
+    serializers=[RunMonthInput, RunDatesInput],
+    resource_type_field_name=None,
+)
+
+
 class ReasonInput(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+    # Every decision needs one (`decisions.ReasonRequired`): the schema says so.
+    reason = fields.Text(max_length=2000)
 
 
 class BulkApproveInput(serializers.Serializer[Any]):
     run = serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_ID)
-    reason = serializers.CharField(max_length=2000)
+    reason = fields.Text(max_length=2000)
 
 
 class StatementFilter(query.QueryParameters):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=1000)
     run = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
-    state = serializers.CharField(required=False)
-    flag = serializers.CharField(required=False)
-    program = serializers.CharField(required=False)
-    period = serializers.CharField(required=False)
+    state = fields.Text(required=False)
+    flag = fields.Text(required=False)
+    program = fields.Text(required=False)
+    period = fields.Text(required=False)
 
 
 class RunSummaryOutput(serializers.Serializer[Any]):
@@ -167,7 +207,7 @@ class RunListView(APIView):
         )
 
     @extend_schema(
-        request=RunInput,
+        request=RUN_INPUT,
         # 404: no such program; 409: a run of the period is in progress, or not allowed yet.
         responses={
             202: RunSummaryOutput,

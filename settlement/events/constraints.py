@@ -24,6 +24,16 @@ class EventInvalid(DomainError):
         self.problems = problems
 
 
+class EventConflict(EventInvalid):
+    """A well-formed event the program's rules in force (or the time now) refuse: 409.
+
+    EventInvalid (400) is for terms that are wrong whatever the program says: an end not
+    after the start, a time not on the hour, a negative price, a deadline after the start.
+    """
+
+    http_status = 409
+
+
 @dataclass(frozen=True)
 class Window:
     """The event's proposed window and terms."""
@@ -62,18 +72,24 @@ def check(
     for name, instant in (("start", start), ("end", end)):
         if instant.minute or instant.second or instant.microsecond:
             bad(name, f"must be on the hour, not {_local(instant, zone)}")
+    # What follows is checked against the time now and the program's rules in force.
+    malformed = bool(problems)
     if start <= now:
         bad("start", f"must be in the future (now is {_local(now, zone)})")
     if window.response_deadline > start:
         bad("deadline", f"must be at or before the start ({_local(start, zone)})")
+        malformed = True
     elif window.response_deadline <= now:
         bad("deadline", "must be in the future")
     if window.price_per_kwh < 0:
         bad("price", f"must not be negative, not {window.price_per_kwh}")
+        malformed = True
     if window.target_kw is not None and window.target_kw <= 0:
         bad("target_kw", f"must be greater than 0, not {window.target_kw}")
+        malformed = True
     if window.kind not in rules.EVENT_KINDS:
         bad("kind", f"{window.kind!r} is not one of {', '.join(rules.EVENT_KINDS)}")
+        malformed = True
     local_start = start.astimezone(zone)
     in_force = program_queries.rule_set_on(program=program, on=local_start.date())
     pays = in_force is not None and any(
@@ -102,7 +118,7 @@ def check(
             ignore_event_id=ignore_event_id,
         )
     if problems:
-        raise EventInvalid(problems)
+        raise EventInvalid(problems) if malformed else EventConflict(problems)
     assert in_force is not None  # noqa: S101 - `pays` is False without a rule set
     return in_force
 

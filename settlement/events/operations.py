@@ -71,6 +71,13 @@ class CommitmentInvalid(DomainError):
     code = "commitment_invalid"
 
 
+class CommitmentAboveMaximum(CommitmentInvalid):
+    """A well-formed commitment above the participant's charger maximum: it conflicts with
+    what the enrollment says (409), where a malformed one is a 400."""
+
+    http_status = 409
+
+
 # What the column holds: 10 digits, 3 of them decimals.
 KW_STEP: Final = Decimal("0.001")
 LARGEST_KW: Final = Decimal("9999999.999")
@@ -84,10 +91,10 @@ def validate_commitment(*, committed_kw: Decimal, max_kw: Decimal | None) -> Dec
     0.0005 kW stored as 0.001 kW would commit the owner to something they did not type.
     """
 
-    def refuse(reason: str, **context: str) -> CommitmentInvalid:
-        return CommitmentInvalid(
-            f"committed_kw: {reason}", details={"field": "committed_kw", **context}
-        )
+    def refuse(
+        reason: str, error: type[CommitmentInvalid] = CommitmentInvalid, **context: str
+    ) -> CommitmentInvalid:
+        return error(f"committed_kw: {reason}", details={"field": "committed_kw", **context})
 
     if not committed_kw.is_finite():
         raise refuse(f"{committed_kw} is not a number of kW")
@@ -97,6 +104,7 @@ def validate_commitment(*, committed_kw: Decimal, max_kw: Decimal | None) -> Dec
     if committed_kw > ceiling:
         raise refuse(
             f"{committed_kw} is above the charger maximum {eligibility.kw_text(ceiling)} kW",
+            CommitmentAboveMaximum,
             max_kw=str(ceiling),
         )
     if committed_kw != committed_kw.quantize(KW_STEP):

@@ -45,9 +45,14 @@ def access_site_for_upload(*, user: User, site_id: int) -> Site:
 
 
 class SiteRequired(DomainError):
-    """An owner's upload names neither a site nor a meter of theirs."""
+    """An owner's upload names neither a site nor a meter of theirs.
 
-    code = "invalid"
+    403: staff may send this very request (the file's meters then decide); leaving the site
+    open is what an owner's role does not allow, not a malformed request.
+    """
+
+    code = "site_required"
+    http_status = 403
 
     def __init__(self) -> None:
         reason = "give site_id, or meter_id naming one of your meters"

@@ -17,12 +17,16 @@ class NoVersionInForce(DomainError):
     """Some local date of the period has no tariff version in force."""
 
     code = "tariff_version_missing"
+    # A well-formed request the tariff's data cannot answer (as a run's missing tariff).
+    http_status = 409
 
 
 class TariffZoneMismatch(DomainError):
     """The tariff's zone is not the site's: its prices would be read on the wrong clock."""
 
     code = "tariff_zone_mismatch"
+    # The tariff and the site, as stored, disagree: a conflict, not a malformed request.
+    http_status = 409
 
 
 @dataclass(frozen=True)

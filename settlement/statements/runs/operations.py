@@ -73,9 +73,13 @@ class ZoneMismatch(DomainError):
 
 
 class PeriodNotClosed(DomainError):
-    """The period has not ended yet: settling it now would pay for data still arriving."""
+    """The period has not ended yet: settling it now would pay for data still arriving.
+
+    A well-formed request the state of things refuses for now: 409, as the view documents.
+    """
 
     code = "period_not_closed"
+    http_status = 409
 
 
 class RunInProgress(DomainError):

@@ -16,9 +16,7 @@ BROWSER_TESTS_REQUIRED=1 (CI) says the run must have it: then it fails.
 import datetime as dt
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -36,6 +34,7 @@ from settlement.events import operations as event_operations
 from settlement.events.models import Delivery, DispatchEvent, Offer
 from settlement.metering.models import Reading, Source
 from settlement.openadr.models import EventOrigin, Ven
+from tests import live_server
 from tests.openadr_fixtures import World, future_hour, make_world
 
 CLIENT_PYTHON = Path(settings.BASE_DIR) / ".venv-oadr" / "bin" / "python"
@@ -63,28 +62,12 @@ def _client_python() -> Path:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def _server(log: Path, *, receiver_port: int, topic_prefix: str) -> Iterator[str]:
     """Run gunicorn on this test's database; yield the VTN's base URL once it answers."""
-    database = settings.DATABASES["default"]
-    port = _free_port()
+    port = live_server.free_port()
     env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-            f"{database['NAME']}"
-        ),
-        "REDIS_URL": "",
-        "CELERY_BROKER_URL": "",
-        "CACHE_URL": "",
         "SECURE_SSL_REDIRECT": "false",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SITE_URL": f"http://127.0.0.1:{port}",
         "SECRET_KEY": "openadr-client-test",
         # The client's webhook receiver, and the broker every machine runs (its own topics).
@@ -92,43 +75,19 @@ def _server(log: Path, *, receiver_port: int, topic_prefix: str) -> Iterator[str
         "OPENADR_MQTT_BROKER_URL": "mqtt://127.0.0.1:1883",
         "OPENADR_MQTT_TOPIC_PREFIX": topic_prefix,
     }
-    with log.open("w") as errors:
-        server = subprocess.Popen(  # noqa: S603 - our own interpreter and WSGI app
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "2",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=settings.BASE_DIR,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
+    with live_server.gunicorn(log, port=port, env=env) as server:
         base = f"http://127.0.0.1:{port}/openadr3/3.1.0"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    # The first request loads the application: slow on a busy machine.
-                    requests.get(f"{base}/auth/server", timeout=30)
-                    break
-                except (requests.ConnectionError, requests.Timeout):
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise
-                    time.sleep(0.3)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                # The first request loads the application: slow on a busy machine.
+                requests.get(f"{base}/auth/server", timeout=30)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        yield base
 
 
 def _past_event_accepted_by_alice(world: World, *, hour: dt.datetime) -> DispatchEvent:
@@ -165,7 +124,7 @@ def test_the_third_party_client_creates_subscribes_is_notified_and_reports_for_s
     start = future_hour(days=20)
     report_hour = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=3)
     past = _past_event_accepted_by_alice(world, hour=report_hour)
-    receiver_port = _free_port()
+    receiver_port = live_server.free_port()
     topic_prefix = f"test-{uuid.uuid4().hex}/"
     config = {
         "bl": {"client_id": world.utility.client.client_id, "client_secret": world.utility.secret},

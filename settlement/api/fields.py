@@ -1,0 +1,41 @@
+"""Input fields of the API that accept exactly what the schema says they accept."""
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+# Some character that is not white space: the schema's `pattern` for a text that may not be
+# blank. DRF trims a text before it checks it, so "  " is as blank as "".
+NOT_BLANK = RegexValidator(r"\S", message="This field may not be blank.")
+
+
+class Text(serializers.CharField):
+    """Text, and only text: DRF's CharField turns the number 0 into "0" and takes it.
+
+    The schema says `type: string`; a number, a boolean, a list or an object is a 400 naming
+    the field. A text that may not be blank says so in the schema too (`pattern: \\S`), so a
+    client knows that white space alone is refused.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not self.allow_blank:
+            self.validators.append(NOT_BLANK)
+
+    def to_internal_value(self, data: Any) -> str:
+        """Return the text; raise ValidationError for a value that is not a string."""
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class Decimal(serializers.DecimalField):
+    """A decimal that may be null, and is never "": DRF's own reads "" (or spaces) as null
+    when null is allowed, where the schema's pattern calls "" invalid; null is null."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        """Refuse a blank text; leave the rest (null, a missing value) to DRF."""
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")
+        return super().validate_empty_values(data)

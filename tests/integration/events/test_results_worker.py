@@ -4,11 +4,8 @@ owner. No beat runs. Needs PostgreSQL and a broker (REDIS_URL), as CI has."""
 
 import json
 import os
-import subprocess
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -24,34 +21,6 @@ from tests.notice_fixtures import accepted_event_yesterday, evening_file, ingest
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 DEADLINE_S = 60
-
-
-def start_worker(queue: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(  # noqa: S603 - our own celery, fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-Q",
-                queue,
-                "--hostname",
-                f"{queue}@%h",
-                "--loglevel=INFO",
-            ],
-            cwd=processes.ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def test_a_worker_measures_the_event_and_tells_the_owner_after_ingestion(
@@ -74,7 +43,7 @@ def test_a_worker_measures_the_event_and_tells_the_owner_after_ingestion(
     env.pop("CELERY_RESULT_BACKEND", None)
     accepted = accepted_event_yesterday()
     log = tmp_path / "worker.log"
-    worker = start_worker(queue, env, log)
+    worker = processes.start_worker(queue, env, log)
     try:
         # Committed at once (this test runs outside a transaction): the follower queues
         # `events.measure_for_readings` on the broker for the worker.

@@ -64,3 +64,33 @@ def manage(*args: str, env: dict[str, str]) -> str:
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     return done.stdout.decode()
+
+
+def start_worker(queue: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start a Celery worker of this project that takes only `queue`, logging to `log` (its
+    name tells two workers of one queue apart)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603 - our own celery, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-Q",
+                queue,
+                "--hostname",
+                f"{queue}-{log.stem}@%h",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )

@@ -15,7 +15,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -52,34 +51,6 @@ def wait_for(condition: Callable[[], bool], what: str, deadline: float, logs: li
             tails = "\n".join(f"-- {log.name}\n{log.read_text()[-3000:]}" for log in logs)
             raise AssertionError(f"timed out waiting for {what}\n{tails}")
         time.sleep(0.1)
-
-
-def start_worker(queue: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(  # noqa: S603 - our own celery, fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-Q",
-                queue,
-                "--hostname",
-                f"{queue}-{log.stem}@%h",
-                "--loglevel=INFO",
-            ],
-            cwd=processes.ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def task_ids(log: Path, event: str) -> set[str]:
@@ -167,7 +138,7 @@ def test_a_task_redelivered_after_its_worker_was_killed_processes_the_upload_onc
         assert upload.status == Upload.Status.RECEIVED
         duplicate = tasks.process_upload.apply_async(kwargs={"upload_id": upload.pk})
 
-        workers.append(start_worker(queue, env, first_log))
+        workers.append(processes.start_worker(queue, env, first_log))
         wait_for(
             lambda: merge_waits_on(channel.pk), "the first worker's merge", deadline, [first_log]
         )
@@ -182,7 +153,7 @@ def test_a_task_redelivered_after_its_worker_was_killed_processes_the_upload_onc
                 "SELECT pg_advisory_unlock(%s, %s)", [locks.CHANNEL_NAMESPACE, channel.pk]
             )
 
-        workers.append(start_worker(queue, env, second_log))
+        workers.append(processes.start_worker(queue, env, second_log))
         ids = {killed_task, duplicate.id}
         wait_for(
             lambda: (

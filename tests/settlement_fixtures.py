@@ -16,6 +16,7 @@ from django.core.management import call_command
 from accounts.models import Channel, Participant, Program
 from settlement.programs import operations as program_operations
 from settlement.rating.tariff import HourlyVectorTariff, TouPeriod, TouTariff
+from settlement.statements.models import ProgramSettlementSettings
 from settlement.tariffs import definitions
 from settlement.tariffs.models import TariffPlan, TariffVersion
 from tests.factories import ChannelFactory, EnrollmentFactory, ProgramFactory, SiteFactory
@@ -132,3 +133,43 @@ def run_command(name: str, *args: str) -> tuple[int, dict]:
 
 def peak_or_off_peak(peak_wh: int, off_peak_wh: int):
     return lambda local: peak_wh if local.hour in PEAK_HOURS else off_peak_wh
+
+
+def offer_program(offer_parameters: dict[str, object] | None = None) -> Program:
+    """Program `offers` in Los Angeles: exports by the TOU tariff on the sub-meter
+    (EVSE_EXPORT) and an ACCEPTED_OFFER rule with `offer_parameters` (the channel kind is
+    added); two approvals only above $10,000."""
+    program = ProgramFactory(code="offers", name="Offers", timezone=LA)
+    plan = TariffPlan.objects.create(
+        code="offers-tou", name="Export TOU", timezone=LA, created_at=CREATED
+    )
+    TariffVersion.objects.create(
+        plan=plan,
+        version=1,
+        kind="TOU",
+        definition=definitions.to_json(tou_tariff()),
+        effective_from=dt.date(2025, 1, 1),
+        source_format="URDB",
+        source_sha256="0" * 64,
+        created_at=CREATED,
+    )
+    program_operations.import_rules(
+        program_code=program.code,
+        document={
+            "effective_from": "2025-01-01",
+            "rules": [
+                {
+                    "name": "export",
+                    "kind": "EXPORT_TARIFF",
+                    "parameters": {"plan": plan.code, "channel_kind": "EVSE_EXPORT"},
+                },
+                {
+                    "name": "offer",
+                    "kind": "ACCEPTED_OFFER",
+                    "parameters": {"channel_kind": "EVSE_EXPORT", **(offer_parameters or {})},
+                },
+            ],
+        },
+    )
+    ProgramSettlementSettings.objects.create(program=program, two_approver_amount=Decimal(10_000))
+    return program

@@ -13,15 +13,11 @@ import pytest
 
 from settlement.events import operations as event_operations
 from settlement.events.models import Delivery
-from settlement.programs import operations as program_operations
 from settlement.statements import periods
-from settlement.statements.models import ProgramSettlementSettings, Statement
+from settlement.statements.models import Statement
 from settlement.statements.runs import operations
-from settlement.tariffs import definitions
-from settlement.tariffs.models import TariffPlan, TariffVersion
 from tests.event_fixtures import Owner, add_hours, dispatch, local_hour
-from tests.factories import ProgramFactory
-from tests.settlement_fixtures import CREATED, LA, tou_tariff
+from tests.settlement_fixtures import LA, offer_program
 
 pytestmark = pytest.mark.django_db
 
@@ -29,43 +25,6 @@ EVENT_DAY = dt.date(2025, 7, 15)
 START, END = local_hour(EVENT_DAY, 17), local_hour(EVENT_DAY, 19)
 DEADLINE = START - dt.timedelta(hours=1)
 NOW = dt.datetime(2025, 8, 5, tzinfo=dt.UTC)
-
-
-def _offer_program():
-    program = ProgramFactory(code="offers", name="Offers", timezone=LA)
-    plan = TariffPlan.objects.create(
-        code="offers-tou", name="Export TOU", timezone=LA, created_at=CREATED
-    )
-    TariffVersion.objects.create(
-        plan=plan,
-        version=1,
-        kind="TOU",
-        definition=definitions.to_json(tou_tariff()),
-        effective_from=dt.date(2025, 1, 1),
-        source_format="URDB",
-        source_sha256="0" * 64,
-        created_at=CREATED,
-    )
-    program_operations.import_rules(
-        program_code=program.code,
-        document={
-            "effective_from": "2025-01-01",
-            "rules": [
-                {
-                    "name": "export",
-                    "kind": "EXPORT_TARIFF",
-                    "parameters": {"plan": plan.code, "channel_kind": "EVSE_EXPORT"},
-                },
-                {
-                    "name": "offer",
-                    "kind": "ACCEPTED_OFFER",
-                    "parameters": {"channel_kind": "EVSE_EXPORT"},
-                },
-            ],
-        },
-    )
-    ProgramSettlementSettings.objects.create(program=program, two_approver_amount=Decimal(10_000))
-    return program
 
 
 def _settle(program):
@@ -85,7 +44,7 @@ def _offer_amounts(run, owner: Owner) -> list[tuple[Decimal, Decimal]]:
 
 
 def test_the_answer_changed_before_the_deadline_is_the_one_settled(staff_roles):
-    program = _offer_program()
+    program = offer_program()
     olivia = Owner(program, "olivia@example.com")
     noah = Owner(program, "noah@example.com")
     for owner in (olivia, noah):

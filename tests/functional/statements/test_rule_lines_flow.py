@@ -57,7 +57,7 @@ from settlement.tariffs.models import TariffPlan, TariffVersion
 from tests.clients import signed_in
 from tests.event_fixtures import Owner, add_hours, dispatch, local_hour
 from tests.factories import ProgramFactory, UserFactory
-from tests.settlement_fixtures import CREATED, LA, ingest_rows, tou_tariff
+from tests.settlement_fixtures import CREATED, LA, ingest_rows, offer_program, tou_tariff
 
 pytestmark = pytest.mark.django_db
 JULY = dt.date(2025, 7, 1)
@@ -378,48 +378,6 @@ def test_every_rule_is_paid_then_a_revised_reading_books_exactly_the_difference(
     )
 
 
-def _offer_program():
-    """Program `offers`: exports by the TOU tariff on the sub-meter, and ACCEPTED_OFFER with a
-    shortfall charge of $0.50 for each kWh below half the commitment."""
-    program = ProgramFactory(code="offers", name="Offers", timezone=LA)
-    plan = TariffPlan.objects.create(
-        code="offers-tou", name="Export TOU", timezone=LA, created_at=CREATED
-    )
-    TariffVersion.objects.create(
-        plan=plan,
-        version=1,
-        kind="TOU",
-        definition=definitions.to_json(tou_tariff()),
-        effective_from=dt.date(2025, 1, 1),
-        source_format="URDB",
-        source_sha256="0" * 64,
-        created_at=CREATED,
-    )
-    program_operations.import_rules(
-        program_code=program.code,
-        document={
-            "effective_from": "2025-01-01",
-            "rules": [
-                {
-                    "name": "export",
-                    "kind": "EXPORT_TARIFF",
-                    "parameters": {"plan": plan.code, "channel_kind": "EVSE_EXPORT"},
-                },
-                {
-                    "name": "offer",
-                    "kind": "ACCEPTED_OFFER",
-                    "parameters": {
-                        "channel_kind": "EVSE_EXPORT",
-                        "shortfall": {"price_per_kwh": "0.50", "below_share": "0.5"},
-                    },
-                },
-            ],
-        },
-    )
-    ProgramSettlementSettings.objects.create(program=program, two_approver_amount=Decimal(10_000))
-    return program
-
-
 def test_accepted_offers_are_paid_up_to_the_commitment_less_any_shortfall(staff_roles):
     """Event Tue 15 July 17:00-19:00 PDT at $1.00/kWh; each owner commits 5 kW (10 kWh).
 
@@ -428,7 +386,9 @@ def test_accepted_offers_are_paid_up_to_the_commitment_less_any_shortfall(staff_
       $1.00 short: $2.00.
     - Mia declines and exports 4 kWh: no offer line.
     """
-    program = _offer_program()
+    # Exports by the TOU tariff on the sub-meter; a shortfall charge of $0.50 for each kWh
+    # below half the commitment.
+    program = offer_program({"shortfall": {"price_per_kwh": "0.50", "below_share": "0.5"}})
     owners = {name: Owner(program, f"{name}@example.com") for name in ("olivia", "noah", "mia")}
     exports_wh = {"olivia": (8000, 9000), "noah": (2000, 1000), "mia": (4000, 0)}
     for name, (first, second) in exports_wh.items():

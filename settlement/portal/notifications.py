@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from accounts import signed_in
 from settlement.errors import DomainError
 from settlement.events import calendar
-from settlement.events import queries as event_queries
 from settlement.notices import operations, queries
 from settlement.notices.models import NotificationKind
+from settlement.portal import offers
 
 # The newest notifications the page lists; older ones stay readable in the API.
 PAGE_SIZE = 100
@@ -83,12 +83,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 def offer_calendar(request: HttpRequest, offer_id: int) -> HttpResponse:
     """Download an accepted offer's event as an .ics calendar entry (404 for others')."""
-    try:
-        offer = event_queries.access_offer_for_user(
-            user=signed_in.signed_in_user(request), offer_id=offer_id
-        )
-    except event_queries.OfferNotFound:
-        raise Http404("no such offer") from None
+    offer = offers.offer_or_404(request, offer_id)
     try:
         calendar.require_calendar(offer)
     except calendar.NotAccepted as exc:

@@ -111,18 +111,23 @@ def _reserve(text: str) -> int | None:
     return int(text)
 
 
+def offer_or_404(request: HttpRequest, offer_id: int) -> Offer:
+    """Return the offer of one of the signed-in user's participants; 404 for anyone else's."""
+    try:
+        return queries.access_offer_for_user(
+            user=signed_in.signed_in_user(request), offer_id=offer_id
+        )
+    except queries.OfferNotFound:
+        raise Http404("no such offer") from None
+
+
 def _offer_to_answer(request: HttpRequest, offer_id: int) -> Offer:
     """Return the offer the user may answer: 404 for a stranger's, 403 (MayNotAct) for a viewer.
 
     The role is checked here, before the answer, so a viewer gets the 403 page rather than
     a message among the refusals an owner can act on.
     """
-    try:
-        offer = queries.access_offer_for_user(
-            user=signed_in.signed_in_user(request), offer_id=offer_id
-        )
-    except queries.OfferNotFound:
-        raise Http404("no such offer") from None
+    offer = offer_or_404(request, offer_id)
     access.require_may_act_for(
         user=signed_in.signed_in_user(request), participant=offer.participant
     )
@@ -202,12 +207,7 @@ def decline(request: HttpRequest, offer_id: int) -> HttpResponse:
 @login_required
 def answers(request: HttpRequest, offer_id: int) -> HttpResponse:
     """Show every answer to the offer, by hand or by a standing rule; the last one counts."""
-    try:
-        offer = queries.access_offer_for_user(
-            user=signed_in.signed_in_user(request), offer_id=offer_id
-        )
-    except queries.OfferNotFound:
-        raise Http404("no such offer") from None
+    offer = offer_or_404(request, offer_id)
     history = list(standing.answers_of(offer=offer))
     return render(
         request,

@@ -136,12 +136,14 @@ def test_the_offer_shows_the_rule_the_net_and_its_answers_and_refuses_a_late_cha
 
     shown = client.get(f"/api/v1/offers/{offer.pk}/").json()
     changed = client.post(
-        f"/api/v1/offers/{offer.pk}/accept/", {"committed_kw": "5", "reserve_percent": 20}
+        f"/api/v1/offers/{offer.pk}/accept/",
+        {"committed_kw": "5", "reserve_percent": 20},
+        format="json",
     )
     DispatchEvent.objects.filter(pk=event.pk).update(
         response_deadline=timezone.now() - dt.timedelta(minutes=1)
     )
-    late = client.post(f"/api/v1/offers/{offer.pk}/decline/")
+    late = client.post(f"/api/v1/offers/{offer.pk}/decline/", format="json")
     answers = client.get(f"/api/v1/offers/{offer.pk}/answers/").json()
 
     assert battery.json()["origin"] == "owner"

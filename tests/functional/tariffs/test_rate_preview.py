@@ -330,7 +330,8 @@ def test_the_staff_page_shows_a_domain_error_in_the_form(export_channel, reviewe
     response = client_for(reviewer).get("/staff/rate-preview/", {**QUERY, "meter": "RM-404"})
 
     assert response.status_code == 200
-    assert "meter &#x27;RM-404&#x27; has no export channel" in response.content.decode()
+    # Beside the meter field, in plain words (settlement/form_errors.py).
+    assert "Meter &#x27;RM-404&#x27; has no export channel" in response.content.decode()
 
 
 def test_owners_get_the_not_found_page_from_the_staff_page(owner, client_for):

@@ -175,7 +175,8 @@ def test_every_owner_page_is_clean(live_server, browser):
     ana_event = Owner(event_program, email="ana-ev@example.com")
     MembershipFactory(user=owner.user, participant=ana_event.participant)
     starts = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=3)
-    dispatch(event_program, starts, starts + dt.timedelta(hours=2), now=timezone.now())
+    event = dispatch(event_program, starts, starts + dt.timedelta(hours=2), now=timezone.now())
+    offer = event.offers.get(participant=ana_event.participant)
     checked = Checked(sign_in(browser, live_server, "ana@example.com"), prefix="every-owner-")
     url = live_server.url
     pages = {
@@ -185,6 +186,10 @@ def test_every_owner_page_is_clean(live_server, browser):
         "statement-negative": f"/statements/{owner.correction.pk}/",
         "energy": "/energy/",
         "offers": "/offers/",
+        "offer-decline": f"/offers/{offer.pk}/decline/",
+        "offer-answers": f"/offers/{offer.pk}/answers/",
+        "standing-answers": "/answers/",
+        "notifications": "/notifications/",
         "payouts": "/payouts/",
         "payout-account": f"/payouts/accounts/{owner.participant.pk}/",
         "fleet": f"/fleet/{owner.participant.pk}/",

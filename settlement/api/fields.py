@@ -39,3 +39,14 @@ class Decimal(serializers.DecimalField):
         if isinstance(data, str) and not data.strip():
             self.fail("invalid")
         return super().validate_empty_values(data)
+
+
+class Boolean(serializers.BooleanField):
+    """true or false, and only those: DRF's BooleanField also takes "yes", "on", 1 and 0,
+    which the schema (`type: boolean`) calls invalid."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        """Return the boolean; raise ValidationError for anything else."""
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data

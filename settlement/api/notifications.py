@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import signed_in
-from settlement.api import query
+from settlement.api import fields, query
 from settlement.api.schema import ErrorOutput
 from settlement.bounds import MAX_DATABASE_ID, MAX_PAGE
 from settlement.events import calendar
@@ -122,21 +122,19 @@ class UnreadCountView(APIView):
 
 
 class MarkReadInput(serializers.Serializer[Any]):
-    """Which notifications to mark read: `ids`, or `all`."""
+    """Which notifications to mark read: `all: true` marks every one, else those in `ids`
+    (none named, none marked: the answer still says how many stay unread)."""
 
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_ID),
         required=False,
+        default=list,
         max_length=1000,
         help_text="Ids of the caller's notifications; others' ids are ignored like unknown ones.",
     )
-    all = serializers.BooleanField(required=False, help_text="Mark every notification read.")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """Return the input if it names `ids` or `all` (true), not both."""
-        if bool(attrs.get("ids")) == bool(attrs.get("all")):
-            raise serializers.ValidationError({"ids": ["Give either ids or all: true."]})
-        return attrs
+    all = fields.Boolean(
+        required=False, default=False, help_text="Mark every notification read (true)."
+    )
 
 
 class MarkReadOutput(serializers.Serializer[Any]):
@@ -174,10 +172,28 @@ class PreferencesOutput(serializers.Serializer[Any]):
     )
 
 
-class PreferencesInput(serializers.Serializer[Any]):
-    """The kinds to change, each to true (on) or false (off); kinds not named keep theirs."""
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            kind: {"type": "boolean", "description": label}
+            for kind, label in NotificationKind.choices
+        },
+        # An unknown kind is refused (preference_invalid naming it), and the schema says so.
+        "additionalProperties": False,
+    }
+)
+class PreferenceChanges(serializers.DictField):
+    """Kind -> on (true) or off (false); a kind not named keeps its setting. Which kinds and
+    values are the operation's check (`set_preferences`), whose refusal names the kind."""
 
-    preferences = serializers.DictField(child=serializers.JSONField())
+    child = serializers.JSONField()
+
+
+class PreferencesInput(serializers.Serializer[Any]):
+    """The kinds to change; none named changes nothing (the answer says where each stands)."""
+
+    preferences = PreferenceChanges(required=False)
 
 
 class PreferencesView(APIView):
@@ -200,7 +216,7 @@ class PreferencesView(APIView):
         given.is_valid(raise_exception=True)
         preferences = operations.set_preferences(
             user=signed_in.signed_in_user(request),
-            changes=dict(given.validated_data["preferences"]),
+            changes=dict(given.validated_data.get("preferences", {})),
             now=timezone.now(),
         )
         return Response({"preferences": preferences})

@@ -111,6 +111,8 @@ class AcceptInput(serializers.Serializer[Any]):
     reserve_percent = serializers.IntegerField(
         required=False,
         allow_null=True,
+        min_value=0,
+        max_value=100,
         help_text="Optional: the battery share (0-100 %) to keep, recorded with the answer.",
     )
 

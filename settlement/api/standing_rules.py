@@ -1,8 +1,10 @@
 """Owner API: standing answers (rules that answer offers), an offer's answer history, and
 the battery behind a charger that prices the wear in every offer."""
 
+from decimal import Decimal
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -12,10 +14,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import signed_in
+from settlement.api import fields
+from settlement.api.offers import CommitmentField
 from settlement.api.schema import ErrorOutput
 from settlement.bounds import MAX_DATABASE_ID
 from settlement.events import battery, operations, queries, standing
 from settlement.events.models import StandingRuleVersion
+from settlement.rating import money
+
+WEEKDAYS = RegexValidator(r"^[1-7]+$", message="Name weekdays by digits 1 (Monday) to 7 (Sunday).")
 
 
 class StandingRuleOutput(serializers.Serializer[Any]):
@@ -54,19 +61,25 @@ class StandingRuleDetailOutput(StandingRuleOutput):
 
 
 class StandingTermsInput(serializers.Serializer[Any]):
-    """A standing rule's terms. Only parsed here: what they may be is the operation's check."""
+    """A standing rule's terms, each field bounded here as the operation bounds it, so that
+    the schema says what a rule may be. Two rules across fields the schema cannot state stay
+    the operation's (a 400 naming the field): a lowest price or a lowest net, at least one;
+    `start_hour` before `end_hour`."""
 
-    name = serializers.CharField(max_length=200)
-    min_price_per_kwh = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
+    name = fields.Text(max_length=operations.NAME_LENGTH)
+    min_price_per_kwh = fields.Decimal(
+        # Below PRICE_CEILING ($10,000) at PRICE_PLACES: 4 whole digits, 5 places.
+        max_digits=9,
+        decimal_places=money.PRICE_PLACES,
+        min_value=Decimal(0),
         required=False,
         allow_null=True,
         help_text="Accept when the offer's price is at least this ($/kWh).",
     )
-    min_net_amount = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
+    min_net_amount = fields.Decimal(
+        # Below AMOUNT_CEILING ($1,000,000) in magnitude, in cents: 6 whole digits.
+        max_digits=8,
+        decimal_places=money.AMOUNT_PLACES,
         required=False,
         allow_null=True,
         help_text="Accept when the offer's net after battery wear is at least this.",
@@ -74,19 +87,33 @@ class StandingTermsInput(serializers.Serializer[Any]):
     decline_below = serializers.BooleanField(
         default=False, help_text="Decline (rather than leave open) an offer below the thresholds."
     )
-    max_kw = serializers.DecimalField(
+    max_kw = CommitmentField(
         max_digits=None,
         decimal_places=None,
         required=False,
         allow_null=True,
-        help_text="Commit at most this kW (capped at the charger maximum).",
+        help_text="Commit at most this kW: above 0, at most 3 decimals (the charger maximum "
+        "caps it when an offer is answered).",
     )
-    weekdays = serializers.CharField(default="1234567", max_length=20)
-    start_hour = serializers.IntegerField(default=0, min_value=0, max_value=24)
-    end_hour = serializers.IntegerField(default=24, min_value=0, max_value=24)
-    monthly_limit = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    reserve_percent = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    position = serializers.IntegerField(default=1, min_value=0)
+    weekdays = fields.Text(
+        default=operations.ALL_WEEKDAYS,
+        max_length=7,
+        validators=[WEEKDAYS],
+        help_text="ISO weekdays, 1 Monday to 7 Sunday: `12345`.",
+    )
+    start_hour = serializers.IntegerField(default=0, min_value=0, max_value=23)
+    end_hour = serializers.IntegerField(
+        default=operations.HOURS_IN_DAY, min_value=1, max_value=operations.HOURS_IN_DAY
+    )
+    monthly_limit = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=operations.LARGEST_MONTHLY_LIMIT
+    )
+    reserve_percent = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=100
+    )
+    position = serializers.IntegerField(
+        default=1, min_value=1, max_value=operations.LARGEST_POSITION
+    )
     charger_id = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_DATABASE_ID
     )
@@ -242,8 +269,12 @@ class BatteryOutput(serializers.Serializer[Any]):
 class BatteryInput(serializers.Serializer[Any]):
     """A new battery setting; checked by the operation."""
 
-    usable_kwh = serializers.DecimalField(max_digits=None, decimal_places=None)
-    wear_cost_per_kwh = serializers.DecimalField(max_digits=None, decimal_places=None)
+    # As `operations.set_battery` bounds them: above 0 and below 1,000,000 kWh in hundredths;
+    # a wear cost from 0, below $10,000/kWh, at PRICE_PLACES.
+    usable_kwh = fields.Decimal(max_digits=8, decimal_places=2, min_value=Decimal("0.01"))
+    wear_cost_per_kwh = fields.Decimal(
+        max_digits=9, decimal_places=money.PRICE_PLACES, min_value=Decimal(0)
+    )
 
 
 def _battery(charger_id: int) -> dict[str, object]:

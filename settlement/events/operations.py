@@ -715,6 +715,13 @@ class StandingTerms:
     active: bool = True
 
 
+class ChargerNotFound(DomainError):
+    """A standing rule names a charger that is not one of its participant's."""
+
+    code = "charger_not_found"
+    http_status = 404
+
+
 def _refuse_rule(field: str, reason: str) -> StandingRuleInvalid:
     return StandingRuleInvalid(f"{field}: {reason}", details={"field": field})
 
@@ -765,17 +772,19 @@ def _checked_terms(*, participant: Participant, terms: StandingTerms) -> tuple[s
         raise _refuse_rule("position", f"must be from 1 to {LARGEST_POSITION}")
     charger = None
     if terms.charger_id is not None:
-        if not 1 <= terms.charger_id <= MAX_DATABASE_ID:
-            raise _refuse_rule("charger_id", f"no charger {terms.charger_id} of this participant")
-        charger = Charger.objects.filter(pk=terms.charger_id, site__participant=participant).first()
+        charger = Charger.objects.filter(
+            pk=min(terms.charger_id, MAX_DATABASE_ID), site__participant=participant
+        ).first()
         if charger is None:
-            raise _refuse_rule("charger_id", f"no charger {terms.charger_id} of this participant")
-    if terms.max_kw is not None:
-        try:
-            validate_commitment(
-                committed_kw=terms.max_kw,
-                max_kw=charger.max_discharge_kw if charger is not None else None,
+            raise ChargerNotFound(
+                f"charger_id: no charger {terms.charger_id} of this participant",
+                details={"field": "charger_id"},
             )
+    if terms.max_kw is not None:
+        # The form of a commitment only: the charger's maximum caps the rule's kW when it
+        # answers an offer (`standing`), as the help text says, rather than refusing the rule.
+        try:
+            validate_commitment(committed_kw=terms.max_kw, max_kw=None)
         except CommitmentInvalid as exc:
             raise _refuse_rule("max_kw", exc.message.removeprefix("committed_kw: ")) from None
     return weekdays, charger

@@ -8,7 +8,9 @@ say so):
 - the two that take a range of local dates (the rate preview, a run's dates): an empty,
   reversed or longer than a year range;
 - the two that take an event's window (create, modify): an end not after the start, a time
-  not on the hour or not in the future, a deadline after the start.
+  not on the hour or not in the future, a deadline after the start;
+- the two that take a standing rule's terms (create, change): a lowest price or a lowest net
+  after wear, at least one; a start hour before the end hour.
 
 The cases schemathesis generates as valid are made to keep these rules, so that its
 positive-data check (ST202) tests what the operation does with valid terms instead of
@@ -29,6 +31,10 @@ RANGES = {
     ("POST", "/api/v1/staff/runs/"): "body",
 }
 LATEST_START = dt.date.max - dt.timedelta(days=MAX_DAYS)
+STANDING_TERMS = {
+    ("POST", "/api/v1/standing-rules/"),
+    ("PUT", "/api/v1/standing-rules/{rule_id}/"),
+}
 EVENT_TERMS = {
     ("POST", "/api/v1/staff/events/"),
     ("POST", "/api/v1/staff/events/{event_id}/modify/"),
@@ -70,6 +76,15 @@ def _event_window(values: dict[str, Any], now: dt.datetime) -> None:
     values["deadline"] = (start - dt.timedelta(hours=1)).isoformat()
 
 
+def _standing_terms(values: dict[str, Any]) -> None:
+    """Give a rule a lowest price when it has neither threshold, and order its hours."""
+    if values.get("min_price_per_kwh") is None and values.get("min_net_amount") is None:
+        values["min_price_per_kwh"] = "1.00"
+    start, end = values.get("start_hour", 0), values.get("end_hour", 24)
+    if isinstance(start, int) and isinstance(end, int) and start >= end:
+        values["start_hour"], values["end_hour"] = 0, 24
+
+
 @schemathesis.hook
 def map_case(context: Any, case: Any) -> Any:
     """Keep a valid case's date range within the rule the schema cannot state."""
@@ -77,6 +92,9 @@ def map_case(context: Any, case: Any) -> Any:
     if meta is None or not meta.generation.mode.is_positive:
         return case
     key = (case.method.upper(), case.operation.path)
+    if key in STANDING_TERMS and isinstance(case.body, dict):
+        _standing_terms(case.body)
+        return case
     if key in EVENT_TERMS and isinstance(case.body, dict):
         _event_window(case.body, dt.datetime.now(dt.UTC))
         return case

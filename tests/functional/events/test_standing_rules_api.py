@@ -181,3 +181,62 @@ def test_the_offer_shows_the_rule_the_net_and_its_answers_and_refuses_a_late_cha
     ]
     assert OfferResponse.objects.count() == 2
     assert Decimal(answers[-1]["committed_kw"]) == Decimal(5)
+
+
+def test_a_rules_kw_above_the_charger_maximum_is_kept_and_capped_when_it_answers(program):
+    owner = Owner(program)
+    client = api_for(owner.user)
+
+    created = client.post(
+        "/api/v1/standing-rules/",
+        {**RULE, "max_kw": "50", "participant_id": owner.participant.pk},
+        format="json",
+    )
+    start = noon_in_two_days()
+    offer = dispatch(program, start, start + dt.timedelta(hours=2), now=timezone.now()).offers.get()
+
+    # Refused before: the help text said the charger maximum caps the rule's kW.
+    assert created.status_code == 201, created.json()
+    # The least of 50 kW and the charger's 11.5 kW.
+    assert (offer.status, offer.committed_kw) == ("ACCEPTED", Decimal("11.500"))
+
+
+def test_a_charger_of_another_participant_is_not_found(program):
+    owner, other = Owner(program), Owner(program, email="other@example.com")
+
+    answer = api_for(owner.user).post(
+        "/api/v1/standing-rules/",
+        {**RULE, "participant_id": owner.participant.pk, "charger_id": other.export.charger.pk},
+        format="json",
+    )
+
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "charger_not_found"
+    assert StandingRuleVersion.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("monthly_limit", 0),
+        ("reserve_percent", 101),
+        ("position", 0),
+        ("start_hour", 24),
+        ("weekdays", "8"),
+        ("min_price_per_kwh", ""),
+        ("min_price_per_kwh", "10000"),
+        ("name", " "),
+    ],
+)
+def test_terms_the_schema_calls_invalid_are_a_400_naming_the_field(program, field, value):
+    owner = Owner(program)
+
+    answer = api_for(owner.user).post(
+        "/api/v1/standing-rules/",
+        {**RULE, field: value, "participant_id": owner.participant.pk},
+        format="json",
+    )
+
+    assert answer.status_code == 400
+    assert field in answer.json()["error"]["details"]
+    assert StandingRuleVersion.objects.count() == 0

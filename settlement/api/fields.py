@@ -5,23 +5,28 @@ from typing import Any
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-# Some character that is not white space: the schema's `pattern` for a text that may not be
-# blank. DRF trims a text before it checks it, so "  " is as blank as "".
-NOT_BLANK = RegexValidator(r"\S", message="This field may not be blank.")
+# DRF refuses a text holding a NUL character ("Null characters are not allowed"), so the
+# schema's `pattern` says so: no NUL anywhere, and for a text that may not be blank, some
+# character that is neither white space nor NUL (DRF trims a text before it checks it, so
+# "  " is as blank as "").
+NO_NUL = RegexValidator(r"^[^\x00]*$", message="Null characters are not allowed.")
+NOT_BLANK = RegexValidator(r"^[^\x00]*[^\s\x00][^\x00]*$", message="This field may not be blank.")
 
 
 class Text(serializers.CharField):
     """Text, and only text: DRF's CharField turns the number 0 into "0" and takes it.
 
     The schema says `type: string`; a number, a boolean, a list or an object is a 400 naming
-    the field. A text that may not be blank says so in the schema too (`pattern: \\S`), so a
-    client knows that white space alone is refused.
+    the field. The schema's `pattern` says that a NUL character is refused anywhere, and for a
+    text that may not be blank, that white space alone is refused too.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not self.allow_blank:
-            self.validators.append(NOT_BLANK)
+        # A field given a pattern of its own (say, weekday digits) keeps that one: the schema
+        # has room for one `pattern`, and the field's is the narrower.
+        if not any(isinstance(validator, RegexValidator) for validator in self.validators):
+            self.validators.append(NO_NUL if self.allow_blank else NOT_BLANK)
 
     def to_internal_value(self, data: Any) -> str:
         """Return the text; raise ValidationError for a value that is not a string."""

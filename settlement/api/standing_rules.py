@@ -84,7 +84,7 @@ class StandingTermsInput(serializers.Serializer[Any]):
         allow_null=True,
         help_text="Accept when the offer's net after battery wear is at least this.",
     )
-    decline_below = serializers.BooleanField(
+    decline_below = fields.Boolean(
         default=False, help_text="Decline (rather than leave open) an offer below the thresholds."
     )
     max_kw = CommitmentField(

@@ -36,8 +36,16 @@ class Text(serializers.CharField):
 
 
 class Decimal(serializers.DecimalField):
-    """A decimal that may be null, and is never "": DRF's own reads "" (or spaces) as null
-    when null is allowed, where the schema's pattern calls "" invalid; null is null."""
+    """A decimal written as a text, that may be null, and is never "": DRF's own reads ""
+    (or spaces) as null when null is allowed, where the schema's pattern calls "" invalid;
+    and it takes a JSON number, where the schema says `type: string` (a number such as 0.1
+    is a binary fraction before it is a decimal). Null is null."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        """Return the decimal; raise ValidationError for a value that is not a text."""
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
     def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
         """Refuse a blank text; leave the rest (null, a missing value) to DRF."""

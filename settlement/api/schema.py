@@ -14,6 +14,7 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import is_list_serializer
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -55,6 +56,12 @@ class AutoSchema(openapi.AutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        body = operation.get("requestBody")
+        if body is not None and _every_form_requires_a_field(self.get_request_serializer()):
+            # drf-spectacular marks a body required for a serializer with a required field,
+            # but not for a oneOf of them (a run: a month or a range of dates), so a request
+            # with no body at all looked valid and was answered 400.
+            body["required"] = True
         responses = operation["responses"]
         for status_code, description in self._error_statuses(operation).items():
             if str(status_code) not in responses:
@@ -87,6 +94,16 @@ class AutoSchema(openapi.AutoSchema):
         if view.get_throttles():
             statuses[429] = "Too many requests; `Retry-After` says when to try again."
         return statuses
+
+
+def _every_form_requires_a_field(serializer: Any) -> bool:
+    """Return whether each form a polymorphic request body may take has a required field."""
+    if not isinstance(serializer, PolymorphicProxySerializer):
+        return False
+    forms = serializer.serializers
+    forms = forms.values() if isinstance(forms, dict) else forms
+    instances = [form() if isinstance(form, type) else form for form in forms]
+    return all(any(field.required for field in form.fields.values()) for form in instances)
 
 
 def _decimal_pattern(field: serializers.DecimalField) -> str:

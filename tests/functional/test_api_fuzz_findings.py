@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts import roles
 from settlement.api import schema as api_schema
 from settlement.rate_preview.period_rating import NoVersionInForce, TariffZoneMismatch
-from tests.event_fixtures import dispatch, incremental_rules, program_with
+from tests.event_fixtures import Owner, dispatch, incremental_rules, program_with
 from tests.factories import ProgramFactory, UserFactory
 from tests.functional import fuzz_hooks
 
@@ -462,3 +462,23 @@ def test_a_source_named_twice_is_a_400_naming_the_field(administrator):
 
     assert answer.status_code == 400
     assert answer.json()["error"]["details"] == {"source_precedence": ["name each source once"]}
+
+
+@pytest.mark.django_db
+def test_a_run_needs_a_body_and_the_schema_says_so():
+    # A oneOf body (a month or a range of dates) was not marked required: an empty POST
+    # looked valid to the schema and was answered 400.
+    assert _schema()["paths"]["/api/v1/staff/runs/"]["post"]["requestBody"]["required"] is True
+
+
+@pytest.mark.django_db
+def test_a_decimal_sent_as_a_json_number_is_a_400_as_the_schema_says_a_text():
+    owner = Owner(program_with(incremental_rules(), code="numbers"))
+    answer = _signed_in(owner.user).put(
+        f"/api/v1/chargers/{owner.export.charger.pk}/battery/",
+        {"usable_kwh": 40, "wear_cost_per_kwh": "0.10"},
+        format="json",
+    )
+
+    assert answer.status_code == 400
+    assert list(answer.json()["error"]["details"]) == ["usable_kwh"]

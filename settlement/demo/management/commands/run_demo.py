@@ -26,7 +26,7 @@ class Command(base.BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        checks = subprocess.Popen(  # noqa: S603 - this interpreter and our own manage.py
+        checks = subprocess.Popen(
             [sys.executable, "manage.py", "check"],
             cwd=settings.BASE_DIR,
             stdout=subprocess.PIPE,

@@ -135,14 +135,9 @@ def peak_or_off_peak(peak_wh: int, off_peak_wh: int):
     return lambda local: peak_wh if local.hour in PEAK_HOURS else off_peak_wh
 
 
-def offer_program(offer_parameters: dict[str, object] | None = None) -> Program:
-    """Program `offers` in Los Angeles: exports by the TOU tariff on the sub-meter
-    (EVSE_EXPORT) and an ACCEPTED_OFFER rule with `offer_parameters` (the channel kind is
-    added); two approvals only above $10,000."""
-    program = ProgramFactory(code="offers", name="Offers", timezone=LA)
-    plan = TariffPlan.objects.create(
-        code="offers-tou", name="Export TOU", timezone=LA, created_at=CREATED
-    )
+def tou_plan(code: str) -> TariffPlan:
+    """Return plan `code` in Los Angeles with one version from 2025: `tou_tariff()`."""
+    plan = TariffPlan.objects.create(code=code, name="Export TOU", timezone=LA, created_at=CREATED)
     TariffVersion.objects.create(
         plan=plan,
         version=1,
@@ -153,6 +148,15 @@ def offer_program(offer_parameters: dict[str, object] | None = None) -> Program:
         source_sha256="0" * 64,
         created_at=CREATED,
     )
+    return plan
+
+
+def offer_program(offer_parameters: dict[str, object] | None = None) -> Program:
+    """Program `offers` in Los Angeles: exports by the TOU tariff on the sub-meter
+    (EVSE_EXPORT) and an ACCEPTED_OFFER rule with `offer_parameters` (the channel kind is
+    added); two approvals only above $10,000."""
+    program = ProgramFactory(code="offers", name="Offers", timezone=LA)
+    plan = tou_plan("offers-tou")
     program_operations.import_rules(
         program_code=program.code,
         document={

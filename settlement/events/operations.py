@@ -1,6 +1,6 @@
 """Writes of events: dispatch, modify, cancel, answer offers, expire them, measure delivery."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
@@ -694,6 +694,7 @@ ALL_WEEKDAYS: Final = "1234567"
 HOURS_IN_DAY: Final = 24
 NAME_LENGTH: Final = 80
 LARGEST_MONTHLY_LIMIT: Final = 31
+LARGEST_POSITION: Final = 1000
 
 
 @dataclass(frozen=True)
@@ -788,9 +789,6 @@ def _checked_terms(*, participant: Participant, terms: StandingTerms) -> tuple[s
         except CommitmentInvalid as exc:
             raise _refuse_rule("max_kw", exc.message.removeprefix("committed_kw: ")) from None
     return weekdays, charger
-
-
-LARGEST_POSITION: Final = 1000
 
 
 def _new_version(
@@ -897,7 +895,7 @@ def disable_standing_rule(*, rule: StandingRule, user: User, now: datetime) -> S
     terms = terms_of(latest)
     return change_standing_rule(
         rule=rule,
-        terms=StandingTerms(**{**terms.__dict__, "active": False}),
+        terms=replace(terms, active=False),
         user=user,
         now=now,
     )

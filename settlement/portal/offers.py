@@ -36,8 +36,9 @@ def _offers_page(
     # Measured, estimated and settled: "delivered 14.2 kWh, estimated $28.40, ..." (issue 21).
     measured = event_results.results_of(offers=mine)
     open_offers, upcoming, declined, history = [], [], [], []
+    changeable_ids = {offer.pk for offer in mine if queries.answer_changeable(offer, now=now)}
     for offer in mine:
-        changeable = queries.answer_changeable(offer, now=now)
+        changeable = offer.pk in changeable_ids
         if changeable and offer.status in (Offer.Status.OPEN, Offer.Status.NEEDS_CONFIRMATION):
             open_offers.append(offer)
         elif (
@@ -64,7 +65,7 @@ def _offers_page(
         "open_offers": open_offers,
         "upcoming": upcoming,
         "declined": declined,
-        "changeable_ids": {o.pk for o in mine if queries.answer_changeable(o, now=now)},
+        "changeable_ids": changeable_ids,
         # A viewer sees the offer but no form to answer it (the operation would refuse).
         "answerable_ids": {offer.pk for offer in mine if offer.participant_id in acting_for},
         "history": history,

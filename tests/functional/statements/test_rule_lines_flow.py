@@ -52,12 +52,10 @@ from settlement.statements.models import ProgramSettlementSettings, Statement
 from settlement.statements.review import decisions, drilldown, exports
 from settlement.statements.review import queries as statement_queries
 from settlement.statements.runs import operations, reproduction
-from settlement.tariffs import definitions
-from settlement.tariffs.models import TariffPlan, TariffVersion
 from tests.clients import signed_in
 from tests.event_fixtures import Owner, add_hours, dispatch, local_hour
 from tests.factories import ProgramFactory, UserFactory
-from tests.settlement_fixtures import CREATED, LA, ingest_rows, offer_program, tou_tariff
+from tests.settlement_fixtures import LA, ingest_rows, offer_program, tou_plan
 
 pytestmark = pytest.mark.django_db
 JULY = dt.date(2025, 7, 1)
@@ -125,19 +123,7 @@ def _rules(plan: str) -> dict:
 
 def _program():
     program = ProgramFactory(code="elrp-all", name="ELRP all rules", timezone=LA)
-    plan = TariffPlan.objects.create(
-        code="elrp-all-tou", name="Export TOU", timezone=LA, created_at=CREATED
-    )
-    TariffVersion.objects.create(
-        plan=plan,
-        version=1,
-        kind="TOU",
-        definition=definitions.to_json(tou_tariff()),
-        effective_from=dt.date(2025, 1, 1),
-        source_format="URDB",
-        source_sha256="0" * 64,
-        created_at=CREATED,
-    )
+    plan = tou_plan("elrp-all-tou")
     program_operations.import_rules(program_code=program.code, document=_rules(plan.code))
     ProgramSettlementSettings.objects.create(program=program, two_approver_amount=Decimal(10_000))
     return program

@@ -18,6 +18,9 @@ from tests.factories import MembershipFactory, ParticipantFactory, UserFactory
 # Every test keeps uploaded files in its own temporary folder, never under var/.
 from tests.metering_fixtures import media_in_tmp  # noqa: F401 - an autouse fixture
 
+# With a broker, a transactional test's tasks finish before its tables are emptied.
+from tests.shared_worker import shared_worker_done_before_flush  # noqa: F401 - autouse
+
 
 @pytest.fixture
 def staff_roles(db: None) -> dict[str, object]:

@@ -6,7 +6,7 @@ their confirmed bill-credit and manual payouts, never exceeds what was released 
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db.models import Sum
 
@@ -17,6 +17,23 @@ from settlement.statements.review import integrity
 
 
 @dataclass
+class Totals:
+    """One currency's money on each side, in its minor unit: never summed across currencies."""
+
+    gateway_cents: int = 0
+    ledger_cents: int = 0
+    gateway_reversed_cents: int = 0
+    ledger_reversed_cents: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return (self.gateway_cents, self.gateway_reversed_cents) == (
+            self.ledger_cents,
+            self.ledger_reversed_cents,
+        )
+
+
+@dataclass
 class Report:
     """What reconciliation found; `problems` is empty when ledger and gateway agree."""
 
@@ -24,11 +41,13 @@ class Report:
     in_flight: int = 0
     payouts: int = 0
     transfers: int = 0
-    gateway_cents: int = 0
-    ledger_cents: int = 0
-    gateway_reversed_cents: int = 0
-    ledger_reversed_cents: int = 0
+    # Per currency (ISO 4217, upper case).
+    totals: defaultdict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
     problems: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return not self.problems and all(totals.balanced for totals in self.totals.values())
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -36,41 +55,44 @@ class Report:
             "transfers": self.transfers,
             "matched": self.matched,
             "in_flight": self.in_flight,
-            "gateway_cents": self.gateway_cents,
-            "ledger_cents": self.ledger_cents,
-            "gateway_reversed_cents": self.gateway_reversed_cents,
-            "ledger_reversed_cents": self.ledger_reversed_cents,
-            "balanced": not self.problems
-            and self.gateway_cents == self.ledger_cents
-            and self.gateway_reversed_cents == self.ledger_reversed_cents,
+            "currencies": {
+                currency: asdict(totals) for currency, totals in sorted(self.totals.items())
+            },
+            "balanced": self.balanced,
             "problems": self.problems,
         }
 
 
-def ledger_transferred_cents() -> int:
-    """Return what the ledger says Stripe payouts moved out of transit to provider cash."""
+def ledger_transferred_cents() -> dict[str, int]:
+    """Return per currency what the ledger says Stripe payouts moved out of provider cash."""
     stripe_payout_ids = [
         str(pk)
         for pk in Payout.objects.filter(method=PayoutMethod.STRIPE_CONNECT).values_list(
             "pk", flat=True
         )
     ]
-    total = Posting.objects.filter(
-        entry__kind=JournalEntry.Kind.PAYOUT_PAID,
-        entry__source_type="payout",
-        entry__source_id__in=stripe_payout_ids,
-        account__kind=LedgerAccount.Kind.PROVIDER_CASH,
-    ).aggregate(total=Sum("amount_cents"))["total"]
-    return -int(total or 0)
+    return {
+        currency: -total
+        for currency, total in _provider_cash_by_currency(
+            entry__kind=JournalEntry.Kind.PAYOUT_PAID,
+            entry__source_type="payout",
+            entry__source_id__in=stripe_payout_ids,
+        ).items()
+    }
 
 
-def ledger_reversed_cents() -> int:
-    """Return what the ledger says reversals brought back to provider cash."""
-    total = Posting.objects.filter(
-        entry__kind=JournalEntry.Kind.PAYOUT_REVERSED,
-        account__kind=LedgerAccount.Kind.PROVIDER_CASH,
-    ).aggregate(total=Sum("amount_cents"))["total"]
-    return int(total or 0)
+def ledger_reversed_cents() -> dict[str, int]:
+    """Return per currency what the ledger says reversals brought back to provider cash."""
+    return _provider_cash_by_currency(entry__kind=JournalEntry.Kind.PAYOUT_REVERSED)
+
+
+def _provider_cash_by_currency(**filters: object) -> dict[str, int]:
+    rows = (
+        Posting.objects.filter(account__kind=LedgerAccount.Kind.PROVIDER_CASH, **filters)
+        .values_list("account__currency")
+        .annotate(total=Sum("amount_cents"))
+    )
+    return {str(currency).upper(): int(total) for currency, total in rows}
 
 
 def _reversal_problem(payout: Payout, transfer: gateway.Transfer) -> dict[str, object] | None:
@@ -121,9 +143,10 @@ def _match(report: Report, payout: Payout, found: list[gateway.Transfer]) -> Non
     elif payout.status in (Payout.Status.PAID, Payout.Status.RETURNED):
         if not found:
             report.problems.append({"payout": payout.pk, "problem": "paid but no transfer"})
-        elif (found[0].id, found[0].amount_cents) != (
+        elif (found[0].id, found[0].amount_cents, found[0].currency) != (
             payout.stripe_transfer_id,
             payout.amount_cents,
+            payout.currency.upper(),
         ):
             report.problems.append(
                 {"payout": payout.pk, "problem": f"transfer {found[0].id} differs"}
@@ -149,8 +172,9 @@ def reconcile() -> Report:
     transfers = gateway.all_transfers()
     for transfer in transfers:
         report.transfers += 1
-        report.gateway_cents += transfer.amount_cents
-        report.gateway_reversed_cents += min(transfer.amount_reversed_cents, transfer.amount_cents)
+        totals = report.totals[transfer.currency]
+        totals.gateway_cents += transfer.amount_cents
+        totals.gateway_reversed_cents += min(transfer.amount_reversed_cents, transfer.amount_cents)
         by_payout[transfer.metadata.get("payout_id", "")].append(transfer)
     payouts = Payout.objects.filter(method=PayoutMethod.STRIPE_CONNECT).order_by("pk")
     sent = _sent_by_gateway(transfers, {str(payout.pk): payout for payout in payouts})
@@ -164,6 +188,8 @@ def reconcile() -> Report:
             )
     for violation in integrity.sent_within_released(sent=sent, source="Stripe's transfers"):
         report.problems.append({"participant": violation["ref"], "problem": violation["message"]})
-    report.ledger_cents = ledger_transferred_cents()
-    report.ledger_reversed_cents = ledger_reversed_cents()
+    for currency, cents in ledger_transferred_cents().items():
+        report.totals[currency].ledger_cents = cents
+    for currency, cents in ledger_reversed_cents().items():
+        report.totals[currency].ledger_reversed_cents = cents
     return report

@@ -1,6 +1,7 @@
 """Staff pages for payouts: all payouts with filters, reconciliation, the tax totals file."""
 
 import io
+from dataclasses import asdict
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -39,16 +40,28 @@ def payouts(request: HttpRequest) -> HttpResponse:
 @access.staff_required
 def reconciliation_page(request: HttpRequest) -> HttpResponse:
     """Show the ledger against the gateway's transfers, and every difference found."""
-    report = None
-    error = ""
-    if gateway.is_configured():
-        try:
-            report = reconciliation.reconcile().as_dict()
-        except gateway.GatewayError as failure:
-            error = failure.message
-    else:
-        error = "No Stripe key is configured: there are no transfers to reconcile."
-    return render(request, "staff/payouts_reconciliation.html", {"report": report, "error": error})
+    context: dict[str, object] = {"report": None, "error": "", "currencies": []}
+    if not gateway.is_configured():
+        context["error"] = "No Stripe key is configured: there are no transfers to reconcile."
+        return render(request, "staff/payouts_reconciliation.html", context)
+    try:
+        report = reconciliation.reconcile()
+    except gateway.GatewayError as failure:
+        context["error"] = failure.message
+        return render(request, "staff/payouts_reconciliation.html", context)
+    context["report"] = report
+    context["currencies"] = [
+        {
+            "currency": currency,
+            "balanced": totals.balanced,
+            **{
+                name: queries.format_cents(cents, currency)
+                for name, cents in asdict(totals).items()
+            },
+        }
+        for currency, totals in sorted(report.totals.items())
+    ]
+    return render(request, "staff/payouts_reconciliation.html", context)
 
 
 @access.staff_required

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from settlement.ledger import queries as ledger_queries
 from settlement.payouts import operations, reconciliation, webhooks
 from settlement.payouts.models import BillCreditFile, Payout, PayoutMethod
+from tests.factories import EnrollmentFactory, ProgramFactory
 from tests.functional.payouts.conftest import NOW, give_balance, set_method
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,12 +94,18 @@ def test_reconciliation_matches_ledger_and_transfers_and_flags_a_stray_transfer(
 
     report = reconciliation.reconcile().as_dict()
 
-    assert (
-        report["matched"],
-        report["gateway_cents"],
-        report["ledger_cents"],
-        report["balanced"],
-    ) == (2, 3_345, 3_345, True)
+    assert (report["matched"], report["currencies"], report["balanced"]) == (
+        2,
+        {
+            "USD": {
+                "gateway_cents": 3_345,
+                "ledger_cents": 3_345,
+                "gateway_reversed_cents": 0,
+                "ledger_reversed_cents": 0,
+            }
+        },
+        True,
+    )
     account = fake_stripe.fake.state.accounts
     destination = next(iter(account))
     fake_stripe.fake.create_transfer(
@@ -140,9 +147,80 @@ def test_tax_totals_and_reconciliation_count_reversals_and_not_bank_returns(
     # 5,000 paid less 1,200 reversed; the bank return moved nothing.
     assert summary["total_cents"] == 3_800
     assert out.read_text().splitlines()[1].endswith(",1099-MISC,USD,38.00")
-    assert (
-        report["gateway_cents"],
-        report["gateway_reversed_cents"],
-        report["ledger_reversed_cents"],
-        report["balanced"],
-    ) == (5_000, 1_200, 1_200, True)
+    assert (report["currencies"], report["balanced"]) == (
+        {
+            "USD": {
+                "gateway_cents": 5_000,
+                "ledger_cents": 5_000,
+                "gateway_reversed_cents": 1_200,
+                "ledger_reversed_cents": 1_200,
+            }
+        },
+        True,
+    )
+
+
+def test_reconciliation_keeps_each_currency_apart(connected, fake_stripe, program):
+    ana = connected("ana@example.com", cents=1_000)
+    euros = ProgramFactory(code="eu-export", currency="EUR")
+    EnrollmentFactory(participant=ana, site__participant=ana, program=euros)
+    give_balance(ana, euros, 700, "ana-eur-1")
+    operations.run_payouts(now=NOW)
+
+    report = reconciliation.reconcile().as_dict()
+
+    # Never 1,700 of nothing: 1,000 US cents and 700 euro cents, each side.
+    assert (report["matched"], report["balanced"], report["currencies"]) == (
+        2,
+        True,
+        {
+            "EUR": {
+                "gateway_cents": 700,
+                "ledger_cents": 700,
+                "gateway_reversed_cents": 0,
+                "ledger_reversed_cents": 0,
+            },
+            "USD": {
+                "gateway_cents": 1_000,
+                "ledger_cents": 1_000,
+                "gateway_reversed_cents": 0,
+                "ledger_reversed_cents": 0,
+            },
+        },
+    )
+
+
+def test_a_transfer_in_another_currency_than_its_payout_is_a_difference(
+    connected, fake_stripe, capsys
+):
+    connected("ana@example.com", cents=1_000)
+    operations.run_payouts(now=NOW)
+    payout = Payout.objects.get()
+    transfer = fake_stripe.fake.state.transfers[payout.stripe_transfer_id]
+    transfer["currency"] = "eur"  # the same 1,000, but euro cents
+
+    report = reconciliation.reconcile().as_dict()
+
+    assert report["balanced"] is False
+    participant = payout.participant_id
+    assert report["problems"] == [
+        {"payout": payout.pk, "problem": f"transfer {payout.stripe_transfer_id} differs"},
+        {
+            "participant": f"participant:{participant}:EUR",
+            "problem": (
+                f"participant {participant} was sent 1000 EUR cents (Stripe's transfers, less "
+                "reversals) but only 0 were released (0 in released statements, less 0 owed "
+                "back and netted): 1000 cents too many"
+            ),
+        },
+    ]
+    assert report["currencies"]["EUR"]["gateway_cents"] == 1_000
+    assert report["currencies"]["USD"] == {
+        "gateway_cents": 0,
+        "ledger_cents": 1_000,
+        "gateway_reversed_cents": 0,
+        "ledger_reversed_cents": 0,
+    }
+    with pytest.raises(SystemExit) as exited:
+        call_command("reconcile_payouts")
+    assert exited.value.code == 1

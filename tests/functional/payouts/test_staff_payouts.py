@@ -36,6 +36,10 @@ def test_the_reconciliation_page_says_ledger_and_stripe_agree(
     page = client_for(reviewer).get(reverse("staff:payouts-reconciliation")).content.decode()
 
     assert "Ledger and Stripe agree." in page
+    # Amounts with their currency, per currency: $10.00 transferred and $10.00 paid.
+    assert "<h2>USD</h2>" in page
+    assert page.count("<td>$10.00</td>") == 2
+    assert page.count("<td>$0.00</td>") == 2
 
 
 def test_staff_download_the_tax_totals(connected, fake_stripe, reviewer, client_for):

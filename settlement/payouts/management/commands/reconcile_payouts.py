@@ -14,4 +14,4 @@ class Command(commands.JsonCommand):
 
     def run(self, **options: Any) -> object:
         report = reconciliation.reconcile()
-        return commands.Checked(summary=report.as_dict(), passed=not report.problems)
+        return commands.Checked(summary=report.as_dict(), passed=report.balanced)

@@ -31,6 +31,15 @@ def money(*, amount: Decimal, currency: str) -> str:
     return babel_numbers.format_currency(amount, currency, locale=LOCALE)
 
 
+def currency_symbol(currency: str) -> str:
+    """Return the symbol a currency is written with: "$" (USD), "€" (EUR), "CA$" (CAD).
+
+    For text that places its own number after the symbol (statement line labels keep the
+    number formatting they were stored with), so the symbol is the one `money` writes.
+    """
+    return babel_numbers.get_currency_symbol(currency, locale=LOCALE)
+
+
 def money_cents(*, cents: int, currency: str) -> str:
     """Return an amount kept in integer cents (ledger, payouts) as `money` writes it."""
     return money(amount=Decimal(cents) / CENTS_PER_UNIT, currency=currency)

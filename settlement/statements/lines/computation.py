@@ -140,6 +140,8 @@ class _Context:
     statement: ComputedStatement
     ratings: ChannelRatings
     prefix: str
+    # The program's currency, which the labels' prices are written in.
+    currency: str
 
 
 def _not_settleable(key: str, reason: str) -> ComputedLine:
@@ -210,7 +212,9 @@ def _priced_lines(
         label = f"{context.prefix}{line.label}"
         subject = line_labels.vector_subject(line.label)
         if subject is not None:
-            sentence = line_labels.exported_sentence(subject, line.kwh, line.price)
+            sentence = line_labels.exported_sentence(
+                subject, line.kwh, line.price, currency=context.currency
+            )
             label = f"{context.prefix}{sentence}"
             detail["subject"] = f"{context.prefix}{subject}"
         key = f"export:{piece.part.version.pk}:{data.channel_id}"
@@ -409,6 +413,7 @@ def compute_statement(
     channels_by_site: dict[int, list[Channel]],
     readings: dict[int, ChannelData],
     ratings: ChannelRatings,
+    currency: str,
 ) -> ComputedStatement:
     """Return the participant's export lines for the period (pure given its inputs).
 
@@ -417,6 +422,7 @@ def compute_statement(
     lines. A stretch spanning tariff versions is one billing period to the core: its fixed
     items and minimum/maximum bound apply once, not once per version. Channels `ratings` has not
     priced yet (see `channel_windows` and `ChannelRatings.price_together`) are priced alone.
+    Labels write prices in `currency` (the program's).
     """
     statement = ComputedStatement(participant_id, [], DataQuality(), [])
     for enrollment in enrollments:
@@ -437,7 +443,7 @@ def compute_statement(
                 if len(channels) > 1:
                     prefix += f"{channel.meter_id}: "
                 _price_channel(
-                    _Context(statement, ratings, prefix),
+                    _Context(statement, ratings, prefix, currency),
                     ChannelWindow(stretch, readings[channel.pk]),
                 )
         for gap in gaps:

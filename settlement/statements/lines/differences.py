@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from settlement import formatting
 from settlement.statements.lines.computation import (
     INFORMATION_KINDS,
     ZERO_AMOUNT,
@@ -57,11 +58,17 @@ def _signed(value: Decimal) -> str:
     return f"+{value}" if value > 0 else str(value)
 
 
-def difference_lines(fresh: list[ComputedLine], booked: dict[str, Booked]) -> list[ComputedLine]:
+def difference_lines(
+    fresh: list[ComputedLine], booked: dict[str, Booked], *, currency: str
+) -> list[ComputedLine]:
     """Return the adjustment lines turning `booked` into `fresh`, then the information lines.
 
-    Keys in fresh order first, then keys only booked (now nothing), in key order.
+    Keys in fresh order first, then keys only booked (now nothing), in key order. Amounts in
+    the labels are written with `currency`'s symbol (the program's).
     """
+    # The symbol, then the amount as stored ("$-3.10" for a negative one): the adjustment
+    # labels runs have already stored read this way, and reproducing a run compares labels.
+    symbol = formatting.currency_symbol(currency)
     fresh_by_key: dict[str, ComputedLine] = {}
     for line in fresh:
         if line.kind not in INFORMATION_KINDS:
@@ -86,7 +93,8 @@ def difference_lines(fresh: list[ComputedLine], booked: dict[str, Booked]) -> li
                 adjusts_kind=kind,
                 label=(
                     f"Adjustment to {label}: {_signed(now_kwh - was_kwh)} kWh "
-                    f"(was {was_kwh} kWh ${was_amount}, now {now_kwh} kWh ${now_amount})"
+                    f"(was {was_kwh} kWh {symbol}{was_amount}, "
+                    f"now {now_kwh} kWh {symbol}{now_amount})"
                 ),
                 match_key=key,
                 kwh=now_kwh - was_kwh,

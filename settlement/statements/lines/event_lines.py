@@ -29,6 +29,7 @@ from settlement.statements.lines import run_lineage
 from settlement.statements.lines.computation import ComputedLine
 from settlement.statements.lines.inputs import SiteEnrollment
 from settlement.statements.lines.line_labels import plain_number as plain
+from settlement.statements.lines.line_labels import unit_price
 from settlement.statements.lines.rule_lines import (
     RuleLines,
     day_label,
@@ -244,7 +245,13 @@ def _delivery_rule(delivery: Delivery) -> program_queries.RuleInForce:
 
 
 def _offer_line(
-    offer: Offer, delivery: Delivery, inputs: EventInputs, prefix: str, result: RuleLines
+    offer: Offer,
+    delivery: Delivery,
+    inputs: EventInputs,
+    prefix: str,
+    result: RuleLines,
+    *,
+    currency: str,
 ) -> None:
     rule = _delivery_rule(delivery)
     event_result = _record(result, offer, delivery)
@@ -277,20 +284,24 @@ def _offer_line(
         commitment = delivery.inputs.get("commitment", {})
         delivered = kwh_of_wh(delivery.delivered_wh or 0)
         kwh = kwh_of_wh(Decimal(commitment.get("paid_wh", delivery.delivered_wh or 0)))
-        label = f"Delivered {plain(delivered, 1)} kWh during {name} at ${plain(price, 2)}/kWh"
+        label = (
+            f"Delivered {plain(delivered, 1)} kWh during {name} "
+            f"at {unit_price(price, currency=currency)}"
+        )
         if kwh < delivered:
             committed = kwh_of_wh(Decimal(commitment["committed_wh"]))
             label += f", paid up to your {plain(committed, 1)} kWh commitment"
         shortfall = Decimal(commitment.get("shortfall_wh", "0"))
         if shortfall:
             charge = Decimal(commitment["shortfall_charge"])
-            label += f", less {money(charge)} for {plain(kwh_of_wh(shortfall), 1)} kWh short"
+            less = money(charge, currency=currency)
+            label += f", less {less} for {plain(kwh_of_wh(shortfall), 1)} kWh short"
         detail["commitment"] = commitment
     else:
         kwh = kwh_of_wh(delivery.incremental_wh or 0)
         label = (
             f"Delivered {plain(kwh, 1)} kWh more than your usual use during {name} "
-            f"at ${plain(price, 2)}/kWh"
+            f"at {unit_price(price, currency=currency)}"
         )
         if delivery.reason:
             label += f" ({delivery.reason})"
@@ -316,7 +327,7 @@ def _offer_line(
 
 
 def _event_lines(
-    offers: list[Offer], inputs: EventInputs, many_sites: bool, result: RuleLines
+    offers: list[Offer], inputs: EventInputs, many_sites: bool, result: RuleLines, currency: str
 ) -> None:
     for offer in offers:
         if offer.status != Offer.Status.ACCEPTED:
@@ -333,11 +344,17 @@ def _event_lines(
                 rule_set_id=None,
             )
         elif delivery.rule_kind in PAID_KINDS:
-            _offer_line(offer, delivery, inputs, prefix, result)
+            _offer_line(offer, delivery, inputs, prefix, result, currency=currency)
 
 
 def _capacity_line(
-    season: Season, offers: list[Offer], inputs: EventInputs, prefix: str, result: RuleLines
+    season: Season,
+    offers: list[Offer],
+    inputs: EventInputs,
+    prefix: str,
+    result: RuleLines,
+    *,
+    currency: str,
 ) -> None:
     rule = season.rule
     site = offers[0].enrollment.site_id
@@ -381,7 +398,7 @@ def _capacity_line(
             label=(
                 f"{prefix}Averaged {plain(average, 1)} kW over {plain(capacity.event_hours, 0)} "
                 f"event hours of the {season.year} season at "
-                f"${plain(season.parameters.price_per_kw, 2)}/kW"
+                f"{unit_price(season.parameters.price_per_kw, currency=currency, unit='kW')}"
             ),
             match_key=key,
             kwh=kwh_of_wh(capacity.delivered_wh),
@@ -402,17 +419,27 @@ def _capacity_line(
 
 
 def lines_for(
-    *, participant_id: int, enrollments: list[SiteEnrollment], inputs: EventInputs
+    *, participant_id: int, enrollments: list[SiteEnrollment], inputs: EventInputs, currency: str
 ) -> RuleLines:
-    """Return the participant's event lines: each accepted offer, then each season's capacity."""
+    """Return the participant's event lines: each accepted offer, then each season's capacity.
+
+    Labels write prices and amounts in `currency` (the program's).
+    """
     result = RuleLines()
     many_sites = len(enrollments) > 1
-    _event_lines(inputs.offers.get(participant_id, []), inputs, many_sites, result)
+    _event_lines(inputs.offers.get(participant_id, []), inputs, many_sites, result, currency)
     for season in inputs.seasons:
         by_site: dict[int, list[Offer]] = defaultdict(list)
         for offer in inputs.season_offers.get((season.year, participant_id), []):
             by_site[offer.enrollment.site_id].append(offer)
         for site_id in sorted(by_site):
             offers = by_site[site_id]
-            _capacity_line(season, offers, inputs, _site_prefix(offers[0], many_sites), result)
+            _capacity_line(
+                season,
+                offers,
+                inputs,
+                _site_prefix(offers[0], many_sites),
+                result,
+                currency=currency,
+            )
     return result

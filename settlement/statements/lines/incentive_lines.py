@@ -281,7 +281,7 @@ def _runs(coverage: Coverage, indices: list[int]) -> list[Run]:
 
 
 def _availability(
-    month: Month, enrollment: SiteEnrollment, inputs: IncentiveInputs, prefix: str
+    month: Month, enrollment: SiteEnrollment, inputs: IncentiveInputs, prefix: str, currency: str
 ) -> ComputedLine:
     rule, parameters = month.rule, month.parameters
     version = rule_version(rule_id=rule.rule_id, version=rule.version)
@@ -313,10 +313,11 @@ def _availability(
         windows_per_month=parameters.windows_per_month,
         amount=parameters.amount,
     )
+    reward = money(parameters.amount, currency=currency)
     outcome = (
-        f"earns the {money(parameters.amount)} reward"
+        f"earns the {reward} reward"
         if amount
-        else f"{parameters.windows_per_month} needed for the {money(parameters.amount)} reward"
+        else f"{parameters.windows_per_month} needed for the {reward} reward"
     )
     return ComputedLine(
         kind="AVAILABILITY",
@@ -408,8 +409,12 @@ def lines_for(
     enrollments: list[SiteEnrollment],
     inputs: IncentiveInputs,
     period: Period,
+    currency: str,
 ) -> RuleLines:
-    """Return the participant's availability lines (per month, per site), then one-offs."""
+    """Return the participant's availability lines (per month, per site), then one-offs.
+
+    Labels write amounts in `currency` (the program's).
+    """
     result = RuleLines()
     many_sites = len(enrollments) > 1
     judged: set[int] = set()
@@ -419,7 +424,7 @@ def lines_for(
             if dates[0] >= month.following or (dates[1] is not None and dates[1] <= month.first):
                 continue
             prefix = f"{enrollment.site_label}: " if many_sites else ""
-            line = _availability(month, enrollment, inputs, prefix)
+            line = _availability(month, enrollment, inputs, prefix, currency)
             result.add(line, rule_set_id=month.rule.rule_set_id)
             if enrollment.site_id not in judged:
                 # Every charger reading judged is recorded, not only the covering ones: a

@@ -3,12 +3,16 @@
 The rating core labels a price-vector key "Jul weekday 19:00-20:00 generation" (a version
 prefix "v2 " when versions split the period); a statement says "Exported 3.1 kWh on July
 weekdays 19:00-20:00 at $0.61/kWh (generation)", an en dash between the hours. TOU lines
-keep the period's name ("Peak").
+keep the period's name ("Peak"). Money in a label is written with the program's currency
+symbol ("€0.61/kWh" in a EUR program) and the number formatting labels were first stored
+with, so a USD label reads as it always did and a stored run still reproduces.
 """
 
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+
+from settlement import formatting
 
 _MONTHS = {
     "Jan": "January",
@@ -69,10 +73,17 @@ def vector_subject(core_label: str) -> VectorSubject | None:
     )
 
 
-def exported_sentence(subject: VectorSubject, kwh: Decimal, price: Decimal) -> str:
+def unit_price(price: Decimal, *, currency: str, unit: str = "kWh") -> str:
+    """Return a price as a label writes it: "$0.61/kWh", "€0.61/kWh", "CA$20.00/kW"."""
+    return f"{formatting.currency_symbol(currency)}{plain_number(price, 2)}/{unit}"
+
+
+def exported_sentence(
+    subject: VectorSubject, kwh: Decimal, price: Decimal, *, currency: str
+) -> str:
     """Return "Exported 3.1 kWh on July weekdays 19:00-20:00 at $0.61/kWh (generation)"."""
     version = f", {subject.version}" if subject.version else ""
     return (
         f"Exported {plain_number(kwh, 1)} kWh on {subject.when} at "
-        f"${plain_number(price, 2)}/kWh ({subject.component}{version})"
+        f"{unit_price(price, currency=currency)} ({subject.component}{version})"
     )

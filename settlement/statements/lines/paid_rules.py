@@ -64,17 +64,28 @@ def load(
 
 
 def lines_for(
-    *, participant_id: int, enrollments: list[SiteEnrollment], inputs: PaidRuleInputs
+    *,
+    participant_id: int,
+    enrollments: list[SiteEnrollment],
+    inputs: PaidRuleInputs,
+    currency: str,
 ) -> RuleLines:
-    """Return the participant's rule lines: events first, then availability and one-offs."""
+    """Return the participant's rule lines: events first, then availability and one-offs.
+
+    Labels write prices and amounts in `currency` (the program's).
+    """
     found = event_lines.lines_for(
-        participant_id=participant_id, enrollments=enrollments, inputs=inputs.events
+        participant_id=participant_id,
+        enrollments=enrollments,
+        inputs=inputs.events,
+        currency=currency,
     )
     more = incentive_lines.lines_for(
         participant_id=participant_id,
         enrollments=enrollments,
         inputs=inputs.incentives,
         period=inputs.period,
+        currency=currency,
     )
     found.lines.extend(more.lines)
     found.rule_sets |= more.rule_sets

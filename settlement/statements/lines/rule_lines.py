@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from settlement import formatting
 from settlement.programs import queries as program_queries
 from settlement.rating.money import round_to_cents
 from settlement.statements.lines import run_lineage
@@ -69,10 +70,11 @@ def kwh_of_wh(wh: Decimal | int) -> Decimal:
     return (Decimal(wh) / 1000).quantize(KWH, rounding=ROUND_HALF_UP)
 
 
-def money(value: Decimal) -> str:
-    """Return "$1.00", "-$3.75"."""
+def money(value: Decimal, *, currency: str) -> str:
+    """Return an amount as a rule line's label writes it: "$1.00", "-$3.75", "-€3.75"."""
     cents = round_to_cents(value)
-    return f"-${-cents}" if cents < 0 else f"${cents}"
+    symbol = formatting.currency_symbol(currency)
+    return f"-{symbol}{-cents}" if cents < 0 else f"{symbol}{cents}"
 
 
 def day_label(moment: datetime | date) -> str:

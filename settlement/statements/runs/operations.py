@@ -638,6 +638,8 @@ def compute_participants(
     period = period_of(run)
     parts, gaps = export_rule_parts(program=run.program, start=period.start, end=period.end)
     booked = _booked(run, participant_ids)
+    # Labels write money in the program's currency, the one its statements are kept in.
+    currency = run.program.currency
     # The chunk's channels are priced together, one rating-core call per tariff version and
     # dates, before each statement is put together from its channels' results.
     ratings = ChannelRatings()
@@ -661,6 +663,7 @@ def compute_participants(
             channels_by_site=given.channels_by_site,
             readings=given.readings,
             ratings=ratings,
+            currency=currency,
         )
         rules = RuleLines()
         if given.paid is not None:
@@ -668,6 +671,7 @@ def compute_participants(
                 participant_id=participant_id,
                 enrollments=given.enrollments.get(participant_id, []),
                 inputs=given.paid,
+                currency=currency,
             )
             computed.lines.extend(rules.lines)
             computed.readings.extend(rules.readings)
@@ -675,7 +679,7 @@ def compute_participants(
         lines: list[computation.ComputedLine] | None = computed.lines
         if booked_rows:
             lines = differences.difference_lines(
-                computed.lines, differences.booked_by_key(booked_rows)
+                computed.lines, differences.booked_by_key(booked_rows), currency=currency
             )
             if not any(line.kind == "ADJUSTMENT" for line in lines):
                 lines = None

@@ -97,6 +97,7 @@ def _alone(program, participant_id):
         channels_by_site=channels_by_site,
         readings=inputs.readings_of_channels(channels=channels, period=JULY),
         ratings=channel_rating.ChannelRatings(),
+        currency=program.currency,
     )
 
 

@@ -13,6 +13,12 @@ def test_an_amount_carries_its_currency_and_grouping():
     assert formatting.money(amount=Decimal("3.10"), currency="CAD") == "CA$3.10"
 
 
+def test_a_currency_symbol_is_the_one_an_amount_is_written_with():
+    assert formatting.currency_symbol("USD") == "$"
+    assert formatting.currency_symbol("EUR") == "€"
+    assert formatting.currency_symbol("CAD") == "CA$"
+
+
 def test_integer_cents_read_as_the_same_amount():
     assert formatting.money_cents(cents=1992, currency="USD") == "$19.92"
     assert formatting.money_cents(cents=-375, currency="USD") == "-$3.75"

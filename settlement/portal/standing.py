@@ -242,6 +242,7 @@ def edit(request: HttpRequest, rule_id: int) -> HttpResponse:
             for v in standing.history_of(rule_id=rule.pk).select_related("charger", "created_by")
         ],
         "may_act": access.may_act_for(user=user, participant=rule.participant),
+        "currency": currency,
         "form": form,
         "error": error,
         "weekdays": WEEKDAYS,

@@ -46,6 +46,12 @@ def price(value: Decimal | str | None, currency: str) -> str:
 
 
 @register.filter
+def currency_symbol(currency: str) -> str:
+    """Return the symbol a form's label names its unit with, e.g. "$" in "($/kWh)"."""
+    return formatting.currency_symbol(currency)
+
+
+@register.filter
 def kwh(value: Decimal | str | int | None, places: int = 1) -> str:
     """Return e.g. "1,234.5 kWh"; empty for none."""
     if value is None or value == "":

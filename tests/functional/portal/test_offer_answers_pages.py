@@ -219,3 +219,23 @@ def test_editing_a_rule_saves_a_new_version_and_turning_it_off(program):
     ]
     assert "at least $1.50/kWh" in page
     assert "Turn this rule off" not in page
+
+
+def test_a_euro_programs_owner_sets_rules_in_euros(program):
+    program.currency = "EUR"
+    program.save(update_fields=["currency"])
+    owner = Owner(program)
+    client = signed_in(owner.user)
+    rule = client.post(f"/answers/new/{owner.participant.pk}/", RULE_FORM)
+    assert rule.status_code == 302
+    version = StandingRuleVersion.objects.get()
+
+    listed = client.get("/answers/").content.decode()
+    editing = client.get(f"/answers/{version.rule_id}/").content.decode()
+
+    for page in (listed, editing):
+        assert "Accept when the price is at least (€/kWh)" in page
+        assert "and the net after battery wear is at least (€, optional)" in page
+        assert 'placeholder="weekday evenings over €1"' in page
+    assert "Wear cost per kWh discharged, € <input" in listed
+    assert "($/kWh)" not in listed + editing

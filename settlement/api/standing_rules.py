@@ -74,7 +74,7 @@ class StandingTermsInput(serializers.Serializer[Any]):
         min_value=Decimal(0),
         required=False,
         allow_null=True,
-        help_text="Accept when the offer's price is at least this, per kWh in the program's currency.",
+        help_text="Accept when the offer's price per kWh is at least this (program's currency).",
     )
     min_net_amount = fields.Decimal(
         # Below AMOUNT_CEILING ($1,000,000) in magnitude, in cents: 6 whole digits.

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -34,6 +35,9 @@ from settlement.events import operations as event_operations
 from settlement.events.models import Delivery, DispatchEvent, Offer
 from settlement.metering.models import Reading, Source
 from settlement.openadr.models import EventOrigin, Ven
+from settlement.statements import periods
+from settlement.statements.models import Statement
+from settlement.statements.runs import operations as run_operations
 from tests import live_server
 from tests.openadr_fixtures import World, future_hour, make_world
 
@@ -182,7 +186,30 @@ def test_the_third_party_client_creates_subscribes_is_notified_and_reports_for_s
     reading = Reading.objects.get(channel=world.alice.export)
     assert (reading.start, reading.duration_s, reading.wh) == (report_hour, 3600, 3500)
     assert reading.upload.source == Source.AGGREGATOR
-    # ...measured as the accepted offer's delivery and settled: 3.5 kWh x 2.00 = 7.00.
+    # ...measured as the accepted offer's delivery: 3.5 kWh x 2.00 = 7.00...
     event_operations.measure_event(event=past, now=timezone.now())
     delivery = Delivery.objects.get(offer__event=past, superseded_at__isnull=True)
     assert (delivery.delivered_wh, delivery.amount) == (Decimal(3500), Decimal("7.00"))
+    # ...and settled: the month's initial run, once the month is over, gives Alice a
+    # statement of that one line, $7.00.
+    statement = _settled_month(world, hour=report_hour)
+    lines = list(statement.lines.values_list("kind", "kwh", "price", "amount"))
+    assert lines == [("ACCEPTED_OFFER", Decimal("3.500"), Decimal("2.00000"), Decimal("7.00"))]
+    assert statement.total == Decimal("7.00")
+
+
+def _settled_month(world: World, *, hour: dt.datetime) -> Statement:
+    """Settle the program's local month holding `hour`, as of 4 days after it ends; return
+    Alice's statement."""
+    zone = world.program.timezone
+    local = hour.astimezone(ZoneInfo(zone)).date()
+    period = periods.month(f"{local:%Y-%m}", time_zone=zone)
+    run = run_operations.settle_in_process(
+        program=world.program,
+        period=period,
+        run_type="INITIAL",
+        started_by=None,
+        now=period.end_utc + dt.timedelta(days=4),
+    )
+    assert run.status == "COMPLETED", run.error
+    return Statement.objects.get(run=run, participant=world.alice.participant)

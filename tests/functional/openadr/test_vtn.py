@@ -4,15 +4,18 @@ import datetime as dt
 import json
 from decimal import Decimal
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from settlement.events import operations as event_operations
 from settlement.events.models import DispatchEvent, Offer
 from settlement.metering.models import Reading, Source, Upload
 from settlement.openadr import callbacks, notifications
+from settlement.openadr import tasks as openadr_tasks
 from settlement.openadr.models import (
     EventOrigin,
     EventRead,
@@ -613,3 +616,56 @@ def test_each_read_needs_the_scope_the_spec_gives_it(
 
     assert answer.status_code == 403
     assert answer["Content-Type"] == PROBLEM
+
+
+@pytest.mark.usefixtures("tasks_in_process")
+def test_the_schedule_tells_subscribers_of_changes_made_on_the_staff_page(
+    client: Client, world: World, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.OPENADR_CALLBACK_ALLOWED_PREFIXES = ["https://ven-a.example.com/hooks/"]
+    sent: list[dict[str, Any]] = []
+
+    class Answer:
+        status_code = 200
+
+    def fake_post(url: str, *, data: bytes, headers: dict[str, str], **options: object):
+        sent.append(json.loads(data))
+        return Answer()
+
+    monkeypatch.setattr(notifications.requests, "post", fake_post)
+    monkeypatch.setattr(callbacks.requests, "get", echoing_get)
+    subscribed = post_json(
+        client,
+        f"{BASE}/subscriptions",
+        '{"clientName": "ven-a", "objectOperations": [{"objects": ["EVENT"], "operations": '
+        '["POST", "PUT", "DELETE"], "callbackUrl": "https://ven-a.example.com/hooks/a"}]}',
+        token_for(client, world.ven_a),
+    )
+    assert subscribed.status_code == 201, subscribed.content
+    start = future_hour()
+    # Made, changed and cancelled as the staff page does: through the operations, not the VTN.
+    event = dispatch(world.program, start, start + dt.timedelta(hours=2), now=timezone.now())
+
+    def told() -> list[tuple[object, object, object]]:
+        before = len(sent)
+        openadr_tasks.notify_event_changes()
+        return [
+            (n["operation"], n["object"]["id"], n["object"]["modificationNumber"])
+            for n in sent[before:]
+        ]
+
+    assert told() == [("CREATE", str(event.pk), 0)]
+    assert told() == []  # heard of once
+    terms = event_operations.EventTerms(
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        response_deadline=event.response_deadline,
+        kind=event.kind,
+        price_per_kwh=Decimal("2.50"),
+    )
+    event_operations.modify_event(event=event, terms=terms, now=timezone.now())
+    assert told() == [("UPDATE", str(event.pk), 1)]
+    event.refresh_from_db()
+    event_operations.cancel_event(event=event, now=timezone.now())
+    assert told() == [("DELETE", str(event.pk), 2)]
+    assert told() == []

@@ -16,7 +16,14 @@ from accounts import access
 from settlement.events import operations
 from settlement.events.models import Offer, OfferResponse, StandingRuleVersion
 from tests.event_fixtures import Owner, dispatch, local_hour, offer_rules, program_with
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import (
+    ChannelFactory,
+    ChargerFactory,
+    EnrollmentFactory,
+    MembershipFactory,
+    SiteFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +103,30 @@ def test_an_offer_under_the_price_is_left_open_or_declined_when_the_rule_says_so
     assert (left.status, left.responses.count()) == ("OPEN", 0)
     assert (declined.status, declined.committed_kw) == ("DECLINED", None)
     assert declined.responses.get().answer == "DECLINE"
+
+
+def test_a_fleet_rule_for_one_bus_answers_only_that_bus_offers(program):
+    """A school district's fleet: two buses, each on its own depot site and charger, one
+    participant. A rule naming bus 1's charger answers bus 1's offer at that charger's
+    maximum and leaves bus 2's offer to the fleet manager."""
+    bus1 = Owner(program, "fleet@example.com", max_kw=Decimal("19.2"))
+    fleet = bus1.participant
+    depot2 = SiteFactory(participant=fleet)
+    bus2_charger = ChargerFactory(site=depot2, max_discharge_kw=Decimal("60"))
+    ChannelFactory(site=depot2, meter_id="BUS-2", kind="EVSE_EXPORT", charger=bus2_charger)
+    EnrollmentFactory(
+        participant=fleet, site=depot2, program=program, starts_on=dt.date(2025, 1, 1)
+    )
+    a_rule(bus1, name="bus 1 evenings", max_kw=None, charger_id=bus1.export.charger.pk)
+
+    event = dispatch(program, START, END, price="2.00")
+
+    bus1_offer = event.offers.get(enrollment__site=bus1.export.site)
+    bus2_offer = event.offers.get(enrollment__site=depot2)
+    # Bus 1: no cap of the rule's own, so its charger's 19.2 kW.
+    assert (bus1_offer.status, bus1_offer.committed_kw) == ("ACCEPTED", Decimal("19.200"))
+    assert bus1_offer.rule_version.name == "bus 1 evenings"
+    assert (bus2_offer.status, bus2_offer.committed_kw) == ("OPEN", None)
 
 
 def test_the_committed_kw_is_capped_at_the_charger_maximum(program):

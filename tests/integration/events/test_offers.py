@@ -269,6 +269,24 @@ def test_emails_for_a_new_offer_a_reminder_and_then_expiry():
     assert Offer.objects.get().status == "EXPIRED"
 
 
+def test_a_euro_programs_offer_emails_write_euros():
+    program = program_with(incremental_rules())
+    program.currency = "EUR"
+    program.save(update_fields=["currency"])
+    Owner(program)
+    event = dispatch(program, START, END, deadline=START - dt.timedelta(hours=1))
+    deadline = event.response_deadline
+
+    operations.send_offer_notices(now=deadline - dt.timedelta(hours=5))
+    operations.send_reminders(now=deadline - dt.timedelta(hours=1))
+
+    # The same offer as above in euros: 11.5 kW x 2 h x 2.00 = 46.00.
+    assert mail.outbox[0].subject == "New offer: export on Tue 15 Jul 2025 for €2.00/kWh"
+    assert "The most you can earn: €46.00" in mail.outbox[0].body
+    assert "at €2.00/kWh is still waiting for your answer" in mail.outbox[1].body
+    assert not any("$" in m.subject + m.body for m in mail.outbox)
+
+
 def test_the_program_rules_constrain_events_with_each_field_named():
     program = program_with(constraints_rules())
     november = local_hour(dt.date(2025, 11, 4), 15)

@@ -1,9 +1,12 @@
 """Staff see every payout with filters, the reconciliation and the tax totals download."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from settlement.payouts import operations
+from settlement.payouts.models import Payout
 from tests.functional.payouts.conftest import NOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,3 +53,22 @@ def test_staff_download_the_tax_totals(connected, fake_stripe, reviewer, client_
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.decode().splitlines()[1].endswith(",1099-MISC,USD,10.00")
+
+
+def test_the_reconciliation_page_takes_the_same_queries_at_2_and_20_payouts(
+    connected, fake_stripe, reviewer, client_for
+):
+    staff = client_for(reviewer)
+    url = reverse("staff:payouts-reconciliation")
+
+    def queries_with(payouts: int) -> int:
+        for n in range(Payout.objects.count(), payouts):
+            connected(f"owner{n}@example.com", cents=1_000 + n)
+        operations.run_payouts(now=NOW)
+        assert Payout.objects.filter(status="PAID").count() == payouts
+        with CaptureQueriesContext(connection) as queries:
+            page = staff.get(url).content.decode()
+        assert "Ledger and Stripe agree." in page
+        return len(queries)
+
+    assert queries_with(2) == queries_with(20)

@@ -8,9 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
+from accounts import access, signed_in
 from accounts import queries as account_queries
-from accounts import signed_in
 from accounts.models import User
 from settlement.errors import DomainError
 from settlement.metering import energy as energy_queries
@@ -27,16 +28,26 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # Only the sites the user may act for: a viewer is offered no upload at all.
+        acting = account_queries.sites_of(user=user).filter(
+            participant__in=access.participants_acted_for(user=user)
+        )
         self.fields["site"].choices = [  # type: ignore[attr-defined]
             (site.pk, f"Account {site.account_number}")
-            for site in account_queries.sites_of(user=user).distinct().order_by("account_number")
+            for site in acting.distinct().order_by("account_number")
         ]
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def energy(request: HttpRequest) -> HttpResponse:
     """Show the owner's energy per site and channel; take an upload and show its result."""
     user = signed_in.signed_in_user(request)
+    site_id = request.POST.get("site", "")
+    if request.method == "POST" and site_id.isdigit():
+        # The role first, as every portal form checks it: a stranger's site is the 404 page
+        # and a viewer's the 403 page (MayNotAct), not a form error.
+        queries.access_site_for_upload(user=user, site_id=int(site_id))
     form = UploadForm(request.POST or None, request.FILES or None, user=user)
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
@@ -66,5 +77,6 @@ def energy(request: HttpRequest) -> HttpResponse:
         "sites": energy_queries.energy_of(user=user, today=today),
         "form": form,
         "upload": upload,
+        "may_upload": bool(form.fields["site"].choices),  # type: ignore[attr-defined]
     }
     return render(request, "portal/energy.html", context)

@@ -1,7 +1,8 @@
 """Fleet pages: a per-vehicle breakdown for a period, and the participant's members.
 
-Everyone in the participant sees both; only an owner or manager sees the forms, and the
-operations refuse anyone else whatever page they post from (`accounts.members`).
+Everyone in the participant sees both; only an owner or manager sees the forms. A viewer's
+post gets the 403 page, as every other portal form answers a viewer (`accounts.access`), and
+the operations refuse anyone else whatever page they post from (`accounts.members`).
 """
 
 import datetime as dt
@@ -13,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import access, members, signed_in
 from accounts.models import Membership, Participant
@@ -45,7 +46,17 @@ def _participant(request: HttpRequest, participant_id: int) -> Participant:
     )
 
 
+def _participant_to_manage(request: HttpRequest, participant_id: int) -> Participant:
+    """Return the participant whose members the user may change: 404 for a stranger, 403
+    (MayNotAct) for a viewer, checked before the form so a viewer gets the 403 page rather
+    than a redirect with a message."""
+    participant = _participant(request, participant_id)
+    access.require_may_act_for(user=signed_in.signed_in_user(request), participant=participant)
+    return participant
+
+
 @login_required
+@require_safe
 def fleet(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Show the per-vehicle breakdown for a period and the members."""
     return _page(request, _participant(request, participant_id), InviteForm())
@@ -82,7 +93,7 @@ def _page(request: HttpRequest, participant: Participant, invite: InviteForm) ->
 @require_POST
 def invite(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Invite a person by email as manager or viewer."""
-    participant = _participant(request, participant_id)
+    participant = _participant_to_manage(request, participant_id)
     form = InviteForm(request.POST)
     if not form.is_valid():
         # The page again with what was typed and each field's error beside it.
@@ -111,7 +122,7 @@ def invite(request: HttpRequest, participant_id: int) -> HttpResponse:
 @require_POST
 def change_role(request: HttpRequest, participant_id: int, membership_id: int) -> HttpResponse:
     """Make a member a manager or a viewer."""
-    participant = _participant(request, participant_id)
+    participant = _participant_to_manage(request, participant_id)
     try:
         members.change_role(
             participant=participant,
@@ -130,7 +141,7 @@ def change_role(request: HttpRequest, participant_id: int, membership_id: int) -
 @require_POST
 def remove(request: HttpRequest, participant_id: int, membership_id: int) -> HttpResponse:
     """Remove a member (never the last owner or manager)."""
-    participant = _participant(request, participant_id)
+    participant = _participant_to_manage(request, participant_id)
     try:
         members.remove_member(
             participant=participant,

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import signed_in
 from settlement.errors import DomainError
@@ -21,6 +21,7 @@ PAGE_SIZE = 100
 
 
 @login_required
+@require_safe
 def notifications(request: HttpRequest) -> HttpResponse:
     """List my notifications, newest first, with the unread ones marked, and my preferences."""
     user = signed_in.signed_in_user(request)
@@ -81,6 +82,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def offer_calendar(request: HttpRequest, offer_id: int) -> HttpResponse:
     """Download an accepted offer's event as an .ics calendar entry (404 for others')."""
     offer = offers.offer_or_404(request, offer_id)

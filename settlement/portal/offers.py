@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import access, signed_in
 from settlement import form_errors
@@ -20,6 +20,7 @@ from settlement.statements.review import event_results
 
 
 @login_required
+@require_safe
 def offers(request: HttpRequest) -> HttpResponse:
     """Show open offers, upcoming accepted events, declined ones still changeable, history."""
     return _offers_page(request)
@@ -206,6 +207,7 @@ def decline(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def answers(request: HttpRequest, offer_id: int) -> HttpResponse:
     """Show every answer to the offer, by hand or by a standing rule; the last one counts."""
     offer = offer_or_404(request, offer_id)

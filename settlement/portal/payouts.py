@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import access, signed_in
 from accounts import queries as account_queries
@@ -31,6 +31,7 @@ def _participant_to_act_for(request: HttpRequest, participant_id: int) -> Partic
 
 
 @login_required
+@require_safe
 def payouts(request: HttpRequest) -> HttpResponse:
     """Show the owner's payout accounts (state, what is missing) and payout history."""
     user = signed_in.signed_in_user(request)
@@ -101,12 +102,14 @@ def connect(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def onboarding_refresh(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Stripe sends the owner here when an onboarding link expired: issue a new one."""
     return _onboarding_redirect(request, _participant_to_act_for(request, participant_id))
 
 
 @login_required
+@require_safe
 def onboarding_return(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Stripe sends the owner back here: fetch the account's state and show it."""
     participant = _participant_to_act_for(request, participant_id)
@@ -123,6 +126,7 @@ def onboarding_return(request: HttpRequest, participant_id: int) -> HttpResponse
 
 
 @login_required
+@require_safe
 def account_state(request: HttpRequest, participant_id: int) -> HttpResponse:
     """Show one participant's payout account state to its members (404 for anyone else's)."""
     user = signed_in.signed_in_user(request)

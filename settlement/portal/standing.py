@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import access, signed_in
 from accounts import queries as account_queries
@@ -164,6 +164,7 @@ def _page(
 
 
 @login_required
+@require_safe
 def standing_answers(request: HttpRequest) -> HttpResponse:
     """Show each participant's standing rules (latest versions) and chargers' batteries."""
     return _page(request)

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from accounts import queries as account_queries
 from accounts import signed_in
@@ -24,6 +25,7 @@ def _statement(request: HttpRequest, statement_id: int) -> Statement:
 
 
 @login_required
+@require_safe
 def statements(request: HttpRequest) -> HttpResponse:
     """List the owner's statements by period: a table on wide screens, cards on a phone."""
     user = signed_in.signed_in_user(request)
@@ -36,6 +38,7 @@ def statements(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
     """Show one of the owner's statements with its lines in plain words and their arithmetic."""
     found = _statement(request, statement_id)
@@ -59,6 +62,7 @@ def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def download(request: HttpRequest, statement_id: int, document_format: str) -> HttpResponse:
     """Send the statement as a PDF or CSV file (404 for anyone else's)."""
     # The route is a regular expression (to admit only pdf and csv), so the id comes as text.

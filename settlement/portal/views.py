@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts import queries, signed_in
 from settlement import formatting
@@ -12,6 +13,7 @@ from settlement.portal import charts
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Show one dashboard per participant the signed-in user acts for."""
     user = signed_in.signed_in_user(request)

@@ -97,15 +97,15 @@ def test_a_viewer_sees_everything_and_changes_nothing(client, district):
     managing = Membership.objects.get(user=manager)
 
     page = client.get(f"/fleet/{participant.pk}/").content.decode()
-    removal = client.post(f"/fleet/{participant.pk}/members/{managing.pk}/remove/", follow=True)
+    removal = client.post(f"/fleet/{participant.pk}/members/{managing.pk}/remove/")
     invited = client.post(
         f"/fleet/{participant.pk}/invite/", {"email": "x@example.org", "role": "MANAGER"}
     )
 
     assert "BUS-7" in page and "fleet@district.example.org" in page
     assert "Send invitation" not in page and "Remove" not in page
-    assert "Only an owner or a manager can change the members." in removal.content.decode()
-    assert invited.status_code == 302
+    assert removal.status_code == 403
+    assert invited.status_code == 403
     assert Membership.objects.filter(participant=participant).count() == 2
 
 

@@ -10,10 +10,13 @@ from decimal import Decimal
 
 import pytest
 
+from accounts import roles
 from accounts.models import Program
 from settlement.statements.models import Statement
 from settlement.statements.periods import Period
+from settlement.statements.review import decisions
 from settlement.statements.runs import operations
+from tests.factories import UserFactory
 from tests.settlement_fixtures import (
     LA,
     ZONE,
@@ -51,11 +54,11 @@ def _november_rows() -> list[str]:
     return rows
 
 
-def _settle(program: Program, start: dt.date, end: dt.date) -> Statement:
+def _settle(program: Program, start: dt.date, end: dt.date, run_type: str = "INITIAL") -> Statement:
     run = operations.start_run(
         program=program,
         period=Period(start=start, end=end, time_zone=LA),
-        run_type="INITIAL",
+        run_type=run_type,
         started_by=None,
         now=NOW,
     )
@@ -104,3 +107,55 @@ def test_readings_across_both_edges_and_a_dst_change_are_shared_by_time(tmp_path
     october = _settle(program, dt.date(2025, 10, 1), dt.date(2025, 11, 1))
     october_energy = [line for line in _lines(october) if line[0] == "EXPORT_ENERGY"]
     assert october_energy == [("EXPORT_ENERGY", "Off-peak", Decimal("0.501"), Decimal("0.03"))]
+
+
+def test_a_recalculation_prices_only_the_in_period_share_of_revised_edge_readings(
+    staff_roles, tmp_path
+):
+    # Given November settled and approved as above: Off-peak 57.901 kWh $2.90, Peak
+    # 300.000 kWh $90.00 (the edge readings gave November 500 Wh and 501 Wh).
+    program = make_program()
+    enroll(program, "olivia@example.com", "RM-1")
+    ingest_rows(tmp_path, _november_rows())
+    approver = UserFactory(email="avery@utility.example.com", is_staff=True)
+    approver.groups.add(staff_roles[roles.APPROVER])
+    initial = _settle(program, dt.date(2025, 11, 1), dt.date(2025, 12, 1))
+    assert initial.total == Decimal("92.90")
+    decisions.approve(statement=initial, actor=approver, reason="checked", now=NOW)
+
+    # When both edge readings are revised (same meter and interval, new values):
+    #   Oct 31 23:00 PDT - Nov 1 01:00 PDT, 1001 -> 2001 Wh: October's first 3600 s of
+    #     7200 s take round_half_up(2001 x 3600 / 7200) = round_half_up(1000.5) = 1001 Wh,
+    #     November keeps 2001 - 1001 = 1000 Wh (was 500: +500 Wh).
+    #   Nov 30 23:00 PST - Dec 1 01:00 PST, 1001 -> 3001 Wh: November's first 3600 s of
+    #     7200 s take round_half_up(3001 x 3600 / 7200) = round_half_up(1500.5) = 1501 Wh
+    #     (was 501: +1000 Wh); December's 1500 Wh are not November's.
+    revised = ingest_rows(
+        tmp_path,
+        [
+            _row(
+                dt.datetime(2025, 10, 31, 23, tzinfo=ZONE),
+                dt.datetime(2025, 11, 1, 1, tzinfo=ZONE),
+                2001,
+            ),
+            _row(
+                dt.datetime(2025, 11, 30, 23, tzinfo=ZONE),
+                dt.datetime(2025, 12, 1, 1, tzinfo=ZONE),
+                3001,
+            ),
+        ],
+        name="revised.csv",
+    )
+    assert revised["revised"] == 2
+    recalculation = _settle(program, dt.date(2025, 11, 1), dt.date(2025, 12, 1), "RECALCULATION")
+
+    # Then November's Off-peak is 57.901 + 1.500 = 59.401 kWh x $0.05 = $2.97005 -> $2.97
+    # (half-up, once, on the fresh line), and the one adjustment is the new line less the
+    # booked one: +1.500 kWh, $2.97 - $2.90 = +$0.07. Had the whole revised readings been
+    # counted (+1000 Wh and +2000 Wh) it would be +3.000 kWh; Peak is unchanged.
+    adjustments = [
+        (line.adjusts_kind, line.kwh, line.amount)
+        for line in recalculation.lines.filter(kind="ADJUSTMENT").order_by("number")
+    ]
+    assert adjustments == [("EXPORT_ENERGY", Decimal("1.500"), Decimal("0.07"))]
+    assert recalculation.total == Decimal("0.07")

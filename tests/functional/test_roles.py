@@ -44,6 +44,14 @@ from tests.metering_fixtures import canonical
 ROLES = ("owner", "manager", "viewer", "other_owner", "staff", "anonymous")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
+
+@pytest.fixture(autouse=True)
+def quick_passwords(settings) -> None:
+    """Every case makes eight users; nobody here signs in with a password (clients are
+    logged in directly), so a quick hasher spares 126 cases eight PBKDF2 hashes each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # Routes no participant's member writes through, each for its reason.
 NOT_A_MEMBERS_WRITE = {
     "admin/": "Django admin: staff only (tests/functional/test_staff_access.py)",

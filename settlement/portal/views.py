@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts import queries, signed_in
-from settlement import formatting
 from settlement.payouts import dashboard
 from settlement.portal import charts
 
@@ -24,13 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "board": board,
             "silent": sum(1 for channel in board.freshness if channel.silent),
             "chart": charts.chart(
-                days=board.chart,
-                titles=[
-                    f"{formatting.day(value=day.day, today=day.day)}: "
-                    f"{formatting.energy(kwh=day.kwh)}, "
-                    f"{formatting.money(amount=day.earnings, currency=board.currency)}"
-                    for day in board.chart
-                ],
+                days=board.chart, currency=board.currency, today=timezone.localdate()
             ),
         }
         for board in boards

@@ -34,19 +34,29 @@ PARTICIPANTS = max(int(1_000 * SCALE), 2)
 READINGS_PER_METER = 10_000
 USERS = int(os.environ.get("BENCH_PORTAL_USERS", "50"))
 SECONDS = int(os.environ.get("BENCH_PORTAL_SECONDS", "60"))
+CAPACITY_SECONDS = int(os.environ.get("BENCH_PORTAL_CAPACITY_SECONDS", "30"))
+THINK = os.environ.get("BENCH_PORTAL_THINK", "2,8")
 WORKERS = int(os.environ.get("BENCH_PORTAL_WORKERS", "4"))
+# The longest the owners' sign-ins may take before the measured window starts.
+SIGN_IN_LIMIT = 300
+REUSE = os.environ.get("BENCH_REUSE") == "1"
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway database's owners
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/v2g_bench_portal"
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _database_url() -> tuple[str, str, str]:
-    """Return (url, admin url, name) of a database of its own, dropped and made anew."""
+    """Return (url, admin url, name) of a database of its own, dropped and made anew.
+
+    With BENCH_REUSE=1 the database a kept run left (BENCH_KEEP=1) is used as it is.
+    """
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         url = DEFAULT_URL
     base = url.rsplit("/", 1)[0]
     name = os.environ.get("BENCH_DATABASE") or DEFAULT_URL.rsplit("/", 1)[1]
+    if REUSE:
+        return f"{base}/{name}", f"{base}/postgres", name
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -251,12 +261,19 @@ def _warm(port: int) -> None:
             pass
 
 
-def _load(port: int, out: Path) -> dict[str, str]:
-    """Run locust headless against the server; return its aggregate row."""
+def _load(port: int, out: Path, *, think: str, seconds: int) -> dict[str, str]:
+    """Run locust headless against the server; return its aggregate row.
+
+    `think` is the owners' reading time between clicks ("min,max" seconds); the figures
+    cover `seconds` from the moment every owner has signed in (bench/locust_portal.py).
+    """
     env = {
         **os.environ,
         "BENCH_PORTAL_PASSWORD": PASSWORD,
         "BENCH_PORTAL_OWNERS": str(PARTICIPANTS),
+        "BENCH_PORTAL_USERS": str(USERS),
+        "BENCH_PORTAL_SECONDS": str(seconds),
+        "BENCH_PORTAL_THINK": think,
     }
     subprocess.run(
         [
@@ -268,15 +285,13 @@ def _load(port: int, out: Path) -> dict[str, str]:
             str(USERS),
             "--spawn-rate",
             str(USERS),
+            # Only a limit: the locust file ends the run `seconds` after the last sign-in.
             "--run-time",
-            f"{SECONDS}s",
+            f"{seconds + SIGN_IN_LIMIT + 10}s",
             "--host",
             f"http://127.0.0.1:{port}",
             "--csv",
             str(out / "portal"),
-            # Sign-ins (a password hash each) happen while owners spawn; the figures are of
-            # the pages an owner then cycles through.
-            "--reset-stats",
             "--only-summary",
             "--loglevel",
             "WARNING",
@@ -288,13 +303,23 @@ def _load(port: int, out: Path) -> dict[str, str]:
     with (out / "portal_stats.csv").open() as stats:
         rows = {row["Name"]: row for row in csv.DictReader(stats)}
     for name, row in rows.items():
+        if name == "sign-in":
+            continue
         print(f"   {name}: p95 {row['95%']} ms, {row['Requests/s']} req/s", file=sys.stderr)
     return rows["Aggregated"]
 
 
+def _readings() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM metering_reading")
+        (count,) = cursor.fetchone()
+    connection.close()
+    return int(count)
+
+
 def main() -> None:
     started = time.perf_counter()
-    readings = _setup()
+    readings = _readings() if REUSE else _setup()
     setup_seconds = time.perf_counter() - started
     port = _free_port()
     env = {
@@ -328,11 +353,18 @@ def main() -> None:
         _wait_for(port, server)
         _warm(port)
         with tempfile.TemporaryDirectory() as out:
-            aggregate = _load(port, Path(out))
+            aggregate = _load(port, Path(out), think=THINK, seconds=SECONDS)
+        print(f"   capacity: no reading time, {CAPACITY_SECONDS} s", file=sys.stderr)
+        with tempfile.TemporaryDirectory() as out:
+            capacity = (
+                _load(port, Path(out), think="0,0", seconds=CAPACITY_SECONDS)
+                if CAPACITY_SECONDS
+                else None
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
-        if os.environ.get("BENCH_KEEP") != "1":
+        if os.environ.get("BENCH_KEEP") != "1" and not REUSE:
             with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
     print(
@@ -341,6 +373,15 @@ def main() -> None:
                 "portal_p95_ms": float(aggregate["95%"]),
                 "portal_rps": round(float(aggregate["Requests/s"]), 1),
                 "portal_failures": int(aggregate["Failure Count"]),
+                **(
+                    {
+                        "portal_capacity_rps": round(float(capacity["Requests/s"]), 1),
+                        "portal_capacity_p95_ms": float(capacity["95%"]),
+                        "portal_capacity_failures": int(capacity["Failure Count"]),
+                    }
+                    if capacity is not None
+                    else {}
+                ),
                 "portal_readings": readings,
                 "portal_setup_seconds": round(setup_seconds, 1),
             }

@@ -2,8 +2,9 @@
 
 Against a database `bench_portal.py` left behind (BENCH_KEEP=1; its name in BENCH_DATABASE,
 default `v2g_bench_portal`), with DEBUG off, through Django's test client (every
-middleware, no network): per page, the queries one request makes and the milliseconds of
-wall and CPU time per request over PROFILE_REQUESTS (30) requests after a warm-up.
+middleware, no network): per page, the queries one request makes and the median milliseconds
+of wall and CPU time per request over PROFILE_REQUESTS (30) requests after a warm-up (the
+median, as other work on the machine inflates a few of them).
 PROFILE_TOP=N also prints each page's N most costly functions by cumulative time
 (cProfile; PROFILE_SORT=tottime orders them by the time spent in each function itself).
 Prints a JSON object per page on stderr and the whole table as JSON on stdout.
@@ -17,6 +18,7 @@ import json
 import os
 import pstats
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -78,7 +80,7 @@ def _profile(client: Client, url: str) -> dict[str, float]:
 
     with connection.execute_wrapper(count):
         client.get(url)
-    wall = cpu = 0.0
+    walls, cpus = [], []
     profiler = cProfile.Profile() if TOP else None
     for _ in range(REQUESTS):
         wall_start, cpu_start = time.perf_counter(), time.process_time()
@@ -87,16 +89,16 @@ def _profile(client: Client, url: str) -> dict[str, float]:
         client.get(url)
         if profiler is not None:
             profiler.disable()
-        wall += time.perf_counter() - wall_start
-        cpu += time.process_time() - cpu_start
+        walls.append(time.perf_counter() - wall_start)
+        cpus.append(time.process_time() - cpu_start)
     if profiler is not None:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(SORT).print_stats(TOP)
         print(out.getvalue(), file=sys.stderr)
     return {
         "queries": len(executed),
-        "wall_ms": round(wall * 1000 / REQUESTS, 2),
-        "cpu_ms": round(cpu * 1000 / REQUESTS, 2),
+        "wall_ms": round(statistics.median(walls) * 1000, 2),
+        "cpu_ms": round(statistics.median(cpus) * 1000, 2),
     }
 
 

@@ -4,14 +4,19 @@ BENCH_SCALE x 1,000 participants, each an owner with a revenue meter sending 10,
 15-minute readings up to today (10 million readings at scale 1, written by one
 `generate_series` INSERT), three released monthly statements and a paid payout. The daily
 totals are rebuilt by the same code as `rebuild_daily_totals`. gunicorn serves the site
-(DEBUG off, `BENCH_PORTAL_WORKERS` sync workers); locust (bench/locust_portal.py) runs
-`BENCH_PORTAL_USERS` (50) owners for `BENCH_PORTAL_SECONDS` (60) s, each cycling through
-dashboard, offers, statements, a statement PDF and payouts. Prints `portal_p95_ms` and
-`portal_rps` (locust's aggregate after every owner has signed in), `portal_failures`,
-`portal_readings` and `portal_setup_seconds`.
+(DEBUG off, `BENCH_PORTAL_WORKERS` (4) sync workers, gthread ones with
+`BENCH_PORTAL_THREADS` above 1); locust (bench/locust_portal.py) runs `BENCH_PORTAL_USERS`
+(50) owners, each visiting dashboard, offers, statements, a statement PDF and payouts with
+a person's reading time between clicks (`BENCH_PORTAL_THINK`, "2,8" seconds), measured for
+`BENCH_PORTAL_SECONDS` (60) s once every owner has signed in. Then the same owners click
+with no reading time for `BENCH_PORTAL_CAPACITY_SECONDS` (30; 0 skips it): the site's
+capacity. Prints `portal_p95_ms` and `portal_rps` (locust's aggregate of the first run),
+`portal_failures`, `portal_capacity_rps`, `portal_capacity_p95_ms`,
+`portal_capacity_failures`, `portal_readings` and `portal_setup_seconds`.
 
 Database: `v2g_bench_portal` (or BENCH_DATABASE) on DATABASE_URL's server, dropped and made
-anew, and dropped again at the end unless BENCH_KEEP=1.
+anew, and dropped again at the end unless BENCH_KEEP=1; BENCH_REUSE=1 runs the load again
+on a kept one, as it is.
 """
 
 import csv

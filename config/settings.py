@@ -334,7 +334,24 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Rendered statement PDFs, keyed by a hash of what they print
+    # (settlement.payouts.statement_documents): a directory under DOCUMENTS_CACHE_DIR that
+    # every worker shares, else each process's memory. Either is only ever a copy: a miss
+    # renders the PDF again.
+    "documents": (
+        {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ["DOCUMENTS_CACHE_DIR"],
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+        if os.environ.get("DOCUMENTS_CACHE_DIR")
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "documents",
+            "OPTIONS": {"MAX_ENTRIES": 1_000},
+        }
+    ),
 }
 
 # django-axes (config/sign_in_lockout.py, docs/operations.md): 5 failed sign-ins for one

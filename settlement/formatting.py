@@ -7,16 +7,21 @@ this module sits outside the layers: it imports babel only, so every layer may u
 """
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
-LOCALE = "en_US"
+# Parsed once: babel given a locale's name parses it again on every call, and a dashboard
+# formats a few hundred amounts, energies and days (docs/performance.md, the owner portal).
+LOCALE = Locale.parse("en_US")
 # At least the currency's usual 2 places, up to the 5 a tariff price is stored with, and no
-# more trailing zeros than those 2: "$0.30/kWh", "$0.12345/kWh".
-PRICE_PATTERN = "¤#,##0.00###"
+# more trailing zeros than those 2: "$0.30/kWh", "$0.12345/kWh". Number patterns are parsed
+# once too: babel caches its date patterns, not its number patterns.
+PRICE_PATTERN = babel_numbers.parse_pattern("¤#,##0.00###")
 CENTS_PER_UNIT = 100
 # A `today` no date falls in: `day` and `local_time` given it always write the year (emails).
 NO_DAY = dt.date.min
@@ -55,8 +60,12 @@ def price(*, amount: Decimal, currency: str, unit: str = "kWh") -> str:
 
 def energy(*, kwh: Decimal, places: int = 1) -> str:
     """Return energy in kWh with grouping, e.g. "1,234.5 kWh"."""
-    pattern = "#,##0." + "0" * places if places else "#,##0"
-    return f"{babel_numbers.format_decimal(kwh, format=pattern, locale=LOCALE)} kWh"
+    return f"{babel_numbers.format_decimal(kwh, format=_energy_pattern(places), locale=LOCALE)} kWh"
+
+
+@functools.cache
+def _energy_pattern(places: int) -> babel_numbers.NumberPattern:
+    return babel_numbers.parse_pattern("#,##0." + "0" * places if places else "#,##0")
 
 
 def day(*, value: dt.date, today: dt.date) -> str:

@@ -5,12 +5,17 @@ against the next one), which only this layer may read. Every amount goes through
 `settlement.formatting` in the statement's currency.
 """
 
+import dataclasses
 import datetime as dt
+import hashlib
 import io
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+import reportlab
+from django.core.cache import caches
 from django.db.models import Sum
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
@@ -39,6 +44,13 @@ CSV_COLUMNS = (
     "amount",
     "currency",
 )
+
+
+# Rendered PDFs are kept in this cache (config/settings.py), keyed by a hash of everything
+# the PDF prints. Raise PDF_LAYOUT whenever `_pdf` changes what it draws: the key then
+# changes with it, and no PDF of the old layout is served again.
+PDF_CACHE = "documents"
+PDF_LAYOUT = 1
 
 
 class DocumentFormatInvalid(DomainError):
@@ -79,7 +91,8 @@ class StatementDocument:
     lines: list[DocumentLine]
     payment: str
     # The period's days for the page's chart: exported kWh (daily totals) and what it earned
-    # at the statement's own price of exported energy.
+    # at the statement's own price of exported energy. Empty in a document made for a file:
+    # neither the PDF nor the CSV prints them.
     days: list[dashboard.ChartDay]
 
 
@@ -130,8 +143,11 @@ def _days(statement: Statement) -> list[dashboard.ChartDay]:
     )
 
 
-def document_of(*, statement: Statement) -> StatementDocument:
-    """Return the owner's document of an approved or released statement."""
+def document_of(*, statement: Statement, days: bool = True) -> StatementDocument:
+    """Return the owner's document of an approved or released statement.
+
+    `days=False` leaves out the period's days (two queries), which only the page shows.
+    """
     currency = statement.currency
     run = statement.run
     lines = [
@@ -161,7 +177,7 @@ def document_of(*, statement: Statement) -> StatementDocument:
         total=statement.total,
         lines=lines,
         payment=_payment(statement),
-        days=_days(statement),
+        days=_days(statement) if days else [],
     )
 
 
@@ -226,6 +242,37 @@ def _pdf(document: StatementDocument) -> bytes:
     return buffer.getvalue()
 
 
+def _pdf_key(document: StatementDocument) -> str:
+    """Return the cache key of the document's PDF: a hash of everything the PDF prints.
+
+    Every field but the days (which the PDF does not print) enters the hash, so a statement
+    whose payment, state, lines or names change gets a PDF of its own; so do the layout's
+    version and ReportLab's, which decide how those fields are drawn.
+    """
+    printed = dataclasses.asdict(document)
+    del printed["days"]
+    printed["layout"] = PDF_LAYOUT
+    printed["reportlab"] = reportlab.Version
+    text = json.dumps(printed, sort_keys=True, default=str)
+    return f"statement-pdf:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def _cached_pdf(document: StatementDocument) -> bytes:
+    """Return the document's PDF, rendered by ReportLab only when no identical one is kept.
+
+    An owner downloads the same statement again and again, and ReportLab spends a few
+    milliseconds of CPU on each rendering (2.4 ms for two lines, more with more); what
+    changes the PDF changes its key. A kept PDF's creation date is its first rendering's.
+    """
+    cache = caches[PDF_CACHE]
+    key = _pdf_key(document)
+    body = cache.get(key)
+    if body is None:
+        body = _pdf(document)
+        cache.set(key, body, timeout=None)
+    return bytes(body)
+
+
 def _csv(document: StatementDocument) -> bytes:
     """Return the lines as CSV through the formula-safe writer, one row per line."""
     buffer = io.StringIO()
@@ -255,8 +302,8 @@ def render(*, statement: Statement, document_format: str) -> tuple[bytes, str, s
         raise DocumentFormatInvalid(
             f"format must be pdf or csv, not {document_format!r}", details={"field": "format"}
         )
-    document = document_of(statement=statement)
+    document = document_of(statement=statement, days=False)
     name = f"statement-{document.reference}-{document.period_start:%Y-%m}.{document_format}"
     if document_format == "pdf":
-        return _pdf(document), "application/pdf", name
+        return _cached_pdf(document), "application/pdf", name
     return _csv(document), "text/csv; charset=utf-8", name

@@ -3,11 +3,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts import queries as account_queries
 from accounts import signed_in
-from settlement import formatting
 from settlement.errors import NotFound
 from settlement.payouts import statement_documents
 from settlement.portal import charts
@@ -49,13 +49,7 @@ def statement(request: HttpRequest, statement_id: int) -> HttpResponse:
         {
             "document": document,
             "chart": charts.chart(
-                days=document.days,
-                titles=[
-                    f"{formatting.day(value=day.day, today=day.day)}: "
-                    f"{formatting.energy(kwh=day.kwh)}, "
-                    f"{formatting.money(amount=day.earnings, currency=document.currency)}"
-                    for day in document.days
-                ],
+                days=document.days, currency=document.currency, today=timezone.localdate()
             ),
         },
     )

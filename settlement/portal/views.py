@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts import queries, signed_in
-from settlement import formatting
 from settlement.payouts import dashboard
 from settlement.portal import charts
 
@@ -26,13 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "board": board,
             "silent": sum(1 for channel in board.freshness if channel.silent),
             "chart": charts.chart(
-                days=board.chart,
-                titles=[
-                    f"{formatting.day(value=day.day, today=day.day)}: "
-                    f"{formatting.energy(kwh=day.kwh)}, "
-                    f"{formatting.money(amount=day.earnings, currency=board.currency)}"
-                    for day in board.chart
-                ],
+                days=board.chart, currency=board.currency, today=timezone.localdate()
             ),
         }
         for board in boards

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
-from tests.portal_fixtures import owner_with_statements
+from tests.portal_fixtures import owner_with_statements, paid_by_payout
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,31 @@ def test_the_pdf_of_a_paid_statement_names_its_payout(client, ana):
     paid = ana.participant.statements.get(total="30.00")
     text = PdfReader(io.BytesIO(client.get(f"/statements/{paid.pk}/download.pdf").content))
     assert "Paid by payout" in text.pages[0].extract_text()
+
+
+def _pdf_text(client, statement) -> str:
+    response = client.get(f"/statements/{statement.pk}/download.pdf")
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def test_the_same_statement_downloaded_again_is_the_same_pdf(client, ana):
+    first = client.get(f"/statements/{ana.last.pk}/download.pdf").content
+
+    again = client.get(f"/statements/{ana.last.pk}/download.pdf").content
+
+    assert again == first
+
+
+def test_a_statement_paid_after_a_download_is_downloaded_naming_its_payout(client, ana):
+    # The first download keeps a PDF saying the statement waits for a payout; once paid,
+    # what the PDF prints changes, so the kept one is not the one served.
+    assert "Released to payouts: it is paid with your next payout." in _pdf_text(client, ana.last)
+    payout = paid_by_payout(statements=[ana.last], program=ana.program)
+
+    text = _pdf_text(client, ana.last)
+
+    assert f"Paid by payout {payout.pk} (Paid)." in text
+    assert "it is paid with your next payout" not in text
 
 
 def test_the_csv_lists_the_lines_through_the_formula_safe_writer(client, ana):

@@ -435,7 +435,7 @@ class _Run:
             try:
                 for item in self._items(handle, timezone=timezone):
                     self.rows += 1
-                    location = item.source if type(item) is ParsedReading else item.location
+                    location = item.source if isinstance(item, ParsedReading) else item.location
                     if location != row_location:
                         if row:
                             self._row(row, validator=validator, target=target)

@@ -38,7 +38,7 @@ class ProblemGroupOutput(serializers.Serializer[Any]):
     kind = serializers.CharField()
     field = serializers.CharField()
     reason = serializers.CharField()
-    count = serializers.IntegerField()
+    rows = serializers.IntegerField(help_text="Source rows (locations), not problems.")
     first_location = serializers.CharField()
     last_location = serializers.CharField()
     first_at = serializers.DateTimeField(allow_null=True)

@@ -84,14 +84,15 @@ def read_element(element: dict[str, Any], location: str) -> Item:
             location,
             "duration_s",
             f"duration_s must be a whole number of seconds from 1 to {MAX_DURATION_S}",
+            start,
         )
     if start > datetime.max.replace(tzinfo=UTC) - timedelta(seconds=duration_s):
-        return RowError(location, "start", "the interval ends after year 9999")
+        return RowError(location, "start", "the interval ends after year 9999", start)
     wh = element.get("wh")
     # JSON numbers with a fraction or exponent are refused: energy is whole Wh.
     if type(wh) is not int or abs(wh) > MAX_ABS_WH:
-        return RowError(location, "wh", f"wh must be an integer within +-{MAX_ABS_WH}")
+        return RowError(location, "wh", f"wh must be an integer within +-{MAX_ABS_WH}", start)
     quality = CANONICAL.get(str(element.get("quality", "")))
     if quality is None:
-        return RowError(location, "quality", "unknown quality")
+        return RowError(location, "quality", "unknown quality", start)
     return ParsedReading(meter, flow, start, duration_s, wh, quality, location)

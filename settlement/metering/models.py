@@ -210,6 +210,9 @@ class UploadProblem(models.Model):
     location = models.CharField(max_length=200)
     field = models.CharField(max_length=60)
     reason = models.TextField()
+    # The refused interval's start (a gap's first missing instant), UTC; null where none is
+    # known (a row that could not be read, the file as a whole). The report's time span.
+    interval_start = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints: ClassVar = [

@@ -19,9 +19,23 @@ from accounts import queries as account_queries
 from accounts.models import Site, User
 from settlement import leases
 from settlement.errors import DomainError
-from settlement.metering import batch, daily_totals, locks, queries, readings_written, tasks
+from settlement.metering import (
+    batch,
+    daily_totals,
+    locks,
+    queries,
+    readings_written,
+    tasks,
+    vee,
+)
 from settlement.metering.formats import detect
-from settlement.metering.formats.base import FileRejected, Item, ParsedReading, ParseNotes
+from settlement.metering.formats.base import (
+    FileRejected,
+    Item,
+    ParsedReading,
+    ParseNotes,
+    RowError,
+)
 from settlement.metering.models import Aggregator, Source, Upload, UploadProblem
 from settlement.metering.store import PortableStore, Store, StoreCounts
 from settlement.metering.store_postgres import PipelinedPostgresStore, PostgresStore
@@ -410,30 +424,64 @@ class _Run:
         """Validate the whole file into `target`, then seal; return the store's counts."""
         timezone = self._timezone()
         validator = Validator(resolve=self.directory.facts, now=self.now)
-        # Bound methods are looked up once: this loop runs once per reading.
-        check, store, count = validator.check, target.add, self._count
         with self.upload.file.open("rb") as field_file:
             # The plain file under Django's FieldFile proxy: the parsers read it line by
             # line, and the proxy's per-call overhead showed in profiles.
             handle = field_file.file
-            for item in self._items(handle, timezone=timezone):
-                self.rows += 1
-                if isinstance(item, ParsedReading):
-                    for outcome in check(item):
-                        if isinstance(outcome, Accepted):
-                            store(outcome)
-                            if not outcome.estimated:
-                                count(outcome)
-                            else:
-                                self._widen(outcome)
-                        else:
-                            self._problem(outcome)
-                else:
-                    self._problem(Problem("REJECTED", item.location, item.field, item.reason))
-                if self.rows % PROGRESS_EVERY == 0:
-                    self._progress(handle)
+            # The items of one source row (one location: a CSV line, an XML reading, a
+            # batch element) are kept together, so the row is accepted or refused whole.
+            row: list[Item] = []
+            row_location = ""
+            try:
+                for item in self._items(handle, timezone=timezone):
+                    self.rows += 1
+                    location = item.source if isinstance(item, ParsedReading) else item.location
+                    if location != row_location:
+                        if row:
+                            self._row(row, validator=validator, target=target)
+                        row = []
+                        row_location = location
+                    row.append(item)
+                    if self.rows % PROGRESS_EVERY == 0:
+                        self._progress(handle)
+            except FileRejected:
+                # The row read before the break is still reported; nothing is stored.
+                self._row(row, validator=validator, target=None)
+                raise
+            self._row(row, validator=validator, target=target)
             self._flush_problems()
             return target.finish(seal=self._seal)
+
+    def _row(self, items: list[Item], *, validator: Validator, target: Store | None) -> None:
+        """Validate and store one source row's items: all its readings, or none of them.
+
+        With no `target` (the file was rejected), only the row's problems are reported.
+        """
+        errors = [item for item in items if isinstance(item, RowError)]
+        if errors:
+            # A part of the row could not be read: its readings are refused with it, the
+            # same rule as for a reading validation refuses (Validator.check_row).
+            because = f"its {errors[0].field} could not be read"
+            for item in items:
+                if isinstance(item, RowError):
+                    self._problem(
+                        Problem("REJECTED", item.location, item.field, item.reason, item.start)
+                    )
+                else:
+                    self._problem(vee.refused_with_row(item, because=because))
+            return
+        readings = [item for item in items if isinstance(item, ParsedReading)]
+        for outcome in validator.check_row(readings):
+            if isinstance(outcome, Accepted):
+                if target is None:
+                    continue
+                target.add(outcome)
+                if not outcome.estimated:
+                    self._count(outcome)
+                else:
+                    self._widen(outcome)
+            else:
+                self._problem(outcome)
 
     def _seal(self, counts: StoreCounts) -> None:
         _write_result(self.upload, run=self, counts=counts, now=self.now)
@@ -569,6 +617,7 @@ def _problem_row(upload: Upload, seq: int, problem: Problem) -> UploadProblem:
         location=problem.location[:200],
         field=problem.field[:60],
         reason=problem.reason,
+        interval_start=problem.start,
     )
 
 
@@ -629,14 +678,18 @@ _HELD_BY = {
 def _refusal_rows(upload: Upload, *, run: _Run, counts: StoreCounts) -> list[UploadProblem]:
     """Report each refused reading and take it out of its channel's tally."""
     rows = []
-    for refusal in counts.refused:
+    # In the order of the file's intervals (PostgreSQL returns refusals in no order), so
+    # the readings of one row are reported next to each other.
+    for refusal in sorted(counts.refused, key=lambda r: (r.start, r.location, r.channel_id)):
         run.problem_count += 1
         run.rejected += 1
         held_by = _HELD_BY.get(Source(refusal.held_by), refusal.held_by)
         reason = f"{held_by} already reported this interval; its value stays"
         rows.append(
             _problem_row(
-                upload, run.problem_count, Problem("REJECTED", refusal.location, "wh", reason)
+                upload,
+                run.problem_count,
+                Problem("REJECTED", refusal.location, "wh", reason, refusal.start),
             )
         )
         tally = run.channels.get(refusal.channel_id)

@@ -309,12 +309,13 @@ def summary(*, upload: Upload, duplicate_upload: bool = False) -> dict[str, obje
             else None
         ),
         "errors": errors,
-        # Every problem, gaps too, grouped by kind, field and reason (the CSV has each row).
+        # Every problem, gaps too, grouped by kind, field and reason, counting rows (the
+        # CSV has each problem).
         "problem_groups": [
             group.as_dict()
             for group in problem_groups.group_problems(
                 upload_problems(upload=upload)
-                .values_list("kind", "location", "field", "reason")
+                .values_list("kind", "location", "field", "reason", "interval_start")
                 .iterator()
             )
         ],

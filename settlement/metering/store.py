@@ -30,6 +30,8 @@ class Refusal:
     wh: int
     # The source of the stored value the reading may not replace.
     held_by: str
+    # The interval's start (aware UTC).
+    start: datetime
 
 
 @dataclass
@@ -128,7 +130,7 @@ class PortableStore:
                 continue
             if stored.source in self._outranked.get(item.channel_id, ()):
                 self._counts.refused.append(
-                    Refusal(item.channel_id, item.location, item.wh, stored.source)
+                    Refusal(item.channel_id, item.location, item.wh, stored.source, item.start)
                 )
                 continue
             superseded.append(

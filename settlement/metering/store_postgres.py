@@ -50,7 +50,7 @@ WHERE NOT s.estimated
   AND r.channel_id = s.channel_id AND r.start = to_timestamp(s.start_epoch)
   AND r.source = ANY(string_to_array(k.stronger, ','))
   AND (r.wh, r.quality, r.duration_s) IS DISTINCT FROM (s.wh, s.quality, s.duration_s)
-RETURNING s.channel_id, s.location, s.wh, r.source
+RETURNING s.channel_id, s.location, s.wh, r.source, r.start
 """
 
 _REVISIONS = """
@@ -195,8 +195,8 @@ def _refuse_outranked(cursor: CursorWrapper, *, stage: str, outranked: Outranked
     )
     cursor.execute(_REFUSALS.format(stage=stage))
     return [
-        Refusal(channel_id, location, wh, source)
-        for channel_id, location, wh, source in cursor.fetchall()
+        Refusal(channel_id, location, wh, source, start)
+        for channel_id, location, wh, source, start in cursor.fetchall()
     ]
 
 

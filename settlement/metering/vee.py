@@ -60,12 +60,17 @@ class Accepted(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A rejected reading or a reported gap, with where it is and why."""
+    """A rejected reading or a reported gap, with where it is and why.
+
+    `start` is the refused interval's start (aware UTC), or the first missing instant of a
+    gap; None where no interval is known (a row that could not be read).
+    """
 
     kind: str  # "REJECTED" or "GAP"
     location: str
     field: str
     reason: str
+    start: datetime | None = None
 
 
 # Resolve a (meter id, flow) to its channel, or return why it cannot be stored.
@@ -81,6 +86,32 @@ class Validator:
         self._channels: dict[tuple[str, Flow], ChannelFacts | str] = {}
         self._previous: dict[int, Accepted] = {}
 
+    def check_row(self, readings: list[ParsedReading]) -> tuple[Accepted | Problem, ...]:
+        """Return the outcomes of the readings of one source row, accepted or refused whole.
+
+        When any reading of the row is refused, every other one is refused with it (a
+        problem each, "not stored: ... refused"), and the row leaves no trace in the
+        sequence checks, gaps or estimates: docs/formats.md, "What happens to the rest of
+        a row".
+        """
+        if len(readings) == 1:
+            return self.check(readings[0])
+        before = dict(self._previous)
+        outcomes: list[tuple[ParsedReading, tuple[Accepted | Problem, ...]]] = [
+            (reading, self.check(reading)) for reading in readings
+        ]
+        refusals = [(reading, _refusals(checked)) for reading, checked in outcomes]
+        first = next(((r, p[0]) for r, p in refusals if p), None)
+        if first is None:
+            return tuple(outcome for _, checked in outcomes for outcome in checked)
+        self._previous = before
+        because = f"its {first[0].flow.lower()} reading was refused ({first[1].field})"
+        return tuple(
+            problem
+            for reading, problems in refusals
+            for problem in (problems or [refused_with_row(reading, because=because)])
+        )
+
     def check(self, reading: ParsedReading) -> tuple[Accepted | Problem, ...]:
         """Return the accepted reading (after any interpolated ones) or its problem.
 
@@ -93,15 +124,15 @@ class Validator:
         start, duration_s = reading.start, reading.duration_s
         if duration_s > MAX_DURATION_S:
             too_long = f"duration {duration_s} s is longer than {MAX_DURATION_S} s (31 days)"
-            return (Problem("REJECTED", reading.source, "duration", too_long),)
+            return (Problem("REJECTED", reading.source, "duration", too_long, start),)
         try:
             end = start + _seconds(duration_s)
         except OverflowError:
             late = "the interval ends after year 9999"
-            return (Problem("REJECTED", reading.source, "start", late),)
+            return (Problem("REJECTED", reading.source, "start", late, start),)
         reason = _row_rules(start, end, duration_s, reading.wh, facts=facts, now=self._now)
         if reason is not None:
-            return (Problem("REJECTED", reading.source, reason[0], reason[1]),)
+            return (Problem("REJECTED", reading.source, reason[0], reason[1], start),)
         accepted = Accepted(
             facts.channel_id,
             start,
@@ -114,7 +145,7 @@ class Validator:
         previous = self._previous.get(facts.channel_id)
         if previous is not None and start < previous.end:
             sequence = _sequence_problem(accepted, previous)
-            return (Problem("REJECTED", reading.source, "start", sequence),)
+            return (Problem("REJECTED", reading.source, "start", sequence, start),)
         self._previous[facts.channel_id] = accepted
         if previous is None or start == previous.end:
             return (accepted,)
@@ -127,6 +158,7 @@ class Validator:
                 reading.source,
                 "flow",
                 f"{reading.flow} readings are not stored: channels are export or import only",
+                reading.start,
             )
         if reading.meter_id is None:
             return Problem(
@@ -134,6 +166,7 @@ class Validator:
                 reading.source,
                 "meter_id",
                 "the file does not name the meter; give the meter id with the upload",
+                reading.start,
             )
         if len(reading.meter_id) > MAX_METER_ID_CHARS:
             # Say what is wrong with it, not that no such meter exists (none can).
@@ -143,13 +176,14 @@ class Validator:
                 "meter_id",
                 f"the meter id has {len(reading.meter_id)} characters, more than the "
                 f"{MAX_METER_ID_CHARS} a meter id can have",
+                reading.start,
             )
         key = (reading.meter_id, reading.flow)
         if key not in self._channels:
             self._channels[key] = self._resolve(reading.meter_id, reading.flow)
         facts = self._channels[key]
         if isinstance(facts, str):
-            return Problem("REJECTED", reading.source, "meter_id", facts)
+            return Problem("REJECTED", reading.source, "meter_id", facts, reading.start)
         return facts
 
     def _gap(
@@ -165,8 +199,24 @@ class Validator:
             "start",
             f"no data from {previous.end.isoformat()} to {current.start.isoformat()} "
             f"({gap_s} s) between {previous.location} and {current.location}{how}",
+            previous.end,
         )
         yield from estimates
+
+
+def refused_with_row(reading: ParsedReading, *, because: str) -> Problem:
+    """Return the problem of a reading refused because another part of its row was."""
+    return Problem(
+        "REJECTED",
+        reading.source,
+        "row",
+        f"{reading.flow.lower()} reading not stored with its row: {because}",
+        reading.start,
+    )
+
+
+def _refusals(outcomes: tuple[Accepted | Problem, ...]) -> list[Problem]:
+    return [o for o in outcomes if isinstance(o, Problem) and o.kind == "REJECTED"]
 
 
 def row_problem_of(

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 ENROLLMENT_HEADER = "participant_email,participant_name,participant_kind,program_code"
+METER_CSV_HEADER = "meter_id,start,end,export_wh,import_wh,quality\n"
 NOW = dt.datetime(2025, 7, 2, tzinfo=dt.UTC)
 
 
@@ -41,10 +42,14 @@ JSON_EXAMPLES = _examples("json")
 CSV_EXAMPLES = [
     (name, text) for name, text in _examples("csv") if text.startswith(ENROLLMENT_HEADER)
 ]
+METER_CSV_EXAMPLES = [
+    (name, text) for name, text in _examples("csv") if text.startswith(METER_CSV_HEADER)
+]
 
 
 def test_the_docs_hold_the_examples_this_test_runs():
     assert [name for name, _ in CSV_EXAMPLES] == ["README.md"]
+    assert [name for name, _ in METER_CSV_EXAMPLES] == ["README.md"]
     assert sum("rules" in json.loads(text) for _, text in JSON_EXAMPLES) == 1
 
 
@@ -75,7 +80,8 @@ def test_every_rule_file_example_imports(tmp_path, document, text):
 
 
 @pytest.mark.django_db
-def test_the_enrollment_example_imports_and_the_batch_example_posts(tmp_path):
+def test_the_enrollment_example_imports_and_the_batch_example_posts(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the ingested file is kept there
     [(_, csv_text)] = CSV_EXAMPLES
     account_operations.create_program(
         code="nbt-export",
@@ -89,7 +95,8 @@ def test_the_enrollment_example_imports_and_the_batch_example_posts(tmp_path):
     out = io.StringIO()
     call_command("import_enrollments", str(path), stdout=out)
     imported = json.loads(out.getvalue())
-    assert (imported["rejected"], imported["created"]) == (0, 2), imported
+    # One row per channel: RM-1 export and import, SM-1 export.
+    assert (imported["rejected"], imported["created"]) == (0, 3), imported
 
     # The README's aggregator batch is for the enrolled charger sub-meter SM-1.
     [batch] = [json.loads(t) for _, t in JSON_EXAMPLES if "idempotency_key" in json.loads(t)]
@@ -103,3 +110,21 @@ def test_the_enrollment_example_imports_and_the_batch_example_posts(tmp_path):
 
     assert response.status_code in (200, 201), response.json()
     assert response.json()["accepted"] == 1
+
+    # The README's canonical meter CSV, through the `ingest` command it documents, for the
+    # enrolled revenue meter RM-1: 2500 Wh export on line 2, 2410 Wh export and 35 Wh
+    # import on line 3, from 16:00 PDT on 2025-07-01 (23:00 UTC).
+    [(_, meter_csv)] = METER_CSV_EXAMPLES
+    path = tmp_path / "readings.csv"
+    path.write_text(meter_csv, encoding="utf-8")
+
+    code, ingested = run_command("ingest", str(path))
+
+    assert code == 0, ingested
+    assert (ingested["status"], ingested["accepted"], ingested["rejected"]) == ("PROCESSED", 3, 0)
+    assert [
+        (c["channel"], c["intervals"], c["wh"], c["first_start"]) for c in ingested["channels"]
+    ] == [
+        ("SITE_EXPORT", 2, 4910, "2025-07-01T23:00:00+00:00"),
+        ("SITE_IMPORT", 1, 35, "2025-07-01T23:15:00+00:00"),
+    ]

@@ -41,11 +41,16 @@ class ParsedReading(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """A part of the file that could not become a reading; parsing continued after it."""
+    """A part of the file that could not become a reading; parsing continued after it.
+
+    `start` is the interval's start (aware UTC) when the parser had read it before the
+    error, else None (a broken row, an unreadable time).
+    """
 
     location: str
     field: str
     reason: str
+    start: datetime | None = None
 
 
 Item = ParsedReading | RowError

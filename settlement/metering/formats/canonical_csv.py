@@ -96,28 +96,30 @@ def _rows(  # noqa: PLR0912, PLR0915
             start = parsed
         end = _instant(end_text)
         if isinstance(end, str):
-            yield RowError(location, "end", end)
+            yield RowError(location, "end", end, start)
             continue
         previous_text, previous_instant = end_text, end
         delta = end - start
         duration_s = delta.days * 86400 + delta.seconds
         if duration_s <= 0 or delta.microseconds:
-            yield RowError(location, "end", f"end {end_text} is not whole seconds after start")
+            yield RowError(
+                location, "end", f"end {end_text} is not whole seconds after start", start
+            )
             continue
         quality = qualities.from_canonical(quality_text)
         if quality is None:
-            yield RowError(location, "quality", f"unknown quality {quality_text[:40]!r}")
+            yield RowError(location, "quality", f"unknown quality {quality_text[:40]!r}", start)
             continue
         if not export_text and not import_text:
-            yield RowError(location, "export_wh", "neither export_wh nor import_wh is given")
+            yield RowError(location, "export_wh", "neither export_wh nor import_wh is given", start)
             continue
         export_wh = _wh(export_text) if export_text else None
         import_wh = _wh(import_text) if import_text else None
         if isinstance(export_wh, str):
-            yield RowError(location, "export_wh", export_wh)
+            yield RowError(location, "export_wh", export_wh, start)
             continue
         if isinstance(import_wh, str):
-            yield RowError(location, "import_wh", import_wh)
+            yield RowError(location, "import_wh", import_wh, start)
             continue
         if export_wh is not None:
             yield ParsedReading(

@@ -341,11 +341,14 @@ def _reading(
     ]
     qualities = [quality.from_espi(code) for code in map(_integer, codes) if code is not None]
     if len(qualities) != len(codes) or None in qualities:
-        return RowError(location, "ReadingQuality", f"unknown quality code in {codes}"), following
+        return (
+            RowError(location, "ReadingQuality", f"unknown quality code in {codes}", start_at),
+            following,
+        )
     try:
         wh = energy.text_to_wh(_child_text(element, "value"), power_of_ten=channel.power_of_ten)
     except energy.EnergyValueError as error:
-        return RowError(location, "value", str(error)), following
+        return RowError(location, "value", str(error), start_at), following
     reading_quality = quality.worst([q for q in qualities if q is not None])
     reading = ParsedReading(
         channel.meter_id, channel.flow, start_at, duration, wh, reading_quality, location

@@ -170,11 +170,11 @@ def _reading(
     if not text:
         if row_quality is quality.Quality.MISSING:
             return ParsedReading(meter_id, flow, start, duration_s, 0, row_quality, location)
-        return RowError(location, column, "empty value")
+        return RowError(location, column, "empty value", start)
     try:
         wh = energy.text_to_wh(text, power_of_ten=3)
     except energy.EnergyValueError as error:
-        return RowError(location, column, str(error))
+        return RowError(location, column, str(error), start)
     return ParsedReading(meter_id, flow, start, duration_s, wh, row_quality, location)
 
 

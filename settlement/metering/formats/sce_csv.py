@@ -124,10 +124,10 @@ def _reading(
     except (ValueError, OverflowError) as error:
         return RowError(location, "time period", str(error) or "date out of range")
     if duration_s <= 0:
-        return RowError(location, "time period", f"{end_text} is not after {start_text}")
+        return RowError(location, "time period", f"{end_text} is not after {start_text}", start)
     wh = _wh(row[1].strip(), row_quality=row_quality)
     if isinstance(wh, str):
-        return RowError(location, "value", wh)
+        return RowError(location, "value", wh, start)
     return ParsedReading(meter_id, flow, start, duration_s, wh, row_quality, location)
 
 

@@ -119,6 +119,6 @@ def test_a_stored_reason_naming_an_instant_beyond_utc_is_grouped_without_a_time_
     # As uploads received before the parser named the bound have it stored.
     stored = "'0001-01-01T00:00:00+14:00' is out of the representable range in UTC"
 
-    (group,) = problem_groups.group_problems([("REJECTED", "line 2", "start", stored)])
+    (group,) = problem_groups.group_problems([("REJECTED", "line 2", "start", stored, None)])
 
-    assert (group.reason, group.count, group.first_at, group.last_at) == (stored, 1, None, None)
+    assert (group.reason, group.rows, group.first_at, group.last_at) == (stored, 1, None, None)

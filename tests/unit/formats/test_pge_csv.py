@@ -146,7 +146,10 @@ def test_implausible_values_are_row_errors(value, reason):
         HEADER + f"Electric usage,2024-05-22,00:00,00:14,{value},0.1,$0.08,\n", timezone=PACIFIC
     )
 
-    assert items[0] == RowError("line 2", "IMPORT (kWh)", reason)
+    # 00:00 PDT (UTC-7) on 2024-05-22 is 07:00 UTC: the interval's start, read first.
+    assert items[0] == RowError(
+        "line 2", "IMPORT (kWh)", reason, datetime(2024, 5, 22, 7, tzinfo=UTC)
+    )
     assert items[1].wh == 100
 
 

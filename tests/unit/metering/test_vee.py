@@ -319,6 +319,8 @@ def test_a_gap_is_reported_with_its_length_and_the_readings_around_it():
             "start",
             "no data from 2024-05-22T17:15:00+00:00 to 2024-05-22T18:00:00+00:00 (2700 s) "
             "between line 2 and line 3",
+            # The gap's first missing instant: the end of line 2's interval.
+            at(22, 17, 15),
         ),
         vee.Accepted(7, at(22, 18), at(22, 18, 15), 900, 100, "ACTUAL", "line 3", False),
     )

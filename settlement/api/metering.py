@@ -38,7 +38,9 @@ class ProblemGroupOutput(serializers.Serializer[Any]):
     kind = serializers.CharField()
     field = serializers.CharField()
     reason = serializers.CharField()
-    rows = serializers.IntegerField(help_text="Source rows (locations), not problems.")
+    count = serializers.IntegerField(
+        help_text="Rows of the file (locations) the group covers, not problems."
+    )
     first_location = serializers.CharField()
     last_location = serializers.CharField()
     first_at = serializers.DateTimeField(allow_null=True)

@@ -53,7 +53,8 @@ class ProblemGroup:
             "kind": self.kind,
             "field": self.field,
             "reason": self.reason,
-            "rows": self.rows,
+            # The API's name since before it counted rows rather than problems.
+            "count": self.rows,
             "first_location": self.first_location,
             "last_location": self.last_location,
             "first_at": None if self.first_at is None else self.first_at.isoformat(),

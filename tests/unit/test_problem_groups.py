@@ -28,7 +28,7 @@ def test_216_rows_outside_the_enrollment_become_one_line_with_rows_and_span():
         "kind": "REJECTED",
         "field": "start",
         "reason": "interval is outside every enrollment of the site",
-        "rows": 216,
+        "count": 216,
         "first_location": "line 2",
         "last_location": "line 217",
         "first_at": "2014-01-01T05:00:00+00:00",
@@ -50,7 +50,7 @@ def test_two_problems_of_one_line_are_one_row():
 
     assert (group.rows, group.first_location, group.last_location) == (1, "line 5763", "line 5763")
     assert group.line() == f"line 5763: {too_much}"
-    assert group.as_dict()["rows"] == 1
+    assert group.as_dict()["count"] == 1
 
 
 def test_two_lines_of_two_problems_each_are_two_rows_from_first_to_last_interval_start():

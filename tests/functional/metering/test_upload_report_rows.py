@@ -14,7 +14,7 @@ GOOD_ROW = "SITE-7,2024-05-22T17:00:00Z,2024-05-22T17:15:00Z,100,200,"
 
 def lines_of(summary: dict) -> list[tuple[str, int, str | None, str | None, str]]:
     return [
-        (g["field"], g["rows"], g["first_at"], g["last_at"], g["line"])
+        (g["field"], g["count"], g["first_at"], g["last_at"], g["line"])
         for g in summary["problem_groups"]
     ]
 

@@ -48,6 +48,16 @@ def test_review_a_flagged_statement_down_to_its_intervals(
     riley.select_option("#id_type", "initial")
     riley.click("button:has-text('Start run')")
     riley.click("#statements a")
+    # Void (destructive) must not look like Approve (issue 19): neither its background nor
+    # its text colour is Approve's.
+    looks = {
+        decision: riley.eval_on_selector(
+            f"button[value={decision}]",
+            "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]",
+        )
+        for decision in ("approve", "void")
+    }
+    assert looks["void"][0] != looks["approve"][0] and looks["void"][1] != looks["approve"][1]
     riley.fill("#reason", "looks right to me")
     riley.click("button[value=approve]")
     assert "Refused: the person who started the run cannot approve its statements" in (

@@ -92,6 +92,36 @@ def test_a_reviewer_may_read_but_not_change_settings(client_for, reviewer, progr
 
 
 @pytest.mark.django_db
+def test_an_administrator_sets_metering_over_the_api_and_it_is_audited(
+    client_for, administrator, program
+):
+    metering = {
+        "interpolate_gaps_up_to_minutes": 60,
+        "site_max_kw": "25.000",
+        "source_precedence": ["AGGREGATOR", "UTILITY", "CHARGER", "OWNER"],
+    }
+
+    response = client_for(administrator).post(
+        "/api/v1/staff/programs/nbt-export/settings/metering/", metering, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["metering"] == metering
+    saved = ProgramMeteringSettings.objects.get(program=program)
+    assert (saved.interpolate_gaps_up_to_minutes, saved.site_max_kw, saved.source_precedence) == (
+        60,
+        Decimal("25.000"),
+        ["AGGREGATOR", "UTILITY", "CHARGER", "OWNER"],
+    )
+    change = ProgramSettingsChange.objects.get()
+    assert (change.section, change.changed_by, change.after) == (
+        "METERING",
+        administrator,
+        metering,
+    )
+
+
+@pytest.mark.django_db
 def test_a_refused_value_names_its_field_and_saves_nothing(client_for, administrator, program):
     response = client_for(administrator).post(
         "/api/v1/staff/programs/nbt-export/settings/metering/",

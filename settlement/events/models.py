@@ -24,7 +24,7 @@ class EventSignal(models.TextChoices):
     """What an event asks of the chargers."""
 
     # OpenADR 3 payload type names, so a bridge to a utility's VTN is direct.
-    EXPORT_PRICE = "EXPORT_PRICE", "Export price ($/kWh)"
+    EXPORT_PRICE = "EXPORT_PRICE", "Export price (per kWh, in the program's currency)"
     EXPORT_CAPACITY_LIMIT = "EXPORT_CAPACITY_LIMIT", "Export capacity limit (kW)"
 
 

@@ -457,21 +457,18 @@ class _Run:
 
         With no `target` (the file was rejected), only the row's problems are reported.
         """
-        errors = [item for item in items if isinstance(item, RowError)]
-        if errors:
-            # A part of the row could not be read: its readings are refused with it, the
-            # same rule as for a reading validation refuses (Validator.check_row).
-            because = f"its {errors[0].field} could not be read"
-            for item in items:
-                if isinstance(item, RowError):
-                    self._problem(
-                        Problem("REJECTED", item.location, item.field, item.reason, item.start)
-                    )
-                else:
-                    self._problem(vee.refused_with_row(item, because=because))
+        if len(items) == 1 and type(items[0]) is ParsedReading:
+            # Most rows carry one reading: checked alone, without the row's bookkeeping
+            # (this runs once per row of every file).
+            outcomes = validator.check(items[0])
+        elif any(isinstance(item, RowError) for item in items):
+            self._refuse_unreadable_row(items)
             return
-        readings = [item for item in items if isinstance(item, ParsedReading)]
-        for outcome in validator.check_row(readings):
+        else:
+            outcomes = validator.check_row(
+                [item for item in items if isinstance(item, ParsedReading)]
+            )
+        for outcome in outcomes:
             if isinstance(outcome, Accepted):
                 if target is None:
                     continue
@@ -482,6 +479,19 @@ class _Run:
                     self._widen(outcome)
             else:
                 self._problem(outcome)
+
+    def _refuse_unreadable_row(self, items: list[Item]) -> None:
+        """Report a row a part of which could not be read: its readings are refused with it,
+        the same rule as for a reading validation refuses (Validator.check_row)."""
+        first = next(item for item in items if isinstance(item, RowError))
+        because = f"its {first.field} could not be read"
+        for item in items:
+            if isinstance(item, RowError):
+                self._problem(
+                    Problem("REJECTED", item.location, item.field, item.reason, item.start)
+                )
+            else:
+                self._problem(vee.refused_with_row(item, because=because))
 
     def _seal(self, counts: StoreCounts) -> None:
         _write_result(self.upload, run=self, counts=counts, now=self.now)
